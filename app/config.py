@@ -1,0 +1,54 @@
+"""Settings from the environment: embedded SQLite by default, DATABASE_URL for PostgreSQL."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url or f"sqlite:///{instance / 'pilotflow.sqlite3'}"
+
+
+def settings(instance_path: str) -> dict:
+    instance = Path(instance_path)
+    return {
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "UPLOAD_DIR": os.environ.get("PILOTFLOW_UPLOAD_DIR", str(instance / "uploads")),
+        "DOCUMENT_DIR": os.environ.get("PILOTFLOW_DOCUMENT_DIR", str(instance / "documents")),
+        "UPLOAD_MAX_BYTES": int(os.environ.get("PILOTFLOW_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)),
+        "BATCH_QUOTA_DEFAULT": int(os.environ.get("PILOTFLOW_BATCH_QUOTA", 50)),
+        "DEMONSTRATION_MIN": int(os.environ.get("PILOTFLOW_DEMONSTRATION_MIN", 30)),
+        "DEMONSTRATION_MAX": int(os.environ.get("PILOTFLOW_DEMONSTRATION_MAX", 40)),
+        # The organisations (by code) whose representatives give the 复审 opinions.
+        "JOINT_REVIEW_ORGS": tuple(os.environ.get("PILOTFLOW_JOINT_REVIEW_ORGS", "FGW,CZT,XXB").split(",")),
+        "REFERENCE_DATA_DIR": os.environ.get(
+            "PILOTFLOW_REFERENCE_DATA", str(Path(__file__).resolve().parent.parent / "reference")),
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_SUPPORTED_LOCALES": ("zh_CN", "en"),
+        "WTF_CSRF_TIME_LIMIT": 3600,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("PILOTFLOW_SESSION_SECONDS", 30 * 60)),
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCK_SECONDS": 15 * 60,
+    }

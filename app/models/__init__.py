@@ -1,0 +1,18 @@
+"""The domain model: one module per aggregate; importing this registers every table."""
+from app.models.acceptance import Acceptance, AcceptanceScore, PanelMember
+from app.models.application import Application, Attachment, Endorsement, JointOpinion
+from app.models.audit import AuditHead, AuditRecord, Notification, OutboxMessage
+from app.models.evaluation import DemonstrationPublication, Evaluation
+from app.models.org import Division, Organisation
+from app.models.programme import Batch, Counter, PlanItem
+from app.models.project import FundingRequest, MidtermCheck, Project
+from app.models.user import Expert, User, UserRole
+from app.models.vocabulary import Domain, DivisionLevel, OrgKind, PilotCategory, Role
+
+__all__ = [
+    "Acceptance", "AcceptanceScore", "PanelMember", "Application", "Attachment", "Endorsement",
+    "JointOpinion", "AuditHead", "AuditRecord", "Notification", "OutboxMessage",
+    "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
+    "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
+    "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role",
+]

@@ -1,0 +1,75 @@
+"""Acceptance rounds (验收), their expert panels, per-criterion scores and signatures."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import Timestamp, enum_column, utcnow
+from app.models.project import Project
+from app.models.user import Expert
+from workflows.acceptance import AcceptanceState
+
+CONCLUSIONS = ("pass", "conditional", "fail")
+
+
+class Acceptance(db.Model):
+    __tablename__ = "acceptances"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "round", name="one_per_round"),
+        sa.CheckConstraint("conclusion IS NULL OR conclusion IN ('pass','conditional','fail')",
+                           name="conclusion_known"),
+        sa.CheckConstraint("state IN ('requested','re_requested','scoring') OR conclusion IS NOT NULL",
+                           name="concluded_after_scoring"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    round: Mapped[int] = mapped_column(default=1)
+    state: Mapped[AcceptanceState] = mapped_column(
+        enum_column(AcceptanceState), default=AcceptanceState.REQUESTED, index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    summary: Mapped[str] = mapped_column(sa.Text, default="")  # the applicant's completion summary
+    seed: Mapped[int | None] = mapped_column(sa.BigInteger)
+    average_score: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    conclusion: Mapped[str | None] = mapped_column(sa.String(12))
+    conditions: Mapped[str] = mapped_column(sa.Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    project: Mapped[Project] = relationship()
+    members: Mapped[list[PanelMember]] = relationship(
+        order_by="PanelMember.position", cascade="all, delete-orphan")
+
+
+class PanelMember(db.Model):
+    __tablename__ = "panel_members"
+    __table_args__ = (sa.UniqueConstraint("acceptance_id", "expert_id", name="once_per_panel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    acceptance_id: Mapped[int] = mapped_column(sa.ForeignKey("acceptances.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("experts.id"), index=True)
+    position: Mapped[int]
+    is_chair: Mapped[bool] = mapped_column(default=False)
+    scored_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    signed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    expert: Mapped[Expert] = relationship()
+
+
+class AcceptanceScore(db.Model):
+    __tablename__ = "acceptance_scores"
+    __table_args__ = (
+        sa.UniqueConstraint("acceptance_id", "expert_id", "criterion", name="one_per_criterion"),
+        sa.CheckConstraint("score >= 0", name="score_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    acceptance_id: Mapped[int] = mapped_column(sa.ForeignKey("acceptances.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("experts.id"))
+    criterion: Mapped[str] = mapped_column(sa.String(32))
+    score: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    comment: Mapped[str] = mapped_column(sa.Text, default="")

@@ -1,0 +1,133 @@
+"""Applications (申报), their endorsement route, re-review opinions and attachments."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import Timestamp, enum_column, utcnow
+from app.models.org import Organisation
+from app.models.programme import Batch, PlanItem
+from app.models.user import User
+from app.models.vocabulary import Domain, PilotCategory
+from workflows.application import ApplicationState
+
+_PAST_PLAN_GATE = "('leader_approval','re_review','returned_by_re_review','project_approval','approved')"
+
+
+class Application(db.Model):
+    __tablename__ = "applications"
+    __table_args__ = (
+        sa.CheckConstraint("requested_budget >= 0", name="budget_not_negative"),
+        sa.CheckConstraint("construction_months BETWEEN 1 AND 60", name="construction_period_range"),
+        # Past 初审 an application is in the plan or carries a leader's recorded override.
+        sa.CheckConstraint(f"state NOT IN {_PAST_PLAN_GATE} OR plan_item_id IS NOT NULL "
+                           "OR plan_overridden_by_id IS NOT NULL", name="plan_gate"),
+        sa.CheckConstraint("state = 'draft' OR plan_item_id IS NOT NULL "
+                           "OR length(off_plan_justification) > 0", name="off_plan_justified"),
+        sa.Index("ix_applications_batch_state", "batch_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # Denormalised from the applicant's division so that scoping and statistics need no joins.
+    division_code: Mapped[str] = mapped_column(sa.String(12), index=True)
+    prefecture_code: Mapped[str | None] = mapped_column(sa.String(12), index=True)
+
+    name: Mapped[str] = mapped_column(sa.String(128))
+    category: Mapped[PilotCategory] = mapped_column(enum_column(PilotCategory))
+    domain: Mapped[Domain] = mapped_column(enum_column(Domain))
+    contact_name: Mapped[str] = mapped_column(sa.String(32))
+    contact_phone: Mapped[str] = mapped_column(sa.String(32))
+    requested_budget: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))  # 万元
+    construction_months: Mapped[int]
+    objectives: Mapped[str] = mapped_column(sa.Text)
+    content: Mapped[str] = mapped_column(sa.Text)
+    expected_benefits: Mapped[str] = mapped_column(sa.Text)
+    plan_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan_items.id"))
+    off_plan_justification: Mapped[str] = mapped_column(sa.Text, default="")
+    plan_overridden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    state: Mapped[ApplicationState] = mapped_column(
+        enum_column(ApplicationState), default=ApplicationState.DRAFT, index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    endorsement_level: Mapped[int] = mapped_column(default=0)
+    re_review_round: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    batch: Mapped[Batch] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    plan_item: Mapped[PlanItem | None] = relationship()
+    endorsements: Mapped[list[Endorsement]] = relationship(
+        order_by="Endorsement.position", cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(
+        order_by="Attachment.id", cascade="all, delete-orphan")
+
+    @property
+    def current_endorsement(self) -> Endorsement | None:
+        if self.state != ApplicationState.ENDORSING or self.endorsement_level >= len(self.endorsements):
+            return None
+        return self.endorsements[self.endorsement_level]
+
+
+class Endorsement(db.Model):
+    """One IT office on the application's route to the province (逐级上报)."""
+
+    __tablename__ = "endorsements"
+    __table_args__ = (sa.UniqueConstraint("application_id", "position", name="one_office_per_level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    endorsed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    ranking: Mapped[int | None]
+
+    office: Mapped[Organisation] = relationship()
+
+
+class JointOpinion(db.Model):
+    """A 复审 opinion of one joint-review organisation in one re-review round."""
+
+    __tablename__ = "joint_opinions"
+    __table_args__ = (
+        sa.UniqueConstraint("application_id", "round", "organisation_id", name="one_per_org_per_round"),
+        sa.CheckConstraint("recommendation IN ('approve','return','reject')", name="recommendation_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"))
+    round: Mapped[int]
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recommendation: Mapped[str] = mapped_column(sa.String(8))
+    opinion: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    reviewer: Mapped[User] = relationship()
+
+
+class Attachment(db.Model):
+    """A file stored content-addressed by SHA-256; the client's name is kept for display only."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (sa.CheckConstraint("size > 0", name="not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    display_name: Mapped[str] = mapped_column(sa.String(255))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    size: Mapped[int]
+    content_type: Mapped[str] = mapped_column(sa.String(128))
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

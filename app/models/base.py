@@ -1,0 +1,20 @@
+"""Shared column helpers: enum columns that store values, UTC timestamps."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+
+import sqlalchemy as sa
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def enum_column(enum_cls: type[Enum], length: int = 32) -> sa.Enum:
+    """Store the enum's *values* as plain strings (portable, readable, migration-friendly)."""
+    return sa.Enum(enum_cls, values_callable=lambda e: [m.value for m in e], native_enum=False,
+                   length=length, validate_strings=True, create_constraint=False)
+
+
+Timestamp = sa.DateTime(timezone=True)

@@ -1,0 +1,87 @@
+"""Projects (立项), their yearly mid-term checks and follow-on funding requests."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.application import Application
+from app.models.base import Timestamp, enum_column, utcnow
+from app.models.org import Organisation
+from workflows.midterm_check import MidtermCheckState
+from workflows.project import ProjectState
+
+
+class Project(db.Model):
+    __tablename__ = "projects"
+    __table_args__ = (
+        sa.CheckConstraint("approved_budget >= 0", name="budget_not_negative"),
+        sa.CheckConstraint("ends_on > starts_on", name="period_positive"),
+        sa.CheckConstraint("state <> 'demonstration' OR demonstration_selected_at IS NOT NULL",
+                           name="demonstration_dated"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), unique=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    division_code: Mapped[str] = mapped_column(sa.String(12), index=True)
+    prefecture_code: Mapped[str | None] = mapped_column(sa.String(12), index=True)
+    name: Mapped[str] = mapped_column(sa.String(128))
+    approved_budget: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    state: Mapped[ProjectState] = mapped_column(
+        enum_column(ProjectState), default=ProjectState.UNDER_CONSTRUCTION, index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    demonstration_selected_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    application: Mapped[Application] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+
+class MidtermCheck(db.Model):
+    __tablename__ = "midterm_checks"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "year", name="one_per_year"),
+        sa.CheckConstraint("state <> 'rectifying' OR rectification_deadline IS NOT NULL",
+                           name="rectification_has_deadline"),
+        sa.CheckConstraint("state = 'due' OR length(progress_report) > 0", name="report_before_conclusion"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    year: Mapped[int]
+    state: Mapped[MidtermCheckState] = mapped_column(
+        enum_column(MidtermCheckState), default=MidtermCheckState.DUE, index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    progress_report: Mapped[str] = mapped_column(sa.Text, default="")
+    rectification_deadline: Mapped[date | None]
+    rectification_report: Mapped[str] = mapped_column(sa.Text, default="")
+    opened_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    project: Mapped[Project] = relationship()
+
+
+class FundingRequest(db.Model):
+    """A request for follow-on funding (后续资金); reviewers see the agency's evaluations beside it."""
+
+    __tablename__ = "funding_requests"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    purpose: Mapped[str] = mapped_column(sa.Text)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    project: Mapped[Project] = relationship()

@@ -1,0 +1,195 @@
+"""Who may do what: one table of small rules returning Decision(allowed, reason); deny by default.
+
+The same scoping (``visible_to``) serves lists, details, downloads, exports and counts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.models import (Acceptance, Application, Evaluation, JointOpinion, MidtermCheck,
+                        PanelMember, Project, Role, User)
+from app.models.user import Expert
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOW = Decision(True)
+
+
+def deny(reason) -> Decision:
+    return Decision(False, str(reason))
+
+
+Rule = Callable[[User, object], Decision]
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str):
+    def register(fn: Rule) -> Rule:
+        RULES[name] = fn
+        return fn
+    return register
+
+
+def check(name: str, actor: User | None, entity: object = None) -> Decision:
+    """Apply the named rule; unknown rules, anonymous and inactive actors are denied."""
+    if actor is None or not actor.active:
+        return deny(_l("Please sign in with an active account."))
+    fn = RULES.get(name)
+    if fn is None:
+        return deny(_l("No policy named '%(name)s' exists; the action is denied.", name=name))
+    return fn(actor, entity)
+
+
+def owner_organisation_id(entity: object) -> int | None:
+    if isinstance(entity, (Application, Project, Evaluation)):
+        return entity.organisation_id
+    if isinstance(entity, (MidtermCheck, Acceptance)):
+        return entity.project.organisation_id
+    return None
+
+
+def _has(actor: User, role: Role, reason) -> Decision:
+    return ALLOW if actor.has_role(role) else deny(reason)
+
+
+# --- rules named by workflow steps -----------------------------------------------------------
+@rule("applicant_owns")
+def applicant_owns(actor: User, entity: object) -> Decision:
+    if not actor.has_role(Role.APPLICANT):
+        return deny(_l("Only an applicant agency's staff may do this."))
+    if owner_organisation_id(entity) != actor.organisation_id:
+        return deny(_l("This item belongs to another agency."))
+    return ALLOW
+
+
+@rule("endorser_of_current_level")
+def endorser_of_current_level(actor: User, entity: object) -> Decision:
+    if not actor.has_role(Role.ENDORSER):
+        return deny(_l("Only an IT office's endorser may endorse applications."))
+    current = entity.current_endorsement if isinstance(entity, Application) else None
+    if current is None or current.office_id != actor.organisation_id:
+        return deny(_l("This application is not awaiting your office's endorsement."))
+    return ALLOW
+
+
+@rule("office_reviewer")
+def office_reviewer(actor: User, entity: object = None) -> Decision:
+    return _has(actor, Role.OFFICE_REVIEWER, _l("Only the Information Office's reviewers may do this."))
+
+
+@rule("leader")
+def leader(actor: User, entity: object = None) -> Decision:
+    return _has(actor, Role.LEADER, _l("Only the Information Office's leaders may do this."))
+
+
+@rule("admin")
+def admin(actor: User, entity: object = None) -> Decision:
+    return _has(actor, Role.ADMIN, _l("Only an administrator may do this."))
+
+
+@rule("applicant")
+def applicant(actor: User, entity: object = None) -> Decision:
+    return _has(actor, Role.APPLICANT, _l("Only an applicant agency's staff may do this."))
+
+
+@rule("joint_reviewer_pending")
+def joint_reviewer_pending(actor: User, entity: object) -> Decision:
+    if not actor.has_role(Role.JOINT_REVIEWER):
+        return deny(_l("Only the joint re-review representatives may give re-review opinions."))
+    if actor.organisation.code not in current_app.config["JOINT_REVIEW_ORGS"]:
+        return deny(_l("Your organisation is not on the joint re-review panel."))
+    if not isinstance(entity, Application):
+        return deny(_l("Re-review opinions are given on applications."))
+    given = sa.select(JointOpinion.id).where(
+        JointOpinion.application_id == entity.id, JointOpinion.round == entity.re_review_round,
+        JointOpinion.organisation_id == actor.organisation_id)
+    if sa.inspect(entity).session.scalar(given) is not None:
+        return deny(_l("Your organisation has already given its opinion in this round."))
+    return ALLOW
+
+
+def panel_membership(actor: User, acceptance: Acceptance) -> PanelMember | None:
+    return next((m for m in acceptance.members if m.expert.user_id == actor.id), None)
+
+
+@rule("panel_member_yet_to_score")
+def panel_member_yet_to_score(actor: User, entity: object) -> Decision:
+    member = panel_membership(actor, entity) if isinstance(entity, Acceptance) else None
+    if member is None:
+        return deny(_l("Only the experts on this panel may do this."))
+    if member.scored_at is not None:
+        return deny(_l("You have already submitted your scores."))
+    return ALLOW
+
+
+@rule("panel_member_yet_to_sign")
+def panel_member_yet_to_sign(actor: User, entity: object) -> Decision:
+    member = panel_membership(actor, entity) if isinstance(entity, Acceptance) else None
+    if member is None:
+        return deny(_l("Only the experts on this panel may do this."))
+    if member.signed_at is not None:
+        return deny(_l("You have already signed this report."))
+    return ALLOW
+
+
+@rule("panel_chair")
+def panel_chair(actor: User, entity: object) -> Decision:
+    member = panel_membership(actor, entity) if isinstance(entity, Acceptance) else None
+    if member is None or not member.is_chair:
+        return deny(_l("Only the panel's chair may conclude the acceptance."))
+    return ALLOW
+
+
+# --- scoping: what an actor may see ----------------------------------------------------------
+_SEE_ALL = (Role.ADMIN, Role.OFFICE_REVIEWER, Role.LEADER)
+
+
+def _area_clause(model, actor: User):
+    """An endorser's area: their own division and, for a prefecture office, its counties."""
+    code = actor.organisation.division_code
+    return sa.or_(model.division_code == code, model.prefecture_code == code)
+
+
+def _panel_project_ids(actor: User):
+    return (sa.select(Acceptance.project_id)
+            .join(PanelMember, PanelMember.acceptance_id == Acceptance.id)
+            .join(Expert, Expert.id == PanelMember.expert_id)
+            .where(Expert.user_id == actor.id))
+
+
+def visible_to(actor: User, model) -> sa.ColumnElement[bool]:
+    """A WHERE clause selecting the rows of ``model`` the actor may see (false for nobody)."""
+    if actor is None or not actor.active:
+        return sa.false()
+    if any(actor.has_role(r) for r in _SEE_ALL):
+        return sa.true()
+    if model in (MidtermCheck, Acceptance, Evaluation):
+        return model.project_id.in_(sa.select(Project.id).where(visible_to(actor, Project)))
+    if model not in (Application, Project):
+        return sa.false()
+    clauses = []
+    if actor.has_role(Role.APPLICANT):
+        clauses.append(model.organisation_id == actor.organisation_id)
+    if actor.has_role(Role.ENDORSER):
+        area = _area_clause(model, actor)
+        clauses.append(sa.and_(area, Application.submitted_at.is_not(None)) if model is Application else area)
+    if actor.has_role(Role.JOINT_REVIEWER):
+        clauses.append(Application.re_review_round > 0 if model is Application else sa.true())
+    if actor.has_role(Role.EXPERT):
+        ids = _panel_project_ids(actor)
+        clauses.append(Project.id.in_(ids) if model is Project else
+                       Application.id.in_(sa.select(Project.application_id).where(Project.id.in_(ids))))
+    return sa.or_(*clauses) if clauses else sa.false()

@@ -1,0 +1,142 @@
+"""验收: forming the expert panel, scoring, the chair's conclusion, signing and sealing."""
+from __future__ import annotations
+
+import random
+import secrets
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.errors import Invalid
+from app.extensions import db
+from app.models import Acceptance, AcceptanceScore, Expert, Organisation, PanelMember, User
+from app.models.base import utcnow
+from app.policies import panel_membership
+from app.schemas import OpinionSchema, PanelSchema, ScoresSchema, load
+from app.services.loading import load_visible
+from app.services.transitions import fire
+from workflows.acceptance import AcceptanceState
+
+# (key, Chinese, English, maximum points); the maxima add up to 100.
+CRITERIA = (
+    ("completion", "建设内容完成情况", "Completion of the planned work", 30),
+    ("quality", "技术方案与系统质量", "Technical solution and quality", 25),
+    ("effect", "应用成效", "Effect of the application", 25),
+    ("funds", "资金使用与管理", "Use and management of funds", 10),
+    ("documentation", "文档资料与运维保障", "Documentation and maintenance", 10),
+)
+PASS_AT, CONDITIONAL_AT = Decimal(80), Decimal(60)
+
+
+def eligible_experts(acceptance: Acceptance) -> list[Expert]:
+    """The pool minus conflicts of interest: nobody from the applicant's organisation or division."""
+    project = acceptance.project
+    return list(db.session.scalars(
+        sa.select(Expert).join(User, User.id == Expert.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(Expert.active, User.active, User.organisation_id != project.organisation_id,
+               Organisation.division_code != project.division_code)
+        .order_by(Expert.id)))
+
+
+def form_panel(actor: User, acceptance_id: int, data: dict, expected_version: int | None = None) -> Acceptance:
+    """Draw an odd panel (≥3) at random with a recorded seed; the first drawn chairs it."""
+    fields = load(PanelSchema(), data)
+    acceptance = load_visible(Acceptance, acceptance_id, actor)
+    pool = eligible_experts(acceptance)
+    if len(pool) < fields["size"]:
+        raise Invalid({"size": str(_l("Only %(n)d experts without a conflict of interest are available.",
+                                      n=len(pool)))})
+    seed = fields["seed"] if fields["seed"] is not None else secrets.randbits(48)
+    drawn = random.Random(seed).sample(pool, fields["size"])
+    fire(acceptance, "form_panel", actor, expected_version=expected_version,
+         payload={"seed": seed, "size": fields["size"], "pool": [e.id for e in pool],
+                  "panel": [e.id for e in drawn]})
+    acceptance.seed = seed
+    acceptance.members.extend(PanelMember(expert_id=e.id, position=i, is_chair=(i == 0))
+                              for i, e in enumerate(drawn))
+    db.session.flush()
+    return acceptance
+
+
+def submit_scores(actor: User, acceptance_id: int, data: dict,
+                  expected_version: int | None = None) -> Acceptance:
+    """One expert's score and comment for every criterion."""
+    scores = load(ScoresSchema(), data)["scores"]
+    errors = {}
+    for key, _zh, _en, maximum in CRITERIA:
+        if key not in scores:
+            errors[key] = str(_l("This field is required."))
+        elif not Decimal(0) <= Decimal(scores[key]["score"]) <= maximum:
+            errors[key] = str(_l("Give between 0 and %(max)d points.", max=maximum))
+    if errors:
+        raise Invalid(errors)
+    acceptance = load_visible(Acceptance, acceptance_id, actor)
+    fire(acceptance, "submit_scores", actor, expected_version=expected_version,
+         payload={k: {"score": scores[k]["score"]} for k, *_ in CRITERIA})
+    member = panel_membership(actor, acceptance)
+    for key, *_ in CRITERIA:
+        db.session.add(AcceptanceScore(acceptance_id=acceptance.id, expert_id=member.expert_id, criterion=key,
+                                       score=scores[key]["score"], comment=scores[key]["comment"]))
+    member.scored_at = utcnow()
+    return acceptance
+
+
+def panel_average(acceptance: Acceptance) -> Decimal:
+    totals = db.session.execute(
+        sa.select(AcceptanceScore.expert_id, sa.func.sum(AcceptanceScore.score))
+        .where(AcceptanceScore.acceptance_id == acceptance.id).group_by(AcceptanceScore.expert_id)).all()
+    if not totals:
+        return Decimal(0)
+    return (sum(Decimal(t) for _, t in totals) / len(totals)).quantize(Decimal("0.01"))
+
+
+def conclusion_for(average: Decimal) -> str:
+    if average >= PASS_AT:
+        return "pass"
+    return "conditional" if average >= CONDITIONAL_AT else "fail"
+
+
+def conclude(actor: User, acceptance_id: int, data: dict, expected_version: int | None = None) -> Acceptance:
+    """The chair records the panel's conclusion, computed from the experts' scores."""
+    opinion = load(OpinionSchema(), data)["opinion"]
+    acceptance = load_visible(Acceptance, acceptance_id, actor)
+    acceptance.average_score = panel_average(acceptance)  # the database insists on it before signing
+    acceptance.conclusion = conclusion_for(acceptance.average_score)
+    acceptance.conditions = opinion if acceptance.conclusion == "conditional" else ""
+    fire(acceptance, "conclude", actor, opinion=opinion, expected_version=expected_version,
+         payload={"average": acceptance.average_score, "conclusion": acceptance.conclusion})
+    return acceptance
+
+
+def sign_report(actor: User, acceptance_id: int, data: dict | None = None,
+                expected_version: int | None = None) -> Acceptance:
+    """One panel expert signs the acceptance report (the chair last)."""
+    acceptance = load_visible(Acceptance, acceptance_id, actor)
+    fire(acceptance, "sign_report", actor, expected_version=expected_version)
+    panel_membership(actor, acceptance).signed_at = utcnow()
+    return acceptance
+
+
+def seal_report(actor: User, acceptance_id: int, data: dict | None = None,
+                expected_version: int | None = None) -> Acceptance:
+    """The office seals the signed report; a pass moves the project on to evaluation."""
+    acceptance = load_visible(Acceptance, acceptance_id, actor)
+    fire(acceptance, "seal_report", actor, expected_version=expected_version,
+         payload={"conclusion": acceptance.conclusion, "average": acceptance.average_score})
+    if acceptance.state in (AcceptanceState.PASSED, AcceptanceState.PASSED_WITH_CONDITIONS):
+        fire(acceptance.project, "complete_acceptance", actor, payload={"acceptance_id": acceptance.id})
+    return acceptance
+
+
+def request_reacceptance(actor: User, acceptance_id: int, data: dict,
+                         expected_version: int | None = None) -> Acceptance:
+    """After rectifying a failed acceptance the agency asks again: a new round, a new panel."""
+    opinion = load(OpinionSchema(), data)["opinion"]
+    failed = load_visible(Acceptance, acceptance_id, actor)
+    fire(failed, "request_reacceptance", actor, opinion=opinion, expected_version=expected_version)
+    again = Acceptance(project_id=failed.project_id, round=failed.round + 1, summary=opinion)
+    db.session.add(again)
+    db.session.flush()
+    return again

@@ -1,0 +1,99 @@
+"""Filing: create and edit drafts, submit, resubmit after revision, withdraw."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app import policies
+from app.errors import Conflict, Denied, Invalid
+from app.extensions import db
+from app.models import Application, Batch, PlanItem, User
+from app.models.base import utcnow
+from app.schemas import ApplicationDraftSchema, OpinionSchema, load
+from app.services import audit
+from app.services.escalation import endorsement_route
+from app.services.loading import load_visible
+from app.services.review import resume_re_review
+from app.services.transitions import fire
+from workflows.application import ApplicationState
+
+_EDITABLE = (ApplicationState.DRAFT, ApplicationState.RETURNED_BY_ENDORSER,
+             ApplicationState.RETURNED_BY_REVIEWER, ApplicationState.RETURNED_BY_RE_REVIEW)
+
+
+def _check_references(data: dict) -> None:
+    if db.session.get(Batch, data["batch_id"]) is None:
+        raise Invalid({"batch_id": str(_l("No such batch."))})
+    if data.get("plan_item_id"):
+        item = db.session.get(PlanItem, data["plan_item_id"])
+        if item is None or not item.active:
+            raise Invalid({"plan_item_id": str(_l("No such item in the provincial plan."))})
+
+
+def create_application(actor: User, data: dict) -> Application:
+    decision = policies.check("applicant", actor)
+    if not decision:
+        raise Denied(decision.reason)
+    fields = load(ApplicationDraftSchema(), data)
+    _check_references(fields)
+    division = actor.organisation.division
+    app = Application(organisation_id=actor.organisation_id, created_by_id=actor.id,
+                      division_code=division.code, prefecture_code=division.prefecture_code, **fields)
+    db.session.add(app)
+    db.session.flush()
+    audit.record(entity_type="application", entity_id=app.id, trigger="create", actor=actor,
+                 role="applicant", to_state=app.state.value, payload={"name": app.name})
+    return app
+
+
+def update_application(actor: User, application_id: int, data: dict, expected_version: int) -> Application:
+    """Edit a draft or a returned application (the applicant's own, at the current version)."""
+    app = load_visible(Application, application_id, actor)
+    decision = policies.check("applicant_owns", actor, app)
+    if not decision:
+        raise Denied(decision.reason)
+    if app.state not in _EDITABLE:
+        raise Conflict(str(_l("Only drafts and returned applications can be edited.")))
+    fields = load(ApplicationDraftSchema(), data)
+    _check_references(fields)
+    if fields["batch_id"] != app.batch_id and app.state != ApplicationState.DRAFT:
+        raise Invalid({"batch_id": str(_l("A submitted application stays in its batch."))})
+    result = db.session.execute(
+        sa.update(Application).where(Application.id == app.id, Application.version == expected_version,
+                                     Application.state == app.state)
+        .values(version=Application.version + 1, **fields).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Conflict(str(_l("Someone else acted on this item first; reload it and try again.")))
+    db.session.refresh(app)
+    audit.record(entity_type="application", entity_id=app.id, trigger="edit", actor=actor,
+                 role="applicant", from_state=app.state.value, to_state=app.state.value,
+                 payload={k: v for k, v in fields.items() if k not in ("objectives", "content", "expected_benefits")})
+    return app
+
+
+def submit_application(actor: User, application_id: int, expected_version: int | None = None) -> Application:
+    """Send a draft up its endorsement route (or straight to the province)."""
+    app = load_visible(Application, application_id, actor)
+    if app.state == ApplicationState.DRAFT and not app.endorsements:
+        app.endorsements.extend(endorsement_route(app.organisation))
+        db.session.flush()
+    fire(app, "submit", actor, expected_version=expected_version)
+    app.submitted_at = utcnow()
+    return app
+
+
+def resubmit_application(actor: User, application_id: int, data: dict,
+                         expected_version: int | None = None) -> Application:
+    app = load_visible(Application, application_id, actor)
+    fire(app, "resubmit", actor, opinion=load(OpinionSchema(), data)["opinion"],
+         expected_version=expected_version)
+    resume_re_review(app)
+    return app
+
+
+def withdraw_application(actor: User, application_id: int, data: dict,
+                         expected_version: int | None = None) -> Application:
+    app = load_visible(Application, application_id, actor)
+    fire(app, "withdraw", actor, opinion=load(OpinionSchema(), data)["opinion"],
+         expected_version=expected_version)
+    return app

@@ -1,0 +1,83 @@
+"""中期检查: one check per project under construction per year, and its conclusions."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app import policies
+from app.errors import Denied, Invalid
+from app.extensions import db
+from app.models import MidtermCheck, Project, User
+from app.schemas import OpinionSchema, RectificationOrderSchema, ReportSchema, load
+from app.services import audit
+from app.services.loading import load_visible
+from app.services.transitions import fire
+from workflows.project import ProjectState
+
+
+def open_checks(actor: User, year: int) -> list[MidtermCheck]:
+    """Open the year's check for every project under construction that has none yet."""
+    decision = policies.check("office_reviewer", actor)
+    if not decision:
+        raise Denied(decision.reason)
+    if not 2000 <= year <= 2100:
+        raise Invalid({"year": str(_l("Enter a year between 2000 and 2100."))})
+    have = sa.select(MidtermCheck.project_id).where(MidtermCheck.year == year)
+    projects = db.session.scalars(sa.select(Project).where(
+        Project.state == ProjectState.UNDER_CONSTRUCTION, Project.id.not_in(have),
+        sa.extract("year", Project.starts_on) <= year).order_by(Project.id)).all()
+    opened = []
+    for project in projects:
+        check = MidtermCheck(project_id=project.id, year=year)
+        db.session.add(check)
+        db.session.flush()
+        audit.record(entity_type="midterm_check", entity_id=check.id, trigger="open", actor=actor,
+                     role="office_reviewer", to_state=check.state.value,
+                     payload={"project_id": project.id, "year": year})
+        opened.append(check)
+    return opened
+
+
+def submit_progress_report(actor: User, check_id: int, data: dict,
+                           expected_version: int | None = None) -> MidtermCheck:
+    fields = load(ReportSchema(), data)
+    check = load_visible(MidtermCheck, check_id, actor)
+    check.progress_report = fields["report"]
+    fire(check, "submit_progress_report", actor, opinion=fields["opinion"], expected_version=expected_version)
+    return check
+
+
+def submit_rectification(actor: User, check_id: int, data: dict,
+                         expected_version: int | None = None) -> MidtermCheck:
+    fields = load(ReportSchema(), data)
+    check = load_visible(MidtermCheck, check_id, actor)
+    fire(check, "submit_rectification", actor, opinion=fields["opinion"], expected_version=expected_version)
+    check.rectification_report = fields["report"]
+    return check
+
+
+def pass_check(actor: User, check_id: int, data: dict, expected_version: int | None = None) -> MidtermCheck:
+    check = load_visible(MidtermCheck, check_id, actor)
+    fire(check, "pass_check", actor, opinion=load(OpinionSchema(), data)["opinion"],
+         expected_version=expected_version)
+    return check
+
+
+def order_rectification(actor: User, check_id: int, data: dict,
+                        expected_version: int | None = None) -> MidtermCheck:
+    fields = load(RectificationOrderSchema(), data)
+    check = load_visible(MidtermCheck, check_id, actor)
+    check.rectification_deadline = fields["deadline"]
+    fire(check, "order_rectification", actor, opinion=fields["opinion"],
+         payload={"deadline": fields["deadline"]}, expected_version=expected_version)
+    return check
+
+
+def terminate_from_check(actor: User, check_id: int, data: dict,
+                         expected_version: int | None = None) -> MidtermCheck:
+    """The check concludes the project cannot go on: the check and the project both end."""
+    opinion = load(OpinionSchema(), data)["opinion"]
+    check = load_visible(MidtermCheck, check_id, actor)
+    fire(check, "terminate_project", actor, opinion=opinion, expected_version=expected_version)
+    fire(check.project, "terminate", actor, opinion=opinion, payload={"midterm_check_id": check.id})
+    return check

@@ -1,0 +1,35 @@
+"""Named counters advanced by one conditional UPDATE: quotas that cannot be overshot and
+gapless sequences (project codes, document numbers), correct under concurrency."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.extensions import db
+from app.models import Counter
+
+
+def _ensure(key: str) -> None:
+    session = db.session
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(Counter).values(key=key, value=0).on_conflict_do_nothing())
+
+
+def take(key: str, limit: int | None = None) -> int | None:
+    """Add one and return the new value, or None if that would pass ``limit``."""
+    _ensure(key)
+    cond = Counter.key == key
+    if limit is not None:
+        cond = sa.and_(cond, Counter.value < limit)
+    return db.session.scalar(sa.update(Counter).where(cond).values(value=Counter.value + 1)
+                             .returning(Counter.value).execution_options(synchronize_session=False))
+
+
+def give_back(key: str) -> None:
+    db.session.execute(sa.update(Counter).where(Counter.key == key, Counter.value > 0)
+                       .values(value=Counter.value - 1).execution_options(synchronize_session=False))
+
+
+def value(key: str) -> int:
+    return db.session.scalar(sa.select(Counter.value).where(Counter.key == key)) or 0

@@ -1,0 +1,218 @@
+"""`flask demo lifecycle`: drive N applications through every stage as the right actors, each
+decision in its own transaction, exactly as the web and API would — some returned, some
+rejected, some rectified — and count where everything ended."""
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter as Tally
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from app.database import transaction
+from app.errors import Conflict
+from app.extensions import db
+from app.models import Acceptance, Application, Evaluation, MidtermCheck, PlanItem, Project, User
+from app.services import acceptance as acc_svc
+from app.services import applications, checks, demonstration, escalation, evaluation, projects, review
+from app.services.demo import load_demo, new_batch
+from workflows.acceptance import AcceptanceState
+
+APPLICANTS = ("wuhua_applicant", "kunming_applicant", "dali_applicant", "qujing_applicant", "province_applicant")
+
+
+@dataclass
+class Report:
+    states: dict[str, Tally] = field(default_factory=dict)
+    quota_refusals: list[str] = field(default_factory=list)
+    decisions: int = 0
+    seconds: float = 0.0
+
+
+def _user(name: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.username == name))
+
+
+def _act(report: Report, fn, *args, **kwargs):
+    with transaction():
+        result = fn(*args, **kwargs)
+        ident = getattr(result, "id", None)
+    report.decisions += 1
+    return ident
+
+
+def _draft(i: int, batch_id: int, plan_items: list[PlanItem], off_plan: bool) -> dict:
+    item = plan_items[i % len(plan_items)]
+    return {"batch_id": batch_id, "name": f"{item.name}（试点{i + 1:03d}）", "category": item.category.value,
+            "domain": item.domain.value, "contact_name": "联系人", "contact_phone": "0871-6500000",
+            "requested_budget": str(80 + (i * 7) % 300), "construction_months": 12 + i % 13,
+            "objectives": "提高政务服务效率，推进业务流程再造。", "content": "建设业务应用系统及配套数据库。",
+            "expected_benefits": "办事时限缩短三成，数据共享。",
+            "plan_item_id": None if off_plan else item.id,
+            "off_plan_justification": "该项目为本地区急需，规划编制时尚未列入。" if off_plan else ""}
+
+
+def _endorse_all(report: Report, app_id: int) -> None:
+    while True:
+        app = db.session.get(Application, app_id)
+        db.session.refresh(app)
+        current = app.current_endorsement
+        if current is None:
+            return
+        endorser = db.session.scalar(sa.select(User).where(User.organisation_id == current.office_id))
+        _act(report, escalation.endorse, endorser, app_id, {"opinion": "同意推荐上报。", "ranking": 1})
+
+
+def _application(report: Report, i: int, batch_id: int, plan_items, office, leader, joint) -> None:
+    applicant = _user(APPLICANTS[i % len(APPLICANTS)])
+    fate = i % 30
+    app_id = _act(report, applications.create_application, applicant,
+                  _draft(i, batch_id, plan_items, off_plan=(i % 9 == 4)))
+    _act(report, applications.submit_application, applicant, app_id)
+    if fate == 3:
+        _act(report, applications.withdraw_application, applicant, app_id, {"opinion": "单位调整计划，撤回申报。"})
+        return
+    if i % 5 == 0 and db.session.get(Application, app_id).endorsements:
+        endorser_org = db.session.get(Application, app_id).current_endorsement.office_id
+        endorser = db.session.scalar(sa.select(User).where(User.organisation_id == endorser_org))
+        _act(report, escalation.return_to_applicant, endorser, app_id, {"opinion": "请补充建设方案。"})
+        _act(report, applications.resubmit_application, applicant, app_id, {"opinion": "已补充建设方案。"})
+    _endorse_all(report, app_id)
+    if i % 7 == 1:
+        _act(report, review.decide, office, app_id, "return_for_revision", {"opinion": "预算明细不全，请修改。"})
+        _act(report, applications.resubmit_application, applicant, app_id, {"opinion": "已补充预算明细。"})
+    if fate == 7:
+        _act(report, review.decide, office, app_id, "refuse", {"opinion": "不属于试点范围，不予受理。"})
+        return
+    if db.session.get(Application, app_id).plan_item_id is None:
+        _act(report, review.override_plan_gate, leader, app_id, {"opinion": "地方急需，同意规划外特批。"})
+    _act(report, review.decide, office, app_id, "pass_initial_review", {"opinion": "材料齐全，符合要求。"})
+    if fate == 11:
+        _act(report, review.decide, leader, app_id, "leader_reject", {"opinion": "与已有系统重复，不予批准。"})
+        return
+    _act(report, review.decide, leader, app_id, "leader_approve", {"opinion": "同意，提交复审。"})
+    for reviewer in joint:
+        _act(report, review.record_joint_opinion, reviewer, app_id,
+             {"recommendation": "reject" if fate == 15 else "approve", "opinion": "复审意见。"})
+    if fate == 15:
+        _act(report, review.decide, office, app_id, "re_review_reject", {"opinion": "复审未通过。"})
+        return
+    _act(report, review.decide, office, app_id, "re_review_approve", {"opinion": "复审通过。"})
+    try:
+        _act(report, projects.approve_project, leader, app_id,
+             {"opinion": "批准立项。", "approved_budget": "100", "construction_months": 12})
+    except Conflict as exc:
+        report.quota_refusals.append(str(exc))
+        _act(report, review.decide, leader, app_id, "leader_reject", {"opinion": f"批次名额已满：{exc}"})
+
+
+def _project(report: Report, n: int, project_id: int, year: int, office, leader, rng: random.Random) -> None:
+    project = db.session.get(Project, project_id)
+    applicant = db.session.scalar(sa.select(User).where(User.organisation_id == project.organisation_id))
+    check_id = db.session.scalar(sa.select(MidtermCheck.id).where(MidtermCheck.project_id == project_id,
+                                                                  MidtermCheck.year == year))
+    _act(report, checks.submit_progress_report, applicant, check_id, {"report": "已完成需求分析和系统开发。"})
+    if n % 6 == 0:
+        _act(report, checks.order_rectification, office, check_id,
+             {"opinion": "进度滞后，限期整改。", "deadline": date.today() + timedelta(days=30)})
+        _act(report, checks.submit_rectification, applicant, check_id, {"report": "已按要求完成整改。"})
+    if n % 25 == 4:
+        _act(report, checks.terminate_from_check, leader, check_id, {"opinion": "建设条件丧失，终止项目。"})
+        return
+    _act(report, checks.pass_check, office, check_id, {"opinion": "年度检查通过。"})
+    acc_id = _act(report, projects.request_acceptance, applicant, project_id, {"summary": "项目已按批复完成建设。"})
+    quality = {9: "low", 5: "middling"}.get(n % 10, "high")
+    for attempt in (1, 2):
+        _accept(report, acc_id, office, rng, quality=quality if attempt == 1 else "high", seed=n * 10 + attempt)
+        acc = db.session.get(Acceptance, acc_id)
+        db.session.refresh(acc)
+        if acc.state != AcceptanceState.FAILED:
+            break
+        acc_id = _act(report, acc_svc.request_reacceptance, applicant, acc_id, {"opinion": "已整改，申请重新验收。"})
+
+
+SCORE_BANDS = {"low": (0.3, 0.5), "middling": (0.62, 0.76), "high": (0.8, 0.99)}
+
+
+def _accept(report: Report, acc_id: int, office, rng: random.Random, *, quality: str, seed: int) -> None:
+    _act(report, acc_svc.form_panel, office, acc_id, {"size": 3, "seed": seed})
+    acc = db.session.get(Acceptance, acc_id)
+    members = [(m.expert.user, m.is_chair) for m in acc.members]
+    for user, _ in members:
+        scores = {key: {"score": str(round(maximum * rng.uniform(*SCORE_BANDS[quality]), 1)),
+                        "comment": "符合要求。"} for key, _zh, _en, maximum in acc_svc.CRITERIA}
+        _act(report, acc_svc.submit_scores, user, acc_id, {"scores": scores})
+    chair = next(u for u, is_chair in members if is_chair)
+    _act(report, acc_svc.conclude, chair, acc_id, {"opinion": "专家组意见：同意验收结论。"})
+    for user, _ in sorted(members, key=lambda m: m[1]):  # the chair last
+        _act(report, acc_svc.sign_report, user, acc_id)
+    _act(report, acc_svc.seal_report, office, acc_id)
+
+
+def _evaluate(report: Report, period: str, office, leader, rng: random.Random) -> None:
+    _act(report, evaluation.open_evaluations, office, period)
+    for ev_id, org_id in db.session.execute(sa.select(Evaluation.id, Evaluation.organisation_id)
+                                            .where(Evaluation.period == period,
+                                                   Evaluation.state == "opened")).all():
+        applicant = db.session.scalar(sa.select(User).where(User.organisation_id == org_id))
+        _act(report, evaluation.submit_self_evaluation, applicant, ev_id, {"report": "系统运行稳定，已在全市推广。"})
+        _act(report, evaluation.score_evaluation, office, ev_id, {
+            "opinion": "评分如下。", "results_score": str(rng.randint(70, 99)),
+            "operation_score": str(rng.randint(65, 99)), "promotion_score": str(rng.randint(55, 99))})
+        _act(report, evaluation.plain_evaluation_step, leader, ev_id, "confirm_grade", {"opinion": "同意评定等级。"})
+
+
+def run_lifecycle(count: int, seed: int = 2026) -> Report:
+    started = time.perf_counter()
+    report = Report()
+    rng = random.Random(seed)
+    with transaction():
+        load_demo()
+        year = date.today().year
+        batch = new_batch(f"演示批次 {time.strftime('%Y%m%d-%H%M%S')}-{rng.randint(0, 9999):04d}", year)
+        batch_id = batch.id
+    office, leader = _user("office"), _user("leader")
+    joint = [_user(u) for u in ("fgw", "czt", "xxb")]
+    plan_items = list(db.session.scalars(sa.select(PlanItem).order_by(PlanItem.id)))
+    for i in range(count):
+        _application(report, i, batch_id, plan_items, office, leader, joint)
+    project_ids = list(db.session.scalars(sa.select(Project.id).where(Project.batch_id == batch_id)
+                                          .order_by(Project.id)))
+    _act(report, checks.open_checks, office, year)
+    for n, project_id in enumerate(project_ids):
+        _project(report, n, project_id, year, office, leader, rng)
+    _evaluate(report, str(year + 1), office, leader, rng)
+    for project, _ev in demonstration.shortlist():
+        try:
+            _act(report, demonstration.select_demonstration, leader, project.id, {"opinion": "成效显著，选为示范。"})
+        except Conflict:
+            break
+    try:
+        _act(report, demonstration.publish_demonstrations, leader, {"opinion": "发布示范项目名单。"})
+    except Conflict as exc:
+        report.quota_refusals.append(str(exc))
+    for project in db.session.scalars(sa.select(Project).where(Project.batch_id == batch_id,
+                                                               Project.state == "evaluation")).all()[::2]:
+        _act(report, projects.close_project, office, project.id, {"opinion": "绩效评估完成，结项。"})
+    report.seconds = time.perf_counter() - started
+    report.states = _tally(batch_id)
+    return report
+
+
+def _tally(batch_id: int) -> dict[str, Tally]:
+    q = db.session.execute
+    projects_in = sa.select(Project.id).where(Project.batch_id == batch_id)
+    return {
+        "application": Tally(dict(q(sa.select(Application.state, sa.func.count()).where(
+            Application.batch_id == batch_id).group_by(Application.state)).all())),
+        "project": Tally(dict(q(sa.select(Project.state, sa.func.count()).where(
+            Project.batch_id == batch_id).group_by(Project.state)).all())),
+        "midterm_check": Tally(dict(q(sa.select(MidtermCheck.state, sa.func.count()).where(
+            MidtermCheck.project_id.in_(projects_in)).group_by(MidtermCheck.state)).all())),
+        "acceptance": Tally(dict(q(sa.select(Acceptance.state, sa.func.count()).where(
+            Acceptance.project_id.in_(projects_in)).group_by(Acceptance.state)).all())),
+        "evaluation": Tally(dict(q(sa.select(Evaluation.grade, sa.func.count()).where(
+            Evaluation.project_id.in_(projects_in)).group_by(Evaluation.grade)).all())),
+    }

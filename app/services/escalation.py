@@ -1,0 +1,57 @@
+"""逐级上报: the endorsement route from the applicant's place in the division tree, and endorsing."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Application, Endorsement, Organisation, OrgKind, User
+from app.models.base import utcnow
+from app.models.vocabulary import DivisionLevel
+from app.schemas import OpinionSchema, RankingSchema, load
+from app.services.loading import load_visible
+from app.services.transitions import fire
+from workflows.application import ApplicationState
+
+
+def it_office_of(division_code: str) -> Organisation | None:
+    return db.session.scalar(sa.select(Organisation).where(
+        Organisation.kind == OrgKind.IT_OFFICE, Organisation.division_code == division_code))
+
+
+def endorsement_route(applicant: Organisation) -> list[Endorsement]:
+    """County department: county office then prefecture office; prefecture department: the
+    prefecture office; provincial department: none. An office never endorses its own filing."""
+    division = applicant.division
+    codes: list[str] = []
+    if division.level == DivisionLevel.COUNTY:
+        codes = [division.code, division.parent_code]
+    elif division.level == DivisionLevel.PREFECTURE:
+        codes = [division.code]
+    offices = [o for o in (it_office_of(c) for c in codes) if o is not None and o.id != applicant.id]
+    return [Endorsement(position=i, office_id=o.id) for i, o in enumerate(offices)]
+
+
+def endorse(actor: User, application_id: int, data: dict, expected_version: int | None = None) -> Application:
+    """推荐上报: this office endorses; the application moves to the next office or the province."""
+    fields = load(RankingSchema(), data)
+    app = load_visible(Application, application_id, actor)
+    current = app.current_endorsement
+    fire(app, "endorse", actor, opinion=fields["opinion"], payload={"ranking": fields["ranking"]},
+         expected_version=expected_version)
+    current.endorsed_at, current.ranking = utcnow(), fields["ranking"]
+    if app.state == ApplicationState.ENDORSING:
+        app.endorsement_level += 1
+    return app
+
+
+def return_to_applicant(actor: User, application_id: int, data: dict,
+                        expected_version: int | None = None) -> Application:
+    app = load_visible(Application, application_id, actor)
+    fire(app, "return_to_applicant", actor, opinion=load(OpinionSchema(), data)["opinion"],
+         expected_version=expected_version)
+    return app
+
+
+def endorse_many(actor: User, items: list[dict]) -> list[Application]:
+    """汇总上报: endorse several applications at once with their ranking; all or nothing."""
+    return [endorse(actor, int(item["id"]), item, item.get("version")) for item in items]

@@ -1,0 +1,139 @@
+"""Guards: named conditions on an entity that the flows refer to, with the words users see."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import object_session
+
+from app.models import (Acceptance, Application, Counter, Evaluation, JointOpinion, MidtermCheck,
+                        Project)
+from workflows.evaluation import EvaluationState, Grade
+from workflows.midterm_check import MidtermCheckState
+
+Guards = dict[str, Callable[[], bool]]
+
+MESSAGES = {
+    "needs_endorsement": _l("The application needs endorsement first."),
+    "no_endorsement_needed": _l("The application goes straight to the province."),
+    "batch_open": _l("The batch is not open for filing today."),
+    "plan_item_or_justification": _l(
+        "Choose an item of the provincial plan, or explain why the pilot is needed outside it."),
+    "more_endorsements_after_this": _l("This is the last endorsement."),
+    "last_endorsement": _l("Further endorsements are needed."),
+    "off_plan_not_overridden": _l("The application is in the plan or already overridden."),
+    "in_plan_or_overridden": _l(
+        "The pilot is not in the provincial plan: a leader must override the plan gate first."),
+    "all_joint_opinions_in": _l("Not every joint reviewer has given an opinion yet."),
+    "batch_quota_left": _l("The batch quota is full: no further projects can be approved in it."),
+    "no_open_midterm_check": _l("Finish this year's mid-term check before requesting acceptance."),
+    "acceptance_passed": _l("The project has not passed acceptance."),
+    "well_evaluated": _l("Only projects graded excellent or good may become demonstrations."),
+    "demonstration_places_left": _l("All demonstration places are taken."),
+    "has_graded_evaluation": _l("The project has no graded performance evaluation yet."),
+    "all_scored": _l("Not every expert on the panel has submitted scores."),
+    "chair_signs_last": _l("The chair signs after every other expert."),
+    "all_signed": _l("Not every expert has signed the acceptance report."),
+    "concluded_pass": _l("The panel's conclusion is not a pass."),
+    "concluded_with_conditions": _l("The panel's conclusion is not a pass with conditions."),
+    "concluded_fail": _l("The panel's conclusion is not a fail."),
+}
+
+
+def message(guard: str) -> str:
+    return str(MESSAGES.get(guard, guard))
+
+
+def counter_value(session, key: str) -> int:
+    return session.scalar(sa.select(Counter.value).where(Counter.key == key)) or 0
+
+
+def quota_key(batch_id: int) -> str:
+    return f"batch:{batch_id}:approved"
+
+
+DEMONSTRATION_KEY = "programme:demonstrations"
+
+
+def application_guards(app: Application, actor=None, today: date | None = None) -> Guards:
+    session = object_session(app)
+    needs = lambda: len(app.endorsements) > 0  # noqa: E731
+    in_plan_or_justified = lambda: app.plan_item_id is not None or bool(app.off_plan_justification.strip())  # noqa: E731
+    in_plan_or_overridden = lambda: app.plan_item_id is not None or app.plan_overridden_by_id is not None  # noqa: E731
+
+    def joint_opinions_in() -> bool:
+        orgs = current_app.config["JOINT_REVIEW_ORGS"]
+        given = session.scalar(sa.select(sa.func.count(JointOpinion.id)).where(
+            JointOpinion.application_id == app.id, JointOpinion.round == app.re_review_round))
+        return given >= len(orgs)
+
+    return {
+        "needs_endorsement": needs,
+        "no_endorsement_needed": lambda: not needs(),
+        "batch_open": lambda: app.batch.is_open_on(today or date.today()),
+        "plan_item_or_justification": in_plan_or_justified,
+        "more_endorsements_after_this": lambda: app.endorsement_level + 1 < len(app.endorsements),
+        "last_endorsement": lambda: app.endorsement_level + 1 == len(app.endorsements),
+        "off_plan_not_overridden": lambda: not in_plan_or_overridden(),
+        "in_plan_or_overridden": in_plan_or_overridden,
+        "all_joint_opinions_in": joint_opinions_in,
+        "batch_quota_left": lambda: counter_value(session, quota_key(app.batch_id)) < app.batch.quota,
+    }
+
+
+def project_guards(project: Project, actor=None) -> Guards:
+    session = object_session(project)
+
+    def latest_acceptance() -> Acceptance | None:
+        return session.scalar(sa.select(Acceptance).where(Acceptance.project_id == project.id)
+                              .order_by(Acceptance.round.desc()).limit(1))
+
+    def open_check() -> bool:
+        done = (MidtermCheckState.PASSED, MidtermCheckState.TERMINATED)
+        return session.scalar(sa.select(MidtermCheck.id).where(
+            MidtermCheck.project_id == project.id, MidtermCheck.state.not_in(done)).limit(1)) is not None
+
+    def graded(grades=None) -> bool:
+        q = sa.select(Evaluation.grade).where(Evaluation.project_id == project.id,
+                                              Evaluation.state == EvaluationState.GRADED)
+        found = list(session.scalars(q))
+        return bool(found) if grades is None else bool(found) and found[-1] in grades
+
+    def acceptance_passed() -> bool:
+        a = latest_acceptance()
+        return a is not None and a.state.value in ("passed", "passed_with_conditions")
+
+    return {
+        "no_open_midterm_check": lambda: not open_check(),
+        "acceptance_passed": acceptance_passed,
+        "well_evaluated": lambda: graded((Grade.EXCELLENT, Grade.GOOD)),
+        "demonstration_places_left": lambda: counter_value(session, DEMONSTRATION_KEY)
+        < current_app.config["DEMONSTRATION_MAX"],
+        "has_graded_evaluation": lambda: graded(),
+    }
+
+
+def acceptance_guards(acc: Acceptance, actor=None) -> Guards:
+    members = lambda: acc.members  # noqa: E731
+    unsigned = lambda: [m for m in members() if m.signed_at is None]  # noqa: E731
+
+    def chair_signs_last() -> bool:
+        """Others sign first: the chair may sign only when they are the last one left."""
+        signer = next((m for m in members() if actor is not None and m.expert.user_id == actor.id), None)
+        return signer is None or not signer.is_chair or len(unsigned()) <= 1
+
+    return {
+        "all_scored": lambda: bool(members()) and all(m.scored_at for m in members()),
+        "chair_signs_last": chair_signs_last,
+        "all_signed": lambda: bool(members()) and not unsigned(),
+        "concluded_pass": lambda: acc.conclusion == "pass",
+        "concluded_with_conditions": lambda: acc.conclusion == "conditional",
+        "concluded_fail": lambda: acc.conclusion == "fail",
+    }
+
+
+def no_guards(_entity, actor=None) -> Guards:
+    return {}

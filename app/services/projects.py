@@ -1,0 +1,95 @@
+"""立项 and the project's life: approval within the batch quota, acceptance requests,
+termination, closure, follow-on funding requests."""
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from app import policies
+from app.errors import Conflict, Denied
+from app.extensions import db
+from app.models import Acceptance, Application, FundingRequest, Project, User
+from app.schemas import AcceptanceRequestSchema, FundingRequestSchema, OpinionSchema, ProjectApprovalSchema, load
+from app.services import counters
+from app.services.guards import message, quota_key
+from app.services.loading import load_visible
+from app.services.transitions import fire
+from workflows.project import ProjectState
+
+
+def add_months(start: date, months: int) -> date:
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def approve_project(actor: User, application_id: int, data: dict,
+                    expected_version: int | None = None) -> Project:
+    """批准立项: the quota is taken by a conditional UPDATE, so concurrent approvals can
+    never overshoot it; the project gets a gapless code per batch year."""
+    fields = load(ProjectApprovalSchema(), data)
+    app = load_visible(Application, application_id, actor)
+    fire(app, "approve_project", actor, opinion=fields["opinion"],
+         payload={k: fields[k] for k in ("approved_budget", "construction_months")},
+         expected_version=expected_version)
+    if counters.take(quota_key(app.batch_id), limit=app.batch.quota) is None:
+        raise Conflict(message("batch_quota_left"))
+    seq = counters.take(f"project_code:{app.batch.year}")
+    starts = fields["starts_on"] or date.today()
+    project = Project(application_id=app.id, code=f"YNDZ-{app.batch.year}-{seq:03d}",
+                      batch_id=app.batch_id, organisation_id=app.organisation_id,
+                      division_code=app.division_code, prefecture_code=app.prefecture_code,
+                      name=app.name, approved_budget=fields["approved_budget"], starts_on=starts,
+                      ends_on=add_months(starts, fields["construction_months"]))
+    db.session.add(project)
+    db.session.flush()
+    return project
+
+
+def request_acceptance(actor: User, project_id: int, data: dict,
+                       expected_version: int | None = None) -> Acceptance:
+    fields = load(AcceptanceRequestSchema(), data)
+    project = load_visible(Project, project_id, actor)
+    fire(project, "request_acceptance", actor, opinion=fields["opinion"], expected_version=expected_version)
+    acceptance = Acceptance(project_id=project.id, round=1, summary=fields["summary"])
+    db.session.add(acceptance)
+    db.session.flush()
+    return acceptance
+
+
+def terminate_project(actor: User, project_id: int, data: dict,
+                      expected_version: int | None = None) -> Project:
+    project = load_visible(Project, project_id, actor)
+    fire(project, "terminate", actor, opinion=load(OpinionSchema(), data)["opinion"],
+         expected_version=expected_version)
+    return project
+
+
+def close_project(actor: User, project_id: int, data: dict, expected_version: int | None = None) -> Project:
+    project = load_visible(Project, project_id, actor)
+    fire(project, "close", actor, opinion=load(OpinionSchema(), data)["opinion"],
+         expected_version=expected_version)
+    return project
+
+
+def request_follow_on_funding(actor: User, project_id: int, data: dict) -> FundingRequest:
+    """后续资金申请 for an accepted project; reviewers see the agency's evaluations beside it."""
+    fields = load(FundingRequestSchema(), data)
+    project = load_visible(Project, project_id, actor)
+    decision = policies.check("applicant_owns", actor, project)
+    if not decision:
+        raise Denied(decision.reason)
+    if project.state not in (ProjectState.EVALUATION, ProjectState.DEMONSTRATION, ProjectState.CLOSED):
+        raise Conflict(str(_l("Follow-on funding can be requested once the project has passed acceptance.")))
+    request = FundingRequest(project_id=project.id, organisation_id=project.organisation_id,
+                             created_by_id=actor.id, **fields)
+    db.session.add(request)
+    db.session.flush()
+    from app.services import audit
+
+    audit.record(entity_type="project", entity_id=project.id, trigger="request_funding", actor=actor,
+                 role="applicant", from_state=project.state.value, to_state=project.state.value,
+                 opinion=fields["purpose"], payload={"amount": fields["amount"], "request_id": request.id})
+    return request
