@@ -2,10 +2,12 @@
 from app.models.acceptance import Acceptance, AcceptanceScore, PanelMember
 from app.models.application import Application, Attachment, Endorsement, JointOpinion
 from app.models.audit import AuditHead, AuditRecord, Notification, OutboxMessage
+from app.models.document import DocumentVersion, IssuedDocument, SigningCredential
 from app.models.evaluation import DemonstrationPublication, Evaluation
 from app.models.org import Division, Organisation
 from app.models.programme import Batch, Counter, PlanItem
 from app.models.project import FundingRequest, MidtermCheck, Project
+from app.models.token import ApiToken
 from app.models.user import Expert, User, UserRole
 from app.models.vocabulary import Domain, DivisionLevel, OrgKind, PilotCategory, Role
 
@@ -14,5 +16,6 @@ __all__ = [
     "JointOpinion", "AuditHead", "AuditRecord", "Notification", "OutboxMessage",
     "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
     "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
-    "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role",
+    "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
+    "SigningCredential", "ApiToken",
 ]

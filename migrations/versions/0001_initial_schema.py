@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ec38c8593d59
+Revision ID: 3302a2c59575
 Revises: 
-Create Date: 2026-11-21 06:10:41.770038
+Create Date: 2026-11-21 06:12:38.137058
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'ec38c8593d59'
+revision = '3302a2c59575'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -108,6 +108,23 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('prefix', sa.String(length=12), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
+
     op.create_table('applications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=False),
@@ -192,6 +209,26 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_experts')),
     sa.UniqueConstraint('user_id', name=op.f('uq_experts_user_id'))
     )
+    op.create_table('issued_documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=48), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('entity_type', sa.String(length=32), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.Column('finalised_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['users.id'], name=op.f('fk_issued_documents_issued_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_issued_documents')),
+    sa.UniqueConstraint('number', name=op.f('uq_issued_documents_number')),
+    sa.UniqueConstraint('year', 'seq', name='one_number_per_year')
+    )
+    with op.batch_alter_table('issued_documents', schema=None) as batch_op:
+        batch_op.create_index('ix_issued_documents_entity', ['entity_type', 'entity_id', 'kind'], unique=False)
+
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -207,6 +244,18 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_user_unread', ['user_id', 'read_at'], unique=False)
 
+    op.create_table('signing_credentials',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('certificate_pem', sa.Text(), nullable=False),
+    sa.Column('encrypted_key_pem', sa.Text(), nullable=False),
+    sa.Column('serial', sa.String(length=64), nullable=False),
+    sa.Column('not_after', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_signing_credentials_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_signing_credentials')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_signing_credentials_user_id'))
+    )
     op.create_table('user_roles',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.Enum('applicant', 'endorser', 'office_reviewer', 'leader', 'joint_reviewer', 'expert', 'admin', name='role', native_enum=False, length=24), nullable=False),
@@ -231,6 +280,23 @@ def upgrade():
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachments_application_id'), ['application_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachments_sha256'), ['sha256'], unique=False)
+
+    op.create_table('document_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_document_versions_created_by_id_users')),
+    sa.ForeignKeyConstraint(['document_id'], ['issued_documents.id'], name=op.f('fk_document_versions_document_id_issued_documents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_versions')),
+    sa.UniqueConstraint('document_id', 'position', name='one_per_position')
+    )
+    with op.batch_alter_table('document_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_versions_sha256'), ['sha256'], unique=False)
 
     op.create_table('endorsements',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -470,16 +536,25 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_endorsements_office_id'))
 
     op.drop_table('endorsements')
+    with op.batch_alter_table('document_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_versions_sha256'))
+
+    op.drop_table('document_versions')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_sha256'))
         batch_op.drop_index(batch_op.f('ix_attachments_application_id'))
 
     op.drop_table('attachments')
     op.drop_table('user_roles')
+    op.drop_table('signing_credentials')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_unread')
 
     op.drop_table('notifications')
+    with op.batch_alter_table('issued_documents', schema=None) as batch_op:
+        batch_op.drop_index('ix_issued_documents_entity')
+
+    op.drop_table('issued_documents')
     op.drop_table('experts')
     op.drop_table('demonstration_publications')
     with op.batch_alter_table('audit_records', schema=None) as batch_op:
@@ -494,6 +569,10 @@ def downgrade():
         batch_op.drop_index('ix_applications_batch_state')
 
     op.drop_table('applications')
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
+
+    op.drop_table('api_tokens')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_organisation_id'))
 
