@@ -67,6 +67,15 @@ def terminate_project(actor: User, project_id: int, data: dict,
     return project
 
 
+def complete_acceptance(actor: User, project_id: int, data: dict,
+                        expected_version: int | None = None) -> Project:
+    """Move a project whose latest acceptance passed on to evaluation (sealing does this too)."""
+    project = load_visible(Project, project_id, actor)
+    fire(project, "complete_acceptance", actor, opinion=load(OpinionSchema(), data)["opinion"],
+         expected_version=expected_version)
+    return project
+
+
 def close_project(actor: User, project_id: int, data: dict, expected_version: int | None = None) -> Project:
     project = load_visible(Project, project_id, actor)
     fire(project, "close", actor, opinion=load(OpinionSchema(), data)["opinion"],
