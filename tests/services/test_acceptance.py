@@ -1,0 +1,119 @@
+"""验收: panels drawn at random with avoidance, per-criterion scores, signatures, conclusion."""
+import pytest
+import sqlalchemy as sa
+
+from app.database import transaction
+from app.errors import Conflict, Denied, Invalid
+from app.extensions import db
+from app.models import Acceptance, Project
+from app.services import acceptance as svc
+from tests import factories as f
+from workflows.acceptance import AcceptanceState as A
+from workflows.project import ProjectState as P
+
+
+def test_a_panel_has_an_odd_size_of_at_least_three(app):
+    _, acc_id = f.in_acceptance()
+    for size in (2, 4, 1):
+        with pytest.raises(Invalid), transaction():
+            svc.form_panel(f.user("office"), acc_id, {"size": size})
+
+
+def test_the_draw_excludes_the_applicants_division_and_is_reproducible_from_its_seed(app):
+    _, acc_id = f.in_acceptance("wuhua_applicant")  # 五华区: the 云南大学 expert works there
+    acc = db.session.get(Acceptance, acc_id)
+    pool = svc.eligible_experts(acc)
+    assert "expert1" not in {e.user.username for e in pool} and len(pool) == 8
+    members = f.panel(acc_id, seed=424242)
+    import random
+    expected = random.Random(424242).sample(pool, 3)
+    assert [u.id for u, _ in members] == [e.user_id for e in expected]
+    assert db.session.get(Acceptance, acc_id).seed == 424242
+    assert [chair for _, chair in members] == [True, False, False]
+
+
+def test_only_panel_members_score_and_each_only_once(app):
+    _, acc_id = f.in_acceptance()
+    members = f.panel(acc_id)
+    outsider = next(u for u in (f.user(f"expert{i}") for i in range(1, 10)) if u.id not in {m.id for m, _ in members})
+    with pytest.raises(Exception), transaction():  # not on the panel: cannot even see it
+        svc.submit_scores(outsider, acc_id, f.full_scores())
+    expert = members[0][0]
+    with transaction():
+        svc.submit_scores(expert, acc_id, f.full_scores())
+    with pytest.raises(Denied), transaction():
+        svc.submit_scores(expert, acc_id, f.full_scores())
+
+
+def test_scores_outside_a_criterions_range_are_refused_per_criterion(app):
+    _, acc_id = f.in_acceptance()
+    expert = f.panel(acc_id)[0][0]
+    scores = f.full_scores()
+    scores["scores"]["funds"]["score"] = "11"
+    with pytest.raises(Invalid) as err, transaction():
+        svc.submit_scores(expert, acc_id, scores)
+    assert list(err.value.errors) == ["funds"]
+
+
+def _scored(fraction):
+    project_id, acc_id = f.in_acceptance()
+    members = f.panel(acc_id)
+    for expert, _ in members:
+        with transaction():
+            svc.submit_scores(expert, acc_id, f.full_scores(fraction))
+    chair = next(u for u, c in members if c)
+    return project_id, acc_id, members, chair
+
+
+@pytest.mark.parametrize("fraction,conclusion", [(0.9, "pass"), (0.7, "conditional"), (0.4, "fail")])
+def test_the_conclusion_is_computed_from_the_scores(app, fraction, conclusion):
+    _, acc_id, _, chair = _scored(fraction)
+    with transaction():
+        svc.conclude(chair, acc_id, {"opinion": "专家组意见"})
+    assert db.session.get(Acceptance, acc_id).conclusion == conclusion
+
+
+def test_only_the_chair_concludes(app):
+    _, acc_id, members, _ = _scored(0.9)
+    member = next(u for u, c in members if not c)
+    with pytest.raises(Denied), transaction():
+        svc.conclude(member, acc_id, {"opinion": "我来"})
+
+
+def test_the_chair_signs_last_and_the_report_is_sealed_only_when_all_have_signed(app):
+    project_id, acc_id, members, chair = _scored(0.9)
+    with transaction():
+        svc.conclude(chair, acc_id, {"opinion": "同意验收"})
+    with pytest.raises(Conflict) as err, transaction():
+        svc.sign_report(chair, acc_id)
+    assert "chair" in str(err.value)
+    others = [u for u, c in members if not c]
+    with transaction():
+        svc.sign_report(others[0], acc_id)
+    with pytest.raises(Conflict), transaction():
+        svc.seal_report(f.user("office"), acc_id)
+    for user in (others[1], chair):
+        with transaction():
+            svc.sign_report(user, acc_id)
+    with transaction():
+        svc.seal_report(f.user("office"), acc_id)
+    assert db.session.get(Acceptance, acc_id).state == A.PASSED
+    assert db.session.get(Project, project_id).state == P.EVALUATION
+
+
+def test_a_failed_acceptance_is_redone_in_a_new_round_with_a_new_panel(app):
+    project_id, acc_id, members, chair = _scored(0.4)
+    with transaction():
+        svc.conclude(chair, acc_id, {"opinion": "不通过"})
+    for user, _ in sorted(members, key=lambda m: m[1]):
+        with transaction():
+            svc.sign_report(user, acc_id)
+    with transaction():
+        svc.seal_report(f.user("office"), acc_id)
+    assert db.session.get(Acceptance, acc_id).state == A.FAILED
+    assert db.session.get(Project, project_id).state == P.ACCEPTANCE
+    with transaction():
+        again = svc.request_reacceptance(f.user("wuhua_applicant"), acc_id, {"opinion": "已整改"})
+    rounds = db.session.scalars(sa.select(Acceptance.round).where(Acceptance.project_id == project_id)
+                                .order_by(Acceptance.round)).all()
+    assert rounds == [1, 2] and again.state == A.REQUESTED

@@ -1,0 +1,78 @@
+"""Races: two approvals of one item have one winner; concurrent approvals never overshoot
+the quota. Meaningful on PostgreSQL (SQLite serialises writers); runs on both."""
+import threading
+
+import sqlalchemy as sa
+
+from app.database import transaction
+from app.errors import Conflict
+from app.extensions import db
+from app.models import Application, AuditRecord, Batch, Project
+from app.services import projects, review
+from app.services.audit import verify_chain
+from tests import factories as f
+
+APPROVAL = {"opinion": "批准立项", "approved_budget": "90", "construction_months": 12}
+
+
+def race(app, jobs):
+    """Run each job in its own thread, app context and session, all released at once."""
+    gate, results = threading.Barrier(len(jobs)), []
+    db.session.remove()  # the test's own session must not hold SQLite's write lock meanwhile
+
+    def run(job):
+        with app.app_context():
+            gate.wait()
+            try:
+                with transaction():
+                    job()
+                results.append("ok")
+            except Conflict as exc:
+                results.append(f"conflict: {exc}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def test_concurrent_identical_approvals_have_exactly_one_winner(app):
+    app_id = f.endorsed()
+    office_id = f.user("office").id
+
+    def approve():
+        from app.models import User
+        review.decide(db.session.get(User, office_id), app_id, "pass_initial_review", {"opinion": "通过"})
+
+    results = race(app, [approve] * 8)
+    assert results.count("ok") == 1 and len(results) == 8
+    db.session.expire_all()
+    passes = db.session.scalar(sa.select(sa.func.count(AuditRecord.id)).where(
+        AuditRecord.entity_id == app_id, AuditRecord.trigger == "pass_initial_review"))
+    assert passes == 1
+    assert verify_chain().ok
+
+
+def test_concurrent_project_approvals_never_overshoot_the_batch_quota(app):
+    db.session.execute(sa.update(Batch).values(quota=2))
+    db.session.commit()
+    waiting = [f.awaiting_approval() for _ in range(5)]
+    leader_id = f.user("leader").id
+
+    def approver(app_id):
+        def approve():
+            from app.models import User
+            projects.approve_project(db.session.get(User, leader_id), app_id, APPROVAL)
+        return approve
+
+    results = race(app, [approver(i) for i in waiting])
+    db.session.expire_all()
+    assert results.count("ok") == 2
+    assert all("quota" in r for r in results if r != "ok")
+    assert db.session.scalar(sa.select(sa.func.count(Project.id))) == 2
+    assert db.session.scalar(sa.select(sa.func.count(Application.id)).where(Application.state == "approved")) == 2
+    assert verify_chain().ok

@@ -1,0 +1,50 @@
+"""Scoping: one visible_to rule serves lists, details and counts."""
+import pytest
+import sqlalchemy as sa
+
+from app.errors import NotFound
+from app.extensions import db
+from app.models import Application, Project
+from app.policies import visible_to
+from app.services.loading import load_visible
+from tests import factories as f
+
+
+def visible_ids(username, model=Application):
+    return set(db.session.scalars(sa.select(model.id).where(visible_to(f.user(username), model))))
+
+
+def test_an_applicant_sees_only_their_own_agencys_applications(app):
+    mine, theirs = f.submitted("wuhua_applicant"), f.submitted("kunming_applicant")
+    assert visible_ids("wuhua_applicant") == {mine}
+    with pytest.raises(NotFound):
+        load_visible(Application, theirs, f.user("wuhua_applicant"))
+
+
+def test_an_endorser_sees_their_areas_submitted_applications_only(app):
+    county, prefecture, elsewhere = f.submitted("wuhua_applicant"), f.submitted("kunming_applicant"), f.submitted("qujing_applicant")
+    draft = f.draft("wuhua_applicant")
+    assert visible_ids("wuhua_office") == {county}
+    assert visible_ids("kunming_office") == {county, prefecture}
+    assert elsewhere not in visible_ids("kunming_office") and draft not in visible_ids("kunming_office")
+
+
+def test_the_office_and_leaders_see_everything_but_drafts_are_counted_too(app):
+    ids = {f.draft(), f.submitted("qujing_applicant")}
+    assert ids <= visible_ids("office") and ids <= visible_ids("leader")
+
+
+def test_an_expert_sees_only_projects_of_their_panels(app):
+    project_id, acc_id = f.in_acceptance()
+    members = {u.username for u, _ in f.panel(acc_id)}
+    other_project = f.project("kunming_applicant")
+    for name in (f"expert{i}" for i in range(1, 10)):
+        expected = {project_id} if name in members else set()
+        assert visible_ids(name, Project) == expected, name
+    assert other_project not in visible_ids(next(iter(members)), Project)
+
+
+def test_joint_reviewers_see_applications_once_they_reach_re_review(app):
+    early, late = f.endorsed(), f.in_re_review()
+    assert visible_ids("fgw") == {late}
+    assert early not in visible_ids("czt")
