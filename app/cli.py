@@ -70,6 +70,7 @@ def demo_lifecycle(count: int, seed: int) -> None:
     click.echo(f"refused by the batch quota: {len(report.quota_refusals)}")
     for reason in dict.fromkeys(report.quota_refusals):
         click.echo(f"  “{reason}”")
+    click.echo(f"demonstration list: {report.publication}")
     click.echo(f"{report.decisions} decisions in {report.seconds:.1f} s "
                f"({report.decisions / max(report.seconds, 1e-9):.0f} per second)")
 

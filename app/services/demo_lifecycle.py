@@ -27,6 +27,7 @@ APPLICANTS = ("wuhua_applicant", "kunming_applicant", "dali_applicant", "qujing_
 class Report:
     states: dict[str, Tally] = field(default_factory=dict)
     quota_refusals: list[str] = field(default_factory=list)
+    publication: str = ""
     decisions: int = 0
     seconds: float = 0.0
 
@@ -123,7 +124,7 @@ def _project(report: Report, n: int, project_id: int, year: int, office, leader,
         return
     _act(report, checks.pass_check, office, check_id, {"opinion": "年度检查通过。"})
     acc_id = _act(report, projects.request_acceptance, applicant, project_id, {"summary": "项目已按批复完成建设。"})
-    quality = {9: "low", 5: "middling"}.get(n % 10, "high")
+    quality = {3: "low", 5: "middling"}.get(n % 10, "high")
     for attempt in (1, 2):
         _accept(report, acc_id, office, rng, quality=quality if attempt == 1 else "high", seed=n * 10 + attempt)
         acc = db.session.get(Acceptance, acc_id)
@@ -190,9 +191,10 @@ def run_lifecycle(count: int, seed: int = 2026) -> Report:
         except Conflict:
             break
     try:
-        _act(report, demonstration.publish_demonstrations, leader, {"opinion": "发布示范项目名单。"})
+        pub = _act(report, demonstration.publish_demonstrations, leader, {"opinion": "发布示范项目名单。"})
+        report.publication = f"published list #{pub}"
     except Conflict as exc:
-        report.quota_refusals.append(str(exc))
+        report.publication = f"not published: {exc}"
     for project in db.session.scalars(sa.select(Project).where(Project.batch_id == batch_id,
                                                                Project.state == "evaluation")).all()[::2]:
         _act(report, projects.close_project, office, project.id, {"opinion": "绩效评估完成，结项。"})

@@ -1,0 +1,133 @@
+"""The policy table as a matrix: every flow step × every role × own/other organisation.
+
+The matrix is generated from the flows and app.policies.RULES; a hand-written table of
+critical cells pins down the answers that matter most.
+"""
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import (Acceptance, Application, Evaluation, MidtermCheck, Organisation, Project, Role,
+                        User, UserRole)
+from app.policies import RULES, check
+from app.services.transitions import KINDS
+from tests import factories as f
+
+ROLES = [r.value for r in Role]
+# Which roles can ever pass each rule (the rest must always be denied).
+MAY_PASS = {
+    "applicant_owns": {"applicant"}, "endorser_of_current_level": {"endorser"},
+    "office_reviewer": {"office_reviewer"}, "leader": {"leader"},
+    "joint_reviewer_pending": {"joint_reviewer"}, "panel_member_yet_to_score": {"expert"},
+    "panel_member_yet_to_sign": {"expert"}, "panel_chair": {"expert"},
+}
+OWNERSHIP_BOUND = {"applicant_owns", "endorser_of_current_level", "joint_reviewer_pending",
+                   "panel_member_yet_to_score", "panel_member_yet_to_sign", "panel_chair"}
+
+# (kind, trigger, role, acting for the owning side?) -> allowed
+CRITICAL = {
+    ("application", "submit", "applicant", True): True,
+    ("application", "submit", "applicant", False): False,
+    ("application", "withdraw", "office_reviewer", True): False,
+    ("application", "endorse", "endorser", True): True,
+    ("application", "endorse", "endorser", False): False,
+    ("application", "pass_initial_review", "office_reviewer", True): True,
+    ("application", "pass_initial_review", "leader", True): False,
+    ("application", "pass_initial_review", "applicant", True): False,
+    ("application", "override_plan_gate", "leader", True): True,
+    ("application", "override_plan_gate", "office_reviewer", True): False,
+    ("application", "leader_approve", "leader", True): True,
+    ("application", "record_joint_opinion", "joint_reviewer", True): True,
+    ("application", "record_joint_opinion", "joint_reviewer", False): False,
+    ("application", "approve_project", "leader", True): True,
+    ("application", "approve_project", "office_reviewer", True): False,
+    ("application", "approve_project", "admin", True): False,
+    ("midterm_check", "submit_progress_report", "applicant", True): True,
+    ("midterm_check", "submit_progress_report", "applicant", False): False,
+    ("midterm_check", "order_rectification", "office_reviewer", True): True,
+    ("midterm_check", "terminate_project", "leader", True): True,
+    ("midterm_check", "terminate_project", "office_reviewer", True): False,
+    ("project", "request_acceptance", "applicant", False): False,
+    ("project", "select_demonstration", "leader", True): True,
+    ("acceptance", "form_panel", "office_reviewer", True): True,
+    ("acceptance", "form_panel", "expert", True): False,
+    ("acceptance", "submit_scores", "expert", True): True,
+    ("acceptance", "submit_scores", "expert", False): False,
+    ("acceptance", "conclude", "expert", True): True,
+    ("acceptance", "conclude", "expert", False): False,
+    ("acceptance", "seal_report", "expert", True): False,
+    ("evaluation", "confirm_grade", "leader", True): True,
+    ("evaluation", "confirm_grade", "office_reviewer", True): False,
+    ("evaluation", "submit_self_evaluation", "applicant", False): False,
+}
+
+
+def org(code):
+    return db.session.scalar(sa.select(Organisation).where(Organisation.code == code))
+
+
+def actor(role: str, own: bool, chair: User, outsider_expert: User) -> User:
+    if role == "expert":
+        return chair if own else outsider_expert
+    code = {"applicant": ("D530102MZ", "D530100CZ"), "endorser": ("IT530102", "IT530300"),
+            "joint_reviewer": ("FGW", "D530100CZ")}.get(role, ("XXB", "XXB"))[0 if own else 1]
+    home = org(code)
+    return User(id=-1, username=f"{role}-{own}", display_name=role, password_hash="-", active=True,
+                organisation=home, organisation_id=home.id, role_rows=[UserRole(role=Role(role))])
+
+
+@pytest.fixture
+def matrix(app):
+    application = db.session.get(Application, f.submitted())
+    f.in_re_review("wuhua_applicant")  # the joint reviewers' rule needs a live session only
+    project_id, acc_id = f.in_acceptance()
+    members = f.panel(acc_id)
+    chair = next(u for u, c in members if c)
+    outsider = next(f.user(f"expert{i}") for i in range(1, 10)
+                    if f"expert{i}" not in {u.username for u, _ in members})
+    entities = {
+        "application": application,
+        "project": db.session.get(Project, project_id),
+        "midterm_check": db.session.scalar(sa.select(MidtermCheck).where(MidtermCheck.project_id == project_id)),
+        "acceptance": db.session.get(Acceptance, acc_id),
+        "evaluation": Evaluation(project_id=project_id, organisation_id=org("D530102MZ").id, period="2030"),
+    }
+    cells = {}
+    for kind in KINDS.values():
+        entity = entities[kind.name]
+        for step in kind.flow.steps:
+            for role in ROLES:
+                for own in (True, False):
+                    cells[(kind.name, step.trigger, role, own)] = (
+                        step.policy, check(step.policy, actor(role, own, chair, outsider), entity))
+    return cells
+
+
+def test_every_step_in_the_matrix_names_a_known_policy(matrix):
+    assert {policy for policy, _ in matrix.values()} <= set(RULES)
+
+
+def test_every_denial_carries_a_reason_for_the_user(matrix):
+    for cell, (_, decision) in matrix.items():
+        assert decision.allowed or len(decision.reason) > 10, cell
+
+
+def test_no_role_passes_a_rule_meant_for_another(matrix):
+    for (kind, trigger, role, own), (policy, decision) in matrix.items():
+        if decision.allowed:
+            assert role in MAY_PASS[policy], (kind, trigger, role, own)
+
+
+def test_acting_for_another_organisation_is_always_denied_where_ownership_matters(matrix):
+    for (kind, trigger, role, own), (policy, decision) in matrix.items():
+        if policy in OWNERSHIP_BOUND and not own:
+            assert not decision.allowed, (kind, trigger, role)
+
+
+def test_administrators_take_no_workflow_decisions(matrix):
+    assert not [cell for cell, (_, d) in matrix.items() if cell[2] == "admin" and d.allowed]
+
+
+@pytest.mark.parametrize("cell,expected", sorted(CRITICAL.items()), ids=lambda v: "-".join(map(str, v)) if isinstance(v, tuple) else str(v))
+def test_critical_cells(matrix, cell, expected):
+    assert matrix[cell][1].allowed is expected, matrix[cell][1].reason
