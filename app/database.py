@@ -4,6 +4,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -47,4 +48,8 @@ def transaction() -> Iterator[Session]:
         raise
     from app.notifications import deliver_pending  # late: notifications imports models
 
-    deliver_pending()
+    try:
+        deliver_pending()
+    except Exception:  # the decision stands; undelivered rows stay in the outbox for next time
+        session.rollback()
+        current_app.logger.exception("outbox delivery failed; will retry on the next commit")
