@@ -37,9 +37,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.api import register as register_api
     from app.web import register as register_web
 
     register_web(app)
+    register_api(app)
 
 
 def register_errors(app: Flask) -> None:

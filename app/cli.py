@@ -22,8 +22,12 @@ users_cli = AppGroup("users", help="User accounts.")
 
 
 def register(app: Flask) -> None:
+    from app.api.cli import token_cli
+
+    users_cli.add_command(token_cli)
     for group in (demo_cli, checks_cli, workflow_cli, audit_cli, users_cli):
         app.cli.add_command(group)
+    from app.documents.cli import register as register_documents; register_documents(app)  # noqa: E702
 
 
 def _fail(exc: DomainError) -> None:

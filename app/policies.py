@@ -100,6 +100,14 @@ def admin(actor: User, entity: object = None) -> Decision:
     return _has(actor, Role.ADMIN, _l("Only an administrator may do this."))
 
 
+@rule("programme_overview")
+def programme_overview(actor: User, entity: object = None) -> Decision:
+    """The dashboard of the whole programme: the Office's reviewers and leaders (and admins)."""
+    if any(actor.has_role(r) for r in (Role.OFFICE_REVIEWER, Role.LEADER, Role.ADMIN)):
+        return ALLOW
+    return deny(_l("Only the Information Office's reviewers and leaders may see the programme dashboard."))
+
+
 @rule("applicant")
 def applicant(actor: User, entity: object = None) -> Decision:
     return _has(actor, Role.APPLICANT, _l("Only an applicant agency's staff may do this."))

@@ -1,8 +1,10 @@
 """Input schemas, one per command; the HTML forms, the JSON API and the CLI share them."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import (EXCLUDE, Schema, ValidationError, fields, validate, validates,
                          validates_schema)
@@ -12,7 +14,7 @@ from app.models.vocabulary import Domain, PilotCategory
 
 
 def _required():
-    return {"required": str(_l("This field is required.")), "null": str(_l("This field is required."))}
+    return {"required": _l("This field is required."), "null": _l("This field is required.")}
 
 
 class ApplicationDraftSchema(Schema):
@@ -25,12 +27,12 @@ class ApplicationDraftSchema(Schema):
     domain = fields.Enum(Domain, by_value=True, required=True, error_messages=_required())
     contact_name = fields.String(required=True, validate=validate.Length(min=2, max=32), error_messages=_required())
     contact_phone = fields.String(required=True, validate=validate.Regexp(
-        r"^[0-9+\-() ]{7,32}$", error=str(_l("Enter a valid telephone number."))), error_messages=_required())
+        r"^[0-9+\-() ]{7,32}$", error=_l("Enter a valid telephone number.")), error_messages=_required())
     requested_budget = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(
-        min=0, max=100000, error=str(_l("The budget must be between 0 and 100,000 (10k yuan)."))),
+        min=0, max=100000, error=_l("The budget must be between 0 and 100,000 (10k yuan).")),
         error_messages=_required())
     construction_months = fields.Integer(required=True, validate=validate.Range(
-        min=1, max=60, error=str(_l("The construction period is 1 to 60 months."))), error_messages=_required())
+        min=1, max=60, error=_l("The construction period is 1 to 60 months.")), error_messages=_required())
     objectives = fields.String(required=True, validate=validate.Length(min=1, max=5000), error_messages=_required())
     content = fields.String(required=True, validate=validate.Length(min=1, max=20000), error_messages=_required())
     expected_benefits = fields.String(required=True, validate=validate.Length(min=1, max=5000),
@@ -41,7 +43,7 @@ class ApplicationDraftSchema(Schema):
     @validates_schema
     def _plan_or_reason(self, data, **_):
         if not data.get("plan_item_id") and not (data.get("off_plan_justification") or "").strip():
-            raise ValidationError(str(_l("Choose a plan item, or explain why the pilot is needed outside the plan.")),
+            raise ValidationError(_l("Choose a plan item, or explain why the pilot is needed outside the plan."),
                                   "off_plan_justification")
 
 
@@ -58,17 +60,31 @@ class RankingSchema(OpinionSchema):
 
 class JointOpinionSchema(OpinionSchema):
     recommendation = fields.String(required=True, validate=validate.OneOf(
-        ("approve", "return", "reject"), error=str(_l("Choose approve, return or reject."))),
+        ("approve", "return", "reject"), error=_l("Choose approve, return or reject.")),
         error_messages=_required())
 
 
 class ProjectApprovalSchema(OpinionSchema):
     approved_budget = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(
-        min=0, max=100000, error=str(_l("The budget must be between 0 and 100,000 (10k yuan)."))),
+        min=0, max=100000, error=_l("The budget must be between 0 and 100,000 (10k yuan).")),
         error_messages=_required())
     construction_months = fields.Integer(required=True, validate=validate.Range(
-        min=1, max=60, error=str(_l("The construction period is 1 to 60 months."))), error_messages=_required())
+        min=1, max=60, error=_l("The construction period is 1 to 60 months.")), error_messages=_required())
     starts_on = fields.Date(load_default=None, allow_none=True)
+
+    @validates("starts_on")
+    def _plausible_start(self, value: date | None, **_):
+        latest = date(date.today().year + 5, 12, 31)
+        if value is not None and not date(2000, 1, 1) <= value <= latest:
+            raise ValidationError(_l("The construction starts between 2000 and five years from now."))
+
+
+class SignatureSchema(OpinionSchema):
+    """Signing and sealing unlock the signer's own key with their sign-in password."""
+
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256),
+                             error_messages=_required(),
+                             metadata={"format": "password", "description": "Your sign-in password: it unlocks your signing key."})
 
 
 class ReportSchema(OpinionSchema):
@@ -81,7 +97,7 @@ class RectificationOrderSchema(OpinionSchema):
     @validates("deadline")
     def _future(self, value: date, **_):
         if value <= date.today():
-            raise ValidationError(str(_l("The deadline must be after today.")))
+            raise ValidationError(_l("The deadline must be after today."))
 
 
 class PanelSchema(Schema):
@@ -94,7 +110,7 @@ class PanelSchema(Schema):
     @validates("size")
     def _odd(self, value: int, **_):
         if value % 2 == 0:
-            raise ValidationError(str(_l("A panel has an odd number of experts.")))
+            raise ValidationError(_l("A panel has an odd number of experts."))
 
 
 class CriterionScoreSchema(Schema):
@@ -134,15 +150,66 @@ class FundingRequestSchema(Schema):
 
 def load(schema: Schema, data: dict) -> dict:
     """Validate plain data with ``schema``; field errors become Invalid (one message per field)."""
+    refuse_unstorable_text(data or {})
     try:
         return schema.load(data or {})
     except ValidationError as exc:
         raise Invalid({k: _first(v) for k, v in exc.normalized_messages().items()}) from None
 
 
+def refuse_unstorable_text(value, path: str = "") -> None:
+    """NUL characters and lone surrogates cannot be stored (PostgreSQL refuses them): a 422,
+    not a database error."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            refuse_unstorable_text(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            refuse_unstorable_text(item, path)
+    elif isinstance(value, str):
+        bad = "\x00" in value
+        if not bad:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                bad = True
+        if bad:
+            raise Invalid({path.removeprefix("json.").removeprefix("query.") or "_":
+                           str(_l("Text must not contain NUL or unpaired surrogate characters."))})
+
+
 def _first(messages) -> str:
     if isinstance(messages, dict):
         return "; ".join(f"{k}: {_first(v)}" for k, v in messages.items())
     if isinstance(messages, list):
-        return str(messages[0]) if messages else ""
-    return str(messages)
+        return localise(messages[0]) if messages else ""
+    return localise(messages)
+
+
+# marshmallow's own messages are English and fixed: they are translated here, when a load
+# fails, so every adapter (pages, API, CLI) gets field messages in the user's language.
+_PATTERNS = (
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), _l("Length must be between %(a)s and %(b)s.")),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), _l("Enter at least %(a)s characters.")),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), _l("Enter at most %(a)s characters.")),
+    (re.compile(r"^Must be greater than or equal to ([\d.]+) and less than or equal to ([\d.]+)\.$"),
+     _l("Enter a value from %(a)s to %(b)s.")),
+    (re.compile(r"^Must be greater than or equal to ([\d.]+)\.$"), _l("Enter a value of at least %(a)s.")),
+    (re.compile(r"^Must be less than or equal to ([\d.]+)\.$"), _l("Enter a value of at most %(a)s.")),
+)
+_FIXED = (_l("String does not match expected pattern."), _l("Not a valid datetime."),
+          _l("Missing data for required field."), _l("Not a valid integer."), _l("Not a valid number."),
+          _l("Not a valid date."), _l("Field may not be null."))
+
+
+def localise(message) -> str:
+    """A message shown to the user in their language, if the catalogue knows it."""
+    text = str(message)
+    for pattern, template in _PATTERNS:
+        found = pattern.match(text)
+        if found:
+            groups = found.groups()
+            msgid = template._args[0]  # the LazyString's English msgid
+            return gettext(msgid, a=groups[0], b=groups[1] if len(groups) > 1 else "")
+    return gettext(text) if text else text
+

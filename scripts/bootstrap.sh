@@ -45,5 +45,16 @@ fi
 
 # Compile the message catalogues (the .po files are the source; .mo files are build output).
 if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then
-  .venv/bin/pybabel compile -q -d translations
+  .venv/bin/pybabel -q compile -d translations
+fi
+
+# The charting library (Chart.js, pinned in package.json/package-lock.json) is installed with npm
+# and its single UMD file copied into static/vendor/ — pages never load anything from the internet.
+# The vendored copy is committed, so this runs only when it is missing.
+if [ ! -f static/vendor/chart.umd.min.js ]; then
+  command -v npm >/dev/null || { echo "npm is needed once to vendor Chart.js (apt-get install npm)" >&2; exit 1; }
+  echo "==> vendoring Chart.js from npm"
+  npm ci --no-audit --no-fund --silent
+  mkdir -p static/vendor
+  cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
 fi

@@ -33,13 +33,20 @@ def _pg_url(name: str) -> str:
     return base.rsplit("/", 1)[0] + f"/{name}"
 
 
-def _build(url: str, workdir: Path) -> None:
+@pytest.fixture(scope="session")
+def pki_dir(tmp_path_factory):
+    """The deployment CA of this test run (never the developer's instance/pki)."""
+    return tmp_path_factory.mktemp("pki")
+
+
+def _build(url: str, workdir: Path, pki: Path) -> None:
     from flask_migrate import upgrade
 
     from app.services.demo import load_demo
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
-                      "UPLOAD_DIR": str(workdir / "uploads"), "DOCUMENT_DIR": str(workdir / "documents")})
+                      "UPLOAD_DIR": str(workdir / "uploads"), "DOCUMENT_DIR": str(workdir / "documents"),
+                      "PKI_DIR": str(pki)})
     with app.app_context():
         upgrade(revision="heads")
         with transaction():
@@ -49,19 +56,19 @@ def _build(url: str, workdir: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def template_database(tmp_path_factory, worker_id):
+def template_database(tmp_path_factory, worker_id, pki_dir):
     """Migrated + reference + demo data, built once per test worker."""
     workdir = tmp_path_factory.mktemp("template")
     if BACKEND == "sqlite":
         path = workdir / "template.sqlite3"
-        _build(f"sqlite:///{path}", workdir)
+        _build(f"sqlite:///{path}", workdir, pki_dir)
         yield path
         return
     name = f"pf_template_{worker_id}_{uuid.uuid4().hex[:6]}"
     admin = _pg_admin()
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    _build(_pg_url(name), workdir)
+    _build(_pg_url(name), workdir, pki_dir)
     yield name
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -91,11 +98,11 @@ def database_url(template_database, tmp_path):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def app(database_url, tmp_path, pki_dir):
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True,
         "UPLOAD_DIR": str(tmp_path / "uploads"), "DOCUMENT_DIR": str(tmp_path / "documents"),
-        "SECRET_KEY": "test-secret", "SERVER_NAME": None,
+        "SECRET_KEY": "test-secret", "SERVER_NAME": None, "PKI_DIR": str(pki_dir),
     })
     with app.app_context():
         yield app
@@ -105,6 +112,10 @@ def app(database_url, tmp_path):
 
 @pytest.fixture
 def client(app):
+    """Each request runs in its own app context, as on a real server (see web_client.py)."""
+    from tests.web.web_client import FreshContextClient
+
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Acceptance, Application, Batch, PlanItem, Project, User
 from app.services import acceptance as acceptance_svc
 from app.services import applications, checks, escalation, evaluation, projects, review
+from app.services.demo import DEMO_PASSWORD
 
 
 def user(username: str) -> User:
@@ -122,11 +123,11 @@ def accepted(applicant: str = "wuhua_applicant", fraction: float = 0.9) -> tuple
     chair = next(u for u, c in members if c)
     with transaction():
         acceptance_svc.conclude(chair, acc_id, {"opinion": "同意通过验收"})
-    for expert, _ in sorted(members, key=lambda m: m[1]):
+    for expert, _ in sorted(members, key=lambda m: m[1]):  # the chair last
         with transaction():
-            acceptance_svc.sign_report(expert, acc_id)
+            acceptance_svc.sign_report(expert, acc_id, {"password": DEMO_PASSWORD})
     with transaction():
-        acceptance_svc.seal_report(user("office"), acc_id)
+        acceptance_svc.seal_report(user("office"), acc_id, {"password": DEMO_PASSWORD})
     return project_id, acc_id
 
 

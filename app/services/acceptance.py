@@ -13,7 +13,8 @@ from app.extensions import db
 from app.models import Acceptance, AcceptanceScore, Expert, Organisation, PanelMember, User
 from app.models.base import utcnow
 from app.policies import panel_membership
-from app.schemas import OpinionSchema, PanelSchema, ScoresSchema, load
+from app.schemas import OpinionSchema, PanelSchema, ScoresSchema, SignatureSchema, load
+from app.services import documents, signatures
 from app.services.loading import load_visible
 from app.services.transitions import fire
 from workflows.acceptance import AcceptanceState
@@ -107,24 +108,32 @@ def conclude(actor: User, acceptance_id: int, data: dict, expected_version: int 
     acceptance.conditions = opinion if acceptance.conclusion == "conditional" else ""
     fire(acceptance, "conclude", actor, opinion=opinion, expected_version=expected_version,
          payload={"average": acceptance.average_score, "conclusion": acceptance.conclusion})
+    documents.issue("acceptance_report", acceptance, actor)  # numbered and rendered: signed next
     return acceptance
 
 
 def sign_report(actor: User, acceptance_id: int, data: dict | None = None,
                 expected_version: int | None = None) -> Acceptance:
-    """One panel expert signs the acceptance report (the chair last)."""
+    """One panel expert signs the acceptance report (the chair last) with their own key,
+    unlocked by their password (``data["password"]``): a PAdES signature in their field."""
+    password = load(SignatureSchema(), data)["password"]
     acceptance = load_visible(Acceptance, acceptance_id, actor)
     fire(acceptance, "sign_report", actor, expected_version=expected_version)
-    panel_membership(actor, acceptance).signed_at = utcnow()
+    member = panel_membership(actor, acceptance)
+    signatures.sign_acceptance_report(acceptance, member, actor, password)
+    member.signed_at = utcnow()
     return acceptance
 
 
 def seal_report(actor: User, acceptance_id: int, data: dict | None = None,
                 expected_version: int | None = None) -> Acceptance:
-    """The office seals the signed report; a pass moves the project on to evaluation."""
+    """The office seals the signed report with its reviewer's own key (``data["password"]``),
+    a final signature forbidding further change; a pass moves the project on to evaluation."""
+    password = load(SignatureSchema(), data)["password"]
     acceptance = load_visible(Acceptance, acceptance_id, actor)
     fire(acceptance, "seal_report", actor, expected_version=expected_version,
          payload={"conclusion": acceptance.conclusion, "average": acceptance.average_score})
+    signatures.seal_acceptance_report(acceptance, actor, password)
     if acceptance.state in (AcceptanceState.PASSED, AcceptanceState.PASSED_WITH_CONDITIONS):
         fire(acceptance.project, "complete_acceptance", actor, payload={"acceptance_id": acceptance.id})
     return acceptance

@@ -9,7 +9,7 @@ from app.errors import Denied, Invalid
 from app.extensions import db
 from app.models import MidtermCheck, Project, User
 from app.schemas import OpinionSchema, RectificationOrderSchema, ReportSchema, load
-from app.services import audit
+from app.services import audit, documents
 from app.services.loading import load_visible
 from app.services.transitions import fire
 from workflows.project import ProjectState
@@ -60,6 +60,7 @@ def pass_check(actor: User, check_id: int, data: dict, expected_version: int | N
     check = load_visible(MidtermCheck, check_id, actor)
     fire(check, "pass_check", actor, opinion=load(OpinionSchema(), data)["opinion"],
          expected_version=expected_version)
+    documents.reserve("midterm_report", check, actor)  # 中期检查意见: numbered now, rendered after commit
     return check
 
 
@@ -70,6 +71,7 @@ def order_rectification(actor: User, check_id: int, data: dict,
     check.rectification_deadline = fields["deadline"]
     fire(check, "order_rectification", actor, opinion=fields["opinion"],
          payload={"deadline": fields["deadline"]}, expected_version=expected_version)
+    documents.reserve("midterm_report", check, actor)
     return check
 
 
@@ -80,4 +82,5 @@ def terminate_from_check(actor: User, check_id: int, data: dict,
     check = load_visible(MidtermCheck, check_id, actor)
     fire(check, "terminate_project", actor, opinion=opinion, expected_version=expected_version)
     fire(check.project, "terminate", actor, opinion=opinion, payload={"midterm_check_id": check.id})
+    documents.reserve("midterm_report", check, actor)
     return check

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Batch, Organisation, OrgKind, PlanItem, User
 from app.models.vocabulary import Domain, PilotCategory
 from app.services.reference import it_office_code, load_reference_data
+from app.services.signatures import ensure_signers
 from app.services.users import create_user
 
 DEMO_PASSWORD = "Pilot#2026"
@@ -101,5 +102,6 @@ def load_demo(year: int | None = None) -> list[tuple[str, str, str]]:
     if db.session.scalar(sa.select(Batch.id).where(Batch.name == batch_name)) is None:
         new_batch(batch_name, year)
     db.session.flush()
+    ensure_signers(DEMO_PASSWORD)  # the deployment CA, and certificates for experts and the office
     roles = {u: ",".join(r) for u, _, _, r in DEMO_USERS} | {u: "expert" for u, *_ in EXPERTS}
     return [(u, d, roles[u]) for u, d, *_ in (*DEMO_USERS, *EXPERTS)]

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Acceptance, Application, Evaluation, MidtermCheck, PlanItem, Project, User
 from app.services import acceptance as acc_svc
 from app.services import applications, checks, demonstration, escalation, evaluation, projects, review
-from app.services.demo import load_demo, new_batch
+from app.services.demo import DEMO_PASSWORD, load_demo, new_batch
 from workflows.acceptance import AcceptanceState
 
 APPLICANTS = ("wuhua_applicant", "kunming_applicant", "dali_applicant", "qujing_applicant", "province_applicant")
@@ -148,8 +148,8 @@ def _accept(report: Report, acc_id: int, office, rng: random.Random, *, quality:
     chair = next(u for u, is_chair in members if is_chair)
     _act(report, acc_svc.conclude, chair, acc_id, {"opinion": "专家组意见：同意验收结论。"})
     for user, _ in sorted(members, key=lambda m: m[1]):  # the chair last
-        _act(report, acc_svc.sign_report, user, acc_id)
-    _act(report, acc_svc.seal_report, office, acc_id)
+        _act(report, acc_svc.sign_report, user, acc_id, {"password": DEMO_PASSWORD})
+    _act(report, acc_svc.seal_report, office, acc_id, {"password": DEMO_PASSWORD})
 
 
 def _evaluate(report: Report, period: str, office, leader, rng: random.Random) -> None:

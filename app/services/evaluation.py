@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Evaluation, Project, User
 from app.models.base import utcnow
 from app.schemas import EvaluationScoreSchema, OpinionSchema, ReportSchema, load
-from app.services import audit
+from app.services import audit, documents
 from app.services.loading import load_visible
 from app.services.transitions import fire
 from workflows.evaluation import Grade
@@ -87,4 +87,5 @@ def plain_evaluation_step(actor: User, evaluation_id: int, trigger: str, data: d
          expected_version=expected_version, payload={"grade": ev.grade} if trigger == "confirm_grade" else None)
     if trigger == "confirm_grade":
         ev.graded_at = utcnow()
+        documents.reserve("evaluation_report", ev, actor)  # 绩效评估报告: rendered after commit
     return ev

@@ -12,7 +12,7 @@ from app.errors import Conflict, Denied
 from app.extensions import db
 from app.models import Acceptance, Application, FundingRequest, Project, User
 from app.schemas import AcceptanceRequestSchema, FundingRequestSchema, OpinionSchema, ProjectApprovalSchema, load
-from app.services import counters
+from app.services import counters, documents
 from app.services.guards import message, quota_key
 from app.services.loading import load_visible
 from app.services.transitions import fire
@@ -45,6 +45,7 @@ def approve_project(actor: User, application_id: int, data: dict,
                       ends_on=add_months(starts, fields["construction_months"]))
     db.session.add(project)
     db.session.flush()
+    documents.reserve("project_approval", project, actor)  # numbered now, rendered after commit
     return project
 
 

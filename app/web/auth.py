@@ -1,6 +1,9 @@
 """Sign-in and sign-out. Sessions carry the user's session generation, so logging out (or a
-password change) kills every copy of the cookie; repeated failures lock the account."""
+password change) kills every copy of the cookie; repeated failures lock the account; an idle
+or too old session times out; the language choice is a cookie that app.i18n reads."""
 from __future__ import annotations
+
+import time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -13,6 +16,7 @@ from app.database import transaction
 from app.extensions import db, login_manager
 from app.models import User
 from app.services.users import authenticate, revoke_sessions
+from app.web.actions import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -34,7 +38,39 @@ def load_user(session_id: str) -> User | None:
 
 
 login_manager.login_view = "auth.login"
+login_manager.login_message = None  # the login page says it itself
 login_manager.session_protection = "strong"
+
+ABSOLUTE_SESSION_SECONDS = 12 * 3600  # a working day, however active
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+@bp.before_app_request
+def expire_idle_sessions():
+    """Sign out a session idle longer than PERMANENT_SESSION_LIFETIME or older than a day's work."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    idle = current_app.permanent_session_lifetime.total_seconds()
+    if now - session.get("seen", now) > idle or now - session.get("signed_in", now) > ABSOLUTE_SESSION_SECONDS:
+        logout_user()
+        session.clear()
+        flash(_("Your session has timed out. Please sign in again."), "info")
+        return redirect(url_for("auth.login", next=request.path if request.method == "GET" else None))
+    session["seen"] = now
+    return None
+
+
+@bp.after_app_request
+def security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_user and getattr(current_user, "is_authenticated", False):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,9 +84,11 @@ def login():
                                 max_failures=current_app.config["LOGIN_MAX_FAILURES"],
                                 lock_seconds=current_app.config["LOGIN_LOCK_SECONDS"])
         if user is not None:
+            session.clear()  # no state carried over from before sign-in
             session.permanent = True
             login_user(user)
-            return redirect(url_for("auth.home"))
+            session["signed_in"] = session["seen"] = int(time.time())
+            return redirect(safe_next(url_for("inbox.index")))
         flash(_("Wrong username or password, or the account is locked after repeated failures."), "error")
     return render_template("auth/login.html", form=form), (200 if request.method == "GET" else 401)
 
@@ -61,10 +99,23 @@ def logout():
     with transaction():
         revoke_sessions(current_user._get_current_object())
     logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def set_language():
+    """Remember the chosen language (zh_CN or en) for a year; the page is shown again in it."""
+    choice = request.form.get("lang", "")
+    response = redirect(safe_next())
+    if choice in current_app.config["BABEL_SUPPORTED_LOCALES"]:
+        response.set_cookie("lang", choice, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=request.is_secure)
+    return response
 
 
 @bp.route("/")
 @login_required
 def home():
-    return render_template("auth/home.html")
+    return redirect(url_for("inbox.index"))

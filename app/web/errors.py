@@ -1,22 +1,51 @@
-"""Error pages and the mapping of domain errors to HTTP statuses."""
-from flask import Flask, render_template
+"""Error pages and the mapping of domain errors to HTTP statuses: 403 shows the policy's
+reason, 404 hides what the user may not see, 409 says why the item cannot move, 422 lists
+the field errors, 400 covers a missing or stale CSRF token."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from app.errors import Conflict, Denied, Invalid, NotFound
+
+
+def _page(template: str, status: int, **context):
+    if request.path.startswith("/api/"):  # a JSON client that reached an HTML handler
+        body = {"status": status, "message": context.get("reason") or "", "errors": context.get("errors") or {}}
+        return jsonify(body), status
+    return render_template(template, **context), status
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(Denied)
     def _denied(exc: Denied):
-        return render_template("errors/403.html", reason=exc.reason), 403
+        return _page("errors/403.html", 403, reason=exc.reason)
 
     @app.errorhandler(NotFound)
     def _not_found(exc: NotFound):
-        return render_template("errors/404.html"), 404
+        return _page("errors/404.html", 404)
 
     @app.errorhandler(Conflict)
     def _conflict(exc: Conflict):
-        return render_template("errors/409.html", reason=str(exc)), 409
+        return _page("errors/409.html", 409, reason=str(exc))
 
     @app.errorhandler(Invalid)
     def _invalid(exc: Invalid):
-        return render_template("errors/400.html", errors=exc.errors), 400
+        return _page("errors/422.html", 422, errors=exc.errors)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return _page("errors/400.html", 400,
+                     reason=_("The form's security token is missing or has expired. Reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if exc.code in (403, 404, 400, 409, 500):
+            return _page(f"errors/{exc.code}.html", exc.code, reason="")
+        return exc
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        return _page("errors/500.html", 500)

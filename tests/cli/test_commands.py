@@ -5,6 +5,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditRecord, User
+from app.policies import check
+from app.services.guards import message
 from tests import factories as f
 
 
@@ -27,7 +29,7 @@ def test_the_lifecycle_ends_in_every_terminal_state_and_refuses_approvals_beyond
         assert state in out, state
     assert "refused by the batch quota: 1" in out
     assert "demonstration list: published" in out
-    assert "The batch quota is full" in out or "名额已满" in out
+    assert message("batch_quota_left") in out
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0 and "audit chain intact" in verify.output
 
@@ -43,7 +45,7 @@ def test_opening_the_years_checks_twice_opens_nothing_the_second_time(runner, ap
 
 def test_checks_open_refuses_a_non_office_actor_with_the_reason(runner):
     result = runner.invoke(args=["checks", "open", "--year", "2026", "--as", "leader"])
-    assert result.exit_code == 2 and "reviewers" in result.output
+    assert result.exit_code == 2 and check("office_reviewer", f.user("leader")).reason in result.output
 
 
 def test_the_workflow_diagram_is_mermaid_in_either_language(runner):

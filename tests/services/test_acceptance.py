@@ -7,9 +7,13 @@ from app.errors import Conflict, Denied, Invalid
 from app.extensions import db
 from app.models import Acceptance, Project
 from app.services import acceptance as svc
+from app.services.demo import DEMO_PASSWORD
+from app.services.guards import message
 from tests import factories as f
 from workflows.acceptance import AcceptanceState as A
 from workflows.project import ProjectState as P
+
+SIGN = {"password": DEMO_PASSWORD}
 
 
 def test_a_panel_has_an_odd_size_of_at_least_three(app):
@@ -85,18 +89,18 @@ def test_the_chair_signs_last_and_the_report_is_sealed_only_when_all_have_signed
     with transaction():
         svc.conclude(chair, acc_id, {"opinion": "同意验收"})
     with pytest.raises(Conflict) as err, transaction():
-        svc.sign_report(chair, acc_id)
-    assert "chair" in str(err.value)
+        svc.sign_report(chair, acc_id, SIGN)
+    assert message("chair_signs_last") in str(err.value)
     others = [u for u, c in members if not c]
     with transaction():
-        svc.sign_report(others[0], acc_id)
+        svc.sign_report(others[0], acc_id, SIGN)
     with pytest.raises(Conflict), transaction():
-        svc.seal_report(f.user("office"), acc_id)
+        svc.seal_report(f.user("office"), acc_id, SIGN)
     for user in (others[1], chair):
         with transaction():
-            svc.sign_report(user, acc_id)
+            svc.sign_report(user, acc_id, SIGN)
     with transaction():
-        svc.seal_report(f.user("office"), acc_id)
+        svc.seal_report(f.user("office"), acc_id, SIGN)
     assert db.session.get(Acceptance, acc_id).state == A.PASSED
     assert db.session.get(Project, project_id).state == P.EVALUATION
 
@@ -107,9 +111,9 @@ def test_a_failed_acceptance_is_redone_in_a_new_round_with_a_new_panel(app):
         svc.conclude(chair, acc_id, {"opinion": "不通过"})
     for user, _ in sorted(members, key=lambda m: m[1]):
         with transaction():
-            svc.sign_report(user, acc_id)
+            svc.sign_report(user, acc_id, SIGN)
     with transaction():
-        svc.seal_report(f.user("office"), acc_id)
+        svc.seal_report(f.user("office"), acc_id, SIGN)
     assert db.session.get(Acceptance, acc_id).state == A.FAILED
     assert db.session.get(Project, project_id).state == P.ACCEPTANCE
     with transaction():

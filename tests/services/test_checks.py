@@ -9,6 +9,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.models import MidtermCheck, Project
 from app.services import checks
+from app.services.guards import message
 from tests import factories as f
 from workflows.midterm_check import MidtermCheckState as C
 from workflows.project import ProjectState as P
@@ -77,4 +78,4 @@ def test_acceptance_cannot_be_requested_while_the_years_check_is_open(app):
     opened(project_id)
     with pytest.raises(Conflict) as err, transaction():
         projects.request_acceptance(f.user("wuhua_applicant"), project_id, {"summary": "完成"})
-    assert "mid-term" in str(err.value)
+    assert message("no_open_midterm_check") in str(err.value)

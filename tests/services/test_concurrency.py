@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Application, AuditRecord, Batch, Project
 from app.services import projects, review
 from app.services.audit import verify_chain
+from app.services.guards import message
 from tests import factories as f
 
 APPROVAL = {"opinion": "批准立项", "approved_budget": "90", "construction_months": 12}
@@ -72,7 +73,7 @@ def test_concurrent_project_approvals_never_overshoot_the_batch_quota(app):
     results = race(app, [approver(i) for i in waiting])
     db.session.expire_all()
     assert results.count("ok") == 2
-    assert all("quota" in r for r in results if r != "ok")
+    assert all(message("batch_quota_left") in r for r in results if r != "ok")
     assert db.session.scalar(sa.select(sa.func.count(Project.id))) == 2
     assert db.session.scalar(sa.select(sa.func.count(Application.id)).where(Application.state == "approved")) == 2
     assert verify_chain().ok

@@ -6,6 +6,7 @@ from app.errors import Conflict
 from app.extensions import db
 from app.models import Project
 from app.services import demonstration as svc
+from app.services.guards import message
 from tests import factories as f
 from workflows.project import ProjectState as P
 
@@ -33,7 +34,7 @@ def test_selection_stops_at_the_maximum_and_publishing_needs_the_minimum(app):
         svc.select_demonstration(f.user("leader"), ids[1], {"opinion": "选入"})
     with pytest.raises(Conflict) as err, transaction():
         svc.select_demonstration(f.user("leader"), ids[2], {"opinion": "选入"})
-    assert "demonstration places" in str(err.value)
+    assert message("demonstration_places_left") in str(err.value)
     with transaction():
         publication = svc.publish_demonstrations(f.user("leader"), {"opinion": "发布"})
     assert publication.project_ids == sorted(ids[:2])

@@ -9,6 +9,7 @@ from app.errors import Conflict
 from app.extensions import db
 from app.models import Application, Batch, Project
 from app.services import projects, review
+from app.services.guards import message
 from app.services.queries import agency_evaluations
 from tests import factories as f
 from workflows.application import ApplicationState as S
@@ -32,7 +33,7 @@ def test_approval_beyond_the_quota_is_refused_with_a_clear_error(app):
     waiting = f.awaiting_approval()
     with pytest.raises(Conflict) as err, transaction():
         projects.approve_project(f.user("leader"), waiting, APPROVAL)
-    assert "quota" in str(err.value)
+    assert message("batch_quota_left") in str(err.value)
     assert db.session.get(Application, waiting).state == S.PROJECT_APPROVAL
     with transaction():
         review.decide(f.user("leader"), waiting, "leader_reject", {"opinion": "批次名额已满"})

@@ -1,0 +1,78 @@
+"""The JSON API, version 1 (/api/v1): flask-smorest blueprints over the same services as the
+web pages, its OpenAPI 3 document at /api/v1/openapi.json and a reference page at /api/v1/docs."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+from marshmallow import fields
+
+from app.api import errors
+from app.api.schemas import ErrorSchema
+
+from app.api.blueprint import PREFIX, IdConverter, id_parameter_schema
+
+API_CONFIG = {
+    "API_TITLE": "Pilotflow (试点通) API",
+    "API_VERSION": "1.0",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": PREFIX,
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "API_SPEC_OPTIONS": {
+        "info": {"description": (
+            "Provincial e-government pilot programme: applications, endorsement, review, 立项, "
+            "mid-term checks, expert acceptance and evaluation. Authenticate every call with a "
+            "personal token: `Authorization: Bearer <token>`. Errors are JSON "
+            "`{status, error, message, fields?}`; `Accept-Language: zh-CN` or `en` picks the language "
+            "of labels and messages.")},
+        "security": [{"bearerAuth": []}],
+        "servers": [{"url": "/"}],
+    },
+}
+
+
+class PilotflowApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """As flask-smorest's, but the resource's tag is its plain name (see blueprint.Blueprint)."""
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][blp.name] = self
+        self._app.register_blueprint(blp, **options)
+        blp.register_views_in_doc(self, self._app, self.spec, name=blp.name, parameters=parameters)
+        self.spec.tag({"name": blp.tag, "description": blp.description})
+
+    def _register_error_handlers(self):
+        """flask-smorest would answer every HTTP error of the whole app in JSON, the web pages'
+        too; ours answer only API requests (see app.api.errors)."""
+        errors.register_routing_errors(self._app)
+
+
+def numeric_decimal_bounds(converter, field, ret=None, **kwargs) -> dict:
+    """apispec writes the bounds of an ``as_string`` Decimal field as strings ("0.00"), which
+    OpenAPI forbids; give them as numbers."""
+    return {key: float(ret[key]) for key in ("minimum", "maximum")
+            if isinstance(field, fields.Decimal) and isinstance((ret or {}).get(key), str)}
+
+
+def resource_blueprints():
+    from app.api import applications, documents, later_stages, projects, reference
+
+    return [*reference.BLUEPRINTS, applications.bp, projects.bp, *later_stages.BLUEPRINTS, documents.bp]
+
+
+def register(app: Flask) -> None:
+    from app.api import docs
+    from app.api.auth import SECURITY_SCHEME
+    from app.extensions import csrf
+
+    for key, value in API_CONFIG.items():
+        app.config.setdefault(key, value)
+    app.url_map.converters["id"] = IdConverter
+    api = PilotflowApi(app)
+    api.register_converter(IdConverter, id_parameter_schema)
+    api.ma_plugin.converter.add_attribute_function(numeric_decimal_bounds)
+    api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
+    for bp in resource_blueprints():
+        csrf.exempt(bp)  # token authentication, no cookies: nothing for CSRF to forge
+        api.register_blueprint(bp)
+    app.register_blueprint(docs.bp)
+    app.extensions["pilotflow-api"] = api

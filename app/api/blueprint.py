@@ -1,0 +1,54 @@
+"""The one way to make an API resource blueprint: token-protected, JSON errors."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint as SmorestBlueprint
+from werkzeug.routing import IntegerConverter
+
+from app.api import errors
+from app.api.auth import protect
+from app.api.schemas import MAX_ID
+
+PREFIX = "/api/v1"
+# Statuses every operation may answer besides its success (documented as ErrorSchema bodies).
+COMMON_ERRORS = (401, 403, 404, 409, 422)
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a row id, 1 to 2³¹−1; anything else is a 404 before a query runs."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+def id_parameter_schema(converter) -> dict:
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID, "example": 1}
+
+
+class Blueprint(SmorestBlueprint):
+    """A resource: its Flask name is prefixed ``api_`` (the web pages own the plain names);
+    its operations are tagged with the plain name in the OpenAPI document."""
+
+    def __init__(self, tag: str, *args, **kwargs):
+        super().__init__(f"api_{tag}", *args, **kwargs)
+        self.tag = tag
+
+    def route(self, rule, *, parameters=None, tags=None, **options):
+        return super().route(rule, parameters=parameters, tags=tags or [self.tag], **options)
+
+
+def api_blueprint(name: str, path: str, description: str) -> Blueprint:
+    bp = Blueprint(name, __name__, url_prefix=PREFIX + path, description=description)
+    errors.register_on(bp)
+    protect(bp)
+    return bp
+
+
+def documented_errors(bp: Blueprint, *statuses: int):
+    """Document the error statuses an operation can answer (each with the ErrorSchema body)."""
+    from http import HTTPStatus
+
+    def decorator(func):
+        for status in statuses or COMMON_ERRORS:
+            func = bp.alt_response(status, HTTPStatus(status).name)(func)
+        return func
+    return decorator

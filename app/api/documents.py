@@ -1,0 +1,120 @@
+"""Issued documents (申报书, 立项批复, 验收报告…): download and verification."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import current_app, send_file
+from flask_babel import lazy_gettext as _l
+from flask_smorest.fields import Upload
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from app.api.auth import actor
+from app.api.blueprint import api_blueprint, documented_errors
+from app.api.schemas import UtcDateTime
+from app.database import transaction
+from app.errors import Invalid
+from app.services import documents
+
+class DocumentDownloadArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    version = fields.Integer(validate=validate.Range(min=1, max=1000), metadata={
+        "description": "1-based version (rendered, then one per signature); the current one by default."})
+
+
+class VerifyNumberArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    number = fields.String(required=True, validate=validate.Length(min=1, max=48))
+
+
+class IssuedMatchSchema(Schema):
+    number = fields.String(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    issued_at = UtcDateTime(required=True)
+    position = fields.Integer(required=True)
+    versions = fields.Integer(required=True)
+    finalised = fields.Boolean(required=True)
+    is_current = fields.Boolean(required=True)
+
+
+class SignatureReportSchema(Schema):
+    field_name = fields.String(required=True)
+    signer_name = fields.String(required=True)
+    signed_at = UtcDateTime(allow_none=True)
+    intact = fields.Boolean(required=True)
+    trusted = fields.Boolean(required=True)
+    bottom_line = fields.Boolean(required=True)
+    covers_entire_file = fields.Boolean(required=True)
+    modification_level = fields.String(required=True)
+    locks_document = fields.Boolean(required=True)
+    problem = fields.String()
+
+
+class VerificationSchema(Schema):
+    verdict = fields.String(required=True, metadata={
+        "description": "authentic, superseded, altered, unreadable, foreign, unknown or not_found"})
+    ok = fields.Boolean(required=True)
+    sha256 = fields.String(allow_none=True)
+    match = fields.Nested(IssuedMatchSchema, allow_none=True)
+    signatures = fields.List(fields.Nested(SignatureReportSchema))
+    problems = fields.List(fields.String())
+
+
+bp = api_blueprint("documents", "/documents", "Issued PDF documents: download and verify authenticity.")
+PDF_RESPONSE = {"200": {"description": "The PDF.",
+                        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+class VerifyFile(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    file = Upload(required=True, metadata={"description": "The PDF to check."})
+
+
+@bp.route("/<id:document_id>")
+@bp.arguments(DocumentDownloadArgs, location="query")
+@bp.doc(responses=PDF_RESPONSE)
+@documented_errors(bp, 401, 404, 422)
+def download(args, document_id: int):
+    """Download a document
+
+    If the caller may see the item it belongs to (the same rule as that item's page).
+    """
+    with transaction():  # a reserved document is rendered on its first download
+        opened = documents.open_document(actor(), document_id, args.get("version"))
+        name, data = opened.filename, opened.data
+    return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
+
+
+@bp.route("/verify")
+@bp.arguments(VerifyNumberArgs, location="query")
+@bp.response(200, VerificationSchema)
+@documented_errors(bp, 401, 422)
+def verify_number(args):
+    """Verify a document by its number
+
+    The verdict on the file the system holds for that number now.
+    """
+    return documents.verify_number(args["number"])
+
+
+@bp.route("/verify", methods=["POST"])
+@bp.arguments(VerifyFile, location="files")
+@bp.response(200, VerificationSchema)
+@documented_errors(bp, 401, 422)
+def verify_file(files):
+    """Verify a PDF file
+
+    Each signature (validity and coverage of the whole file), and whether the system issued
+    exactly these bytes.
+    """
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    data = files["file"].stream.read(limit + 1)
+    if not data or len(data) > limit:
+        raise Invalid({"file": str(_l("Send a non-empty PDF within the upload size limit."))})
+    return documents.verify_file(data)

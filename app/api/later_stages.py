@@ -1,0 +1,122 @@
+"""Mid-term checks (中期检查), acceptance rounds with their expert panels and scores (验收),
+and performance evaluations (绩效评估): lists, details, opening, and the workflow."""
+from __future__ import annotations
+
+from app.api.auth import actor, json_body
+from app.api.blueprint import api_blueprint, documented_errors
+from app.api.schemas import (AcceptanceDetailSchema, AcceptanceListArgs, AcceptanceSchema, EvaluationListArgs,
+                             EvaluationSchema, MidtermCheckListArgs, MidtermCheckSchema, OpenChecksSchema,
+                             OpenEvaluationsSchema, page_of)
+from app.api.workflow import add_workflow_routes
+from app.database import transaction
+from app.models import Evaluation, MidtermCheck
+from app.schemas import load
+from app.services import browse, checks, evaluation
+from app.services.loading import load_visible
+
+ID = "<id:entity_id>"
+
+checks_bp = api_blueprint("midterm_checks", "/midterm-checks",
+                          "Yearly mid-term checks of projects under construction.")
+acceptances = api_blueprint("acceptances", "/acceptances",
+                            "Acceptance rounds: the expert panel, scores, conclusion, signatures.")
+evaluations = api_blueprint("evaluations", "/evaluations",
+                            "Periodic performance evaluations and their grades.")
+
+
+@checks_bp.route("")
+@checks_bp.arguments(MidtermCheckListArgs, location="query")
+@checks_bp.response(200, page_of(MidtermCheckSchema))
+@documented_errors(checks_bp, 401, 422)
+def list_checks(args):
+    """List mid-term checks
+
+    The checks of the projects the caller may see, newest first.
+    """
+    return browse.list_midterm_checks(actor(), **args)
+
+
+@checks_bp.route("", methods=["POST"])
+@checks_bp.doc(requestBody={"required": True, "content": {"application/json": {"schema": OpenChecksSchema}}})
+@checks_bp.response(201, MidtermCheckSchema(many=True))
+@documented_errors(checks_bp, 400, 401, 403, 422)
+def open_checks():
+    """Open a year's checks
+
+    Opens the year's check for every project under construction that has none (office
+    reviewers; idempotent). Returns the checks opened now.
+    """
+    data = load(OpenChecksSchema(), json_body())
+    with transaction():
+        return checks.open_checks(actor(), data["year"])
+
+
+@checks_bp.route("/" + ID)
+@checks_bp.response(200, MidtermCheckSchema)
+@documented_errors(checks_bp, 401, 404)
+def get_check(entity_id: int):
+    """One mid-term check"""
+    return load_visible(MidtermCheck, entity_id, actor())
+
+
+@acceptances.route("")
+@acceptances.arguments(AcceptanceListArgs, location="query")
+@acceptances.response(200, page_of(AcceptanceSchema))
+@documented_errors(acceptances, 401, 422)
+def list_acceptances(args):
+    """List acceptance rounds
+
+    Experts see the rounds of the panels they sit on; agencies their own projects'.
+    """
+    return browse.list_acceptances(actor(), **args)
+
+
+@acceptances.route("/" + ID)
+@acceptances.response(200, AcceptanceDetailSchema)
+@documented_errors(acceptances, 401, 404)
+def get_acceptance(entity_id: int):
+    """One acceptance round, with its panel and scores"""
+    return browse.acceptance_detail(actor(), entity_id)
+
+
+@evaluations.route("")
+@evaluations.arguments(EvaluationListArgs, location="query")
+@evaluations.response(200, page_of(EvaluationSchema))
+@documented_errors(evaluations, 401, 422)
+def list_evaluations(args):
+    """List performance evaluations
+
+    Newest first.
+    """
+    return browse.list_evaluations(actor(), **args)
+
+
+@evaluations.route("", methods=["POST"])
+@evaluations.doc(requestBody={"required": True,
+                              "content": {"application/json": {"schema": OpenEvaluationsSchema}}})
+@evaluations.response(201, EvaluationSchema(many=True))
+@documented_errors(evaluations, 400, 401, 403, 422)
+def open_evaluations():
+    """Open a period's evaluations
+
+    For every accepted project without one for the period (or only the listed projects).
+    Office reviewers only. Returns the evaluations opened now.
+    """
+    data = load(OpenEvaluationsSchema(), json_body())
+    with transaction():
+        return evaluation.open_evaluations(actor(), data["period"], data["project_ids"])
+
+
+@evaluations.route("/" + ID)
+@evaluations.response(200, EvaluationSchema)
+@documented_errors(evaluations, 401, 404)
+def get_evaluation(entity_id: int):
+    """One evaluation"""
+    return load_visible(Evaluation, entity_id, actor())
+
+
+add_workflow_routes(checks_bp, "midterm_check")
+add_workflow_routes(acceptances, "acceptance")
+add_workflow_routes(evaluations, "evaluation")
+
+BLUEPRINTS = [checks_bp, acceptances, evaluations]

@@ -1,0 +1,445 @@
+"""Output schemas, query-string schemas and the error body of the JSON API.
+
+Request bodies reuse the command schemas of app.schemas (the same ones the HTML forms use);
+the services validate them, so a rule can never exist in only one of the two adapters.
+"""
+from __future__ import annotations
+
+from datetime import timezone
+from decimal import Decimal
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from app.i18n import short_locale
+from app.models.vocabulary import Domain, OrgKind, PilotCategory
+from workflows.acceptance import AcceptanceState
+from workflows.application import ApplicationState
+from workflows.evaluation import EvaluationState
+from workflows.midterm_check import MidtermCheckState
+from workflows.project import ProjectState
+
+MAX_ID = 2**31 - 1
+ID_RANGE = validate.Range(min=1, max=MAX_ID)
+
+
+# --- fields ---------------------------------------------------------------------------------
+class EnumValue(fields.String):
+    """A LabelledEnum dumped as its stored value ('draft', 'online_service', …)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(getattr(value, "value", value))
+
+
+class EnumLabel(fields.String):
+    """The label of a LabelledEnum attribute in the request's language (Accept-Language)."""
+
+    def __init__(self, source: str, **kwargs):
+        super().__init__(attribute=source, dump_only=True, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.label(short_locale())
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 with an offset: SQLite hands back naive values, which were stored as UTC."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class DecimalString(fields.String):
+    """Money and scores as exact decimal strings ('120.50'), never binary floats."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def _choices(enum) -> validate.OneOf:
+    return validate.OneOf([m.value for m in enum])
+
+
+# --- errors and pages -----------------------------------------------------------------------
+class ErrorSchema(Schema):
+    """Every error has this shape, whatever the status."""
+
+    status = fields.Integer(required=True, metadata={"description": "The HTTP status, repeated."})
+    error = fields.String(required=True, metadata={
+        "description": "A stable machine-readable code: bad_request, unauthorized, forbidden, not_found, "
+                       "method_not_allowed, conflict, invalid, payload_too_large, unsupported_media_type, "
+                       "server_error."})
+    message = fields.String(required=True, metadata={
+        "description": "A sentence for people (for 403: the policy's reason), in the language chosen by "
+                       "Accept-Language."})
+    fields_ = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields", metadata={
+        "description": "Per-field messages (400/422): field name, or a dotted path, to one message."})
+
+
+class PageArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+_PAGE_SCHEMAS: dict[str, type[Schema]] = {}
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """The envelope of a paginated list: items in a stable order, the total and the page."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    if name not in _PAGE_SCHEMAS:
+        _PAGE_SCHEMAS[name] = type(name, (Schema,), {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "total": fields.Integer(required=True, metadata={"description": "Rows matching, on every page."}),
+            "page": fields.Integer(required=True),
+            "per_page": fields.Integer(required=True),
+            "pages": fields.Integer(required=True),
+        })
+    return _PAGE_SCHEMAS[name]
+
+
+# --- reference data -------------------------------------------------------------------------
+class OrganisationRefSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class OrganisationSchema(OrganisationRefSchema):
+    short_name = fields.String(allow_none=True)
+    kind = EnumValue(required=True)
+    kind_label = EnumLabel("kind")
+    division_code = fields.String(required=True)
+
+
+class BatchSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    year = fields.Integer(required=True)
+    opens_on = fields.Date(required=True)
+    closes_on = fields.Date(required=True)
+    quota = fields.Integer(required=True)
+
+
+class PlanItemSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    category = EnumValue(required=True)
+    category_label = EnumLabel("category")
+    domain = EnumValue(required=True)
+    domain_label = EnumLabel("domain")
+    description = fields.String()
+    active = fields.Boolean()
+
+
+class CriterionSchema(Schema):
+    key = fields.String(required=True)
+    label = fields.String(required=True)
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+    max_points = fields.Integer(required=True)
+
+
+class MeSchema(Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    display_name = fields.String(required=True)
+    organisation = fields.Nested(OrganisationRefSchema, required=True)
+    roles = fields.Method("_roles", metadata={"type": "array", "items": {"type": "string"}})
+
+    def _roles(self, user):
+        return sorted(r.value for r in user.roles)
+
+
+class OrganisationListArgs(PageArgs):
+    kind = fields.String(validate=_choices(OrgKind))
+    division_code = fields.String(validate=validate.Length(max=12))
+    q = fields.String(validate=validate.Length(max=64))
+
+
+class BatchListArgs(PageArgs):
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+
+
+class PlanItemListArgs(PageArgs):
+    active = fields.Boolean(load_default=True)
+    category = fields.String(validate=_choices(PilotCategory))
+    domain = fields.String(validate=_choices(Domain))
+
+
+# --- applications ---------------------------------------------------------------------------
+class AttachmentSchema(Schema):
+    id = fields.Integer(required=True)
+    application_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    display_name = fields.String(required=True)
+    sha256 = fields.String(required=True)
+    size = fields.Integer(required=True)
+    content_type = fields.String(required=True)
+    uploaded_by_id = fields.Integer(required=True)
+    uploaded_at = UtcDateTime(required=True)
+
+
+class EndorsementSchema(Schema):
+    position = fields.Integer(required=True)
+    office = fields.Nested(OrganisationRefSchema, required=True)
+    endorsed_at = UtcDateTime(allow_none=True)
+    ranking = fields.Integer(allow_none=True)
+
+
+class ApplicationSummarySchema(Schema):
+    id = fields.Integer(required=True)
+    batch_id = fields.Integer(required=True)
+    organisation = fields.Nested(OrganisationRefSchema, required=True)
+    division_code = fields.String(required=True)
+    prefecture_code = fields.String(allow_none=True)
+    name = fields.String(required=True)
+    category = EnumValue(required=True)
+    category_label = EnumLabel("category")
+    domain = EnumValue(required=True)
+    domain_label = EnumLabel("domain")
+    requested_budget = DecimalString(required=True, metadata={"description": "万元 (10k yuan)"})
+    construction_months = fields.Integer(required=True)
+    state = EnumValue(required=True)
+    state_label = EnumLabel("state")
+    version = fields.Integer(required=True, metadata={
+        "description": "Send it back with an edit or an action; a stale one gets 409."})
+    created_at = UtcDateTime(required=True)
+    submitted_at = UtcDateTime(allow_none=True)
+    stage_entered_at = UtcDateTime(required=True)
+
+
+class ApplicationDetailSchema(ApplicationSummarySchema):
+    contact_name = fields.String(required=True)
+    contact_phone = fields.String(required=True)
+    objectives = fields.String(required=True)
+    content = fields.String(required=True)
+    expected_benefits = fields.String(required=True)
+    plan_item_id = fields.Integer(allow_none=True)
+    off_plan_justification = fields.String()
+    plan_overridden_by_id = fields.Integer(allow_none=True)
+    endorsement_level = fields.Integer()
+    re_review_round = fields.Integer()
+    endorsements = fields.List(fields.Nested(EndorsementSchema))
+    attachments = fields.List(fields.Nested(AttachmentSchema))
+    project_id = fields.Integer(allow_none=True, metadata={"description": "The project, once approved (立项)."})
+
+
+class ApplicationListArgs(PageArgs):
+    """The filters of the web list (app.services.queries.ApplicationFilters)."""
+
+    batch_id = fields.Integer(validate=ID_RANGE)
+    state = fields.String(validate=_choices(ApplicationState))
+    division_code = fields.String(validate=validate.Length(max=12), metadata={
+        "description": "A prefecture or county code: matches applications from that area."})
+    category = fields.String(validate=_choices(PilotCategory))
+    domain = fields.String(validate=_choices(Domain))
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    organisation_id = fields.Integer(validate=ID_RANGE)
+    q = fields.String(validate=validate.Length(max=64), metadata={"description": "Name or contact contains."})
+
+
+# --- projects and later stages --------------------------------------------------------------
+class ProjectSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    application_id = fields.Integer(required=True)
+    batch_id = fields.Integer(required=True)
+    organisation = fields.Nested(OrganisationRefSchema, required=True)
+    division_code = fields.String(required=True)
+    prefecture_code = fields.String(allow_none=True)
+    name = fields.String(required=True)
+    approved_budget = DecimalString(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    state = EnumValue(required=True)
+    state_label = EnumLabel("state")
+    version = fields.Integer(required=True)
+    created_at = UtcDateTime(required=True)
+    stage_entered_at = UtcDateTime(required=True)
+    demonstration_selected_at = UtcDateTime(allow_none=True)
+
+
+class ProjectListArgs(PageArgs):
+    state = fields.String(validate=_choices(ProjectState))
+    batch_id = fields.Integer(validate=ID_RANGE)
+
+
+class MidtermCheckSchema(Schema):
+    id = fields.Integer(required=True)
+    project_id = fields.Integer(required=True)
+    year = fields.Integer(required=True)
+    state = EnumValue(required=True)
+    state_label = EnumLabel("state")
+    version = fields.Integer(required=True)
+    progress_report = fields.String()
+    rectification_deadline = fields.Date(allow_none=True)
+    rectification_report = fields.String()
+    opened_at = UtcDateTime(required=True)
+    stage_entered_at = UtcDateTime(required=True)
+
+
+class MidtermCheckListArgs(PageArgs):
+    project_id = fields.Integer(validate=ID_RANGE)
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    state = fields.String(validate=_choices(MidtermCheckState))
+
+
+class OpenChecksSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+
+
+class PanelMemberSchema(Schema):
+    expert_id = fields.Integer(required=True)
+    name = fields.String(attribute="expert.user.display_name", required=True)
+    title = fields.String(attribute="expert.title")
+    user_id = fields.Integer(attribute="expert.user_id", required=True)
+    position = fields.Integer(required=True)
+    is_chair = fields.Boolean(required=True)
+    scored_at = UtcDateTime(allow_none=True)
+    signed_at = UtcDateTime(allow_none=True)
+
+
+class ScoreSchema(Schema):
+    expert_id = fields.Integer(required=True)
+    criterion = fields.String(required=True)
+    score = DecimalString(required=True)
+    comment = fields.String()
+
+
+class AcceptanceSchema(Schema):
+    id = fields.Integer(required=True)
+    project_id = fields.Integer(required=True)
+    round = fields.Integer(required=True)
+    state = EnumValue(required=True)
+    state_label = EnumLabel("state")
+    version = fields.Integer(required=True)
+    summary = fields.String()
+    average_score = DecimalString(allow_none=True)
+    conclusion = fields.String(allow_none=True, metadata={"description": "pass, conditional or fail"})
+    conditions = fields.String()
+    requested_at = UtcDateTime(required=True)
+    stage_entered_at = UtcDateTime(required=True)
+
+
+class AcceptanceDetailSchema(AcceptanceSchema):
+    seed = fields.Integer(allow_none=True, metadata={"description": "The recorded seed of the panel draw."})
+    members = fields.List(fields.Nested(PanelMemberSchema), metadata={"description": "The expert panel."})
+    scores = fields.List(fields.Nested(ScoreSchema))
+
+
+class AcceptanceListArgs(PageArgs):
+    project_id = fields.Integer(validate=ID_RANGE)
+    state = fields.String(validate=_choices(AcceptanceState))
+
+
+class EvaluationSchema(Schema):
+    id = fields.Integer(required=True)
+    project_id = fields.Integer(required=True)
+    organisation_id = fields.Integer(required=True)
+    period = fields.String(required=True)
+    state = EnumValue(required=True)
+    state_label = EnumLabel("state")
+    version = fields.Integer(required=True)
+    self_report = fields.String()
+    results_score = DecimalString(allow_none=True)
+    operation_score = DecimalString(allow_none=True)
+    promotion_score = DecimalString(allow_none=True)
+    total_score = DecimalString(allow_none=True)
+    grade = EnumValue(allow_none=True)
+    grade_label = EnumLabel("grade", allow_none=True)
+    opened_at = UtcDateTime(required=True)
+    graded_at = UtcDateTime(allow_none=True)
+    stage_entered_at = UtcDateTime(required=True)
+
+
+class EvaluationListArgs(PageArgs):
+    project_id = fields.Integer(validate=ID_RANGE)
+    period = fields.String(validate=validate.Length(max=16))
+    state = fields.String(validate=_choices(EvaluationState))
+
+
+class OpenEvaluationsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    period = fields.String(required=True, validate=validate.Length(min=4, max=16))
+    project_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=None, allow_none=True)
+
+
+class AgencyEvaluationSchema(Schema):
+    project_id = fields.Integer(required=True)
+    project_code = fields.String(required=True)
+    project_name = fields.String(required=True)
+    period = fields.String(required=True)
+    total_score = DecimalString(allow_none=True)
+    grade = EnumValue(allow_none=True)
+    grade_label = EnumLabel("grade", allow_none=True)
+
+
+class StatisticsSchema(Schema):
+    applications_by_state = fields.Dict(keys=fields.String(), values=fields.Integer())
+    applications_by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
+    applications_by_domain = fields.Dict(keys=fields.String(), values=fields.Integer())
+    applications_by_prefecture = fields.Dict(keys=fields.String(), values=fields.Integer())
+    projects_by_state = fields.Dict(keys=fields.String(), values=fields.Integer())
+    evaluations_by_grade = fields.Dict(keys=fields.String(), values=fields.Integer())
+    requested_budget_total = DecimalString()
+    approved_budget_total = DecimalString()
+
+
+class StatisticsArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    batch_id = fields.Integer(validate=ID_RANGE)
+
+
+class VersionSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    version = fields.Integer(required=True, strict=True, validate=ID_RANGE, metadata={
+        "description": "The version of the item the client last saw (409 if it has moved on)."})
+
+
+_ACTION_BODIES: dict[str, type[Schema]] = {}
+
+
+def action_body(name: str, input_schema: type[Schema]) -> type[Schema]:
+    """The documented body of an action: the step's command schema plus ``version``."""
+    if name not in _ACTION_BODIES:
+        _ACTION_BODIES[name] = type(name, (input_schema,), {"version": VersionSchema._declared_fields["version"]})
+    return _ACTION_BODIES[name]
+
+
+def draft_body() -> type[Schema]:
+    from app.schemas import ApplicationDraftSchema
+
+    return action_body("ApplicationUpdateSchema", ApplicationDraftSchema)
+
+
+
+# --- issued documents -----------------------------------------------------------------------
+class DocumentSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True, metadata={"description": "e.g. 云信办〔2026〕12号"})
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    entity_type = fields.String(required=True)
+    entity_id = fields.Integer(required=True)
+    issued_at = UtcDateTime(required=True)
+    finalised_at = UtcDateTime(allow_none=True)
+    versions = fields.Method("_versions", metadata={"type": "integer"})
+
+    def _versions(self, doc):
+        return len(doc.versions)

@@ -1,0 +1,186 @@
+"""Workflow endpoints shared by every kind of item, generated from the flow definitions:
+
+GET  /<kind>/{id}/actions            the steps the caller may take now (the web's buttons)
+POST /<kind>/{id}/actions/{trigger}  one documented operation per trigger, body = the step's
+                                     command schema + ``version``; runs actions.perform()
+GET  /<kind>/{id}/timeline           the decision history (who, when, role, opinion)
+"""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from app import schemas as commands
+from app.api.auth import actor, expected_version, json_body
+from app.api.blueprint import documented_errors
+from app.api.schemas import DocumentSchema, EnumLabel, EnumValue, UtcDateTime, action_body
+from app.database import transaction
+from app.extensions import db
+from app.i18n import short_locale
+from app.models import Acceptance, JointOpinion, Project
+from app.services import browse, documents
+from app.services.actions import MODELS, VERBS, actions_for, perform
+from app.services.transitions import KINDS
+
+
+# --- output -----------------------------------------------------------------------------------
+class StepSchema(Schema):
+    trigger = fields.String(required=True)
+    label = fields.Method("_label", metadata={"type": "string"})
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields",
+                          metadata={"description": "Extra body fields besides opinion and version."})
+    opinion_required = fields.Boolean(required=True)
+    style = fields.String()
+
+    def _label(self, step):
+        return step.label(short_locale())
+
+
+class AvailableActionsSchema(Schema):
+    kind = fields.String(required=True)
+    id = fields.Integer(required=True)
+    state = EnumValue(required=True)
+    state_label = EnumLabel("state")
+    version = fields.Integer(required=True)
+    actions = fields.List(fields.Nested(StepSchema), required=True)
+
+
+class ItemRefSchema(Schema):
+    kind = fields.String(required=True)
+    id = fields.Integer(required=True)
+
+
+class ActionResultSchema(Schema):
+    kind = fields.String(required=True)
+    id = fields.Integer(required=True)
+    trigger = fields.String(required=True)
+    state = EnumValue(required=True)
+    state_label = EnumLabel("state")
+    version = fields.Integer(required=True, metadata={"description": "The new version, for the next action."})
+    created = fields.Nested(ItemRefSchema, allow_none=True, metadata={
+        "description": "An item the action created (the project of 立项, an acceptance round, …)."})
+
+
+class AuditEntrySchema(Schema):
+    id = fields.Integer(required=True)
+    at = UtcDateTime(attribute="created_at", required=True)
+    trigger = fields.String(required=True)
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String(allow_none=True)
+    actor_id = fields.Integer(allow_none=True)
+    actor_name = fields.String(attribute="actor.display_name", allow_none=True)
+    actor_role = fields.String(required=True)
+    opinion = fields.String()
+    payload = fields.Dict()
+
+
+# --- input --------------------------------------------------------------------------------------
+# The command schema each trigger's verb loads; anything not named takes only an opinion.
+INPUT_SCHEMAS = {
+    "sign_report": commands.SignatureSchema,
+    "seal_report": commands.SignatureSchema,
+    "endorse": commands.RankingSchema,
+    "record_joint_opinion": commands.JointOpinionSchema,
+    "approve_project": commands.ProjectApprovalSchema,
+    "request_acceptance": commands.AcceptanceRequestSchema,
+    "submit_progress_report": commands.ReportSchema,
+    "submit_rectification": commands.ReportSchema,
+    "order_rectification": commands.RectificationOrderSchema,
+    "form_panel": commands.PanelSchema,
+    "submit_scores": commands.ScoresSchema,
+    "submit_self_evaluation": commands.ReportSchema,
+    "score": commands.EvaluationScoreSchema,
+}
+CREATED_KINDS = {Project: "project", Acceptance: "acceptance", JointOpinion: "joint_opinion"}
+
+
+def input_schema(trigger: str):
+    return INPUT_SCHEMAS.get(trigger, commands.OpinionSchema)
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def describe(kind: str, trigger: str) -> tuple[str, str]:
+    """Summary and description of a trigger's operation, from the flow definition."""
+    flow = KINDS[MODELS[kind]].flow
+    steps = [s for s in flow.steps if s.trigger == trigger]
+    first = steps[0]
+    moves = "; ".join(f"{', '.join(src.value for src in s.sources)} → {s.dest.value}"
+                      + (f" (when {', '.join(s.guards)})" if s.guards else "") for s in steps)
+    extra = ", ".join(first.fields) or "none"
+    description = (f"{first.en} ({first.zh}). Moves: {moves}. Policy: `{first.policy}` (403 with its reason "
+                   f"otherwise). Opinion (意见) {'required' if first.opinion_required else 'optional'}; "
+                   f"extra fields: {extra}. `version` is the version you last saw: 409 if the item moved on.")
+    return f"{first.en} · {first.zh}", description
+
+
+def _present(kind: str, entity_id: int, trigger: str, result) -> dict:
+    entity = db.session.get(MODELS[kind], entity_id)  # in the identity map: no query
+    created = None
+    created_kind = CREATED_KINDS.get(type(result))
+    if created_kind and not (isinstance(result, MODELS[kind]) and result.id == entity_id):
+        created = {"kind": created_kind, "id": result.id}
+    return {"kind": kind, "id": entity_id, "trigger": trigger, "state": entity.state,
+            "version": entity.version, "created": created}
+
+
+def _action_view(bp: Blueprint, kind: str, trigger: str):
+    def view(entity_id: int):
+        body = json_body()
+        version = expected_version(body)
+        with transaction():
+            result = perform(actor(), kind, entity_id, trigger, body, version)
+            return _present(kind, entity_id, trigger, result)
+
+    view.__name__ = f"{kind}_{trigger}"
+    summary, description = describe(kind, trigger)
+    body = action_body(f"{_camel(kind)}{_camel(trigger)}Schema", input_schema(trigger))
+    view = bp.doc(summary=summary, description=description,
+                  requestBody={"required": True, "content": {"application/json": {"schema": body}}})(view)
+    view = documented_errors(bp, 400, 401, 403, 404, 409, 422)(view)
+    return bp.response(200, ActionResultSchema)(view)
+
+
+def add_workflow_routes(bp: Blueprint, kind: str) -> None:
+    @bp.route("/<id:entity_id>/actions", endpoint="available_actions")
+    @bp.response(200, AvailableActionsSchema)
+    @documented_errors(bp, 401, 404)
+    def available_actions(entity_id: int):
+        """What the caller may do now
+
+        The steps whose policy allows the caller and whose guards hold — exactly the buttons
+        the web page shows. Each names the extra fields its body takes.
+        """
+        entity, steps = actions_for(actor(), kind, entity_id)
+        return {"kind": kind, "id": entity.id, "state": entity.state, "version": entity.version,
+                "actions": steps}
+
+    @bp.route("/<id:entity_id>/timeline", endpoint="timeline")
+    @bp.response(200, AuditEntrySchema(many=True))
+    @documented_errors(bp, 401, 404)
+    def timeline(entity_id: int):
+        """The decision history
+
+        Every decision in order: who, when, in which role, from which stage to which, and the
+        written opinion (意见). The history is append-only.
+        """
+        return browse.timeline(actor(), kind, entity_id)
+
+    @bp.route("/<id:entity_id>/documents", endpoint="documents")
+    @bp.response(200, DocumentSchema(many=True))
+    @documented_errors(bp, 401, 404)
+    def issued_documents(entity_id: int):
+        """Documents issued for it
+
+        Numbered PDFs (application form, approval, check and acceptance reports, evaluation
+        report); download each at /api/v1/documents/{id}.
+        """
+        return documents.documents_of(actor(), kind, entity_id)
+
+    for trigger in VERBS[kind]:
+        bp.route(f"/<id:entity_id>/actions/{trigger}", methods=["POST"],
+                 endpoint=f"act_{trigger}")(_action_view(bp, kind, trigger))

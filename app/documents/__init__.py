@@ -1,0 +1,1 @@
+"""Official documents: print layouts rendered to PDF, numbering, signatures and verification."""

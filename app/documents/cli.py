@@ -1,0 +1,125 @@
+"""`flask pki …` (the deployment CA, signers' certificates) and `flask documents …` (verify,
+render the reserved documents)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.database import transaction
+from app.errors import DomainError
+from app.extensions import db
+
+pki_cli = AppGroup("pki", help="The deployment's certificate authority for document signatures.")
+documents_cli = AppGroup("documents", help="Issued documents: verification and rendering.")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(pki_cli)
+    app.cli.add_command(documents_cli)
+
+
+@pki_cli.command("init")
+def pki_init() -> None:
+    """Create the deployment CA (once; an existing CA is kept)."""
+    from app.documents import pki
+
+    authority, created = pki.ensure_authority()
+    where = pki.pki_dir()
+    click.echo(("created" if created else "kept the existing") + f" CA in {where}")
+    click.echo(f"  subject:     {authority.certificate.subject.rfc4514_string()}")
+    click.echo(f"  SHA-256:     {authority.fingerprint}")
+    click.echo(f"  valid until: {authority.certificate.not_valid_after_utc:%Y-%m-%d}")
+    click.echo(f"  public certificate for verifiers: {where / pki.CA_CERT_FILE}")
+
+
+@pki_cli.command("issue")
+@click.argument("username")
+@click.option("--password", prompt="The user's own password", hide_input=True,
+              help="The user's sign-in password; it will unlock the signing key.")
+def pki_issue(username: str, password: str) -> None:
+    """Issue (or renew) USERNAME's signing certificate; the key is wrapped under their password."""
+    from app.models import User
+    from app.services.signatures import enrol_signer
+
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    try:
+        with transaction():
+            credential = enrol_signer(user, password)
+            serial, not_after = credential.serial, credential.not_after
+    except DomainError as exc:
+        click.secho(f"✗ {exc}", fg="red", err=True)
+        sys.exit(2)
+    click.echo(f"issued certificate {serial} to {username}, valid until {not_after:%Y-%m-%d}")
+
+
+@documents_cli.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def documents_verify(file: Path) -> None:
+    """Check FILE: every signature, and whether it is exactly a file the system issued.
+    Exit status 0 only for an authentic, current document."""
+    from app.services.documents import verify_file
+
+    result = verify_file(file.read_bytes())
+    for line in describe(result):
+        click.echo(line)
+    sys.exit(0 if result.ok else 1)
+
+
+@documents_cli.command("lookup")
+@click.argument("number")
+def documents_lookup(number: str) -> None:
+    """Check the file the system holds for document NUMBER (e.g. 云信办〔2026〕12号)."""
+    from app.services.documents import verify_number
+
+    result = verify_number(number)
+    for line in describe(result):
+        click.echo(line)
+    sys.exit(0 if result.ok else 1)
+
+
+@documents_cli.command("render-pending")
+@click.option("--limit", default=50, show_default=True)
+def documents_render_pending(limit: int) -> None:
+    """Render documents numbered by a decision but not yet rendered (run after commits / by cron)."""
+    from app.services.documents import render_pending
+
+    with transaction():
+        count = render_pending(limit)
+    click.echo(f"rendered {count} documents")
+
+
+VERDICTS = {
+    "authentic": "AUTHENTIC: exactly the file the system issued, and every signature is valid.",
+    "superseded": "ISSUED, BUT SUPERSEDED: the system issued this file, but a later version (more signatures) exists.",
+    "altered": "ALTERED: this file was changed after it was signed.",
+    "unreadable": "DAMAGED OR ALTERED: the file cannot be read as a PDF.",
+    "foreign": "NOT ISSUED HERE: the signatures are valid, but the system never issued this exact file.",
+    "unknown": "UNKNOWN: not signed and not issued by the system.",
+    "not_found": "NOT FOUND: no document has that number.",
+}
+
+
+def describe(result) -> list[str]:
+    lines = [VERDICTS[result.verdict]]
+    if result.sha256:
+        lines.append(f"SHA-256: {result.sha256}")
+    if result.match:
+        m = result.match
+        lines.append(f"document {m.number} ({m.kind}), version {m.position} of {m.versions}"
+                     + (", final" if m.finalised else ""))
+    for sig in result.signatures:
+        when = f"{sig.signed_at:%Y-%m-%d %H:%M:%S %Z}" if sig.signed_at else "?"
+        state = "valid" if sig.bottom_line else "INVALID"
+        extra = (", covers the whole file" if sig.covers_entire_file else "") + (
+            ", locks the document" if sig.locks_document else "")
+        lines.append(f"  {sig.field_name}: {sig.signer_name} at {when} — {state}{extra}"
+                     + (f" ({sig.problem})" if sig.problem else ""))
+    lines.extend(f"  problem: {p}" for p in result.problems)
+    return lines

@@ -1,0 +1,205 @@
+"""The deployment's certificate authority and the signers' credentials (EC P-256 keys whose
+private half is stored encrypted under the signer's own password)."""
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+CA_FILE = "ca.pem"            # certificate + private key, mode 0600, never in the database
+CA_CERT_FILE = "ca-cert.pem"  # the public certificate alone, for anyone who verifies
+CA_DAYS, CERT_DAYS = 20 * 365, 3 * 365
+# argon2id per OWASP (46 MiB, 1 pass); the parameters travel with each key so they can rise later.
+KDF = {"m": 47104, "t": 1, "p": 1}
+KDF_HEADER = "Pilotflow-KDF: argon2id"
+
+
+class WrongPassword(Exception):
+    """The password does not unlock this signing key."""
+
+
+class NoAuthority(Exception):
+    """`flask pki init` has not been run for this deployment."""
+
+
+@dataclass(frozen=True)
+class Authority:
+    certificate: x509.Certificate
+    key: ec.EllipticCurvePrivateKey | None  # None when only the public certificate is at hand
+
+    @property
+    def certificate_pem(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.PEM)
+
+    @property
+    def fingerprint(self) -> str:
+        return self.certificate.fingerprint(hashes.SHA256()).hex(":").upper()
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    certificate_pem: str
+    encrypted_key_pem: str
+    serial: str
+    not_after: datetime
+
+
+def pki_dir(app=None) -> Path:
+    """Where the CA lives: PKI_DIR, else $PILOTFLOW_PKI_DIR, else <instance>/pki."""
+    from flask import current_app
+
+    app = app or current_app
+    configured = app.config.get("PKI_DIR") or os.environ.get("PILOTFLOW_PKI_DIR")
+    return Path(configured or Path(app.instance_path) / "pki")
+
+
+def _ca_passphrase() -> bytes | None:
+    from flask import current_app
+
+    value = current_app.config.get("PKI_CA_PASSPHRASE") or os.environ.get("PILOTFLOW_CA_PASSPHRASE")
+    return value.encode() if value else None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _name(common_name: str, organisation: str = "", uid: str = "") -> x509.Name:
+    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN")]
+    if organisation:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]))
+    if uid:
+        attrs.append(x509.NameAttribute(NameOID.USER_ID, uid))
+    return x509.Name(attrs)
+
+
+def _key_usage(*, sign_docs: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(digital_signature=sign_docs, content_commitment=sign_docs, key_encipherment=False,
+                         data_encipherment=False, key_agreement=False, key_cert_sign=not sign_docs,
+                         crl_sign=not sign_docs, encipher_only=False, decipher_only=False)
+
+
+def create_authority(common_name: str) -> Authority:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = _now()
+    subject = _name(common_name, "试点通")
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=CA_DAYS))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(_key_usage(sign_docs=False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256()))
+    return Authority(cert, key)
+
+
+def ensure_authority(common_name: str = "试点通 文书签名 CA") -> tuple[Authority, bool]:
+    """Load the CA, or create it; (authority, created). Safe when several processes race:
+    the file appears atomically (link), and the loser loads the winner's CA."""
+    path = pki_dir() / CA_FILE
+    if path.exists():
+        return load_authority(), False
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    authority = create_authority(common_name)
+    passphrase = _ca_passphrase()
+    encryption = (serialization.BestAvailableEncryption(passphrase) if passphrase
+                  else serialization.NoEncryption())
+    key_pem = authority.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ca-")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(authority.certificate_pem + key_pem)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return load_authority(), False
+    finally:
+        os.unlink(tmp)
+    (path.parent / CA_CERT_FILE).write_bytes(authority.certificate_pem)
+    return authority, True
+
+
+def load_authority(*, with_key: bool = True) -> Authority:
+    path = pki_dir() / CA_FILE
+    if not path.exists():
+        raise NoAuthority(f"no CA at {path}; run `flask pki init`")
+    data = path.read_bytes()
+    cert = x509.load_pem_x509_certificate(data)
+    key = None
+    if with_key:
+        start = data.index(b"-----BEGIN", data.index(b"-----END CERTIFICATE-----"))
+        key = serialization.load_pem_private_key(data[start:], password=_ca_passphrase())
+    return Authority(cert, key)
+
+
+def trust_roots(app=None) -> list[x509.Certificate]:
+    """The certificates a signature must chain to (the deployment CA)."""
+    path = pki_dir(app) / CA_FILE
+    if not path.exists():
+        raise NoAuthority(f"no CA at {path}; run `flask pki init`")
+    return [x509.load_pem_x509_certificate(path.read_bytes())]
+
+
+# --- a signer's key, wrapped under their password ----------------------------------------------
+def _derive(password: str, salt: bytes, m: int, t: int, p: int) -> bytes:
+    raw = hash_secret_raw(password.encode(), salt, time_cost=t, memory_cost=m, parallelism=p,
+                          hash_len=32, type=Type.ID)
+    return base64.b64encode(raw)
+
+
+def wrap_key(key: ec.EllipticCurvePrivateKey, password: str) -> str:
+    """PKCS#8 PEM encrypted with a key derived from the password by argon2id (its parameters
+    and salt on the first line): a stolen database yields no usable signing key."""
+    salt = secrets.token_bytes(16)
+    derived = _derive(password, salt, **KDF)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.BestAvailableEncryption(derived)).decode()
+    params = ";".join(f"{k}={v}" for k, v in KDF.items())
+    return f"{KDF_HEADER};{params};salt={base64.b64encode(salt).decode()}\n{pem}"
+
+
+def unwrap_key(wrapped: str, password: str) -> ec.EllipticCurvePrivateKey:
+    header, _, pem = wrapped.partition("\n")
+    if not header.startswith(KDF_HEADER):
+        raise WrongPassword("unknown key format")
+    fields = dict(part.split("=", 1) for part in header.split(";")[1:])
+    derived = _derive(password or "", base64.b64decode(fields["salt"]),
+                      int(fields["m"]), int(fields["t"]), int(fields["p"]))
+    try:
+        return serialization.load_pem_private_key(pem.encode(), password=derived)
+    except (ValueError, TypeError):
+        raise WrongPassword("the password does not unlock the signing key") from None
+
+
+def issue_credential(authority: Authority, *, common_name: str, organisation: str, uid: str,
+                     password: str) -> IssuedCredential:
+    """A signing certificate (digital signature + non-repudiation) for one person."""
+    if authority.key is None:
+        raise NoAuthority("the CA's private key is needed to issue certificates")
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = _now()
+    cert = (x509.CertificateBuilder().subject_name(_name(common_name, organisation, uid))
+            .issuer_name(authority.certificate.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=CERT_DAYS))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_key_usage(sign_docs=True), critical=True)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.key.public_key()),
+                           critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(authority.key, hashes.SHA256()))
+    return IssuedCredential(certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+                            encrypted_key_pem=wrap_key(key, password), serial=format(cert.serial_number, "x"),
+                            not_after=cert.not_valid_after_utc)

@@ -1,0 +1,203 @@
+"""Attachments (建设方案, budget sheets…): stored content-addressed under UPLOAD_DIR by SHA-256,
+typed by their magic bytes (never by the client's name or header), and only added to or
+removed from an applicant's own draft or returned application. Downloads are scoped.
+
+Files are written before the caller commits: a rolled-back upload leaves an unreferenced,
+content-addressed file behind, which is harmless (the same bytes are reused next time).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app import policies
+from app.errors import Conflict, Denied, Invalid, NotFound
+from app.extensions import db
+from app.models import Application, Attachment, User
+from app.services import audit
+from app.services.loading import load_visible
+from workflows.application import RETURNED, ApplicationState
+
+CHUNK = 64 * 1024
+EDITABLE_STATES = (ApplicationState.DRAFT, *RETURNED)
+
+# kind -> (Chinese, English)
+KINDS = {
+    "construction_plan": ("建设方案", "Construction plan"),
+    "budget": ("预算表", "Budget sheet"),
+    "feasibility": ("可行性研究报告", "Feasibility study"),
+    "other": ("其他材料", "Other material"),
+}
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "zip": "application/zip",
+}
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of .doc and .xls
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+    path: Path
+
+
+def _extension(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def detect_type(path: Path, client_name: str) -> str | None:
+    """The file type ('pdf', 'docx', …) judged from the bytes; None if not an allowed type."""
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(_OLE):  # both legacy Office formats share the container: trust the name between them
+        return "xls" if _extension(client_name) in ("xls", "xlt") else "doc"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        return "zip"
+    return None
+
+
+def clean_display_name(name: str | None, file_type: str) -> str:
+    """The client's file name for display only: no directories, no control characters."""
+    name = re.split(r"[\\/]", name or "")[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()[:200]
+    return name or f"attachment.{file_type}"
+
+
+def storage_path(sha256: str) -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / sha256[:2] / sha256
+
+
+def _store(stream: BinaryIO, limit: int) -> StoredFile:
+    """Copy the stream to a temporary file while hashing it; refuse it past ``limit`` bytes."""
+    root = Path(current_app.config["UPLOAD_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    hasher, size = hashlib.sha256(), 0
+    fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".upload-")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise Invalid({"file": str(_l("The file is larger than %(mb)s MB.",
+                                                  mb=_megabytes(limit)))})
+                hasher.update(chunk)
+                out.write(chunk)
+        return StoredFile(hasher.hexdigest(), size, tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _megabytes(limit: int) -> str:
+    return f"{limit / (1024 * 1024):.3g}"
+
+
+def _editable_application(actor: User, application_id: int) -> Application:
+    app = load_visible(Application, application_id, actor)
+    decision = policies.check("applicant_owns", actor, app)
+    if not decision:
+        raise Denied(decision.reason)
+    if app.state not in EDITABLE_STATES:
+        raise Conflict(str(_l("Attachments can be changed only on drafts and returned applications.")))
+    return app
+
+
+def add_attachment(actor: User, application_id: int, kind: str, filename: str | None,
+                   stream: BinaryIO) -> Attachment:
+    """Store an uploaded file for the actor's own draft or returned application."""
+    if kind not in KINDS:
+        raise Invalid({"kind": str(_l("Choose the kind of attachment."))})
+    app = _editable_application(actor, application_id)
+    stored = _store(stream, current_app.config["UPLOAD_MAX_BYTES"])
+    try:
+        if stored.size == 0:
+            raise Invalid({"file": str(_l("The file is empty."))})
+        file_type = detect_type(stored.path, filename or "")
+        if file_type is None:
+            raise Invalid({"file": str(_l("Only PDF, Word, Excel, JPEG, PNG and ZIP files are accepted."))})
+        final = storage_path(stored.sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            stored.path.unlink()
+        else:
+            os.replace(stored.path, final)
+    finally:
+        stored.path.unlink(missing_ok=True)
+    attachment = Attachment(application_id=app.id, kind=kind, display_name=clean_display_name(filename, file_type),
+                            sha256=stored.sha256, size=stored.size, content_type=CONTENT_TYPES[file_type],
+                            uploaded_by_id=actor.id)
+    db.session.add(attachment)
+    db.session.flush()
+    audit.record(entity_type="application", entity_id=app.id, trigger="attach", actor=actor, role="applicant",
+                 from_state=app.state.value, to_state=app.state.value,
+                 payload={"attachment_id": attachment.id, "kind": kind, "name": attachment.display_name,
+                          "sha256": stored.sha256, "size": stored.size})
+    return attachment
+
+
+def _attachment(attachment_id: int, application_id: int | None) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or (application_id is not None and attachment.application_id != application_id):
+        raise NotFound(f"attachments {attachment_id}")
+    return attachment
+
+
+def remove_attachment(actor: User, attachment_id: int, application_id: int | None = None) -> Attachment:
+    """Detach a file from the actor's own draft or returned application (the history keeps it)."""
+    attachment = _attachment(attachment_id, application_id)
+    app = _editable_application(actor, attachment.application_id)
+    db.session.delete(attachment)
+    db.session.flush()
+    audit.record(entity_type="application", entity_id=app.id, trigger="detach", actor=actor, role="applicant",
+                 from_state=app.state.value, to_state=app.state.value,
+                 payload={"attachment_id": attachment_id, "name": attachment.display_name,
+                          "sha256": attachment.sha256})
+    return attachment
+
+
+def list_attachments(actor: User, application_id: int) -> list[Attachment]:
+    return list(load_visible(Application, application_id, actor).attachments)
+
+
+def open_attachment(actor: User, attachment_id: int,
+                    application_id: int | None = None) -> tuple[Attachment, Path]:
+    """The attachment and where its bytes are, if the actor may see its application."""
+    attachment = _attachment(attachment_id, application_id)
+    load_visible(Application, attachment.application_id, actor)
+    path = storage_path(attachment.sha256)
+    if not path.is_file():
+        raise NotFound(f"attachments {attachment_id} (file missing)")
+    return attachment, path

@@ -1,0 +1,321 @@
+"""Issued documents: numbering (gapless, in the deciding transaction), rendering, immutable
+storage, access-checked download and public verification."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app import policies
+from app.documents import numbering, storage
+from app.documents.pdfmeta import claimed_number
+from app.documents.signing import get_signer
+from app.documents.verify import NOT_FOUND, IssuedMatch, Verification, assess
+from app.errors import Conflict, Denied, NotFound
+from app.extensions import db
+from app.models import (Acceptance, AcceptanceScore, Application, AuditRecord, DocumentVersion, Evaluation,
+                        IssuedDocument, MidtermCheck, Project, User)
+from app.models.base import utcnow
+from app.services import counters
+from app.services.loading import load_visible
+
+OFFICE_SEAL_FIELD = "office-seal"
+MIDTERM_CONCLUSIONS = {"pass_check": "检查通过", "order_rectification": "限期整改",
+                       "terminate_project": "终止项目"}
+ACCEPTANCE_CONCLUSIONS = {"pass": "通过验收", "conditional": "有条件通过验收", "fail": "不通过验收"}
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    zh: str
+    template: str
+    model: type
+    entity_type: str
+    title: str  # format string over the entity
+
+
+KINDS = {k.name: k for k in (
+    Kind("application_form", "申报书", "documents/application_form.html", Application, "application",
+         "电子政务应用试点项目申报书（{e.name}）"),
+    Kind("project_approval", "立项批复", "documents/project_approval.html", Project, "project",
+         "关于同意“{e.name}”立项的批复"),
+    Kind("midterm_report", "中期检查意见", "documents/midterm_report.html", MidtermCheck, "midterm_check",
+         "关于“{e.project.name}”{e.year}年度中期检查意见的通知"),
+    Kind("acceptance_report", "验收报告", "documents/acceptance_report.html", Acceptance, "acceptance",
+         "“{e.project.name}”项目验收报告"),
+    Kind("evaluation_report", "绩效评估报告", "documents/evaluation_report.html", Evaluation, "evaluation",
+         "关于“{e.project.name}”{e.period}期绩效评估结果的通报"),
+)}
+MODELS = {k.entity_type: k.model for k in KINDS.values()}
+
+
+def expert_field(position: int) -> str:
+    return f"expert-{position + 1}"
+
+
+# --- issuing -----------------------------------------------------------------------------------
+def reserve(kind: str, entity, actor: User | None) -> IssuedDocument:
+    """Give ``entity`` a new document with the next number of the year. The counter and the
+    row share the caller's transaction, so numbers have neither gaps nor duplicates."""
+    spec = KINDS[kind]
+    now = utcnow()
+    year = _local_date(now).year
+    seq = counters.take(numbering.counter_key(year))
+    doc = IssuedDocument(number=numbering.format_number(numbering.issuer_settings()["prefix"], year, seq),
+                         year=year, seq=seq, kind=kind, entity_type=spec.entity_type, entity_id=entity.id,
+                         title=spec.title.format(e=entity)[:255], issued_at=now,
+                         issued_by_id=actor.id if actor else None)
+    db.session.add(doc)
+    db.session.flush()
+    return doc
+
+
+def issue(kind: str, entity, actor: User | None) -> IssuedDocument:
+    """Number and render now (the acceptance report, which is signed straight away)."""
+    doc = reserve(kind, entity, actor)
+    render(doc)
+    return doc
+
+
+def render(doc: IssuedDocument) -> DocumentVersion:
+    """Render the first version of a reserved document (idempotent; the row is locked)."""
+    db.session.scalar(sa.select(IssuedDocument.id).where(IssuedDocument.id == doc.id).with_for_update())
+    db.session.refresh(doc, ["versions"])
+    if doc.versions:
+        return doc.current
+    from app.documents.fields import add_signature_fields  # late: WeasyPrint and pyHanko load slowly
+    from app.documents.render import render_template_pdf
+
+    spec = KINDS[doc.kind]
+    entity = db.session.get(spec.model, doc.entity_id)
+    context = {**numbering.issuer_settings(), "number": doc.number, "title": doc.title,
+               "issued_on": cn_date(_local_date(doc.issued_at)), "cn_date": cn_date,
+               **CONTEXTS[doc.kind](entity, doc)}
+    rendered = render_template_pdf(spec.template, **context)
+    pdf = rendered.pdf
+    if doc.kind == "acceptance_report":
+        pdf = add_signature_fields(pdf, rendered.fields, locking=OFFICE_SEAL_FIELD)
+    note = f"rendered from {spec.entity_type} v{getattr(entity, 'version', 0)}, {rendered.pages} pages"
+    return add_version(doc, pdf, None, note)
+
+
+def add_version(doc: IssuedDocument, pdf: bytes, actor: User | None, note: str) -> DocumentVersion:
+    if doc.finalised_at is not None:
+        raise Conflict(str(_l("The document %(number)s is final and cannot change.", number=doc.number)))
+    digest = storage.put(pdf)
+    version = DocumentVersion(document_id=doc.id, position=len(doc.versions) + 1, sha256=digest,
+                              size=len(pdf), note=note[:255], created_by_id=actor.id if actor else None)
+    doc.versions.append(version)
+    db.session.flush()
+    return version
+
+
+def render_pending(limit: int = 50) -> int:
+    """Render reserved documents that have no file yet (run by a worker after commits)."""
+    pending = db.session.scalars(
+        sa.select(IssuedDocument).where(~sa.exists().where(DocumentVersion.document_id == IssuedDocument.id))
+        .order_by(IssuedDocument.id).limit(limit)).all()
+    for doc in pending:
+        render(doc)
+    return len(pending)
+
+
+def latest(kind: str, entity_id: int) -> IssuedDocument | None:
+    spec = KINDS[kind]
+    return db.session.scalar(sa.select(IssuedDocument).where(
+        IssuedDocument.kind == kind, IssuedDocument.entity_type == spec.entity_type,
+        IssuedDocument.entity_id == entity_id).order_by(IssuedDocument.id.desc()).limit(1))
+
+
+def documents_of(actor: User, entity_type: str, entity_id: int) -> list[IssuedDocument]:
+    """The documents issued for an item the actor may see (for its page's download links)."""
+    if entity_type not in MODELS:
+        raise NotFound(entity_type)
+    load_visible(MODELS[entity_type], entity_id, actor)
+    return list(db.session.scalars(sa.select(IssuedDocument).where(
+        IssuedDocument.entity_type == entity_type, IssuedDocument.entity_id == entity_id)
+        .order_by(IssuedDocument.id)))
+
+
+def issue_application_form(actor: User, application_id: int, data: dict | None = None,
+                           expected_version: int | None = None) -> IssuedDocument:
+    """申报书 on demand: the applicant agency (or the office) prints its application; the same
+    unchanged application gives back the same numbered form."""
+    app = load_visible(Application, application_id, actor)
+    if not (policies.check("applicant_owns", actor, app) or policies.check("office_reviewer", actor)
+            or policies.check("leader", actor)):
+        raise Denied(str(_l("Only the applicant agency or the Information Office may print the application form.")))
+    if expected_version is not None and app.version != expected_version:
+        raise Conflict(str(_l("Someone else acted on this item first; reload it and try again.")))
+    previous = latest("application_form", app.id)
+    if previous is not None and not previous.versions:
+        render(previous)  # numbered but not yet rendered: it shows the application as it is now
+    if previous is not None and previous.versions[0].note.startswith(f"rendered from application v{app.version},"):
+        return previous
+    return issue("application_form", app, actor)
+
+
+# --- download ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Opened:
+    document: IssuedDocument
+    version: DocumentVersion
+    data: bytes
+
+    @property
+    def filename(self) -> str:
+        return f"{self.document.number}-{KINDS[self.document.kind].zh}.pdf"
+
+
+def open_document(actor: User, document_id: int, position: int | None = None) -> Opened:
+    """The document's bytes if the actor may see the item it belongs to (the same rules as that
+    item's page); a reserved document is rendered on first download (caller commits)."""
+    doc = db.session.get(IssuedDocument, document_id)
+    if doc is None or doc.entity_type not in MODELS:
+        raise NotFound(f"document {document_id}")
+    load_visible(MODELS[doc.entity_type], doc.entity_id, actor)
+    if not doc.versions:
+        render(doc)
+    if position is None:
+        version = doc.current
+    elif 1 <= position <= len(doc.versions):
+        version = doc.versions[position - 1]
+    else:
+        raise NotFound(f"document {document_id} version {position}")
+    return Opened(doc, version, storage.get(version.sha256))
+
+
+# --- verification (public) ---------------------------------------------------------------------
+def _as_match(doc: IssuedDocument, version: DocumentVersion | None) -> IssuedMatch:
+    return IssuedMatch(number=doc.number, kind=doc.kind, title=doc.title, issued_at=doc.issued_at,
+                       position=version.position if version else 0, versions=len(doc.versions),
+                       finalised=doc.finalised_at is not None)
+
+
+def _match(digest: str) -> IssuedMatch | None:
+    version = db.session.scalar(sa.select(DocumentVersion).where(DocumentVersion.sha256 == digest)
+                                .order_by(DocumentVersion.id.desc()).limit(1))
+    if version is None:
+        return None
+    return _as_match(db.session.get(IssuedDocument, version.document_id), version)
+
+
+def _claimed(data: bytes) -> IssuedMatch | None:
+    number = claimed_number(data)
+    doc = db.session.scalar(sa.select(IssuedDocument).where(IssuedDocument.number == number)) if number else None
+    return _as_match(doc, None) if doc is not None else None
+
+
+def verify_file(data: bytes) -> Verification:
+    """Anyone may check a PDF: each signature, and whether the system issued exactly this file."""
+    digest = storage.sha256(data)
+    match = _match(digest)
+    try:
+        reports = get_signer().validate(data)
+    except ValueError as exc:
+        return assess(digest, None, match, unreadable_reason=str(exc))
+    return assess(digest, reports, match, claimed=None if match else _claimed(data))
+
+
+def verify_number(number: str) -> Verification:
+    """Look a number up: the verdict on the file the system holds for it now."""
+    doc = db.session.scalar(sa.select(IssuedDocument).where(
+        IssuedDocument.number == numbering.normalise(number)))
+    if doc is None or not doc.versions:
+        return Verification(None, NOT_FOUND)
+    return verify_file(storage.get(doc.current.sha256))
+
+
+# --- the data each layout shows ----------------------------------------------------------------
+def cn_date(value) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def _zone() -> ZoneInfo:
+    from flask import current_app
+
+    return ZoneInfo(current_app.config.get("DOCUMENT_TIMEZONE", "Asia/Shanghai"))
+
+
+def _local_date(moment: datetime) -> date:
+    """The date an official document bears: Beijing time, whatever the server's zone."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(_zone()).date()
+
+
+def _decision(entity_type: str, entity_id: int, triggers, before: datetime | None = None) -> AuditRecord | None:
+    query = sa.select(AuditRecord).where(AuditRecord.entity_type == entity_type,
+                                         AuditRecord.entity_id == entity_id, AuditRecord.trigger.in_(triggers))
+    if before is not None:
+        query = query.where(AuditRecord.created_at <= before)
+    return db.session.scalar(query.order_by(AuditRecord.id.desc()).limit(1))
+
+
+def _application_context(app: Application, doc) -> dict:
+    from workflows.application import APPLICATION
+
+    def step(trigger):
+        try:
+            return APPLICATION.step_for(trigger).zh
+        except KeyError:
+            return trigger
+
+    records = db.session.scalars(sa.select(AuditRecord).where(
+        AuditRecord.entity_type == "application", AuditRecord.entity_id == app.id).order_by(AuditRecord.id))
+    history = [{"when": cn_date(_local_date(r.created_at)), "step": step(r.trigger),
+                "actor": r.actor.display_name if r.actor else "", "opinion": r.opinion} for r in records]
+    return {"app": app, "history": history}
+
+
+def _approval_context(project: Project, doc) -> dict:
+    rec = _decision("application", project.application_id, ("approve_project",))
+    return {"project": project, "opinion": rec.opinion if rec else ""}
+
+
+def _midterm_context(check: MidtermCheck, doc) -> dict:
+    rec = _decision("midterm_check", check.id, tuple(MIDTERM_CONCLUSIONS), before=doc.issued_at)
+    return {"check": check, "opinion": rec.opinion if rec else "",
+            "conclusion": MIDTERM_CONCLUSIONS.get(rec.trigger, "") if rec else check.state.zh}
+
+
+def _evaluation_context(ev: Evaluation, doc) -> dict:
+    rec = _decision("evaluation", ev.id, ("confirm_grade",))
+    return {"ev": ev, "opinion": rec.opinion if rec else ""}
+
+
+def _acceptance_context(acc: Acceptance, doc) -> dict:
+    from app.services.acceptance import CRITERIA
+
+    scores = {(s.expert_id, s.criterion): s for s in db.session.scalars(
+        sa.select(AcceptanceScore).where(AcceptanceScore.acceptance_id == acc.id))}
+    # Members sign in position order with the chair last, so the chair's box comes last too.
+    ordered = sorted(acc.members, key=lambda m: (m.is_chair, m.position))
+    members = [{"name": m.expert.user.display_name, "is_chair": m.is_chair, "field": expert_field(m.position),
+                "total": sum((scores[(m.expert_id, k)].score for k, *_ in CRITERIA if (m.expert_id, k) in scores),
+                             Decimal(0))} for m in ordered]
+    criteria, comments = [], []
+    for key, zh, _en, maximum in CRITERIA:
+        row = [scores.get((m.expert_id, key)) for m in ordered]
+        given = [s.score for s in row if s is not None]
+        criteria.append({"zh": zh, "maximum": maximum, "scores": [s.score if s else "—" for s in row],
+                         "average": (sum(given) / len(given)).quantize(Decimal("0.01")) if given else "—"})
+    for m in ordered:
+        for key, zh, _en, _max in CRITERIA:
+            s = scores.get((m.expert_id, key))
+            if s is not None and s.comment:
+                comments.append({"expert": m.expert.user.display_name, "criterion": zh, "comment": s.comment})
+    rec = _decision("acceptance", acc.id, ("conclude",))
+    return {"acc": acc, "members": members, "criteria": criteria, "comments": comments,
+            "office_field": OFFICE_SEAL_FIELD, "opinion": rec.opinion if rec else "",
+            "conclusion": ACCEPTANCE_CONCLUSIONS.get(acc.conclusion or "", "")}
+
+
+CONTEXTS = {"application_form": _application_context, "project_approval": _approval_context,
+            "midterm_report": _midterm_context, "acceptance_report": _acceptance_context,
+            "evaluation_report": _evaluation_context}
+

@@ -1,0 +1,106 @@
+"""Personal API tokens: create (the secret is shown once), list, revoke, authenticate.
+
+Only a SHA-256 of the secret is stored; a token acts exactly as its user, so the API is
+scoped by the same policies as that user's web pages.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from app.errors import Conflict, Denied, Invalid, NotFound
+from app.extensions import db
+from app.models import ApiToken, User
+from app.models.base import utcnow
+from app.schemas import load
+
+SECRET_PREFIX = "pf_"
+DEFAULT_DAYS = 90
+MAX_DAYS = 730
+# Writing last_used_at on every request would turn each read into a write; once a minute is enough.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+class TokenRequestSchema(Schema):
+    """What a user gives to create a token (the web form, the CLI)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                         error_messages={"required": str(_l("This field is required."))})
+    expires_in_days = fields.Integer(load_default=DEFAULT_DAYS, validate=validate.Range(
+        min=1, max=MAX_DAYS, error=str(_l("A token lives 1 to 730 days."))))
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def create_token(actor: User, data: dict) -> tuple[ApiToken, str]:
+    """A new token for ``actor``; returns it with its secret, which is never shown again."""
+    if actor is None or not actor.active:
+        raise Denied(str(_l("Please sign in with an active account.")))
+    fields_ = load(TokenRequestSchema(), data)
+    name = fields_["name"].strip()
+    if not name:
+        raise Invalid({"name": str(_l("This field is required."))})
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=actor.id, name=name, prefix=secret[:12], token_hash=digest(secret),
+                     expires_at=utcnow() + timedelta(days=fields_["expires_in_days"]))
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def list_tokens(actor: User) -> list[ApiToken]:
+    return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == actor.id)
+                                   .order_by(ApiToken.id.desc())))
+
+
+def revoke_token(actor: User, token_id: int) -> ApiToken:
+    """Revoke one of the actor's own tokens (another user's token looks missing)."""
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id,
+                                                        ApiToken.user_id == actor.id))
+    if token is None:
+        raise NotFound(f"api_tokens {token_id}")
+    if token.revoked_at is not None:
+        raise Conflict(str(_l("This token is already revoked.")))
+    token.revoked_at = utcnow()
+    db.session.flush()
+    return token
+
+
+def is_usable(token: ApiToken, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    expires = _aware(token.expires_at)
+    return token.revoked_at is None and (expires is None or expires > now)
+
+
+def authenticate(secret: str | None, now: datetime | None = None) -> User | None:
+    """The active user owning this unrevoked, unexpired token, else None."""
+    if not secret or not secret.startswith(SECRET_PREFIX) or len(secret) > 128:
+        return None
+    now = now or utcnow()
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(secret)))
+    if token is None or not is_usable(token, now):
+        return None
+    user = db.session.get(User, token.user_id)
+    if user is None or not user.active:
+        return None
+    last = _aware(token.last_used_at)
+    if last is None or now - last >= TOUCH_EVERY:
+        token.last_used_at = now
+    return user

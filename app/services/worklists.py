@@ -1,0 +1,269 @@
+"""Read-side work lists, always scoped by policies.visible_to: the inbox (what awaits me,
+grouped by stage, with deadlines), what I have handled, my notifications, my office's
+endorsement queue and the leader's quota board."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models import (Acceptance, Application, AuditRecord, Batch, Division, Endorsement, Evaluation,
+                        MidtermCheck, Notification, Project, Role, User)
+from app.models.base import utcnow
+from app.policies import visible_to
+from app.services import counters
+from app.services.guards import quota_key
+from app.services.queries import Page
+from app.services.transitions import available_steps
+from workflows import FLOWS
+from workflows.application import ApplicationState
+
+# Who can possibly act under each policy: only their items are looked at for the inbox.
+POLICY_ROLES = {
+    "applicant_owns": Role.APPLICANT, "applicant": Role.APPLICANT, "endorser_of_current_level": Role.ENDORSER,
+    "office_reviewer": Role.OFFICE_REVIEWER, "leader": Role.LEADER, "admin": Role.ADMIN,
+    "joint_reviewer_pending": Role.JOINT_REVIEWER, "panel_member_yet_to_score": Role.EXPERT,
+    "panel_member_yet_to_sign": Role.EXPERT, "panel_chair": Role.EXPERT,
+}
+# Steps a user *may* take but that nobody is waiting for: they do not make an item a task.
+OPTIONAL_TRIGGERS = frozenset({"withdraw", "request_acceptance", "terminate", "close", "select_demonstration",
+                               "terminate_project", "leader_reject"})
+# How long a stage should take (days) before the item is marked overdue.
+STAGE_DAYS = {
+    "endorsing": 10, "initial_review": 15, "leader_approval": 7, "re_review": 15, "project_approval": 10,
+    "returned_by_endorser": 30, "returned_by_reviewer": 30, "returned_by_re_review": 30,
+    "due": 60, "report_submitted": 15, "rectification_submitted": 15,
+    "requested": 20, "re_requested": 20, "scoring": 15, "signing": 7,
+    "opened": 30, "self_evaluated": 15, "scored": 7,
+}
+MODELS = {"application": Application, "project": Project, "midterm_check": MidtermCheck,
+          "acceptance": Acceptance, "evaluation": Evaluation}
+SCAN_LIMIT = 300  # items per kind and stage looked at for one inbox
+
+
+def title_of(kind: str, entity) -> str:
+    if kind in ("application", "project"):
+        return entity.name
+    if kind == "midterm_check":
+        return f"{entity.project.name} · {entity.year}"
+    if kind == "acceptance":
+        return f"{entity.project.name} · #{entity.round}"
+    if kind == "evaluation":
+        return f"{entity.project.name} · {entity.period}"
+    return f"#{entity.id}"
+
+
+def deadline_of(kind: str, entity) -> datetime | None:
+    if kind == "midterm_check" and entity.rectification_deadline and entity.state.value == "rectifying":
+        d = entity.rectification_deadline
+        return datetime(d.year, d.month, d.day, 23, 59, tzinfo=timezone(timedelta(hours=8)))
+    days = STAGE_DAYS.get(entity.state.value)
+    entered = entity.stage_entered_at
+    if days is None or entered is None:
+        return None
+    if entered.tzinfo is None:
+        entered = entered.replace(tzinfo=timezone.utc)
+    return entered + timedelta(days=days)
+
+
+@dataclass
+class Task:
+    kind: str
+    entity: object
+    title: str
+    steps: list
+    deadline: datetime | None
+    overdue: bool
+
+
+@dataclass
+class StageGroup:
+    kind: str
+    state: object
+    tasks: list[Task] = field(default_factory=list)
+
+
+def inbox(actor: User, now: datetime | None = None) -> list[StageGroup]:
+    """What awaits the actor: visible items on which they may take a non-optional step now,
+    grouped by (kind, stage) in the flows' order, each with its deadline."""
+    now = now or utcnow()
+    groups: list[StageGroup] = []
+    for kind, model in MODELS.items():
+        flow = FLOWS[kind]
+        states = [st for st in flow.states if any(
+            st in s.sources and s.trigger not in OPTIONAL_TRIGGERS and actor.has_role(POLICY_ROLES.get(s.policy, Role.ADMIN))
+            for s in flow.steps)]
+        if not states:
+            continue
+        rows = db.session.scalars(sa.select(model).where(visible_to(actor, model), model.state.in_(states))
+                                  .order_by(model.stage_entered_at, model.id).limit(SCAN_LIMIT)).all()
+        by_state: dict = {}
+        for entity in rows:
+            steps = [s for s in available_steps(entity, actor) if s.trigger not in OPTIONAL_TRIGGERS]
+            if not steps:
+                continue
+            deadline = deadline_of(kind, entity)
+            by_state.setdefault(entity.state, []).append(
+                Task(kind, entity, title_of(kind, entity), steps, deadline, bool(deadline and deadline < now)))
+        groups.extend(StageGroup(kind, st, by_state[st]) for st in flow.states if st in by_state)
+    return groups
+
+
+def handled(actor: User, page: int = 1, per_page: int = 20) -> Page[AuditRecord]:
+    """The decisions the actor took, newest first."""
+    base = sa.select(AuditRecord).where(AuditRecord.actor_id == actor.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    items = db.session.scalars(base.order_by(AuditRecord.id.desc()).limit(per_page)
+                               .offset((max(page, 1) - 1) * per_page)).all()
+    return Page(list(items), total, max(page, 1), per_page)
+
+
+def titles(records) -> dict[tuple[str, int], str]:
+    """(entity_type, id) → a readable title for audit records and notifications."""
+    wanted: dict[str, set[int]] = {}
+    for r in records:
+        wanted.setdefault(r.entity_type, set()).add(r.entity_id)
+    found: dict[tuple[str, int], str] = {}
+    for kind, ids in wanted.items():
+        model = MODELS.get(kind)
+        if model is None:
+            continue
+        for entity in db.session.scalars(sa.select(model).where(model.id.in_(ids))):
+            found[(kind, entity.id)] = title_of(kind, entity)
+    return found
+
+
+def notifications(actor: User, page: int = 1, per_page: int = 20) -> Page[Notification]:
+    base = sa.select(Notification).where(Notification.user_id == actor.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    items = db.session.scalars(base.order_by(Notification.id.desc()).limit(per_page)
+                               .offset((max(page, 1) - 1) * per_page)).all()
+    return Page(list(items), total, max(page, 1), per_page)
+
+
+def mark_notifications_read(actor: User) -> int:
+    """Mark all of the actor's unread notifications as read; returns how many."""
+    result = db.session.execute(sa.update(Notification).where(
+        Notification.user_id == actor.id, Notification.read_at.is_(None)).values(read_at=utcnow())
+        .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def endorsement_queue(actor: User) -> list[Application]:
+    """Applications waiting for the endorsement of the actor's own office, oldest first."""
+    return list(db.session.scalars(
+        sa.select(Application).join(Endorsement, sa.and_(Endorsement.application_id == Application.id,
+                                                          Endorsement.position == Application.endorsement_level))
+        .where(visible_to(actor, Application), Application.state == ApplicationState.ENDORSING,
+               Endorsement.office_id == actor.organisation_id)
+        .order_by(Application.submitted_at, Application.id)))
+
+
+@dataclass
+class QuotaBoard:
+    batch: Batch
+    used: int
+    by_category: dict
+    by_division: list[tuple[str, int]]
+    by_state: dict
+    awaiting_approval: int
+
+    @property
+    def left(self) -> int:
+        return max(self.batch.quota - self.used, 0)
+
+
+def quota_boards(actor: User) -> list[QuotaBoard]:
+    """Per batch: the quota counter (x / quota), approved projects by category and by
+    prefecture, and the applications of the batch by stage."""
+    boards = []
+    for batch in db.session.scalars(sa.select(Batch).order_by(Batch.year.desc(), Batch.id.desc())):
+        projects = (sa.select(Application.category, Project.prefecture_code)
+                    .join(Application, Application.id == Project.application_id)
+                    .where(Project.batch_id == batch.id, visible_to(actor, Project)))
+        rows = db.session.execute(projects).all()
+        by_category: dict = {}
+        by_prefecture: dict = {}
+        for category, prefecture in rows:
+            by_category[category] = by_category.get(category, 0) + 1
+            by_prefecture[prefecture] = by_prefecture.get(prefecture, 0) + 1
+        names = dict(db.session.execute(sa.select(Division.code, Division.name)
+                                        .where(Division.code.in_([c for c in by_prefecture if c]))).all())
+        by_division = sorted(((names.get(code, str(_l("Provincial departments"))) if code else
+                               str(_l("Provincial departments")), n) for code, n in by_prefecture.items()),
+                             key=lambda kv: (-kv[1], kv[0]))
+        by_state = dict(db.session.execute(
+            sa.select(Application.state, sa.func.count()).where(Application.batch_id == batch.id,
+                                                                 visible_to(actor, Application))
+            .group_by(Application.state)).all())
+        boards.append(QuotaBoard(batch, counters.value(quota_key(batch.id)), by_category, by_division, by_state,
+                                 by_state.get(ApplicationState.PROJECT_APPROVAL, 0)))
+    return boards
+
+
+def awaiting_plan_override(actor: User) -> list[Application]:
+    """Off-plan applications in 初审 or 领导审批 that no leader has overridden yet."""
+    return list(db.session.scalars(sa.select(Application).where(
+        visible_to(actor, Application), Application.plan_item_id.is_(None),
+        Application.plan_overridden_by_id.is_(None),
+        Application.state.in_((ApplicationState.INITIAL_REVIEW, ApplicationState.LEADER_APPROVAL)))
+        .order_by(Application.id)))
+
+
+@dataclass
+class ReReviewStatus:
+    rounds: dict  # round → [JointOpinion], newest round first
+    pending: list  # organisations yet to give the current round's opinion
+    current_round: int
+
+
+def re_review_status(application: Application) -> ReReviewStatus:
+    """The joint 复审 opinions of every round and who has yet to give one in this round."""
+    from flask import current_app
+
+    from app.models import JointOpinion, Organisation
+
+    opinions = db.session.scalars(sa.select(JointOpinion).where(JointOpinion.application_id == application.id)
+                                  .order_by(JointOpinion.round.desc(), JointOpinion.created_at)).all()
+    rounds: dict = {}
+    for op in opinions:
+        rounds.setdefault(op.round, []).append(op)
+    given = {op.organisation_id for op in rounds.get(application.re_review_round, [])}
+    panel = db.session.scalars(sa.select(Organisation).where(
+        Organisation.code.in_(current_app.config["JOINT_REVIEW_ORGS"])).order_by(Organisation.code)).all()
+    pending = [o for o in panel if o.id not in given] if application.re_review_round else []
+    return ReReviewStatus(rounds, pending, application.re_review_round)
+
+
+EXPORT_LIMIT = 10000
+
+
+def all_applications(actor: User, filters) -> list[Application]:
+    """Exactly what the filtered list shows the actor, without pagination (for exports)."""
+    from app.services.queries import applications_query
+
+    return list(db.session.scalars(applications_query(actor, filters).order_by(Application.id.desc())
+                                   .limit(EXPORT_LIMIT)))
+
+
+@dataclass
+class FilterOptions:
+    batches: list
+    years: list
+    prefectures: list
+    plan_items: list
+
+
+def filter_options() -> FilterOptions:
+    """Choices for the list filters and the application form (batches, years, prefectures, plan)."""
+    from app.models import PlanItem
+    from app.models.vocabulary import DivisionLevel
+
+    batches = db.session.scalars(sa.select(Batch).order_by(Batch.year.desc(), Batch.id.desc())).all()
+    prefectures = db.session.scalars(sa.select(Division).where(Division.level == DivisionLevel.PREFECTURE)
+                                     .order_by(Division.code)).all()
+    items = db.session.scalars(sa.select(PlanItem).where(PlanItem.active).order_by(PlanItem.code)).all()
+    return FilterOptions(list(batches), sorted({b.year for b in batches}, reverse=True), list(prefectures), list(items))

@@ -1,0 +1,175 @@
+"""Applications: the filtered list with CSV/XLSX export, the draft form, the detail page
+(data, attachments, the agency's evaluations, the opinions timeline, the workflow diagram and
+the allowed actions) and attachment upload/download."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app import policies
+from app.database import transaction
+from app.errors import Denied, Invalid
+from app.i18n import short_locale
+from app.models.vocabulary import Domain, PilotCategory
+from app.services import applications, attachments, audit, queries, worklists
+from app.services.actions import actions_for
+from app.web.actions import form_data
+from app.web.diagram import flow_svg
+from app.web.exports import download
+from workflows.application import APPLICATION, ApplicationState
+from workflows.diagrams import mermaid
+
+bp = Blueprint("applications", __name__, url_prefix="/applications")
+FORM_FIELDS = ("batch_id", "name", "category", "domain", "contact_name", "contact_phone", "requested_budget",
+               "construction_months", "objectives", "content", "expected_benefits", "plan_item_id",
+               "off_plan_justification")
+
+
+def _int(name: str) -> int | None:
+    return request.args.get(name, type=int) or None
+
+
+def _choice(name: str, allowed) -> str | None:
+    value = request.args.get(name) or None
+    return value if value in {m.value for m in allowed} else None
+
+
+def _filters() -> queries.ApplicationFilters:
+    return queries.ApplicationFilters(
+        batch_id=_int("batch_id"), state=_choice("state", ApplicationState),
+        division_code=(request.args.get("division_code") or None), category=_choice("category", PilotCategory),
+        domain=_choice("domain", Domain), year=_int("year"), q=(request.args.get("q") or "").strip()[:64] or None)
+
+
+@bp.get("/")
+@login_required
+def index():
+    filters = _filters()
+    page = queries.list_applications(current_user, filters, _int("page") or 1, 20)
+    return render_template("applications/index.html", page=page, filters=filters,
+                           options=worklists.filter_options(), states=ApplicationState,
+                           categories=PilotCategory, domains=Domain)
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@login_required
+def export(fmt: str):
+    rows = worklists.all_applications(current_user, _filters())
+    loc = short_locale()
+    headers = [_("No."), _("Project name"), _("Applicant agency"), _("Batch"), _("Stage"), _("Category"),
+               _("Domain"), _("Division"), _("Requested budget (10k yuan)"), _("Construction period (months)"),
+               _("In the plan"), _("Submitted at")]
+    data = [[a.id, a.name, a.organisation.name, a.batch.name, a.state.label(loc), a.category.label(loc),
+             a.domain.label(loc), a.division_code, float(a.requested_budget), a.construction_months,
+             a.plan_item.code if a.plan_item else _("No"), a.submitted_at] for a in rows]
+    return download(headers, data, "applications", fmt)
+
+
+def _form(template_values: dict, errors: dict, application=None, status: int = 200):
+    return render_template("applications/form.html", values=template_values, errors=errors,
+                           application=application, options=worklists.filter_options(),
+                           categories=PilotCategory, domains=Domain), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    decision = policies.check("applicant", current_user)
+    if not decision:
+        raise Denied(decision.reason)
+    if request.method == "GET":
+        batches = worklists.filter_options().batches
+        return _form({"batch_id": batches[0].id if batches else None}, {})
+    values = form_data(request.form)
+    try:
+        with transaction():
+            app_id = applications.create_application(current_user, values).id
+    except Invalid as exc:
+        return _form(values, exc.errors, status=422)
+    flash(_("The draft is saved. Add the attachments, then submit it."), "success")
+    return redirect(url_for(".detail", id=app_id))
+
+
+@bp.route("/<int:id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(id: int):
+    application, _steps = actions_for(current_user, "application", id)
+    decision = policies.check("applicant_owns", current_user, application)
+    if not decision:
+        raise Denied(decision.reason)
+    if request.method == "GET":
+        return _form({f: getattr(application, f) for f in FORM_FIELDS}, {}, application)
+    values = form_data(request.form)
+    try:
+        with transaction():
+            applications.update_application(current_user, id, values, int(request.form.get("version", 0)))
+    except Invalid as exc:
+        return _form(values, exc.errors, application, status=422)
+    flash(_("Your changes are saved."), "success")
+    return redirect(url_for(".detail", id=id))
+
+
+def _detail(id: int, upload_errors: dict | None = None, status: int = 200):
+    application, steps = actions_for(current_user, "application", id)
+    loc = short_locale()
+    history = audit.history("application", id)
+    editable = (application.state in attachments.EDITABLE_STATES
+                and bool(policies.check("applicant_owns", current_user, application)))
+    return render_template(
+        "applications/detail.html", application=application, steps=steps, history=history,
+        evaluations=queries.agency_evaluations(application.organisation_id), editable=editable,
+        re_review=worklists.re_review_status(application), attachment_kinds=attachments.KINDS,
+        upload_errors=upload_errors or {},
+        diagram=flow_svg(APPLICATION, application.state, [r.to_state for r in history], loc,
+                         _("Workflow; the current stage is highlighted")),
+        mermaid_text=mermaid(APPLICATION, loc, current=application.state.value)), status
+
+
+@bp.get("/<int:id>")
+@login_required
+def detail(id: int):
+    return _detail(id)
+
+
+@bp.get("/<int:id>/re-review")
+@login_required
+def re_review(id: int):
+    application, steps = actions_for(current_user, "application", id)
+    triggers = {"record_joint_opinion", "re_review_approve", "re_review_return", "re_review_reject"}
+    return render_template("applications/re_review.html", application=application,
+                           steps=[s for s in steps if s.trigger in triggers],
+                           status=worklists.re_review_status(application))
+
+
+@bp.post("/<int:id>/attachments")
+@login_required
+def upload(id: int):
+    upload_file = request.files.get("file")
+    stream = upload_file.stream if upload_file else io.BytesIO(b"")
+    try:
+        with transaction():
+            attachments.add_attachment(current_user, id, request.form.get("kind", ""),
+                                       upload_file.filename if upload_file else "", stream)
+    except Invalid as exc:
+        return _detail(id, exc.errors, 422)
+    flash(_("The attachment is uploaded."), "success")
+    return redirect(url_for(".detail", id=id) + "#attachments")
+
+
+@bp.post("/attachments/<int:attachment_id>/delete")
+@login_required
+def remove_attachment(attachment_id: int):
+    with transaction():
+        app_id = attachments.remove_attachment(current_user, attachment_id).application_id
+    flash(_("The attachment is removed."), "success")
+    return redirect(url_for(".detail", id=app_id) + "#attachments")
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int):
+    item, path = attachments.open_attachment(current_user, attachment_id)
+    return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.display_name)

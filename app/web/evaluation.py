@@ -1,0 +1,48 @@
+"""Performance evaluation pages: the office opens a period's evaluations; the agency writes
+its self-evaluation, the office scores, a leader confirms the grade (generic actions)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.database import transaction
+from app.services import browse, evaluation, queries
+from app.services.actions import actions_for
+from app.web.projects import programme_context
+from workflows.evaluation import EvaluationState
+
+bp = Blueprint("evaluation", __name__, url_prefix="/evaluations")
+bp.context_processor(programme_context)
+
+
+@bp.get("/")
+@login_required
+def index():
+    state = request.args.get("state") if request.args.get("state") in {s.value for s in EvaluationState} else None
+    period = request.args.get("period", "").strip() or None
+    page_no = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
+    page = browse.list_evaluations(current_user, period=period, state=state, page=page_no)
+    return render_template("evaluation/index.html", page=page, state=state, period=period,
+                           states=list(EvaluationState), next_period=str(date.today().year + 1))
+
+
+@bp.post("/open")
+@login_required
+def open_period():
+    period = request.form.get("period", "").strip()
+    with transaction():
+        count = len(evaluation.open_evaluations(current_user, period))
+    flash(_("Opened %(n)d evaluations for the period %(period)s.", n=count, period=period), "success")
+    return redirect(url_for("evaluation.index", period=period))
+
+
+@bp.get("/<int:id>")
+@login_required
+def detail(id: int):
+    ev, steps = actions_for(current_user, "evaluation", id)
+    return render_template("evaluation/detail.html", ev=ev, steps=steps,
+                           agency=queries.agency_evaluations(ev.organisation_id),
+                           weights=evaluation.WEIGHTS, history=browse.timeline(current_user, "evaluation", id))

@@ -1,0 +1,44 @@
+"""The inbox (待办 / 已办) and the notifications list."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.database import transaction
+from app.services import worklists
+
+bp = Blueprint("inbox", __name__)
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+@bp.get("/inbox")
+@login_required
+def index():
+    groups = worklists.inbox(current_user)
+    return render_template("inbox/index.html", groups=groups, total=sum(len(g.tasks) for g in groups),
+                           overdue=sum(t.overdue for g in groups for t in g.tasks))
+
+
+@bp.get("/inbox/handled")
+@login_required
+def handled():
+    page = worklists.handled(current_user, _page())
+    return render_template("inbox/handled.html", page=page, titles=worklists.titles(page.items))
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    page = worklists.notifications(current_user, _page())
+    return render_template("inbox/notifications.html", page=page, titles=worklists.titles(page.items))
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_read():
+    with transaction():
+        worklists.mark_notifications_read(current_user)
+    return redirect(url_for("inbox.notifications"))

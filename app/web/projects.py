@@ -1,0 +1,98 @@
+"""Project pages: the list, a project's page (mid-term checks per year, acceptance rounds,
+evaluation history, demonstration status, the generic action buttons), a mid-term check's
+page, opening the year's checks, and the follow-on funding request."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.database import transaction
+from app.errors import Invalid
+from app.services import browse, checks, programme, projects, queries
+from app.services.actions import actions_for
+from workflows.midterm_check import MidtermCheckState
+from workflows.project import ProjectState
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/")
+@login_required
+def index():
+    state = request.args.get("state") if request.args.get("state") in {s.value for s in ProjectState} else None
+    page = queries.list_projects(current_user, page=_int("page") or 1, state=state, batch_id=_int("batch_id"))
+    return render_template("projects/index.html", page=page, state=state, states=list(ProjectState))
+
+
+@bp.get("/<int:id>")
+@login_required
+def detail(id: int):
+    project, steps = actions_for(current_user, "project", id)
+    return render_template("projects/detail.html", project=project, steps=steps,
+                           dossier=programme.project_dossier(current_user, id),
+                           history=browse.timeline(current_user, "project", id))
+
+
+@bp.get("/checks")
+@login_required
+def checks_index():
+    state = request.args.get("state") if request.args.get("state") in {s.value for s in MidtermCheckState} else None
+    page = browse.list_midterm_checks(current_user, year=_int("year"), state=state, page=_int("page") or 1)
+    return render_template("projects/checks.html", page=page, state=state, states=list(MidtermCheckState),
+                           year=_int("year"), this_year=date.today().year)
+
+
+@bp.post("/checks/open")
+@login_required
+def open_checks():
+    year = request.form.get("year", "")
+    with transaction():
+        opened = checks.open_checks(current_user, int(year) if year.isdigit() else 0)
+        count = len(opened)
+    flash(_("Opened %(n)d mid-term checks for %(year)s.", n=count, year=year), "success")
+    return redirect(url_for("projects.checks_index", year=year))
+
+
+@bp.get("/checks/<int:id>")
+@login_required
+def check(id: int):
+    entity, steps = actions_for(current_user, "midterm_check", id)
+    return render_template("projects/check.html", check=entity, steps=steps, today=date.today(),
+                           history=browse.timeline(current_user, "midterm_check", id))
+
+
+@bp.route("/<int:id>/funding", methods=["GET", "POST"])
+@login_required
+def funding(id: int):
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in ("amount", "purpose")}
+        try:
+            with transaction():
+                projects.request_follow_on_funding(current_user, id, values)
+            flash(_("Your follow-on funding request has been filed."), "success")
+            return redirect(url_for("projects.detail", id=id))
+        except Invalid as exc:
+            errors = exc.errors
+    project, history = programme.funding_context(current_user, id)
+    return render_template("projects/funding.html", project=project, evaluations=history,
+                           errors=errors, values=values), (422 if errors else 200)
+
+
+def programme_context() -> dict:
+    """What the programme pages' shared partials need: the flows (step and state labels) and roles."""
+    from app.models import Role
+    from workflows.registry import FLOWS
+
+    return {"flows": FLOWS, "roles": {r.value: r for r in Role}}
+
+
+bp.context_processor(programme_context)

@@ -1,0 +1,202 @@
+"""What every template may use: labels in the user's language, state badges, times in
+Beijing time, links to any workflow item, the unread-notification count."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from flask_babel import lazy_gettext as _l
+
+from app.i18n import short_locale
+from workflows import FLOWS
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+# Where each kind of workflow item is shown. The programme pages (part B) own the endpoints
+# for projects, checks, acceptances and evaluations; an endpoint that is not registered yet
+# simply yields no link.
+ENTITY_ENDPOINTS = {
+    "application": "applications.detail",
+    "project": "projects.detail",
+    "midterm_check": "projects.check",
+    "acceptance": "panels.acceptance",
+    "evaluation": "evaluation.detail",
+}
+
+_GOOD = {"approved", "passed", "passed_with_conditions", "graded", "demonstration", "closed",
+         "excellent", "good"}
+_BAD = {"rejected", "not_accepted", "withdrawn", "failed", "terminated", "unqualified"}
+_ATTENTION = {"returned_by_endorser", "returned_by_reviewer", "returned_by_re_review", "rectifying",
+              "rectification_submitted", "re_requested"}
+
+
+def label(value, locale: str | None = None) -> str:
+    """The Chinese or English label of a LabelledEnum member (or a Step/Flow); '' for None."""
+    if value is None:
+        return ""
+    if hasattr(value, "label"):
+        return value.label(locale or short_locale())
+    return str(value)
+
+
+def badge_tone(state) -> str:
+    """One of: done, stopped, attention, draft, active — the same colours on every page."""
+    value = state.value if isinstance(state, Enum) else str(state or "")
+    if value in _GOOD:
+        return "done"
+    if value in _BAD:
+        return "stopped"
+    if value in _ATTENTION:
+        return "attention"
+    if value in ("draft", "due", "opened"):
+        return "draft"
+    return "active"
+
+
+def local_time(moment: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(LOCAL_TZ).strftime(fmt)
+    return moment.strftime("%Y-%m-%d")
+
+
+def entity_url(kind: str, entity_id: int) -> str | None:
+    endpoint = ENTITY_ENDPOINTS.get(kind)
+    if endpoint is None:
+        return None
+    try:
+        return url_for(endpoint, id=entity_id)
+    except BuildError:
+        return None
+
+
+def has_role(name: str) -> bool:
+    from app.models import Role
+
+    return bool(current_user.is_authenticated and current_user.has_role(Role(name)))
+
+
+def unread_count() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    from app.notifications import unread_count as count
+
+    return count(current_user)
+
+
+def page_url(page: int) -> str:
+    """The current page's URL with the same query string but another page number."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+# History entries that are not workflow steps.
+OTHER_TRIGGERS = {
+    "create": _l("Created"), "edit": _l("Edited"), "attach": _l("Attachment added"),
+    "detach": _l("Attachment removed"), "open": _l("Opened"), "request_funding": _l("Follow-on funding requested"),
+    "publish": _l("Published"),
+}
+
+
+def trigger_label(entity_type: str, trigger: str) -> str:
+    flow = FLOWS.get(entity_type)
+    if flow is not None and trigger in flow.triggers:
+        return flow.step_for(trigger).label(short_locale())
+    return str(OTHER_TRIGGERS.get(trigger, trigger))
+
+
+def state_label(entity_type: str, value: str | None) -> str:
+    flow = FLOWS.get(entity_type)
+    if not value or flow is None:
+        return value or ""
+    try:
+        return flow.states(value).label(short_locale())
+    except ValueError:
+        return value
+
+
+def state_of(entity_type: str, value: str | None):
+    """The state enum member behind a stored value (for badges), or the value itself."""
+    flow = FLOWS.get(entity_type)
+    try:
+        return flow.states(value) if flow is not None and value else value
+    except ValueError:
+        return value
+
+
+def role_label(value: str | None) -> str:
+    from app.models import Role
+
+    try:
+        return Role(value).label(short_locale())
+    except ValueError:
+        return value or ""
+
+
+def kind_label(entity_type: str) -> str:
+    flow = FLOWS.get(entity_type)
+    return flow.label(short_locale()) if flow is not None else entity_type
+
+
+def choices(items, value: str = "id", text: str = "name") -> list[tuple]:
+    """(value, text) pairs for a <select>: enum members (by label), objects (by attributes)
+    or plain values."""
+    pairs = []
+    for item in items:
+        if isinstance(item, Enum):
+            pairs.append((item.value, label(item)))
+        elif isinstance(item, (str, int)):
+            pairs.append((item, item))
+        else:
+            pairs.append((getattr(item, value), getattr(item, text)))
+    return pairs
+
+
+def plan_choices(items) -> list[tuple]:
+    return [(i.id, f"{i.code} {i.name}（{label(i.category)} · {label(i.domain)}）") for i in items]
+
+
+def attachment_choices(kinds: dict) -> list[tuple]:
+    return [(k, en if short_locale() == "en" else zh) for k, (zh, en) in kinds.items()]
+
+
+RECOMMENDATIONS = {"approve": _l("Recommends approval"), "return": _l("Recommends returning for revision"),
+                   "reject": _l("Recommends rejection")}
+
+
+def recommendation_label(value: str) -> str:
+    return str(RECOMMENDATIONS.get(value, value))
+
+
+def tr(message) -> str:
+    """Field messages are localised by app.schemas.load already; kept for the templates."""
+    return str(message)
+
+
+def acceptance_criteria():
+    from app.services.acceptance import CRITERIA
+
+    return CRITERIA
+
+
+def register(app: Flask) -> None:
+    from app.web.actions import field_spec
+
+    app.jinja_env.globals.update(
+        label=label, badge_tone=badge_tone, entity_url=entity_url, has_role=has_role,
+        unread_count=unread_count, page_url=page_url, lang=short_locale, action_field=field_spec,
+        acceptance_criteria=acceptance_criteria, trigger_label=trigger_label, state_label=state_label,
+        state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices,
+        plan_choices=plan_choices, attachment_choices=attachment_choices,
+        recommendation_label=recommendation_label, tr=tr)
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["label"] = label

@@ -1,0 +1,72 @@
+"""Public verification of issued documents (/verify, no sign-in) and the access-checked
+download of a document from the page it belongs to."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Blueprint, current_app, render_template, request, send_file
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import StringField
+from wtforms.validators import Length, Optional
+
+from app.database import transaction
+from app.services import documents
+
+bp = Blueprint("documents", __name__)
+
+VERDICTS = {
+    "authentic": _l("Authentic: this is exactly the file the system issued, and every signature is valid."),
+    "superseded": _l("Issued by the system, but not the latest version: a later version with more "
+                     "signatures exists."),
+    "altered": _l("Altered: this file was changed after it was signed. Do not rely on it."),
+    "unreadable": _l("Damaged or altered: the file cannot be read as a PDF."),
+    "foreign": _l("The signatures are valid, but the system never issued this exact file."),
+    "unknown": _l("Not issued by the system: the file has no signature and matches no issued document."),
+    "not_found": _l("No issued document has this number."),
+}
+KIND_LABELS = {"application_form": _l("Application form"), "project_approval": _l("Project approval document"),
+               "midterm_report": _l("Mid-term check report"), "acceptance_report": _l("Acceptance report"),
+               "evaluation_report": _l("Performance evaluation report")}
+
+
+class VerifyForm(FlaskForm):
+    file = FileField(_l("PDF file"))
+    number = StringField(_l("Document number"), validators=[Optional(), Length(max=48)])
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify():
+    form = VerifyForm()
+    result, by_number, error = None, False, None
+    if form.validate_on_submit():
+        upload = form.file.data
+        limit = current_app.config.get("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+        if upload and upload.filename:
+            data = upload.read(limit + 1)
+            if len(data) > limit:
+                error = _l("The file is too large.")
+            else:
+                result = documents.verify_file(data)
+        elif (form.number.data or "").strip():
+            result, by_number = documents.verify_number(form.number.data), True
+        else:
+            error = _l("Choose a PDF file or enter a document number.")
+    elif request.method == "POST":
+        error = _l("The form expired; please try again.")
+    status = 400 if error else 200
+    return render_template("verify/index.html", form=form, result=result, by_number=by_number, error=error,
+                           verdicts=VERDICTS, kinds=KIND_LABELS), status
+
+
+@bp.get("/documents/<int:document_id>/download")
+@login_required
+def download(document_id: int):
+    version = request.args.get("version", type=int)
+    with transaction():  # a reserved document is rendered on its first download
+        opened = documents.open_document(current_user._get_current_object(), document_id, version)
+        data, name = opened.data, opened.filename
+    return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name,
+                     max_age=0)

@@ -1,0 +1,140 @@
+"""Browser tests: the real app on a real HTTP server (127.0.0.1, a thread) over a migrated
+database with the demo data, driven by Debian's Chromium through Playwright — one server per
+test session and one browser for the browser tests. Screenshots go to test-artifacts/screenshots (printed at the end).
+
+Fixtures for every browser test:
+  live_server            .url, .app (use ``with live_server.app.app_context():`` for factories)
+  browser                the shared headless Chromium
+  sign_in(username, lang=None, viewport=None) -> Page   a fresh browser context, signed in
+  screenshot(page, name) -> Path                         a full-page PNG in the screenshots folder
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import uuid
+from contextlib import suppress
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.services.demo import DEMO_PASSWORD
+from tests.conftest import BACKEND, _pg_admin, _pg_url
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+OFFICE_SCREEN = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+_taken: list[Path] = []
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _taken:
+        terminalreporter.write_sep("-", "browser screenshots")
+        terminalreporter.write_line(f"{len(_taken)} screenshots in {SCREENSHOTS}")
+
+
+@pytest.fixture(scope="session")
+def live_database(template_database, tmp_path_factory):
+    """A database of its own for the live server, copied/cloned from the template."""
+    if BACKEND == "sqlite":
+        path = tmp_path_factory.mktemp("live") / "live.sqlite3"
+        shutil.copyfile(template_database, path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"pf_live_{uuid.uuid4().hex[:10]}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    yield _pg_url(name)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database, tmp_path_factory, pki_dir):
+    work = tmp_path_factory.mktemp("live-files")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": live_database, "SECRET_KEY": "browser-tests",
+                      "UPLOAD_DIR": str(work / "uploads"), "DOCUMENT_DIR": str(work / "documents"),
+                      "PKI_DIR": str(pki_dir)})
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log in the test output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    server.shutdown()
+    thread.join(timeout=10)
+    with app.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="package")
+def browser():
+    """Package-scoped: Playwright's sync API keeps an asyncio loop running in the main thread
+    while it lives, which would break later tests that call asyncio.run() (PDF signing)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir() -> Path:
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def screenshot(screenshots_dir):
+    def take(page, name: str) -> Path:
+        path = screenshots_dir / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        _taken.append(path)
+        return path
+    return take
+
+
+@pytest.fixture
+def sign_in(browser, live_server):
+    """sign_in("office") → a Page in a fresh context (its own cookies), signed in."""
+    contexts = []
+
+    def open_as(username: str | None, lang: str | None = None, viewport: dict | None = None):
+        context = browser.new_context(viewport=viewport or OFFICE_SCREEN, locale="zh-CN",
+                                      base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        if lang:
+            context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url}])
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login")
+        if username:
+            page.fill("#username", username)
+            page.fill("#password", DEMO_PASSWORD)
+            page.click("form[action='/login'] button[type=submit]")
+            page.wait_for_url("**/inbox")
+        return page
+
+    yield open_as
+    for context in contexts:
+        with suppress(Exception):
+            context.close()

@@ -1,0 +1,48 @@
+"""`flask pki init|issue` and `flask documents verify|lookup|render-pending`."""
+from __future__ import annotations
+
+from app.documents import pki
+from app.services.demo import DEMO_PASSWORD
+from tests import factories as f
+from tests.documents.conftest import flip_byte
+
+
+def test_pki_init_creates_the_ca_once_and_keeps_it(app, runner, tmp_path):
+    app.config["PKI_DIR"] = str(tmp_path / "pki")
+    first = runner.invoke(args=["pki", "init"])
+    assert first.exit_code == 0 and "created" in first.output and "SHA-256" in first.output
+    ca_file = tmp_path / "pki" / pki.CA_FILE
+    assert oct(ca_file.stat().st_mode & 0o777) == "0o600" and (tmp_path / "pki" / pki.CA_CERT_FILE).exists()
+    fingerprint = pki.load_authority().fingerprint
+    again = runner.invoke(args=["pki", "init"])
+    assert again.exit_code == 0 and "kept the existing" in again.output and fingerprint in again.output
+
+
+def test_pki_issue_needs_the_users_own_password(runner):
+    wrong = runner.invoke(args=["pki", "issue", "expert2", "--password", "not-it"])
+    assert wrong.exit_code == 2 and "password" in wrong.output
+    right = runner.invoke(args=["pki", "issue", "expert2", "--password", DEMO_PASSWORD])
+    assert right.exit_code == 0 and "issued certificate" in right.output
+    applicant = runner.invoke(args=["pki", "issue", "wuhua_applicant", "--password", DEMO_PASSWORD])
+    assert applicant.exit_code == 2  # applicants do not sign documents
+
+
+def test_documents_verify_reports_signers_and_alteration(runner, sealed, tmp_path):
+    good, bad = tmp_path / "good.pdf", tmp_path / "bad.pdf"
+    good.write_bytes(sealed["pdf"])
+    bad.write_bytes(flip_byte(sealed["pdf"], len(sealed["pdf"]) // 3))
+    ok = runner.invoke(args=["documents", "verify", str(good)])
+    assert ok.exit_code == 0 and ok.output.startswith("AUTHENTIC")
+    assert ok.output.count("— valid") == 4 and f.user("office").display_name in ok.output
+    assert sealed["document"].number in ok.output and "locks the document" in ok.output
+    altered = runner.invoke(args=["documents", "verify", str(bad)])
+    assert altered.exit_code == 1 and ("ALTERED" in altered.output or "DAMAGED" in altered.output)
+    looked_up = runner.invoke(args=["documents", "lookup", sealed["document"].number])
+    assert looked_up.exit_code == 0 and looked_up.output.startswith("AUTHENTIC")
+
+
+def test_render_pending_renders_what_decisions_numbered(runner):
+    f.project()
+    first = runner.invoke(args=["documents", "render-pending"])
+    assert first.exit_code == 0 and "rendered 1 documents" in first.output
+    assert "rendered 0 documents" in runner.invoke(args=["documents", "render-pending"]).output

@@ -1,0 +1,118 @@
+"""Acceptance panels in the browser: the office draws the panel (seed and exclusions shown),
+each expert sees only their own panels, scores every criterion with a comment and signs with
+their password; the chair concludes; the office seals."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Acceptance, AcceptanceScore, Expert, Project, User
+from app.services.acceptance import CRITERIA
+from app.services.demo import DEMO_PASSWORD
+from tests import factories as f
+from tests.web.web_client import User as Browser
+
+
+def _members(acc_id: int) -> list[tuple[str, bool]]:
+    acc = db.session.get(Acceptance, acc_id)
+    db.session.refresh(acc)
+    return [(m.expert.user.username, m.is_chair) for m in acc.members]
+
+
+def _scores(fraction: float, comment: str = "符合要求") -> dict:
+    data = {}
+    for key, _zh, _en, maximum in CRITERIA:
+        data[f"scores.{key}.score"] = str(round(maximum * fraction, 1))
+        data[f"scores.{key}.comment"] = f"{comment}：{key}"
+    return data
+
+
+def _form_panel(app, acc_id: int, seed: int = 7) -> Browser:
+    office = Browser(app, "office")
+    page = office.get(f"/acceptances/{acc_id}")
+    assert 'data-trigger="form_panel"' in page.text
+    assert office.act("acceptance", acc_id, "form_panel", {"size": "3", "seed": str(seed)}).status_code == 302
+    return office
+
+
+def test_office_forms_the_panel_and_sees_the_seed_and_the_excluded_experts(app):
+    _project_id, acc_id = f.in_acceptance("wuhua_applicant")   # 五华区, Kunming
+    office = _form_panel(app, acc_id, seed=12345)
+    page = office.get(f"/acceptances/{acc_id}")
+    assert "12345" in page.text
+    members = _members(acc_id)
+    assert len(members) == 3 and sum(chair for _, chair in members) == 1
+    # 张教授 (expert1) works at 云南大学 in 五华区 itself: a conflict of interest
+    excluded = page.text.split('data-testid="excluded"')[1].split("</ul>")[0]
+    assert "张教授" in excluded
+    assert "expert1" not in [u for u, _ in members]
+    # an even panel is refused with the reason next to the field
+    _p2, acc2 = f.in_acceptance("dali_applicant")
+    r = office.act("acceptance", acc2, "form_panel", {"size": "4"})
+    assert r.status_code == 422 and 'id="f-size-error"' in r.text
+
+
+def test_an_expert_sees_only_their_own_panels(app):
+    project_id, acc_id = f.in_acceptance("wuhua_applicant")
+    _form_panel(app, acc_id)
+    members = {u for u, _ in _members(acc_id)}
+    eligible = set(db.session.scalars(sa.select(User.username).join(Expert, Expert.user_id == User.id)))
+    outsider = sorted(eligible - members - {"expert1"})[0]
+
+    insider = Browser(app, sorted(members)[0])
+    mine = insider.get("/acceptances/")
+    assert f"/acceptances/{acc_id}" in mine.text
+    assert insider.get(f"/acceptances/{acc_id}").status_code == 200
+    assert insider.get(f"/projects/{project_id}").status_code == 200
+
+    other = Browser(app, outsider)
+    assert f"/acceptances/{acc_id}" not in other.get("/acceptances/").text
+    assert other.get(f"/acceptances/{acc_id}").status_code == 404
+    assert other.get(f"/projects/{project_id}").status_code == 404
+    assert other.act("acceptance", acc_id, "submit_scores", _scores(0.9)).status_code == 404
+    # another project, never on their panel, is invisible too
+    assert other.get(f"/projects/{f.project('dali_applicant')}").status_code == 404
+
+
+def test_scoring_signing_concluding_and_sealing_in_the_browser(app):
+    project_id, acc_id = f.in_acceptance("wuhua_applicant")
+    office = _form_panel(app, acc_id)
+    members = _members(acc_id)
+    chair = next(u for u, c in members if c)
+    others = [u for u, c in members if not c]
+    experts = {u: Browser(app, u) for u, _ in members}
+
+    # a score above the criterion's maximum comes back with the error beside it
+    bad = {**_scores(0.9), f"scores.{CRITERIA[0][0]}.score": str(CRITERIA[0][3] + 1)}
+    r = experts[others[0]].act("acceptance", acc_id, "submit_scores", bad)
+    assert r.status_code == 422 and f'f-scores-{CRITERIA[0][0]}-score' in r.text
+
+    for u in members:
+        assert experts[u[0]].act("acceptance", acc_id, "submit_scores", _scores(0.9, f"{u[0]}意见")).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(AcceptanceScore.id)).where(
+        AcceptanceScore.acceptance_id == acc_id)) == 3 * len(CRITERIA)
+
+    # a member sees only their own scores and comments; the chair sees the whole panel's
+    own = experts[others[0]].get(f"/acceptances/{acc_id}").text
+    assert f"{others[0]}意见" in own and f"{others[1]}意见" not in own
+    chair_page = experts[chair].get(f"/acceptances/{acc_id}").text
+    assert all(f"{u}意见" in chair_page for u, _ in members)
+    assert 'data-trigger="conclude"' in chair_page
+    assert 'data-trigger="conclude"' not in own
+
+    assert experts[chair].act("acceptance", acc_id, "conclude", {"opinion": "同意通过验收。"}).status_code == 302
+    page = experts[others[0]].get(f"/acceptances/{acc_id}").text
+    assert 'data-trigger="sign_report"' in page and 'name="password" type="password"' in page
+    # the chair signs last: no signing form for them yet
+    assert 'data-trigger="sign_report"' not in experts[chair].get(f"/acceptances/{acc_id}").text
+
+    for u in (*others, chair):
+        r = experts[u].act("acceptance", acc_id, "sign_report", {"password": DEMO_PASSWORD})
+        assert r.status_code == 302, r.text[:500]
+    seal_page = office.get(f"/acceptances/{acc_id}").text
+    assert 'data-trigger="seal_report"' in seal_page
+    assert office.act("acceptance", acc_id, "seal_report", {"password": DEMO_PASSWORD}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Acceptance, acc_id).state.value == "passed"
+    assert db.session.get(Project, project_id).state.value == "evaluation"
+    assert 'data-testid="conclusion"' in office.get(f"/acceptances/{acc_id}").text
