@@ -12,6 +12,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(settings(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    app.json.ensure_ascii = False  # Chinese stays readable in API answers
 
     register_extensions(app)
     register_blueprints(app)

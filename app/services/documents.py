@@ -142,13 +142,18 @@ def documents_of(actor: User, entity_type: str, entity_id: int) -> list[IssuedDo
         .order_by(IssuedDocument.id)))
 
 
+def may_print_application_form(actor: User, app: Application) -> bool:
+    """The applicant agency and the Information Office print the 申报书."""
+    return bool(policies.check("applicant_owns", actor, app) or policies.check("office_reviewer", actor)
+                or policies.check("leader", actor))
+
+
 def issue_application_form(actor: User, application_id: int, data: dict | None = None,
                            expected_version: int | None = None) -> IssuedDocument:
     """申报书 on demand: the applicant agency (or the office) prints its application; the same
     unchanged application gives back the same numbered form."""
     app = load_visible(Application, application_id, actor)
-    if not (policies.check("applicant_owns", actor, app) or policies.check("office_reviewer", actor)
-            or policies.check("leader", actor)):
+    if not may_print_application_form(actor, app):
         raise Denied(str(_l("Only the applicant agency or the Information Office may print the application form.")))
     if expected_version is not None and app.version != expected_version:
         raise Conflict(str(_l("Someone else acted on this item first; reload it and try again.")))

@@ -14,7 +14,7 @@ from app.database import transaction
 from app.errors import Denied, Invalid
 from app.i18n import short_locale
 from app.models.vocabulary import Domain, PilotCategory
-from app.services import applications, attachments, audit, queries, worklists
+from app.services import applications, attachments, audit, documents, queries, worklists
 from app.services.actions import actions_for
 from app.web.actions import form_data
 from app.web.diagram import flow_svg
@@ -120,6 +120,7 @@ def _detail(id: int, upload_errors: dict | None = None, status: int = 200):
                 and bool(policies.check("applicant_owns", current_user, application)))
     return render_template(
         "applications/detail.html", application=application, steps=steps, history=history,
+        can_print_form=documents.may_print_application_form(current_user, application),
         evaluations=queries.agency_evaluations(application.organisation_id), editable=editable,
         re_review=worklists.re_review_status(application), attachment_kinds=attachments.KINDS,
         upload_errors=upload_errors or {},

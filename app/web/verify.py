@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, current_app, render_template, request, send_file
+from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -59,6 +59,25 @@ def verify():
     status = 400 if error else 200
     return render_template("verify/index.html", form=form, result=result, by_number=by_number, error=error,
                            verdicts=VERDICTS, kinds=KIND_LABELS), status
+
+
+@bp.post("/applications/<int:application_id>/application-form")
+@login_required
+def application_form(application_id: int):
+    """Issue (or reuse) the 申报书 of the application as it is now, then download it."""
+    with transaction():
+        doc_id = documents.issue_application_form(current_user._get_current_object(), application_id).id
+    return redirect(url_for("documents.download", document_id=doc_id))
+
+
+@bp.app_template_global("documents_of")
+def documents_of_page(kind: str, entity_id: int):
+    return documents.documents_of(current_user._get_current_object(), kind, entity_id)
+
+
+@bp.app_template_global("document_kind_label")
+def document_kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
 
 
 @bp.get("/documents/<int:document_id>/download")

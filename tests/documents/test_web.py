@@ -53,3 +53,32 @@ def test_a_download_needs_sign_in_and_the_right_to_see_the_item(app, sealed):
     assert User(app, "kunming_applicant").get(url).status_code == 404
     first = User(app, "office").get(url + "?version=1")
     assert first.status_code == 200 and first.data != sealed["pdf"]
+
+
+def test_the_pages_link_their_documents_and_downloads_follow_the_pages_access_rules(app, sealed):
+    acc_id, number = sealed["acceptance_id"], sealed["document"].number
+    office = User(app, "office")
+    page = office.get(f"/acceptances/{acc_id}")
+    link = f'/documents/{sealed["document"].id}/download'
+    assert page.status_code == 200 and number in page.text and link in page.text
+    pdf = office.get(link)
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.data == sealed["pdf"]
+    project_page = User(app, "wuhua_applicant").get(f'/projects/{sealed["project_id"]}')
+    assert "立项批复" in project_page.text or "Project approval document" in project_page.text
+    assert User(app, "qujing_applicant").get(link).status_code == 404
+
+
+def test_the_applicant_prints_the_application_form_and_an_endorser_may_not(app):
+    from tests import factories as f
+
+    app_id = f.submitted()
+    applicant = User(app, "wuhua_applicant")
+    assert f"/applications/{app_id}/application-form" in applicant.get(f"/applications/{app_id}").text
+    printed = applicant.post(f"/applications/{app_id}/application-form", follow_redirects=True)
+    assert printed.status_code == 200 and printed.data.startswith(b"%PDF")
+    again = applicant.post(f"/applications/{app_id}/application-form")
+    first = applicant.post(f"/applications/{app_id}/application-form")
+    assert again.headers["Location"] == first.headers["Location"]  # unchanged application: same number
+    endorser = User(app, "wuhua_office")
+    assert "application-form" not in endorser.get(f"/applications/{app_id}").text
+    assert endorser.post(f"/applications/{app_id}/application-form").status_code == 403
