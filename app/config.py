@@ -36,6 +36,9 @@ def settings(instance_path: str) -> dict:
         "UPLOAD_DIR": os.environ.get("PILOTFLOW_UPLOAD_DIR", str(instance / "uploads")),
         "DOCUMENT_DIR": os.environ.get("PILOTFLOW_DOCUMENT_DIR", str(instance / "documents")),
         "UPLOAD_MAX_BYTES": int(os.environ.get("PILOTFLOW_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)),
+        # A whole request may carry one file at the limit plus the form around it; larger ones
+        # are refused (413) before they are read.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("PILOTFLOW_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)) + 1024 * 1024,
         "BATCH_QUOTA_DEFAULT": int(os.environ.get("PILOTFLOW_BATCH_QUOTA", 50)),
         "DEMONSTRATION_MIN": int(os.environ.get("PILOTFLOW_DEMONSTRATION_MIN", 30)),
         "DEMONSTRATION_MAX": int(os.environ.get("PILOTFLOW_DEMONSTRATION_MAX", 40)),

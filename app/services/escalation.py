@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
+from app.errors import Invalid
 from app.extensions import db
 from app.models import Application, Endorsement, Organisation, OrgKind, User
 from app.models.base import utcnow
@@ -53,5 +55,9 @@ def return_to_applicant(actor: User, application_id: int, data: dict,
 
 
 def endorse_many(actor: User, items: list[dict]) -> list[Application]:
-    """汇总上报: endorse several applications at once with their ranking; all or nothing."""
+    """汇总上报: endorse several applications at once with their ranking; all or nothing.
+    An office ranks its recommendations: no two share a place."""
+    rankings = [item.get("ranking") for item in items if item.get("ranking") not in (None, "")]
+    if len(rankings) != len(set(map(str, rankings))):
+        raise Invalid({"ranking": str(_l("Give each application its own place in the ranking."))})
     return [endorse(actor, int(item["id"]), item, item.get("version")) for item in items]

@@ -3,7 +3,7 @@ reason, 404 hides what the user may not see, 409 says why the item cannot move, 
 the field errors, 400 covers a missing or stale CSRF token."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -44,6 +44,11 @@ def register(app: Flask) -> None:
     def _http(exc: HTTPException):
         if exc.code in (403, 404, 400, 409, 500):
             return _page(f"errors/{exc.code}.html", exc.code, reason="")
+        if exc.code == 413:
+            limit = current_app.config["UPLOAD_MAX_BYTES"]
+            size = f"{limit / 2**20:.0f} MB" if limit >= 2**20 else f"{limit // 1024} KB"
+            return _page("errors/400.html", 413, reason=_("The upload is too large: files may be at most %(size)s.",
+                                                          size=size))
         return exc
 
     @app.errorhandler(500)

@@ -77,3 +77,15 @@ def test_batch_endorsement_is_all_or_nothing(app):
         escalation.endorse_many(f.user("kunming_office"), [
             {"id": first, "ranking": 1, "opinion": "同意"}, {"id": second, "ranking": 2, "opinion": "同意"}])
     assert [db.session.get(Application, i).state for i in (first, second)] == [S.INITIAL_REVIEW] * 2
+
+
+def test_batch_endorsement_refuses_two_applications_in_the_same_place(app):
+    from app.errors import Invalid
+
+    first, second = f.submitted("kunming_applicant"), f.submitted("kunming_applicant")
+    with pytest.raises(Invalid) as err, transaction():
+        escalation.endorse_many(f.user("kunming_office"), [
+            {"id": first, "ranking": 1, "opinion": "同意"}, {"id": second, "ranking": 1, "opinion": "同意"}])
+    assert "ranking" in err.value.errors
+    db.session.expire_all()
+    assert db.session.get(Application, first).state == S.ENDORSING

@@ -188,3 +188,13 @@ def test_a_spreadsheet_formula_in_a_name_is_neutralised(app):
     factories.draft(name="=HYPERLINK(\"http://x\")")
     rows = list(csv.reader(io.StringIO(User(app, "office").get("/applications/export.csv").data.decode("utf-8-sig"))))
     assert rows[1][1].startswith("'=")
+
+
+def test_a_request_larger_than_the_upload_limit_is_refused_before_it_is_read(app):
+    from tests.web.web_client import User as Signed
+
+    app.config.update(UPLOAD_MAX_BYTES=1024, MAX_CONTENT_LENGTH=2048)
+    applicant = Signed(app, "wuhua_applicant")
+    big = applicant.post("/applications/1/attachments", {"file": (io.BytesIO(b"%PDF" + b"0" * 5000), "大.pdf")},
+                         content_type="multipart/form-data")
+    assert big.status_code == 413 and "1 KB" in big.text
