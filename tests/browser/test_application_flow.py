@@ -5,29 +5,10 @@ import re
 
 import pytest
 
+from tests.browser.conftest import act
+
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 pytestmark = pytest.mark.browser
-
-
-def act(page, trigger: str, opinion: str | None = None, **fields) -> None:
-    """Press the generic action button for ``trigger``, fill its form and confirm."""
-    inline = page.locator(f"form.inline[data-trigger='{trigger}'] button")
-    if inline.count():
-        inline.click()
-    else:
-        box = page.locator(f"details[data-trigger='{trigger}']")
-        box.locator("summary").click()
-        for name, value in fields.items():
-            control = box.locator(f"[name='{name}']")
-            if control.evaluate("e => e.tagName") == "SELECT":
-                control.select_option(value)
-            else:
-                control.fill(str(value))
-        if opinion is not None:
-            box.locator("textarea[name='opinion']").fill(opinion)
-        box.locator("button[type=submit]").click()
-    page.wait_for_load_state()
-    assert page.locator(".flash.success").count() == 1, page.locator("main").inner_text()[:500]
 
 
 def stage(page) -> str:

@@ -14,30 +14,9 @@ import sqlalchemy as sa
 
 from app.services.acceptance import CRITERIA
 from app.services.demo import DEMO_PASSWORD
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, act
 
 pytestmark = pytest.mark.browser
-
-
-def act(page, trigger: str, opinion: str | None = None, **fields) -> None:
-    """Press the generic action button for ``trigger``, fill its form and confirm."""
-    inline = page.locator(f"form.inline[data-trigger='{trigger}'] button")
-    if inline.count():
-        inline.click()
-    else:
-        box = page.locator(f"details[data-trigger='{trigger}']")
-        box.locator("summary").click()
-        for name, value in fields.items():
-            control = box.locator(f"[name='{name}']")
-            if control.evaluate("e => e.tagName") == "SELECT":
-                control.select_option(str(value))
-            else:
-                control.fill(str(value))
-        if opinion is not None:
-            box.locator("textarea[name='opinion']").fill(opinion)
-        box.locator("button[type=submit]").click()
-    page.wait_for_load_state()
-    assert page.locator(".flash.success").count() == 1, page.locator("main").inner_text()[:800]
 
 
 def sign_with_password(page, trigger: str) -> None:
