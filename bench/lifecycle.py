@@ -22,6 +22,10 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 
 
+# Verbs that render or sign a PDF inside the decision (the rest only number documents).
+DOCUMENT_VERBS = {"conclude", "sign_report", "seal_report"}
+
+
 def baseline(n: int) -> float:
     """n raw transactions: a compare-and-set UPDATE, an audit-like and an outbox-like INSERT."""
     engine = db.engine
@@ -78,6 +82,17 @@ def main() -> None:
         print(f"ratio               {per_decision / per_raw:.1f}x the raw transaction")
         print(f"audit verify        {chain.checked} records in {verify_s * 1000:.0f} ms (ok={chain.ok})")
         print(f"peak RSS            {peak_kib / 1024:.0f} MiB")
+        print()
+        print(f"{'verb':<26}{'calls':>6}{'median ms':>11}{'share':>8}   (one transaction each)")
+        total = sum(sum(v) for v in report.timings.values())
+        for verb, times in sorted(report.timings.items(), key=lambda kv: -sum(kv[1])):
+            times = sorted(times)
+            print(f"{verb:<26}{len(times):>6}{times[len(times) // 2] * 1000:>11.1f}{sum(times) / total:>8.0%}")
+        plain = [t for verb, ts in report.timings.items() if verb not in DOCUMENT_VERBS for t in ts]
+        plain.sort()
+        median = plain[len(plain) // 2]
+        print(f"\ndecisions that issue no PDF: median {median * 1000:.1f} ms = "
+              f"{median / (base / report.decisions):.1f}x the raw transaction's {base / report.decisions * 1000:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ class Report:
     states: dict[str, Tally] = field(default_factory=dict)
     quota_refusals: list[str] = field(default_factory=list)
     publication: str = ""
+    timings: dict[str, list[float]] = field(default_factory=dict)  # verb -> seconds per call
     decisions: int = 0
     seconds: float = 0.0
 
@@ -37,10 +38,12 @@ def _user(name: str) -> User:
 
 
 def _act(report: Report, fn, *args, **kwargs):
+    started = time.perf_counter()
     with transaction():
         result = fn(*args, **kwargs)
         ident = getattr(result, "id", None)
     report.decisions += 1
+    report.timings.setdefault(fn.__name__, []).append(time.perf_counter() - started)
     return ident
 
 
