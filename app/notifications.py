@@ -4,16 +4,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (Acceptance, Application, Evaluation, MidtermCheck, Notification, OutboxMessage,
-                        Project, Role, User, UserRole)
+from app.models import Notification, OutboxMessage, Role, User, UserRole
 from app.models.base import utcnow
-
-_OWNED = {"application": Application, "project": Project, "midterm_check": MidtermCheck,
-          "acceptance": Acceptance, "evaluation": Evaluation}
 
 
 def _owner_org(entity_type: str, entity_id: int) -> int | None:
-    model = _OWNED.get(entity_type)
+    from app.services.transitions import MODEL_OF  # late: transitions imports the outbox
+
+    model = MODEL_OF.get(entity_type)
     entity = db.session.get(model, entity_id) if model else None
     if entity is None:
         return None

@@ -19,8 +19,8 @@ from app.extensions import db
 from app.i18n import short_locale
 from app.models import Acceptance, JointOpinion, Project
 from app.services import browse, documents
-from app.services.actions import MODELS, VERBS, actions_for, perform
-from app.services.transitions import KINDS
+from app.services.actions import VERBS, actions_for, perform
+from app.services.transitions import KINDS, MODEL_OF
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def _camel(name: str) -> str:
 
 def describe(kind: str, trigger: str) -> tuple[str, str]:
     """Summary and description of a trigger's operation, from the flow definition."""
-    flow = KINDS[MODELS[kind]].flow
+    flow = KINDS[MODEL_OF[kind]].flow
     steps = [s for s in flow.steps if s.trigger == trigger]
     first = steps[0]
     moves = "; ".join(f"{', '.join(src.value for src in s.sources)} → {s.dest.value}"
@@ -119,10 +119,10 @@ def describe(kind: str, trigger: str) -> tuple[str, str]:
 
 
 def _present(kind: str, entity_id: int, trigger: str, result) -> dict:
-    entity = db.session.get(MODELS[kind], entity_id)  # in the identity map: no query
+    entity = db.session.get(MODEL_OF[kind], entity_id)  # in the identity map: no query
     created = None
     created_kind = CREATED_KINDS.get(type(result))
-    if created_kind and not (isinstance(result, MODELS[kind]) and result.id == entity_id):
+    if created_kind and not (isinstance(result, MODEL_OF[kind]) and result.id == entity_id):
         created = {"kind": created_kind, "id": result.id}
     return {"kind": kind, "id": entity_id, "trigger": trigger, "state": entity.state,
             "version": entity.version, "created": created}

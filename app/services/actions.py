@@ -2,17 +2,16 @@
 "perform an action" endpoint both come here, so each trigger has exactly one verb."""
 from __future__ import annotations
 
-
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 
 from app.errors import Invalid
-from app.models import Acceptance, Application, Evaluation, MidtermCheck, Project, User
-from app.services import acceptance, applications, checks, demonstration, escalation, evaluation
-from app.services import projects, review
+from app.models import User
+from app.services import (acceptance, applications, checks, demonstration, escalation, evaluation, projects,
+                          review)
 from app.services.loading import load_visible
-from app.services.transitions import available_steps, kind_of
+from app.services.transitions import MODEL_OF, available_steps, kind_of
 
 Verb = Callable[..., object]  # (actor, entity_id, data, expected_version) -> entity
 
@@ -59,8 +58,6 @@ VERBS: dict[str, dict[str, Verb]] = {
     },
 }
 
-MODELS = {"application": Application, "project": Project, "midterm_check": MidtermCheck,
-          "acceptance": Acceptance, "evaluation": Evaluation}
 
 
 def perform(actor: User, kind: str, entity_id: int, trigger: str, data: dict | None = None,
@@ -74,7 +71,7 @@ def perform(actor: User, kind: str, entity_id: int, trigger: str, data: dict | N
 
 def actions_for(actor: User, kind: str, entity_id: int):
     """(entity, the steps this actor may take on it now) — what the buttons and the API show."""
-    model = MODELS.get(kind)
+    model = MODEL_OF.get(kind)
     if model is None:
         raise Invalid({"kind": str(_l("Unknown kind of item."))})
     entity = load_visible(model, entity_id, actor)
@@ -83,10 +80,10 @@ def actions_for(actor: User, kind: str, entity_id: int):
 
 def _check_coverage() -> None:
     """Every trigger of every flow has a verb (a test calls this)."""
-    for kind, model in MODELS.items():
+    for kind, model in MODEL_OF.items():
         flow = kind_of(model.__new__(model)).flow
         missing = set(flow.triggers) - set(VERBS[kind])
         assert not missing, f"{kind}: no verb for {sorted(missing)}"
 
 
-__all__ = ["VERBS", "MODELS", "perform", "actions_for"]
+__all__ = ["VERBS", "perform", "actions_for"]

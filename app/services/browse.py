@@ -4,7 +4,6 @@ and dashboard statistics. Every list is paginated with a total and a stable orde
 scoped by policies.visible_to — the same rule as details, downloads and counts."""
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -15,19 +14,9 @@ from app.models import (Acceptance, AcceptanceScore, Application, AuditRecord, B
 from app.policies import visible_to
 from app.services.audit import history
 from app.services.loading import load_visible
-from app.services.queries import (MAX_PER_PAGE, ApplicationFilters, Page, agency_evaluations, list_applications, list_projects)
-
-KIND_MODELS = {"application": Application, "project": Project, "midterm_check": MidtermCheck,
-               "acceptance": Acceptance, "evaluation": Evaluation}
-
-
-def paginate(query, order_by, page: int = 1, per_page: int = 20) -> Page:
-    """One COUNT and one page SELECT, whatever the page size (no per-row queries)."""
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    page = max(1, page)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(list(items), total or 0, page, per_page)
+from app.services.queries import (ApplicationFilters, Page, agency_evaluations, list_applications,
+                                  list_projects, paginate)
+from app.services.transitions import MODEL_OF
 
 
 class Detail:
@@ -59,7 +48,7 @@ def application_detail(actor: User, application_id: int) -> Detail:
 def agency_history(actor: User, kind: str, entity_id: int) -> list:
     """The graded evaluations of the agency behind an application or project the actor may see:
     what reviewers weigh beside a new application or a follow-on funding request."""
-    entity = load_visible(KIND_MODELS[kind], entity_id, actor)
+    entity = load_visible(MODEL_OF[kind], entity_id, actor)
     return agency_evaluations(entity.organisation_id)
 
 
@@ -170,7 +159,7 @@ def list_evaluations(actor: User, project_id: int | None = None, period: str | N
 
 def timeline(actor: User, kind: str, entity_id: int) -> list[AuditRecord]:
     """The decision history of an item the actor may see (its actors loaded in one query)."""
-    load_visible(KIND_MODELS[kind], entity_id, actor)
+    load_visible(MODEL_OF[kind], entity_id, actor)
     records = history(kind, entity_id)
     attach(records, "actor", User, "actor_id")
     return records

@@ -72,29 +72,28 @@ def applications_query(actor: User, filters: ApplicationFilters):
     return sa.select(Application).where(visible_to(actor, Application), *filters.clauses())
 
 
-def list_applications(actor: User, filters: ApplicationFilters, page: int = 1,
-                      per_page: int = 20) -> Page[Application]:
+def paginate(query, order_by, page: int = 1, per_page: int = 20) -> Page:
+    """One COUNT and one page SELECT, whatever the page size (no per-row queries)."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
-    base = applications_query(actor, filters)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    items = db.session.scalars(base.order_by(Application.id.desc()).limit(per_page)
-                               .offset((page - 1) * per_page)).all()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)).all()
     return Page(list(items), total or 0, page, per_page)
+
+
+def list_applications(actor: User, filters: ApplicationFilters, page: int = 1,
+                      per_page: int = 20) -> Page[Application]:
+    return paginate(applications_query(actor, filters), (Application.id.desc(),), page, per_page)
 
 
 def list_projects(actor: User, page: int = 1, per_page: int = 20, state: str | None = None,
                   batch_id: int | None = None) -> Page[Project]:
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    page = max(1, page)
     base = sa.select(Project).where(visible_to(actor, Project))
     if state:
         base = base.where(Project.state == state)
     if batch_id:
         base = base.where(Project.batch_id == batch_id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    items = db.session.scalars(base.order_by(Project.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(list(items), total or 0, page, per_page)
+    return paginate(base, (Project.id.desc(),), page, per_page)
 
 
 @dataclass(frozen=True)

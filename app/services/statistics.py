@@ -12,22 +12,16 @@ from sqlalchemy.orm import aliased
 from app import policies
 from app.errors import Denied
 from app.extensions import db
-from app.models import (Acceptance, Application, AuditRecord, Division, Evaluation, MidtermCheck,
-                        Project, User)
+from app.models import Acceptance, Application, AuditRecord, Division, Evaluation, Project, User
 from app.models.vocabulary import DivisionLevel, Domain, PilotCategory
 from app.policies import visible_to
 from app.services.queries import count_by
-from workflows.acceptance import AcceptanceState
+from app.services.transitions import KINDS, MODEL_OF
 from workflows.application import ApplicationState
-from workflows.evaluation import EvaluationState
-from workflows.midterm_check import MidtermCheckState
 from workflows.project import ProjectState
 
 # The entity types whose states the history records, their state enums and models.
-FLOW_STATES = {"application": ApplicationState, "project": ProjectState, "midterm_check": MidtermCheckState,
-               "acceptance": AcceptanceState, "evaluation": EvaluationState}
-_MODELS = {"application": Application, "project": Project, "midterm_check": MidtermCheck,
-           "acceptance": Acceptance, "evaluation": Evaluation}
+FLOW_STATES = {name: KINDS[model].flow.states for name, model in MODEL_OF.items()}
 PROVINCE_LEVEL = "province"  # the bucket of provincial departments' applications (no prefecture)
 
 
@@ -125,7 +119,7 @@ def _days_between(later, earlier):
 def _scope(actor: User, batch_id: int | None):
     """Audit records of items the actor may see (and of the batch, if one is chosen)."""
     clauses = []
-    for name, model in _MODELS.items():
+    for name, model in MODEL_OF.items():
         if model is Application:
             ids = sa.select(Application.id).where(visible_to(actor, Application),
                                                   *([Application.batch_id == batch_id] if batch_id else []))

@@ -42,6 +42,10 @@ KINDS: dict[type, Kind] = {
 }
 
 
+# kind name ("application", "midterm_check", …) -> model, in the lifecycle's order
+MODEL_OF: dict[str, type] = {k.name: model for model, k in KINDS.items()}
+
+
 def kind_of(entity: object) -> Kind:
     return KINDS[type(entity)]
 

@@ -10,14 +10,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import (Acceptance, Application, AuditRecord, Batch, Division, Endorsement, Evaluation,
-                        MidtermCheck, Notification, Project, Role, User)
+from app.models import (Application, AuditRecord, Batch, Division, Endorsement, Notification, Project, Role,
+                        User)
 from app.models.base import utcnow
 from app.policies import visible_to
 from app.services import counters
 from app.services.guards import quota_key
 from app.services.queries import Page
-from app.services.transitions import available_steps
+from app.services.transitions import MODEL_OF, available_steps
 from workflows import FLOWS
 from workflows.application import ApplicationState
 
@@ -39,8 +39,6 @@ STAGE_DAYS = {
     "requested": 20, "re_requested": 20, "scoring": 15, "signing": 7,
     "opened": 30, "self_evaluated": 15, "scored": 7,
 }
-MODELS = {"application": Application, "project": Project, "midterm_check": MidtermCheck,
-          "acceptance": Acceptance, "evaluation": Evaluation}
 SCAN_LIMIT = 300  # items per kind and stage looked at for one inbox
 
 
@@ -91,7 +89,7 @@ def inbox(actor: User, now: datetime | None = None) -> list[StageGroup]:
     grouped by (kind, stage) in the flows' order, each with its deadline."""
     now = now or utcnow()
     groups: list[StageGroup] = []
-    for kind, model in MODELS.items():
+    for kind, model in MODEL_OF.items():
         flow = FLOWS[kind]
         states = [st for st in flow.states if any(
             st in s.sources and s.trigger not in OPTIONAL_TRIGGERS and actor.has_role(POLICY_ROLES.get(s.policy, Role.ADMIN))
@@ -128,7 +126,7 @@ def titles(records) -> dict[tuple[str, int], str]:
         wanted.setdefault(r.entity_type, set()).add(r.entity_id)
     found: dict[tuple[str, int], str] = {}
     for kind, ids in wanted.items():
-        model = MODELS.get(kind)
+        model = MODEL_OF.get(kind)
         if model is None:
             continue
         for entity in db.session.scalars(sa.select(model).where(model.id.in_(ids))):

@@ -8,8 +8,7 @@ import pytest
 from schemathesis.specs.openapi.definitions import OPENAPI_30_VALIDATOR
 
 from app.services.actions import VERBS
-from app.services.transitions import KINDS
-from app.services.actions import MODELS
+from app.services.transitions import KINDS, MODEL_OF
 
 PATHS = {"application": "applications", "project": "projects", "midterm_check": "midterm-checks",
          "acceptance": "acceptances", "evaluation": "evaluations"}
@@ -51,7 +50,7 @@ def test_every_operation_is_summarised_secured_and_documents_its_errors(spec):
 
 @pytest.mark.parametrize("kind", list(VERBS))
 def test_every_workflow_action_is_its_own_documented_operation(spec, kind):
-    flow = KINDS[MODELS[kind]].flow
+    flow = KINDS[MODEL_OF[kind]].flow
     for trigger in flow.triggers:
         op = spec["paths"][f"/api/v1/{PATHS[kind]}/{{entity_id}}/actions/{trigger}"]["post"]
         body = _resolve(spec, op["requestBody"]["content"]["application/json"]["schema"])
