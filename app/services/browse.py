@@ -9,11 +9,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import NotFound
 from app.extensions import db
-from app.models import (Acceptance, AcceptanceScore, Application, AuditRecord, Batch, Evaluation, Expert,
+from app.models import (Acceptance, Application, AuditRecord, Batch, Evaluation, Expert,
                         MidtermCheck, Organisation, PlanItem, Project, User)
 from app.policies import visible_to
 from app.services.audit import history
 from app.services.loading import load_visible
+from app.services.programme import visible_scores
 from app.services.queries import (ApplicationFilters, Page, agency_evaluations, list_applications,
                                   list_projects, paginate)
 from app.services.transitions import MODEL_OF
@@ -60,14 +61,13 @@ def project_page(actor: User, state: str | None = None, batch_id: int | None = N
 
 
 def acceptance_detail(actor: User, acceptance_id: int) -> Detail:
-    """An acceptance round with its panel (experts and their names) and every score given."""
-    acceptance = load_visible(Acceptance, acceptance_id, actor)
-    members = acceptance.members
+    """An acceptance round with its panel (experts and their names) and the scores the actor may
+    see — the same rule as the page (programme.visible_scores)."""
+    access = visible_scores(actor, acceptance_id)
+    members = access.acceptance.members
     attach(members, "expert", Expert, "expert_id")
     attach([m.expert for m in members], "user", User, "user_id")
-    scores = list(db.session.scalars(sa.select(AcceptanceScore).where(
-        AcceptanceScore.acceptance_id == acceptance.id).order_by(AcceptanceScore.expert_id, AcceptanceScore.id)))
-    return Detail(acceptance, members=members, scores=scores)
+    return Detail(access.acceptance, members=members, scores=access.scores)
 
 
 # --- reference data: every signed-in user may read it ---------------------------------------

@@ -77,9 +77,19 @@ class PanelView:
     excluded: list[Excluded]
 
 
-def panel_view(actor: User, acceptance_id: int) -> PanelView:
-    """An acceptance as the actor may see it: experts see their own scores; the office, the
-    leaders and the chair see every expert's scores; the office sees who was excluded."""
+@dataclass(frozen=True)
+class ScoreAccess:
+    acceptance: Acceptance
+    membership: PanelMember | None
+    office: bool
+    sees_all: bool
+    scores: list[AcceptanceScore]
+
+
+def visible_scores(actor: User, acceptance_id: int) -> ScoreAccess:
+    """The one rule for acceptance scores (pages and API): experts see their own; the office,
+    the leaders and the chair see every expert's; the applicant agency sees none; an expert of
+    another round of the same project cannot see this round at all."""
     acceptance = load_visible(Acceptance, acceptance_id, actor)
     membership = panel_membership(actor, acceptance)
     office = bool(policies.check("office_reviewer", actor)) or bool(policies.check("leader", actor))
@@ -90,8 +100,17 @@ def panel_view(actor: User, acceptance_id: int) -> PanelView:
     query = sa.select(AcceptanceScore).where(AcceptanceScore.acceptance_id == acceptance.id)
     if not sees_all:
         query = query.where(AcceptanceScore.expert_id == (membership.expert_id if membership else -1))
+    scores = list(db.session.scalars(query.order_by(AcceptanceScore.expert_id, AcceptanceScore.id)))
+    return ScoreAccess(acceptance, membership, office, sees_all, scores)
+
+
+def panel_view(actor: User, acceptance_id: int) -> PanelView:
+    """An acceptance as the actor may see it (scores by visible_scores); the office also sees
+    who the draw excluded."""
+    access = visible_scores(actor, acceptance_id)
+    acceptance, membership, office, sees_all = access.acceptance, access.membership, access.office, access.sees_all
     scores: dict = {}
-    for s in db.session.scalars(query):
+    for s in access.scores:
         scores.setdefault(s.expert_id, {})[s.criterion] = s
     draw = db.session.scalar(sa.select(AuditRecord).where(
         AuditRecord.entity_type == "acceptance", AuditRecord.entity_id == acceptance.id,

@@ -67,7 +67,11 @@ def test_an_acceptance_panel_scores_concludes_and_signs_over_the_api(api):
     assert api.act("acceptances", acc_id, "seal_report", "office", password=DEMO_PASSWORD).get_json()["state"] == "passed"
     final = api.get(f"acceptances/{acc_id}", "wuhua_applicant").get_json()
     assert final["conclusion"] == "pass" and final["average_score"] == "90.00"
-    assert len(final["scores"]) == 3 * len(CRITERIA) and all(m["signed_at"] for m in final["members"])
+    assert final["scores"] == [] and all(m["signed_at"] for m in final["members"])  # the agency sees no scores
+    assert len(api.get(f"acceptances/{acc_id}", "office").get_json()["scores"]) == 3 * len(CRITERIA)
+    member = next(u for u, m in usernames.items() if not m["is_chair"])
+    own = api.get(f"acceptances/{acc_id}", member).get_json()["scores"]
+    assert len(own) == len(CRITERIA) and {s["expert_id"] for s in own} == {usernames[member]["expert_id"]}
     assert api.get(f"projects/{project_id}", "wuhua_applicant").get_json()["state"] == "evaluation"
     assert [a["id"] for a in api.get(f"acceptances?project_id={project_id}", "office").get_json()["items"]] == [acc_id]
 
