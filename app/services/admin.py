@@ -14,7 +14,8 @@ from app.models import Batch, Division, Expert, Organisation, PlanItem, Role, Us
 from app.models.vocabulary import Domain, OrgKind, PilotCategory
 from app.schemas import load
 from app.services import audit, users as user_svc
-from app.services.guards import counter_value, quota_key
+from app.services import counters
+from app.services.guards import quota_key
 from app.services.queries import MAX_PER_PAGE, Page
 
 
@@ -231,7 +232,7 @@ def list_batches(actor: User) -> list[tuple[Batch, int]]:
     """Every batch, newest first, with how many projects its quota has already given."""
     _require_admin(actor)
     batches = db.session.scalars(sa.select(Batch).order_by(Batch.year.desc(), Batch.id.desc())).all()
-    return [(b, counter_value(db.session, quota_key(b.id))) for b in batches]
+    return [(b, counters.value(quota_key(b.id))) for b in batches]
 
 
 def _batch_name_free(name: str, batch_id: int | None = None) -> None:
@@ -257,7 +258,7 @@ def update_batch(actor: User, batch_id: int, data: dict) -> Batch:
     batch = _get(Batch, batch_id)
     fields_ = load(BatchSchema(), data)
     _batch_name_free(fields_["name"], batch.id)
-    used = counter_value(db.session, quota_key(batch.id))
+    used = counters.value(quota_key(batch.id))
     if fields_["quota"] < used:
         raise Invalid({"quota": str(_l("%(n)d projects are already approved in this batch.", n=used))})
     before = {"quota": batch.quota, "opens_on": batch.opens_on, "closes_on": batch.closes_on}

@@ -9,8 +9,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import object_session
 
-from app.models import (Acceptance, Application, Counter, Evaluation, JointOpinion, MidtermCheck,
-                        Project)
+from app.models import Acceptance, Application, Evaluation, JointOpinion, MidtermCheck, Project
+from app.services import counters
 from workflows.evaluation import EvaluationState, Grade
 from workflows.midterm_check import MidtermCheckState
 
@@ -47,10 +47,6 @@ def message(guard: str) -> str:
     return str(MESSAGES.get(guard, guard))
 
 
-def counter_value(session, key: str) -> int:
-    return session.scalar(sa.select(Counter.value).where(Counter.key == key)) or 0
-
-
 def quota_key(batch_id: int) -> str:
     return f"batch:{batch_id}:approved"
 
@@ -80,7 +76,7 @@ def application_guards(app: Application, actor=None, today: date | None = None) 
         "off_plan_not_overridden": lambda: not in_plan_or_overridden(),
         "in_plan_or_overridden": in_plan_or_overridden,
         "all_joint_opinions_in": joint_opinions_in,
-        "batch_quota_left": lambda: counter_value(session, quota_key(app.batch_id)) < app.batch.quota,
+        "batch_quota_left": lambda: counters.value(quota_key(app.batch_id)) < app.batch.quota,
     }
 
 
@@ -97,10 +93,12 @@ def project_guards(project: Project, actor=None) -> Guards:
             MidtermCheck.project_id == project.id, MidtermCheck.state.not_in(done)).limit(1)) is not None
 
     def graded(grades=None) -> bool:
-        q = sa.select(Evaluation.grade).where(Evaluation.project_id == project.id,
-                                              Evaluation.state == EvaluationState.GRADED)
-        found = list(session.scalars(q))
-        return bool(found) if grades is None else bool(found) and found[-1] in grades
+        """Has a graded evaluation; with ``grades``: the latest one (highest id, as the
+        demonstration shortlist reads it) is one of them."""
+        latest = session.scalar(sa.select(Evaluation.grade).where(
+            Evaluation.project_id == project.id, Evaluation.state == EvaluationState.GRADED)
+            .order_by(Evaluation.id.desc()).limit(1))
+        return latest is not None and (grades is None or latest in grades)
 
     def acceptance_passed() -> bool:
         a = latest_acceptance()
@@ -110,7 +108,7 @@ def project_guards(project: Project, actor=None) -> Guards:
         "no_open_midterm_check": lambda: not open_check(),
         "acceptance_passed": acceptance_passed,
         "well_evaluated": lambda: graded((Grade.EXCELLENT, Grade.GOOD)),
-        "demonstration_places_left": lambda: counter_value(session, DEMONSTRATION_KEY)
+        "demonstration_places_left": lambda: counters.value(DEMONSTRATION_KEY)
         < current_app.config["DEMONSTRATION_MAX"],
         "has_graded_evaluation": lambda: graded(),
     }

@@ -15,7 +15,8 @@ from app.extensions import db
 from app.models import (Acceptance, AcceptanceScore, AuditRecord, DemonstrationPublication, Evaluation, Expert,
                         FundingRequest, MidtermCheck, Organisation, PanelMember, Project, Role, User)
 from app.policies import panel_membership, visible_to
-from app.services.guards import DEMONSTRATION_KEY, counter_value
+from app.services import counters
+from app.services.guards import DEMONSTRATION_KEY
 from app.services.loading import load_visible
 from app.services.queries import EvaluationRecord, agency_evaluations
 from workflows.project import ProjectState
@@ -154,7 +155,7 @@ def demonstration_board(actor: User) -> DemonstrationBoard:
                                        .order_by(Project.demonstration_selected_at, Project.id)))
     return DemonstrationBoard(selected, current_app.config["DEMONSTRATION_MIN"],
                               current_app.config["DEMONSTRATION_MAX"],
-                              counter_value(db.session, DEMONSTRATION_KEY), latest_publication())
+                              counters.value(DEMONSTRATION_KEY), latest_publication())
 
 
 def latest_publication() -> DemonstrationPublication | None:

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app import policies
+from app.errors import Denied
 from app.extensions import db
 from app.models import (Application, AuditRecord, Batch, Division, Endorsement, Notification, Project, Role,
                         User)
@@ -176,7 +178,11 @@ class QuotaBoard:
 
 def quota_boards(actor: User) -> list[QuotaBoard]:
     """Per batch: the quota counter (x / quota), approved projects by category and by
-    prefecture, and the applications of the batch by stage."""
+    prefecture, and the applications of the batch by stage. The programme-wide figures are for
+    the Office (the dashboard's rule)."""
+    decision = policies.check("programme_overview", actor)
+    if not decision:
+        raise Denied(decision.reason)
     boards = []
     for batch in db.session.scalars(sa.select(Batch).order_by(Batch.year.desc(), Batch.id.desc())):
         projects = (sa.select(Application.category, Project.prefecture_code)

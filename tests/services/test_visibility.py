@@ -48,3 +48,13 @@ def test_joint_reviewers_see_applications_once_they_reach_re_review(app):
     early, late = f.endorsed(), f.in_re_review()
     assert visible_ids("fgw") == {late}
     assert early not in visible_ids("czt")
+
+
+def test_the_quota_board_is_for_the_office_whoever_asks(app):
+    from app.errors import Denied
+    from app.services.worklists import quota_boards
+
+    assert quota_boards(f.user("leader")) and quota_boards(f.user("office"))
+    for name in ("wuhua_applicant", "kunming_office", "expert1", "fgw"):
+        with pytest.raises(Denied):
+            quota_boards(f.user(name))

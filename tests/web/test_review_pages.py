@@ -58,7 +58,7 @@ def test_the_quota_board_counts_per_batch_by_category_and_division(app):
     assert "在线办事和公众参与系统" in page and "昆明市" in page
     assert "剩余 49 个名额；1 个申报待立项。" in page
     response = User(app, "wuhua_applicant", lang="en").get("/quota")
-    assert response.status_code == 403 and "leaders may do this" in response.text
+    assert response.status_code == 403 and "reviewers and leaders may see" in response.text
 
 
 def test_each_joint_reviewer_records_an_opinion_then_the_office_concludes(app):
