@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import current_app, send_file
-from flask_babel import lazy_gettext as _l
+from flask import send_file
 from flask_smorest.fields import Upload
 from marshmallow import EXCLUDE, Schema, fields, validate
 
@@ -12,7 +11,6 @@ from app.api.auth import actor
 from app.api.blueprint import api_blueprint, documented_errors
 from app.api.schemas import UtcDateTime
 from app.database import transaction
-from app.errors import Invalid
 from app.services import documents
 
 class DocumentDownloadArgs(Schema):
@@ -113,8 +111,4 @@ def verify_file(files):
     Each signature (validity and coverage of the whole file), and whether the system issued
     exactly these bytes.
     """
-    limit = current_app.config["UPLOAD_MAX_BYTES"]
-    data = files["file"].stream.read(limit + 1)
-    if not data or len(data) > limit:
-        raise Invalid({"file": str(_l("Send a non-empty PDF within the upload size limit."))})
-    return documents.verify_file(data)
+    return documents.verify_upload(files["file"].stream)

@@ -145,10 +145,12 @@ def load_authority(*, with_key: bool = True) -> Authority:
 
 
 def trust_roots(app=None) -> list[x509.Certificate]:
-    """The certificates a signature must chain to (the deployment CA)."""
-    path = pki_dir(app) / CA_FILE
+    """The certificates a signature must chain to (the deployment CA). Read from the public
+    certificate file, so verifying needs no access to the CA's private key."""
+    folder = pki_dir(app)
+    path = folder / CA_CERT_FILE if (folder / CA_CERT_FILE).exists() else folder / CA_FILE
     if not path.exists():
-        raise NoAuthority(f"no CA at {path}; run `flask pki init`")
+        raise NoAuthority(f"no CA at {folder / CA_FILE}; run `flask pki init`")
     return [x509.load_pem_x509_certificate(path.read_bytes())]
 
 

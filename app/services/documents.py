@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app import policies
@@ -15,7 +16,7 @@ from app.documents import numbering, storage
 from app.documents.pdfmeta import claimed_number
 from app.documents.signing import get_signer
 from app.documents.verify import NOT_FOUND, IssuedMatch, Verification, assess
-from app.errors import Conflict, Denied, NotFound
+from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
 from app.models import (Acceptance, AcceptanceScore, Application, AuditRecord, DocumentVersion, Evaluation,
                         IssuedDocument, MidtermCheck, Project, User)
@@ -139,7 +140,7 @@ def documents_of(actor: User, entity_type: str, entity_id: int) -> list[IssuedDo
     load_visible(MODELS[entity_type], entity_id, actor)
     return list(db.session.scalars(sa.select(IssuedDocument).where(
         IssuedDocument.entity_type == entity_type, IssuedDocument.entity_id == entity_id)
-        .order_by(IssuedDocument.id)))
+        .options(sa.orm.selectinload(IssuedDocument.versions)).order_by(IssuedDocument.id)))
 
 
 def may_print_application_form(actor: User, app: Application) -> bool:
@@ -225,6 +226,15 @@ def verify_file(data: bytes) -> Verification:
     except ValueError as exc:
         return assess(digest, None, match, unreadable_reason=str(exc))
     return assess(digest, reports, match, claimed=None if match else _claimed(data))
+
+
+def verify_upload(stream) -> Verification:
+    """verify_file for an uploaded stream: empty or over the upload limit is Invalid, read once."""
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    data = stream.read(limit + 1)
+    if not data or len(data) > limit:
+        raise Invalid({"file": str(_l("Send a non-empty PDF within the upload size limit."))})
+    return verify_file(data)
 
 
 def verify_number(number: str) -> Verification:

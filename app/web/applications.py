@@ -14,7 +14,7 @@ from app.database import transaction
 from app.errors import Denied, Invalid
 from app.i18n import short_locale
 from app.models.vocabulary import Domain, PilotCategory
-from app.services import applications, attachments, audit, documents, queries, worklists
+from app.services import applications, attachments, browse, documents, queries, worklists
 from app.services.actions import actions_for
 from app.web.actions import form_data
 from app.web.diagram import flow_svg
@@ -115,7 +115,7 @@ def edit(id: int):
 def _detail(id: int, upload_errors: dict | None = None, status: int = 200):
     application, steps = actions_for(current_user, "application", id)
     loc = short_locale()
-    history = audit.history("application", id)
+    history = browse.timeline(current_user, "application", id)  # actors in one query
     editable = (application.state in attachments.EDITABLE_STATES
                 and bool(policies.check("applicant_owns", current_user, application)))
     return render_template(

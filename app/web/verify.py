@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -13,6 +13,7 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from app.database import transaction
+from app.errors import Invalid
 from app.services import documents
 
 bp = Blueprint("documents", __name__)
@@ -43,13 +44,11 @@ def verify():
     result, by_number, error = None, False, None
     if form.validate_on_submit():
         upload = form.file.data
-        limit = current_app.config.get("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
         if upload and upload.filename:
-            data = upload.read(limit + 1)
-            if len(data) > limit:
-                error = _l("The file is too large.")
-            else:
-                result = documents.verify_file(data)
+            try:
+                result = documents.verify_upload(upload)
+            except Invalid as exc:
+                error = exc.errors["file"]
         elif (form.number.data or "").strip():
             result, by_number = documents.verify_number(form.number.data), True
         else:

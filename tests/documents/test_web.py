@@ -82,3 +82,9 @@ def test_the_applicant_prints_the_application_form_and_an_endorser_may_not(app):
     endorser = User(app, "wuhua_office")
     assert "application-form" not in endorser.get(f"/applications/{app_id}").text
     assert endorser.post(f"/applications/{app_id}/application-form").status_code == 403
+
+
+def test_an_empty_upload_is_refused_the_same_way_on_the_page_as_in_the_api(app):
+    visitor = User(app)
+    page = _verify(visitor, pdf=b"")
+    assert page.status_code == 400 and 'data-verdict=' not in page.text
