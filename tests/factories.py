@@ -1,13 +1,13 @@
 """Builders that walk items through the lifecycle via the real services (no shortcuts)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 
 from app.database import transaction
 from app.extensions import db
-from app.models import Acceptance, Application, Batch, PlanItem, Project, User
+from app.models import Acceptance, Application, Batch, MidtermCheck, PlanItem, User
 from app.services import acceptance as acceptance_svc
 from app.services import applications, checks, escalation, evaluation, projects, review
 from app.services.demo import DEMO_PASSWORD
@@ -88,9 +88,6 @@ def in_acceptance(applicant: str = "wuhua_applicant") -> tuple[int, int]:
     project_id = project(applicant)
     with transaction():
         checks.open_checks(user("office"), date.today().year)
-    check_id = db.session.get(Project, project_id)
-    from app.models import MidtermCheck
-
     check_id = db.session.scalar(sa.select(MidtermCheck.id).where(MidtermCheck.project_id == project_id))
     with transaction():
         checks.submit_progress_report(user(applicant), check_id, {"report": "进展顺利"})
@@ -144,7 +141,3 @@ def graded(applicant: str = "wuhua_applicant", score: str = "92") -> tuple[int, 
     with transaction():
         evaluation.plain_evaluation_step(user("leader"), ev_id, "confirm_grade", {"opinion": "同意"})
     return project_id, ev_id
-
-
-def tomorrow() -> date:
-    return date.today() + timedelta(days=1)

@@ -20,6 +20,7 @@ class ApplicationState(LabelledEnum):
 
 S = ApplicationState
 RETURNED = (S.RETURNED_BY_ENDORSER, S.RETURNED_BY_REVIEWER, S.RETURNED_BY_RE_REVIEW)
+EDITABLE = (S.DRAFT, *RETURNED)  # the applicant may change content and attachments
 
 APPLICATION = Flow(
     name="application", zh="试点项目申报", en="Pilot application",

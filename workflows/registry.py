@@ -7,10 +7,3 @@ from workflows.midterm_check import MIDTERM_CHECK
 from workflows.project import PROJECT
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (APPLICATION, PROJECT, MIDTERM_CHECK, ACCEPTANCE, EVALUATION)}
-
-
-def flow_named(name: str) -> Flow:
-    try:
-        return FLOWS[name]
-    except KeyError:
-        raise KeyError(f"no flow named '{name}'; known: {', '.join(FLOWS)}") from None

@@ -15,10 +15,8 @@ from app.services.escalation import endorsement_route
 from app.services.loading import load_visible
 from app.services.review import resume_re_review
 from app.services.transitions import fire
-from workflows.application import ApplicationState
+from workflows.application import EDITABLE, ApplicationState
 
-_EDITABLE = (ApplicationState.DRAFT, ApplicationState.RETURNED_BY_ENDORSER,
-             ApplicationState.RETURNED_BY_REVIEWER, ApplicationState.RETURNED_BY_RE_REVIEW)
 
 
 def _check_references(data: dict) -> None:
@@ -28,6 +26,20 @@ def _check_references(data: dict) -> None:
         item = db.session.get(PlanItem, data["plan_item_id"])
         if item is None or not item.active:
             raise Invalid({"plan_item_id": str(_l("No such item in the provincial plan."))})
+
+
+def may_edit(actor: User, app: Application) -> bool:
+    """The applicant agency changes its application (content, attachments) only while it is a
+    draft or returned for revision."""
+    return app.state in EDITABLE and bool(policies.check("applicant_owns", actor, app))
+
+
+def require_editable(actor: User, app: Application, stage_message) -> None:
+    decision = policies.check("applicant_owns", actor, app)
+    if not decision:
+        raise Denied(decision.reason)
+    if app.state not in EDITABLE:
+        raise Conflict(str(stage_message))
 
 
 def create_application(actor: User, data: dict) -> Application:
@@ -49,11 +61,7 @@ def create_application(actor: User, data: dict) -> Application:
 def update_application(actor: User, application_id: int, data: dict, expected_version: int) -> Application:
     """Edit a draft or a returned application (the applicant's own, at the current version)."""
     app = load_visible(Application, application_id, actor)
-    decision = policies.check("applicant_owns", actor, app)
-    if not decision:
-        raise Denied(decision.reason)
-    if app.state not in _EDITABLE:
-        raise Conflict(str(_l("Only drafts and returned applications can be edited.")))
+    require_editable(actor, app, _l("Only drafts and returned applications can be edited."))
     fields = load(ApplicationDraftSchema(), data)
     _check_references(fields)
     if fields["batch_id"] != app.batch_id and app.state != ApplicationState.DRAFT:

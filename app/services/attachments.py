@@ -19,16 +19,14 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from app import policies
-from app.errors import Conflict, Denied, Invalid, NotFound
+from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import Application, Attachment, User
 from app.services import audit
+from app.services.applications import require_editable
 from app.services.loading import load_visible
-from workflows.application import RETURNED, ApplicationState
 
 CHUNK = 64 * 1024
-EDITABLE_STATES = (ApplicationState.DRAFT, *RETURNED)
 
 # kind -> (Chinese, English)
 KINDS = {
@@ -127,11 +125,7 @@ def _megabytes(limit: int) -> str:
 
 def _editable_application(actor: User, application_id: int) -> Application:
     app = load_visible(Application, application_id, actor)
-    decision = policies.check("applicant_owns", actor, app)
-    if not decision:
-        raise Denied(decision.reason)
-    if app.state not in EDITABLE_STATES:
-        raise Conflict(str(_l("Attachments can be changed only on drafts and returned applications.")))
+    require_editable(actor, app, _l("Attachments can be changed only on drafts and returned applications."))
     return app
 
 

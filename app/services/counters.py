@@ -26,10 +26,5 @@ def take(key: str, limit: int | None = None) -> int | None:
                              .returning(Counter.value).execution_options(synchronize_session=False))
 
 
-def give_back(key: str) -> None:
-    db.session.execute(sa.update(Counter).where(Counter.key == key, Counter.value > 0)
-                       .values(value=Counter.value - 1).execution_options(synchronize_session=False))
-
-
 def value(key: str) -> int:
     return db.session.scalar(sa.select(Counter.value).where(Counter.key == key)) or 0

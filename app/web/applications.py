@@ -116,8 +116,7 @@ def _detail(id: int, upload_errors: dict | None = None, status: int = 200):
     application, steps = actions_for(current_user, "application", id)
     loc = short_locale()
     history = browse.timeline(current_user, "application", id)  # actors in one query
-    editable = (application.state in attachments.EDITABLE_STATES
-                and bool(policies.check("applicant_owns", current_user, application)))
+    editable = applications.may_edit(current_user, application)
     return render_template(
         "applications/detail.html", application=application, steps=steps, history=history,
         can_print_form=documents.may_print_application_form(current_user, application),
