@@ -49,7 +49,7 @@ def _actor(username: str | None, role: Role) -> User:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the real divisions, demo users for every role, a plan catalogue and a batch."""
-    from app.services.demo import DEMO_PASSWORD, load_demo
+    from app.demo.seed import DEMO_PASSWORD, load_demo
 
     with transaction():
         logins = load_demo()
@@ -63,7 +63,7 @@ def demo_load() -> None:
 @click.option("--seed", default=2026, show_default=True)
 def demo_lifecycle(count: int, seed: int) -> None:
     """Drive COUNT applications through every stage and print where they ended."""
-    from app.services.demo_lifecycle import run_lifecycle
+    from app.demo.lifecycle import run_lifecycle
 
     report = run_lifecycle(count, seed)
     for kind, tally in report.states.items():
@@ -84,7 +84,7 @@ def demo_lifecycle(count: int, seed: int) -> None:
 @click.option("--as", "username", help="The office reviewer acting (default: the first one).")
 def checks_open(year: int, username: str | None) -> None:
     """Open YEAR's mid-term check for every project under construction (idempotent)."""
-    from app.services.checks import open_checks
+    from app.services.commands.checks import open_checks
 
     try:
         with transaction():
@@ -111,7 +111,7 @@ def workflow_diagram(name: str, lang: str) -> None:
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Check the hash chain of the decision history; name the first broken record."""
-    from app.services.audit import verify_chain
+    from app.services.records.audit import verify_chain
 
     report = verify_chain()
     if report.ok:
@@ -132,7 +132,7 @@ def audit_verify() -> None:
 @click.option("--specialties", default="")
 def users_create(username, display_name, organisation, roles, password, specialties) -> None:
     """Create a user holding ROLEs in an organisation."""
-    from app.services.users import create_user
+    from app.services.commands.users import create_user
 
     try:
         with transaction():
@@ -147,7 +147,7 @@ def users_create(username, display_name, organisation, roles, password, specialt
 @demo_cli.command("reference")
 def demo_reference() -> None:
     """Load only the reference data (divisions, IT offices, provincial departments)."""
-    from app.services.reference import load_reference_data
+    from app.demo.reference import load_reference_data
 
     with transaction():
         added = load_reference_data(current_app.config["REFERENCE_DATA_DIR"])

@@ -9,7 +9,7 @@ from app.models.base import utcnow
 
 
 def _owner_org(entity_type: str, entity_id: int) -> int | None:
-    from app.services.transitions import MODEL_OF  # late: transitions imports the outbox
+    from app.services.engine.fire import MODEL_OF  # late: transitions imports the outbox
 
     model = MODEL_OF.get(entity_type)
     entity = db.session.get(model, entity_id) if model else None

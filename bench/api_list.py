@@ -86,8 +86,8 @@ def main() -> None:
     from app.database import transaction
     from app.extensions import db
     from app.models import User
-    from app.services import tokens
-    from app.services.demo import load_demo
+    from app.services.commands import tokens
+    from app.demo.seed import load_demo
 
     workdir = Path(tempfile.mkdtemp(prefix="pilotflow-bench-"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.sqlite3'}", "TESTING": True,

@@ -33,7 +33,7 @@ def _app(workdir: Path):
 
 def _context(pages: int) -> dict:
     """The acceptance report's data; ``pages`` 1 gives a one-page report, 10 about ten pages."""
-    from app.services.documents import cn_date
+    from app.services.documents.issuing import cn_date
 
     names = ("张教授", "高研究员", "马教授")
     members = [{"name": n, "is_chair": i == 2, "field": f"expert-{i + 1}", "total": "90.00"}

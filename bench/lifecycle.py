@@ -55,12 +55,12 @@ def main() -> None:
     with app.app_context():
         from flask_migrate import upgrade
 
-        from app.services.audit import verify_chain
-        from app.services.demo_lifecycle import run_lifecycle
+        from app.services.records.audit import verify_chain
+        from app.demo.lifecycle import run_lifecycle
 
         upgrade(revision="heads")
         from app.database import transaction
-        from app.services.demo import load_demo
+        from app.demo.seed import load_demo
 
         with transaction():  # outside the timing: 25 argon2 hashes are deliberately slow
             load_demo()

@@ -42,7 +42,7 @@ def pki_dir(tmp_path_factory):
 def _build(url: str, workdir: Path, pki: Path) -> None:
     from flask_migrate import upgrade
 
-    from app.services.demo import load_demo
+    from app.demo.seed import load_demo
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
                       "UPLOAD_DIR": str(workdir / "uploads"), "DOCUMENT_DIR": str(workdir / "documents"),

@@ -8,9 +8,14 @@ import sqlalchemy as sa
 from app.database import transaction
 from app.extensions import db
 from app.models import Acceptance, Application, Batch, MidtermCheck, PlanItem, User
-from app.services import acceptance as acceptance_svc
-from app.services import applications, checks, escalation, evaluation, projects, review
-from app.services.demo import DEMO_PASSWORD
+from app.services.commands import acceptance as acceptance_svc
+from app.services.commands import applications
+from app.services.commands import checks
+from app.services.commands import endorsement as escalation
+from app.services.commands import evaluation
+from app.services.commands import projects
+from app.services.commands import review
+from app.demo.seed import DEMO_PASSWORD
 
 
 def user(username: str) -> User:

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import (Acceptance, Application, Evaluation, MidtermCheck, Organisation, Project, Role,
                         User, UserRole)
 from app.policies import RULES, check
-from app.services.transitions import KINDS
+from app.services.engine.fire import KINDS
 from tests import factories as f
 
 ROLES = [r.value for r in Role]

@@ -15,7 +15,10 @@ from app.api.workflow import add_workflow_routes
 from app.database import transaction
 from app.errors import Invalid
 from app.schemas import ApplicationDraftSchema
-from app.services import applications, attachments, browse, queries
+from app.services.commands import applications
+from app.services.commands import attachments
+from app.services.reads import lists as browse
+from app.services.reads import applications as queries
 
 ID = "<id:application_id>"
 ATTACHMENT = "<id:attachment_id>"

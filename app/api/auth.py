@@ -15,7 +15,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.models import User
 from app.schemas import load, refuse_unstorable_text
-from app.services import tokens
+from app.services.commands import tokens
 
 SECURITY_SCHEME = {"type": "http", "scheme": "bearer",
                    "description": "A personal API token (Settings → API tokens, or `flask users token create`)."}

@@ -12,7 +12,7 @@ from app.database import transaction
 from app.errors import DomainError
 from app.extensions import db
 from app.models import User
-from app.services import tokens
+from app.services.commands import tokens
 
 token_cli = AppGroup("token", help="Personal API tokens.")
 

@@ -11,7 +11,7 @@ from app.api.auth import actor
 from app.api.blueprint import api_blueprint, documented_errors
 from app.api.schemas import UtcDateTime
 from app.database import transaction
-from app.services import documents
+from app.services.documents import issuing as documents
 
 class DocumentDownloadArgs(Schema):
     class Meta:

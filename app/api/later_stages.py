@@ -11,8 +11,10 @@ from app.api.workflow import add_workflow_routes
 from app.database import transaction
 from app.models import Evaluation, MidtermCheck
 from app.schemas import load
-from app.services import browse, checks, evaluation
-from app.services.loading import load_visible
+from app.services.reads import lists as browse
+from app.services.commands import checks
+from app.services.commands import evaluation
+from app.services.engine.loading import load_visible
 
 ID = "<id:entity_id>"
 

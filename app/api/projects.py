@@ -6,8 +6,8 @@ from app.api.blueprint import api_blueprint, documented_errors
 from app.api.schemas import AgencyEvaluationSchema, ProjectListArgs, ProjectSchema, page_of
 from app.api.workflow import add_workflow_routes
 from app.models import Project
-from app.services import browse
-from app.services.loading import load_visible
+from app.services.reads import lists as browse
+from app.services.engine.loading import load_visible
 
 ID = "<id:project_id>"
 

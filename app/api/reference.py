@@ -8,8 +8,9 @@ from app.api.schemas import (BatchListArgs, BatchSchema, CriterionSchema, MeSche
                              OrganisationSchema, PlanItemListArgs, PlanItemSchema, StatisticsArgs,
                              StatisticsSchema, page_of)
 from app.i18n import short_locale
-from app.services import browse, statistics
-from app.services.acceptance import CRITERIA
+from app.services.reads import lists as browse
+from app.services.reads import dashboard as statistics
+from app.services.commands.acceptance import CRITERIA
 
 ID = "<id:{}>"
 

@@ -232,7 +232,7 @@ class ApplicationDetailSchema(ApplicationSummarySchema):
 
 
 class ApplicationListArgs(PageArgs):
-    """The filters of the web list (app.services.queries.ApplicationFilters)."""
+    """The filters of the web list (app.services.reads.applications.ApplicationFilters)."""
 
     batch_id = fields.Integer(validate=ID_RANGE)
     state = fields.String(validate=_choices(ApplicationState))

@@ -18,9 +18,10 @@ from app.database import transaction
 from app.extensions import db
 from app.i18n import short_locale
 from app.models import Acceptance, JointOpinion, Project
-from app.services import browse, documents
-from app.services.actions import VERBS, actions_for, perform
-from app.services.transitions import KINDS, MODEL_OF
+from app.services.reads import lists as browse
+from app.services.documents import issuing as documents
+from app.services.engine.actions import VERBS, actions_for, perform
+from app.services.engine.fire import KINDS, MODEL_OF
 
 
 # --- output -----------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def pki_init() -> None:
 def pki_issue(username: str, password: str) -> None:
     """Issue (or renew) USERNAME's signing certificate; the key is wrapped under their password."""
     from app.models import User
-    from app.services.signatures import enrol_signer
+    from app.services.documents.signatures import enrol_signer
 
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
@@ -64,7 +64,7 @@ def pki_issue(username: str, password: str) -> None:
 def documents_verify(file: Path) -> None:
     """Check FILE: every signature, and whether it is exactly a file the system issued.
     Exit status 0 only for an authentic, current document."""
-    from app.services.documents import verify_file
+    from app.services.documents.issuing import verify_file
 
     result = verify_file(file.read_bytes())
     for line in describe(result):
@@ -76,7 +76,7 @@ def documents_verify(file: Path) -> None:
 @click.argument("number")
 def documents_lookup(number: str) -> None:
     """Check the file the system holds for document NUMBER (e.g. 云信办〔2026〕12号)."""
-    from app.services.documents import verify_number
+    from app.services.documents.issuing import verify_number
 
     result = verify_number(number)
     for line in describe(result):
@@ -88,7 +88,7 @@ def documents_lookup(number: str) -> None:
 @click.option("--limit", default=50, show_default=True)
 def documents_render_pending(limit: int) -> None:
     """Render documents numbered by a decision but not yet rendered (run after commits / by cron)."""
-    from app.services.documents import render_pending
+    from app.services.documents.issuing import render_pending
 
     with transaction():
         count = render_pending(limit)

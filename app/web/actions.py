@@ -16,8 +16,8 @@ from flask_login import current_user, login_required
 from app import policies
 from app.database import transaction
 from app.errors import Conflict, Denied, Invalid
-from app.services.actions import actions_for, perform
-from app.services.transitions import kind_of
+from app.services.engine.actions import actions_for, perform
+from app.services.engine.fire import kind_of
 
 bp = Blueprint("actions", __name__)
 

@@ -1,5 +1,5 @@
 """Administration pages: users (roles, activation), organisations, batches with their quota,
-the plan catalogue and the expert pool. Each form calls one app.services.admin verb; field
+the plan catalogue and the expert pool. Each form calls one app.services.commands.admin verb; field
 errors re-render the form next to the fields (422)."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.database import transaction
 from app.errors import Invalid
 from app.models import Batch, Expert, Organisation, PlanItem, Role, User
 from app.models.vocabulary import Domain, OrgKind, PilotCategory
-from app.services import admin
+from app.services.commands import admin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -14,8 +14,13 @@ from app.database import transaction
 from app.errors import Denied, Invalid
 from app.i18n import short_locale
 from app.models.vocabulary import Domain, PilotCategory
-from app.services import applications, attachments, browse, documents, queries, worklists
-from app.services.actions import actions_for
+from app.services.commands import applications
+from app.services.commands import attachments
+from app.services.reads import lists as browse
+from app.services.documents import issuing as documents
+from app.services.reads import applications as queries
+from app.services.reads import inbox as worklists
+from app.services.engine.actions import actions_for
 from app.web.actions import form_data
 from app.web.diagram import flow_svg
 from app.web.exports import download

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 from app.database import transaction
 from app.extensions import db, login_manager
 from app.models import User
-from app.services.users import authenticate, revoke_sessions
+from app.services.commands.users import authenticate, revoke_sessions
 from app.web.actions import safe_next
 
 bp = Blueprint("auth", __name__)

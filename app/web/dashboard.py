@@ -7,7 +7,8 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from app.i18n import short_locale
-from app.services import browse, statistics
+from app.services.reads import lists as browse
+from app.services.reads import dashboard as statistics
 from app.web.projects import programme_context
 from workflows.registry import FLOWS
 

@@ -9,8 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.database import transaction
-from app.services import browse, evaluation, queries
-from app.services.actions import actions_for
+from app.services.reads import lists as browse
+from app.services.commands import evaluation
+from app.services.reads import applications as queries
+from app.services.engine.actions import actions_for
 from app.web.projects import programme_context
 from workflows.evaluation import EvaluationState
 

@@ -5,7 +5,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.database import transaction
-from app.services import worklists
+from app.services.reads import inbox as worklists
 
 bp = Blueprint("inbox", __name__)
 

@@ -11,8 +11,12 @@ from flask_login import current_user, login_required
 
 from app.database import transaction
 from app.errors import Invalid
-from app.services import browse, checks, programme, projects, queries
-from app.services.actions import actions_for
+from app.services.reads import lists as browse
+from app.services.commands import checks
+from app.services.reads import projects as programme
+from app.services.commands import projects
+from app.services.reads import applications as queries
+from app.services.engine.actions import actions_for
 from workflows.midterm_check import MidtermCheckState
 from workflows.project import ProjectState
 

@@ -10,7 +10,8 @@ from app import policies
 from app.database import transaction
 from app.errors import Denied, Invalid
 from app.models import PilotCategory, Role
-from app.services import escalation, worklists
+from app.services.commands import endorsement as escalation
+from app.services.reads import inbox as worklists
 
 bp = Blueprint("review", __name__)
 

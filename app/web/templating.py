@@ -183,7 +183,7 @@ def tr(message) -> str:
 
 
 def acceptance_criteria():
-    from app.services.acceptance import CRITERIA
+    from app.services.commands.acceptance import CRITERIA
 
     return CRITERIA
 

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.database import transaction
 from app.errors import Invalid
-from app.services import tokens
+from app.services.commands import tokens
 
 bp = Blueprint("tokens", __name__, url_prefix="/settings/tokens")
 

@@ -14,7 +14,7 @@ from wtforms.validators import Length, Optional
 
 from app.database import transaction
 from app.errors import Invalid
-from app.services import documents
+from app.services.documents import issuing as documents
 
 bp = Blueprint("documents", __name__)
 

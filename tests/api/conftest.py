@@ -6,7 +6,7 @@ import json
 import pytest
 
 from app.database import transaction
-from app.services import tokens
+from app.services.commands import tokens
 from tests import factories
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import event
 
 from app.extensions import db
-from app.services import queries
+from app.services.reads import applications as queries
 from tests import factories
 from tests.api.conftest import assert_error
 

@@ -10,7 +10,7 @@ from app.database import transaction
 from app.extensions import db
 from app.models import ApiToken
 from app.models.base import utcnow
-from app.services import tokens
+from app.services.commands import tokens
 from tests import factories
 from tests.api.conftest import assert_error
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.services.acceptance import CRITERIA
-from app.services.demo import DEMO_PASSWORD
+from app.services.commands.acceptance import CRITERIA
+from app.demo.seed import DEMO_PASSWORD
 from tests import factories
 from tests.api.conftest import assert_error
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from schemathesis.specs.openapi.definitions import OPENAPI_30_VALIDATOR
 
-from app.services.actions import VERBS
-from app.services.transitions import KINDS, MODEL_OF
+from app.services.engine.actions import VERBS
+from app.services.engine.fire import KINDS, MODEL_OF
 
 PATHS = {"application": "applications", "project": "projects", "midterm_check": "midterm-checks",
          "acceptance": "acceptances", "evaluation": "evaluations"}

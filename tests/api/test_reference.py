@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Organisation
-from app.services.acceptance import CRITERIA
+from app.services.commands.acceptance import CRITERIA
 from tests import factories
 from tests.api.conftest import assert_error
 

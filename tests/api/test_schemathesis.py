@@ -34,7 +34,7 @@ schema.config.generation.update(max_examples=MAX_EXAMPLES, database="none",
 
 def _seed() -> None:
     """Items in every stage, so generated ids often hit rows the caller may act on."""
-    from app.services import checks
+    from app.services.commands import checks
 
     factories.graded("wuhua_applicant")
     factories.awaiting_approval("dali_applicant")
@@ -61,7 +61,7 @@ def live(template_database, tmp_path_factory, pki_dir):
                       "UPLOAD_DIR": str(workdir / "uploads"), "DOCUMENT_DIR": str(workdir / "documents"),
                       "PKI_DIR": str(pki_dir)})
     with app.app_context():
-        from app.services import tokens
+        from app.services.commands import tokens
 
         _seed()
         with transaction():

@@ -22,7 +22,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.services.demo import DEMO_PASSWORD
+from app.demo.seed import DEMO_PASSWORD
 from tests.conftest import BACKEND, _pg_admin, _pg_url
 
 ROOT = Path(__file__).resolve().parents[2]

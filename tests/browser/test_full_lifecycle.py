@@ -12,8 +12,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.services.acceptance import CRITERIA
-from app.services.demo import DEMO_PASSWORD
+from app.services.commands.acceptance import CRITERIA
+from app.demo.seed import DEMO_PASSWORD
 from tests.browser.conftest import PHONE, act
 
 pytestmark = pytest.mark.browser

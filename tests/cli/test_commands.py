@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditRecord, User
 from app.policies import check
-from app.services.guards import message
+from app.services.engine.guards import message
 from tests import factories as f
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.documents import storage
-from app.services import documents
+from app.services.documents import issuing as documents
 
 
 def _poppler(tool: str, pdf: bytes, *args: str) -> str:

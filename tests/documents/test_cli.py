@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from app.documents import pki
-from app.services.demo import DEMO_PASSWORD
+from app.demo.seed import DEMO_PASSWORD
 from tests import factories as f
 from tests.documents.conftest import flip_byte
 

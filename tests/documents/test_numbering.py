@@ -11,7 +11,7 @@ from app.database import transaction
 from app.documents import numbering
 from app.extensions import db
 from app.models import Application, IssuedDocument
-from app.services import documents
+from app.services.documents import issuing as documents
 from tests import factories as f
 
 

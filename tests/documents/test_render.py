@@ -16,7 +16,7 @@ from app.database import transaction
 from app.documents.render import StaticOnlyFetcher, render_html, render_template_pdf
 from app.extensions import db
 from app.models import IssuedDocument, Project
-from app.services import documents
+from app.services.documents import issuing as documents
 from tests import factories as f
 from tests.documents.conftest import current_pdf, flat, pdf_fonts, pdf_text, png_of_first_page
 

@@ -11,7 +11,7 @@ from app.documents import storage
 from app.errors import Denied, NotFound
 from app.extensions import db
 from app.models import Project
-from app.services import documents
+from app.services.documents import issuing as documents
 from tests import factories as f
 from tests.documents.conftest import flat, pdf_text
 

@@ -12,9 +12,9 @@ from app.documents.verify import ALTERED, AUTHENTIC, SUPERSEDED
 from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.models import Acceptance, PanelMember, SigningCredential
-from app.services import acceptance as svc
-from app.services import documents
-from app.services.demo import DEMO_PASSWORD
+from app.services.commands import acceptance as svc
+from app.services.documents import issuing as documents
+from app.demo.seed import DEMO_PASSWORD
 from tests import factories as f
 from tests.documents.conftest import flip_byte
 from workflows.acceptance import AcceptanceState
@@ -125,7 +125,7 @@ def test_credentials_carry_non_repudiation_and_keys_open_only_with_the_password(
 
 
 def test_a_password_change_rewraps_the_same_key(app):
-    from app.services.signatures import rewrap_signing_key
+    from app.services.documents.signatures import rewrap_signing_key
 
     expert = f.user("expert4")
     credential = db.session.scalar(sa.select(SigningCredential).where(SigningCredential.user_id == expert.id))

@@ -6,9 +6,9 @@ from app.database import transaction
 from app.errors import Conflict, Denied, Invalid
 from app.extensions import db
 from app.models import Acceptance, Project
-from app.services import acceptance as svc
-from app.services.demo import DEMO_PASSWORD
-from app.services.guards import message
+from app.services.commands import acceptance as svc
+from app.demo.seed import DEMO_PASSWORD
+from app.services.engine.guards import message
 from tests import factories as f
 from workflows.acceptance import AcceptanceState as A
 from workflows.project import ProjectState as P

@@ -2,7 +2,7 @@
 import pytest
 
 from app.errors import Invalid
-from app.services import actions
+from app.services.engine import actions
 from tests import factories as f
 
 

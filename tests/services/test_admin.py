@@ -10,8 +10,8 @@ from app.database import transaction
 from app.errors import Conflict, Denied, Invalid
 from app.extensions import db
 from app.models import AuditRecord, Batch, Expert, Role
-from app.services import admin
-from app.services.users import authenticate
+from app.services.commands import admin
+from app.services.commands.users import authenticate
 from tests import factories as f
 
 

@@ -10,9 +10,10 @@ import pytest
 
 from app.database import transaction
 from app.errors import Conflict, Denied, Invalid, NotFound
-from app.services import attachments, review
-from app.services.attachments import add_attachment, open_attachment, remove_attachment
-from app.services.audit import history
+from app.services.commands import attachments
+from app.services.commands import review
+from app.services.commands.attachments import add_attachment, open_attachment, remove_attachment
+from app.services.records.audit import history
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("app")

@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from app.database import transaction
 from app.extensions import db
 from app.models import AuditRecord
-from app.services import review
-from app.services.audit import verify_chain
+from app.services.commands import review
+from app.services.records.audit import verify_chain
 from tests import factories as f
 
 

@@ -8,8 +8,8 @@ from app.database import transaction
 from app.errors import Invalid
 from app.extensions import db
 from app.models import MidtermCheck, Project
-from app.services import checks
-from app.services.guards import message
+from app.services.commands import checks
+from app.services.engine.guards import message
 from tests import factories as f
 from workflows.midterm_check import MidtermCheckState as C
 from workflows.project import ProjectState as P
@@ -72,7 +72,7 @@ def test_terminating_at_a_check_ends_the_project_too(app):
 
 def test_acceptance_cannot_be_requested_while_the_years_check_is_open(app):
     from app.errors import Conflict
-    from app.services import projects
+    from app.services.commands import projects
 
     project_id = f.project()
     opened(project_id)

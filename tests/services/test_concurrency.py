@@ -8,9 +8,10 @@ from app.database import transaction
 from app.errors import Conflict
 from app.extensions import db
 from app.models import Application, AuditRecord, Batch, Project
-from app.services import projects, review
-from app.services.audit import verify_chain
-from app.services.guards import message
+from app.services.commands import projects
+from app.services.commands import review
+from app.services.records.audit import verify_chain
+from app.services.engine.guards import message
 from tests import factories as f
 
 APPROVAL = {"opinion": "批准立项", "approved_budget": "90", "construction_months": 12}

@@ -5,8 +5,8 @@ from app.database import transaction
 from app.errors import Conflict
 from app.extensions import db
 from app.models import Project
-from app.services import demonstration as svc
-from app.services.guards import message
+from app.services.commands import demonstration as svc
+from app.services.engine.guards import message
 from tests import factories as f
 from workflows.project import ProjectState as P
 

@@ -5,7 +5,8 @@ from app.database import transaction
 from app.errors import Denied, NotFound
 from app.extensions import db
 from app.models import Application
-from app.services import applications, escalation
+from app.services.commands import applications
+from app.services.commands import endorsement as escalation
 from tests import factories as f
 from workflows.application import ApplicationState as S
 

@@ -7,7 +7,7 @@ from app.database import transaction
 from app.errors import Denied
 from app.extensions import db
 from app.models import Evaluation
-from app.services import evaluation as svc
+from app.services.commands import evaluation as svc
 from tests import factories as f
 from workflows.evaluation import Grade
 

@@ -6,8 +6,9 @@ from app.database import transaction
 from app.errors import Conflict, Denied
 from app.extensions import db
 from app.models import Application, JointOpinion
-from app.services import applications, review
-from app.services.guards import message
+from app.services.commands import applications
+from app.services.commands import review
+from app.services.engine.guards import message
 from flask_babel import gettext
 from tests import factories as f
 from workflows.application import ApplicationState as S

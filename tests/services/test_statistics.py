@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from app.errors import Denied
-from app.services.statistics import PROVINCE_LEVEL, average_days_in_stage, programme_overview
+from app.services.reads.dashboard import PROVINCE_LEVEL, average_days_in_stage, programme_overview
 from tests import factories as f
 
 
@@ -42,7 +42,7 @@ def test_counts_by_stage_prefecture_category_and_domain(app, users):
 
 def test_counts_can_be_limited_to_one_batch(app, users):
     from app.database import transaction
-    from app.services.demo import new_batch
+    from app.demo.seed import new_batch
 
     f.draft("wuhua_applicant")
     with transaction():
@@ -60,7 +60,7 @@ def test_only_the_office_and_leaders_see_the_dashboard(app, users, username):
 @pytest.fixture
 def clock(monkeypatch):
     """The history's clock, set by the test (the audit trail itself is append-only)."""
-    import app.services.audit as audit_module
+    import app.services.records.audit as audit_module
 
     class Clock:
         now = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -80,7 +80,7 @@ def test_average_days_per_stage_come_from_the_history(app, users, clock):
     second = f.draft("province_applicant")
     clock.advance(2)
     from app.database import transaction
-    from app.services import applications
+    from app.services.commands import applications
 
     with transaction():
         applications.submit_application(users["province_applicant"], first)   # 4 days a draft

@@ -8,7 +8,7 @@ import pytest
 from app.database import transaction
 from app.errors import Invalid, NotFound
 from app.models.base import utcnow
-from app.services import tokens
+from app.services.commands import tokens
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("app")

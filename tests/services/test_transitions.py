@@ -7,8 +7,8 @@ from app.errors import Conflict, Denied, Invalid
 from app.extensions import db
 from app.models import Application, AuditRecord, Notification, OutboxMessage
 from app.policies import check
-from app.services import review
-from app.services.transitions import available_steps, fire
+from app.services.commands import review
+from app.services.engine.fire import available_steps, fire
 from tests import factories as f
 from workflows.application import ApplicationState as S
 

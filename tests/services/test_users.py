@@ -5,8 +5,8 @@ import pytest
 
 from app.errors import Invalid
 from app.extensions import db
-from app.services.demo import DEMO_PASSWORD
-from app.services.users import authenticate, create_user, revoke_sessions
+from app.demo.seed import DEMO_PASSWORD
+from app.services.commands.users import authenticate, create_user, revoke_sessions
 from tests import factories as f
 
 

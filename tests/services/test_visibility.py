@@ -6,7 +6,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import Application, Project
 from app.policies import visible_to
-from app.services.loading import load_visible
+from app.services.engine.loading import load_visible
 from tests import factories as f
 
 
@@ -52,7 +52,7 @@ def test_joint_reviewers_see_applications_once_they_reach_re_review(app):
 
 def test_the_quota_board_is_for_the_office_whoever_asks(app):
     from app.errors import Denied
-    from app.services.worklists import quota_boards
+    from app.services.reads.inbox import quota_boards
 
     assert quota_boards(f.user("leader")) and quota_boards(f.user("office"))
     for name in ("wuhua_applicant", "kunming_office", "expert1", "fgw"):

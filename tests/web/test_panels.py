@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Acceptance, AcceptanceScore, Expert, Project, User
-from app.services.acceptance import CRITERIA
-from app.services.demo import DEMO_PASSWORD
+from app.services.commands.acceptance import CRITERIA
+from app.demo.seed import DEMO_PASSWORD
 from tests import factories as f
 from tests.web.web_client import User as Browser
 

@@ -14,9 +14,10 @@ from app.models import Acceptance, AcceptanceScore, Expert, Organisation, PanelM
 from app.models.base import utcnow
 from app.policies import panel_membership
 from app.schemas import OpinionSchema, PanelSchema, ScoresSchema, SignatureSchema, load
-from app.services import documents, signatures
-from app.services.loading import load_visible
-from app.services.transitions import fire
+from app.services.documents import issuing as documents
+from app.services.documents import signatures
+from app.services.engine.loading import load_visible
+from app.services.engine.fire import fire
 from workflows.acceptance import AcceptanceState
 
 # (key, Chinese, English, maximum points); the maxima add up to 100.

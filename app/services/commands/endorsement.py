@@ -10,8 +10,8 @@ from app.models import Application, Endorsement, Organisation, OrgKind, User
 from app.models.base import utcnow
 from app.models.vocabulary import DivisionLevel
 from app.schemas import OpinionSchema, RankingSchema, load
-from app.services.loading import load_visible
-from app.services.transitions import fire
+from app.services.engine.loading import load_visible
+from app.services.engine.fire import fire
 from workflows.application import ApplicationState
 
 

@@ -12,9 +12,10 @@ from app.extensions import db
 from app.models import Evaluation, Project, User
 from app.models.base import utcnow
 from app.schemas import EvaluationScoreSchema, OpinionSchema, ReportSchema, load
-from app.services import audit, documents
-from app.services.loading import load_visible
-from app.services.transitions import fire
+from app.services.records import audit
+from app.services.documents import issuing as documents
+from app.services.engine.loading import load_visible
+from app.services.engine.fire import fire
 from workflows.evaluation import Grade
 from workflows.project import ProjectState
 

@@ -21,8 +21,8 @@ from app.extensions import db
 from app.models import (Acceptance, AcceptanceScore, Application, AuditRecord, DocumentVersion, Evaluation,
                         IssuedDocument, MidtermCheck, Project, User)
 from app.models.base import utcnow
-from app.services import counters
-from app.services.loading import load_visible
+from app.services.records import counters
+from app.services.engine.loading import load_visible
 
 OFFICE_SEAL_FIELD = "office-seal"
 MIDTERM_CONCLUSIONS = {"pass_check": "检查通过", "order_rectification": "限期整改",
@@ -304,7 +304,7 @@ def _evaluation_context(ev: Evaluation, doc) -> dict:
 
 
 def _acceptance_context(acc: Acceptance, doc) -> dict:
-    from app.services.acceptance import CRITERIA
+    from app.services.commands.acceptance import CRITERIA
 
     scores = {(s.expert_id, s.criterion): s for s in db.session.scalars(
         sa.select(AcceptanceScore).where(AcceptanceScore.acceptance_id == acc.id))}

@@ -16,10 +16,10 @@ from app.models import (Application, AuditRecord, Batch, Division, Endorsement, 
                         User)
 from app.models.base import utcnow
 from app.policies import visible_to
-from app.services import counters
-from app.services.guards import quota_key
-from app.services.queries import Page
-from app.services.transitions import MODEL_OF, available_steps
+from app.services.records import counters
+from app.services.engine.guards import quota_key
+from app.services.reads.applications import Page
+from app.services.engine.fire import MODEL_OF, available_steps
 from workflows import FLOWS
 from workflows.application import ApplicationState
 
@@ -247,7 +247,7 @@ EXPORT_LIMIT = 10000
 
 def all_applications(actor: User, filters) -> list[Application]:
     """Exactly what the filtered list shows the actor, without pagination (for exports)."""
-    from app.services.queries import applications_query
+    from app.services.reads.applications import applications_query
 
     return list(db.session.scalars(applications_query(actor, filters).order_by(Application.id.desc())
                                    .limit(EXPORT_LIMIT)))

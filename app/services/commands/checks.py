@@ -9,9 +9,10 @@ from app.errors import Denied, Invalid
 from app.extensions import db
 from app.models import MidtermCheck, Project, User
 from app.schemas import OpinionSchema, RectificationOrderSchema, ReportSchema, load
-from app.services import audit, documents
-from app.services.loading import load_visible
-from app.services.transitions import fire
+from app.services.records import audit
+from app.services.documents import issuing as documents
+from app.services.engine.loading import load_visible
+from app.services.engine.fire import fire
 from workflows.project import ProjectState
 
 

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Acceptance, IssuedDocument, PanelMember, Role, SigningCredential, User, UserRole
 from app.models.base import utcnow
 from app.passwords import verify_password
-from app.services import documents
+from app.services.documents import issuing as documents
 
 SIGNER_ROLES = (Role.EXPERT, Role.OFFICE_REVIEWER, Role.LEADER)
 

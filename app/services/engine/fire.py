@@ -16,8 +16,9 @@ from app import policies
 from app.errors import Conflict, Denied, Invalid
 from app.models import Acceptance, Application, Evaluation, MidtermCheck, Project, User
 from app.models.base import utcnow
-from app.services import audit, guards
-from app.services.outbox import enqueue
+from app.services.records import audit
+from app.services.engine import guards
+from app.services.records.outbox import enqueue
 from workflows import Flow, NoStep, Step
 from workflows.acceptance import ACCEPTANCE
 from workflows.application import APPLICATION

@@ -11,10 +11,11 @@ from app.extensions import db
 from app.models import DemonstrationPublication, Evaluation, Project, User
 from app.models.base import utcnow
 from app.schemas import OpinionSchema, load
-from app.services import audit, counters
-from app.services.guards import DEMONSTRATION_KEY, message
-from app.services.loading import load_visible
-from app.services.transitions import fire
+from app.services.records import audit
+from app.services.records import counters
+from app.services.engine.guards import DEMONSTRATION_KEY, message
+from app.services.engine.loading import load_visible
+from app.services.engine.fire import fire
 from workflows.evaluation import EvaluationState, Grade
 from workflows.project import ProjectState
 

@@ -13,10 +13,11 @@ from app.extensions import db
 from app.models import Batch, Division, Expert, Organisation, PlanItem, Role, User, UserRole
 from app.models.vocabulary import Domain, OrgKind, PilotCategory
 from app.schemas import load
-from app.services import audit, users as user_svc
-from app.services import counters
-from app.services.guards import quota_key
-from app.services.queries import MAX_PER_PAGE, Page
+from app.services.records import audit
+from app.services.commands import users as user_svc
+from app.services.records import counters
+from app.services.engine.guards import quota_key
+from app.services.reads.applications import MAX_PER_PAGE, Page
 
 
 def _required():

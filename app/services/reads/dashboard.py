@@ -15,8 +15,8 @@ from app.extensions import db
 from app.models import Acceptance, Application, AuditRecord, Division, Evaluation, Project, User
 from app.models.vocabulary import DivisionLevel, Domain, PilotCategory
 from app.policies import visible_to
-from app.services.queries import count_by
-from app.services.transitions import KINDS, MODEL_OF
+from app.services.reads.applications import count_by
+from app.services.engine.fire import KINDS, MODEL_OF
 from workflows.application import ApplicationState
 from workflows.project import ProjectState
 

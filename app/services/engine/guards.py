@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import object_session
 
 from app.models import Acceptance, Application, Evaluation, JointOpinion, MidtermCheck, Project
-from app.services import counters
+from app.services.records import counters
 from workflows.evaluation import EvaluationState, Grade
 from workflows.midterm_check import MidtermCheckState
 

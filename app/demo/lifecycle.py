@@ -15,9 +15,15 @@ from app.database import transaction
 from app.errors import Conflict
 from app.extensions import db
 from app.models import Acceptance, Application, Evaluation, MidtermCheck, PlanItem, Project, User
-from app.services import acceptance as acc_svc
-from app.services import applications, checks, demonstration, escalation, evaluation, projects, review
-from app.services.demo import DEMO_PASSWORD, load_demo, new_batch
+from app.services.commands import acceptance as acc_svc
+from app.services.commands import applications
+from app.services.commands import checks
+from app.services.commands import demonstration
+from app.services.commands import endorsement as escalation
+from app.services.commands import evaluation
+from app.services.commands import projects
+from app.services.commands import review
+from app.demo.seed import DEMO_PASSWORD, load_demo, new_batch
 from workflows.acceptance import AcceptanceState
 
 APPLICANTS = ("wuhua_applicant", "kunming_applicant", "dali_applicant", "qujing_applicant", "province_applicant")

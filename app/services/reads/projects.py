@@ -15,10 +15,10 @@ from app.extensions import db
 from app.models import (Acceptance, AcceptanceScore, AuditRecord, DemonstrationPublication, Evaluation, Expert,
                         FundingRequest, MidtermCheck, Organisation, PanelMember, Project, Role, User)
 from app.policies import panel_membership, visible_to
-from app.services import counters
-from app.services.guards import DEMONSTRATION_KEY
-from app.services.loading import load_visible
-from app.services.queries import EvaluationRecord, agency_evaluations
+from app.services.records import counters
+from app.services.engine.guards import DEMONSTRATION_KEY
+from app.services.engine.loading import load_visible
+from app.services.reads.applications import EvaluationRecord, agency_evaluations
 from workflows.project import ProjectState
 
 

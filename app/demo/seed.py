@@ -9,9 +9,9 @@ from flask import current_app
 from app.extensions import db
 from app.models import Batch, Organisation, OrgKind, PlanItem, User
 from app.models.vocabulary import Domain, PilotCategory
-from app.services.reference import it_office_code, load_reference_data
-from app.services.signatures import ensure_signers
-from app.services.users import create_user
+from app.demo.reference import it_office_code, load_reference_data
+from app.services.documents.signatures import ensure_signers
+from app.services.commands.users import create_user
 
 DEMO_PASSWORD = "Pilot#2026"
 

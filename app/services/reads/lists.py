@@ -1,4 +1,4 @@
-"""Scoped reads beside app.services.queries: reference data (organisations, batches, the plan
+"""Scoped reads beside app.services.reads.applications: reference data (organisations, batches, the plan
 catalogue), lists of mid-term checks, acceptances and evaluations, the timeline of any item,
 and dashboard statistics. Every list is paginated with a total and a stable order, and is
 scoped by policies.visible_to — the same rule as details, downloads and counts."""
@@ -12,12 +12,12 @@ from app.extensions import db
 from app.models import (Acceptance, Application, AuditRecord, Batch, Evaluation, Expert,
                         MidtermCheck, Organisation, PlanItem, Project, User)
 from app.policies import visible_to
-from app.services.audit import history
-from app.services.loading import load_visible
-from app.services.programme import visible_scores
-from app.services.queries import (ApplicationFilters, Page, agency_evaluations, list_applications,
+from app.services.records.audit import history
+from app.services.engine.loading import load_visible
+from app.services.reads.projects import visible_scores
+from app.services.reads.applications import (ApplicationFilters, Page, agency_evaluations, list_applications,
                                   list_projects, paginate)
-from app.services.transitions import MODEL_OF
+from app.services.engine.fire import MODEL_OF
 
 
 class Detail:

@@ -7,8 +7,8 @@ from app.errors import Invalid
 from app.extensions import db
 from app.models import Application, JointOpinion, User
 from app.schemas import JointOpinionSchema, OpinionSchema, load
-from app.services.loading import load_visible
-from app.services.transitions import fire
+from app.services.engine.loading import load_visible
+from app.services.engine.fire import fire
 from workflows.application import ApplicationState
 
 # Steps that need nothing beyond the opinion: one generic verb serves them all.

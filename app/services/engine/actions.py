@@ -8,10 +8,16 @@ from flask_babel import lazy_gettext as _l
 
 from app.errors import Invalid
 from app.models import User
-from app.services import (acceptance, applications, checks, demonstration, escalation, evaluation, projects,
-                          review)
-from app.services.loading import load_visible
-from app.services.transitions import KINDS, MODEL_OF, available_steps
+from app.services.commands import acceptance
+from app.services.commands import applications
+from app.services.commands import checks
+from app.services.commands import demonstration
+from app.services.commands import endorsement as escalation
+from app.services.commands import evaluation
+from app.services.commands import projects
+from app.services.commands import review
+from app.services.engine.loading import load_visible
+from app.services.engine.fire import KINDS, MODEL_OF, available_steps
 
 Verb = Callable[..., object]  # (actor, entity_id, data, expected_version) -> entity
 

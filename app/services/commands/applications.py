@@ -10,11 +10,11 @@ from app.extensions import db
 from app.models import Application, Batch, PlanItem, User
 from app.models.base import utcnow
 from app.schemas import ApplicationDraftSchema, OpinionSchema, load
-from app.services import audit
-from app.services.escalation import endorsement_route
-from app.services.loading import load_visible
-from app.services.review import resume_re_review
-from app.services.transitions import fire
+from app.services.records import audit
+from app.services.commands.endorsement import endorsement_route
+from app.services.engine.loading import load_visible
+from app.services.commands.review import resume_re_review
+from app.services.engine.fire import fire
 from workflows.application import EDITABLE, ApplicationState
 
 

@@ -12,10 +12,11 @@ from app.errors import Conflict, Denied
 from app.extensions import db
 from app.models import Acceptance, Application, FundingRequest, Project, User
 from app.schemas import AcceptanceRequestSchema, FundingRequestSchema, OpinionSchema, ProjectApprovalSchema, load
-from app.services import counters, documents
-from app.services.guards import message, quota_key
-from app.services.loading import load_visible
-from app.services.transitions import fire
+from app.services.records import counters
+from app.services.documents import issuing as documents
+from app.services.engine.guards import message, quota_key
+from app.services.engine.loading import load_visible
+from app.services.engine.fire import fire
 from workflows.project import ProjectState
 
 
@@ -97,7 +98,7 @@ def request_follow_on_funding(actor: User, project_id: int, data: dict) -> Fundi
                              created_by_id=actor.id, **fields)
     db.session.add(request)
     db.session.flush()
-    from app.services import audit
+    from app.services.records import audit
 
     audit.record(entity_type="project", entity_id=project.id, trigger="request_funding", actor=actor,
                  role="applicant", from_state=project.state.value, to_state=project.state.value,

@@ -1,0 +1,1 @@
+"""Demo seeding and the simulated programme: built on the services, not part of them."""

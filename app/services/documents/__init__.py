@@ -1,0 +1,1 @@
+"""Issued documents: numbering, rendering, signatures and verification, as services."""

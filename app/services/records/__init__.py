@@ -1,0 +1,1 @@
+"""The records every decision leaves: the hash-chained audit, the outbox, gapless counters."""
