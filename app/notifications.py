@@ -4,13 +4,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.kinds import MODEL_OF
 from app.models import Notification, OutboxMessage, Role, User, UserRole
 from app.models.base import utcnow
 
 
 def _owner_org(entity_type: str, entity_id: int) -> int | None:
-    from app.services.engine.fire import MODEL_OF  # late: transitions imports the outbox
-
     model = MODEL_OF.get(entity_type)
     entity = db.session.get(model, entity_id) if model else None
     if entity is None:

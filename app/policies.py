@@ -11,8 +11,18 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from app.models import (Acceptance, Application, Evaluation, JointOpinion, MidtermCheck,
-                        PanelMember, Project, Role, User)
+from app.errors import Denied
+from app.models import (
+    Acceptance,
+    Application,
+    Evaluation,
+    JointOpinion,
+    MidtermCheck,
+    PanelMember,
+    Project,
+    Role,
+    User,
+)
 from app.models.user import Expert
 
 
@@ -51,6 +61,13 @@ def check(name: str, actor: User | None, entity: object = None) -> Decision:
     if fn is None:
         return deny(_l("No policy named '%(name)s' exists; the action is denied.", name=name))
     return fn(actor, entity)
+
+
+def require(name: str, actor: User | None, entity: object = None) -> None:
+    """Apply the named rule and raise Denied with its reason when it says no."""
+    decision = check(name, actor, entity)
+    if not decision:
+        raise Denied(decision.reason)
 
 
 def owner_organisation_id(entity: object) -> int | None:

@@ -6,11 +6,24 @@ from datetime import date
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from marshmallow import (EXCLUDE, Schema, ValidationError, fields, validate, validates,
-                         validates_schema)
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from app.errors import Invalid
 from app.models.vocabulary import Domain, PilotCategory
+
+
+def widget(label, type: str = "text", **attrs) -> dict:
+    """Field metadata saying how a web form asks for the field: ``type`` is an <input> type,
+    "textarea", "select" (with ``options``: value → label) or "scores" (the acceptance criteria)."""
+    return {"widget": {"label": label, "type": type, **attrs}}
 
 
 def _required():
@@ -55,22 +68,27 @@ class OpinionSchema(Schema):
 
 
 class RankingSchema(OpinionSchema):
-    ranking = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=999))
+    ranking = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=999),
+                             metadata=widget(_l("Ranking among this office's recommendations"), "number", min=1,
+                                             max=999, help=_l("1 is the strongest recommendation.")))
 
 
 class JointOpinionSchema(OpinionSchema):
     recommendation = fields.String(required=True, validate=validate.OneOf(
         ("approve", "return", "reject"), error=_l("Choose approve, return or reject.")),
-        error_messages=_required())
+        error_messages=_required(), metadata=widget(_l("Recommendation"), "select", options={
+            "approve": _l("Approve"), "return": _l("Return for revision"), "reject": _l("Reject")}))
 
 
 class ProjectApprovalSchema(OpinionSchema):
     approved_budget = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(
         min=0, max=100000, error=_l("The budget must be between 0 and 100,000 (10k yuan).")),
-        error_messages=_required())
+        error_messages=_required(), metadata=widget(_l("Approved budget (10k yuan)"), "number", min=0, step="0.01"))
     construction_months = fields.Integer(required=True, validate=validate.Range(
-        min=1, max=60, error=_l("The construction period is 1 to 60 months.")), error_messages=_required())
-    starts_on = fields.Date(load_default=None, allow_none=True)
+        min=1, max=60, error=_l("The construction period is 1 to 60 months.")), error_messages=_required(),
+        metadata=widget(_l("Construction period (months)"), "number", min=1, max=60))
+    starts_on = fields.Date(load_default=None, allow_none=True,
+                            metadata=widget(_l("Construction starts on"), "date"))
 
     @validates("starts_on")
     def _plausible_start(self, value: date | None, **_):
@@ -84,15 +102,19 @@ class SignatureSchema(OpinionSchema):
 
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256),
                              error_messages=_required(),
-                             metadata={"format": "password", "description": "Your sign-in password: it unlocks your signing key."})
+                             metadata={"format": "password", "description": "Your sign-in password: it unlocks your signing key.",
+                                       **widget(_l("Your sign-in password"), "password",
+                                                help=_l("It unlocks your own signing key; it is never stored."))})
 
 
 class ReportSchema(OpinionSchema):
-    report = fields.String(required=True, validate=validate.Length(min=1, max=20000), error_messages=_required())
+    report = fields.String(required=True, validate=validate.Length(min=1, max=20000), error_messages=_required(),
+                           metadata=widget(_l("Report"), "textarea"))
 
 
 class RectificationOrderSchema(OpinionSchema):
-    deadline = fields.Date(required=True, error_messages=_required())
+    deadline = fields.Date(required=True, error_messages=_required(),
+                           metadata=widget(_l("Rectification deadline"), "date"))
 
     @validates("deadline")
     def _future(self, value: date, **_):
@@ -104,8 +126,11 @@ class PanelSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    size = fields.Integer(load_default=3, validate=validate.Range(min=3, max=15))
-    seed = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=2**62))
+    size = fields.Integer(load_default=3, validate=validate.Range(min=3, max=15),
+                          metadata=widget(_l("Panel size (odd, at least 3)"), "number", min=3, max=15, step=2,
+                                          required=True))
+    seed = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=2**62),
+                          metadata=widget(_l("Random seed (optional)"), "number", min=0))
 
     @validates("size")
     def _odd(self, value: int, **_):
@@ -123,20 +148,26 @@ class ScoresSchema(Schema):
         unknown = EXCLUDE
 
     scores = fields.Dict(keys=fields.String(), values=fields.Nested(CriterionScoreSchema), required=True,
-                         error_messages=_required())
+                         error_messages=_required(), metadata=widget(_l("Scores"), "scores"))
 
 
 class EvaluationScoreSchema(OpinionSchema):
     results_score = fields.Decimal(required=True, places=2, as_string=True,
-                                   validate=validate.Range(min=0, max=100), error_messages=_required())
+                                   validate=validate.Range(min=0, max=100), error_messages=_required(),
+                                   metadata=widget(_l("Results score (0–100)"), "number", min=0, max=100, step="0.01"))
     operation_score = fields.Decimal(required=True, places=2, as_string=True,
-                                     validate=validate.Range(min=0, max=100), error_messages=_required())
+                                     validate=validate.Range(min=0, max=100), error_messages=_required(),
+                                     metadata=widget(_l("Operation and maintenance score (0–100)"), "number", min=0,
+                                                     max=100, step="0.01"))
     promotion_score = fields.Decimal(required=True, places=2, as_string=True,
-                                     validate=validate.Range(min=0, max=100), error_messages=_required())
+                                     validate=validate.Range(min=0, max=100), error_messages=_required(),
+                                     metadata=widget(_l("Follow-on promotion score (0–100)"), "number", min=0,
+                                                     max=100, step="0.01"))
 
 
 class AcceptanceRequestSchema(OpinionSchema):
-    summary = fields.String(required=True, validate=validate.Length(min=1, max=20000), error_messages=_required())
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=20000), error_messages=_required(),
+                            metadata=widget(_l("Completion summary"), "textarea"))
 
 
 class FundingRequestSchema(Schema):

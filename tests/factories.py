@@ -6,16 +6,20 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.database import transaction
+from app.demo.seed import DEMO_PASSWORD
 from app.extensions import db
 from app.models import Acceptance, Application, Batch, MidtermCheck, PlanItem, User
 from app.services.commands import acceptance as acceptance_svc
-from app.services.commands import applications
-from app.services.commands import checks
+from app.services.commands import (
+    applications,
+    checks,
+    evaluation,
+    perform,
+    projects,
+    review,
+)
 from app.services.commands import endorsement as escalation
-from app.services.commands import evaluation
-from app.services.commands import projects
-from app.services.commands import review
-from app.demo.seed import DEMO_PASSWORD
+from workflows.acceptance import CRITERIA
 
 
 def user(username: str) -> User:
@@ -65,9 +69,9 @@ def endorsed(applicant: str = "wuhua_applicant", **overrides) -> int:
 def in_re_review(applicant: str = "wuhua_applicant", **overrides) -> int:
     app_id = endorsed(applicant, **overrides)
     with transaction():
-        review.decide(user("office"), app_id, "pass_initial_review", {"opinion": "初审通过"})
+        perform(user("office"), "application", app_id, "pass_initial_review", {"opinion": "初审通过"})
     with transaction():
-        review.decide(user("leader"), app_id, "leader_approve", {"opinion": "同意"})
+        perform(user("leader"), "application", app_id, "leader_approve", {"opinion": "同意"})
     return app_id
 
 
@@ -77,7 +81,7 @@ def awaiting_approval(applicant: str = "wuhua_applicant", **overrides) -> int:
         with transaction():
             review.record_joint_opinion(user(name), app_id, {"recommendation": "approve", "opinion": "同意"})
     with transaction():
-        review.decide(user("office"), app_id, "re_review_approve", {"opinion": "复审通过"})
+        perform(user("office"), "application", app_id, "re_review_approve", {"opinion": "复审通过"})
     return app_id
 
 
@@ -112,7 +116,7 @@ def panel(acceptance_id: int, seed: int = 7) -> list[tuple[User, bool]]:
 
 def full_scores(fraction: float = 0.9) -> dict:
     return {"scores": {k: {"score": str(round(m * fraction, 1)), "comment": "好"}
-                       for k, _zh, _en, m in acceptance_svc.CRITERIA}}
+                       for k, _zh, _en, m in CRITERIA}}
 
 
 def accepted(applicant: str = "wuhua_applicant", fraction: float = 0.9) -> tuple[int, int]:
@@ -144,5 +148,5 @@ def graded(applicant: str = "wuhua_applicant", score: str = "92") -> tuple[int, 
         evaluation.score_evaluation(user("office"), ev_id, {"opinion": "评分", "results_score": score,
                                                             "operation_score": score, "promotion_score": score})
     with transaction():
-        evaluation.plain_evaluation_step(user("leader"), ev_id, "confirm_grade", {"opinion": "同意"})
+        perform(user("leader"), "evaluation", ev_id, "confirm_grade", {"opinion": "同意"})
     return project_id, ev_id

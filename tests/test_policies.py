@@ -7,10 +7,19 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (Acceptance, Application, Evaluation, MidtermCheck, Organisation, Project, Role,
-                        User, UserRole)
+from app.kinds import KINDS
+from app.models import (
+    Acceptance,
+    Application,
+    Evaluation,
+    MidtermCheck,
+    Organisation,
+    Project,
+    Role,
+    User,
+    UserRole,
+)
 from app.policies import RULES, check
-from app.services.engine.fire import KINDS
 from tests import factories as f
 
 ROLES = [r.value for r in Role]

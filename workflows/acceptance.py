@@ -1,4 +1,6 @@
-"""Acceptance (验收) by an expert panel: scoring, signing the report, the conclusion."""
+"""Acceptance (验收) by an expert panel: its criteria, scoring, signing the report, the conclusion."""
+from decimal import Decimal
+
 from workflows.engine import Flow, LabelledEnum, Step
 
 
@@ -6,10 +8,27 @@ class AcceptanceState(LabelledEnum):
     REQUESTED = ("requested", "待组建专家组", "Awaiting the panel")
     SCORING = ("scoring", "专家评分", "Experts scoring")
     SIGNING = ("signing", "专家签署验收报告", "Experts signing the report")
-    PASSED = ("passed", "验收通过", "Passed")
-    PASSED_WITH_CONDITIONS = ("passed_with_conditions", "有条件通过", "Passed with conditions")
-    FAILED = ("failed", "验收不通过", "Failed")
-    RE_REQUESTED = ("re_requested", "已申请重新验收", "Superseded by re-acceptance")
+    PASSED = ("passed", "验收通过", "Passed", "done")
+    PASSED_WITH_CONDITIONS = ("passed_with_conditions", "有条件通过", "Passed with conditions", "done")
+    FAILED = ("failed", "验收不通过", "Failed", "stopped")
+    RE_REQUESTED = ("re_requested", "已申请重新验收", "Superseded by re-acceptance", "attention")
+
+
+# (key, Chinese, English, maximum points); the maxima add up to 100.
+CRITERIA = (
+    ("completion", "建设内容完成情况", "Completion of the planned work", 30),
+    ("quality", "技术方案与系统质量", "Technical solution and quality", 25),
+    ("effect", "应用成效", "Effect of the application", 25),
+    ("funds", "资金使用与管理", "Use and management of funds", 10),
+    ("documentation", "文档资料与运维保障", "Documentation and maintenance", 10),
+)
+PASS_AT, CONDITIONAL_AT = Decimal(80), Decimal(60)  # the panel's average decides the conclusion
+
+
+def conclusion_for(average: Decimal) -> str:
+    if average >= PASS_AT:
+        return "pass"
+    return "conditional" if average >= CONDITIONAL_AT else "fail"
 
 
 S = AcceptanceState
@@ -18,23 +37,22 @@ ACCEPTANCE = Flow(
     name="acceptance", zh="项目验收", en="Project acceptance",
     states=AcceptanceState, initial=S.REQUESTED,
     steps=(
-        Step("form_panel", (S.REQUESTED,), S.SCORING, "office_reviewer",
-             "组建专家组", "Form the expert panel", fields=("size", "seed"), opinion_required=False),
-        Step("submit_scores", (S.SCORING,), S.SCORING, "panel_member_yet_to_score",
-             "提交评分", "Submit scores", fields=("scores",), opinion_required=False),
-        Step("conclude", (S.SCORING,), S.SIGNING, "panel_chair",
-             "形成验收结论", "Conclude", guards=("all_scored",)),
-        Step("sign_report", (S.SIGNING,), S.SIGNING, "panel_member_yet_to_sign",
-             "签署验收报告", "Sign the report", guards=("chair_signs_last",),
-             fields=("password",), opinion_required=False),
+        Step("form_panel", (S.REQUESTED,), S.SCORING, "office_reviewer", "组建专家组", "Form the expert panel",
+             role="office_reviewer", opinion_required=False, days=20),
+        Step("submit_scores", (S.SCORING,), S.SCORING, "panel_member_yet_to_score", "提交评分", "Submit scores",
+             role="expert", opinion_required=False, days=15),
+        Step("conclude", (S.SCORING,), S.SIGNING, "panel_chair", "形成验收结论", "Conclude",
+             role="expert", guards=("all_scored",), days=15),
+        Step("sign_report", (S.SIGNING,), S.SIGNING, "panel_member_yet_to_sign", "签署验收报告",
+             "Sign the report", role="expert", guards=("chair_signs_last",), opinion_required=False, days=7),
         Step("seal_report", (S.SIGNING,), S.PASSED, "office_reviewer", "盖章确认", "Seal the report",
-             guards=("all_signed", "concluded_pass"), fields=("password",), opinion_required=False),
-        Step("seal_report", (S.SIGNING,), S.PASSED_WITH_CONDITIONS, "office_reviewer",
-             "盖章确认", "Seal the report", guards=("all_signed", "concluded_with_conditions"),
-             fields=("password",), opinion_required=False),
+             role="office_reviewer", guards=("all_signed", "concluded_pass"), opinion_required=False, days=7),
+        Step("seal_report", (S.SIGNING,), S.PASSED_WITH_CONDITIONS, "office_reviewer", "盖章确认",
+             "Seal the report", role="office_reviewer", guards=("all_signed", "concluded_with_conditions"),
+             opinion_required=False, days=7),
         Step("seal_report", (S.SIGNING,), S.FAILED, "office_reviewer", "盖章确认", "Seal the report",
-             guards=("all_signed", "concluded_fail"), fields=("password",), opinion_required=False),
+             role="office_reviewer", guards=("all_signed", "concluded_fail"), opinion_required=False, days=7),
         Step("request_reacceptance", (S.FAILED,), S.RE_REQUESTED, "applicant_owns",
-             "整改后申请重新验收", "Request re-acceptance"),
+             "整改后申请重新验收", "Request re-acceptance", role="applicant"),
     ),
 )

@@ -7,19 +7,28 @@ from typing import Callable, Iterable, Mapping
 
 from transitions import Machine
 
+# How a state looks wherever it is shown (badges, lists, charts): the same five tones everywhere.
+TONES = ("draft", "active", "attention", "done", "stopped")
+# The roles a step can be taken in; the application layer maps each to its Role.
+ROLES = ("applicant", "endorser", "office_reviewer", "leader", "joint_reviewer", "expert", "admin")
+
 
 class LabelledEnum(str, Enum):
-    """A string enum whose members carry a Chinese and an English label.
+    """A string enum whose members carry a Chinese and an English label, and a tone.
 
-    Members are declared as ``NAME = ("value", "中文", "English")``; the stored value is the
-    first element, so databases and URLs see plain ASCII.
+    Members are declared as ``NAME = ("value", "中文", "English"[, "tone"])``; the stored value
+    is the first element, so databases and URLs see plain ASCII. The tone (one of ``TONES``,
+    default "active") is how the state looks on every page.
     """
 
-    def __new__(cls, value: str, zh: str, en: str):
+    def __new__(cls, value: str, zh: str, en: str, tone: str = "active"):
+        if tone not in TONES:
+            raise ValueError(f"{cls.__name__}.{value}: unknown tone {tone!r}")
         member = str.__new__(cls, value)
         member._value_ = value
         member.zh = zh
         member.en = en
+        member.tone = tone
         return member
 
     def label(self, locale: str = "zh") -> str:
@@ -31,11 +40,17 @@ class LabelledEnum(str, Enum):
 
 @dataclass(frozen=True)
 class Step:
-    """One way a trigger moves an entity: from any of ``sources`` to ``dest``.
+    """One way a trigger moves an entity: from any of ``sources`` to ``dest`` — everything
+    known about a workflow step, declared once.
 
     Several steps may share a trigger; the first whose guards all hold is taken. ``policy``
-    names who may fire it (checked by the application layer), ``guards`` name conditions on
-    the entity, ``fields`` name the extra payload the step needs besides the opinion.
+    names who may fire it (checked by the application layer), ``role`` the role it is taken
+    in (written into the history, and whose inbox it fills), ``guards`` name conditions on the
+    entity. ``optional`` steps may be taken but nobody waits for them (withdraw, terminate…),
+    so they make no inbox task and have no time limit; a step somebody waits for may have
+    ``days``, its default time limit in working days from the moment the item reached its
+    source state (a draft waits on nobody's clock, a rectification on its own deadline).
+    The extra input a step takes is declared with its verb (app.services.engine.actions).
     """
 
     trigger: str
@@ -44,10 +59,20 @@ class Step:
     policy: str
     zh: str
     en: str
+    role: str = ""
     guards: tuple[str, ...] = ()
-    fields: tuple[str, ...] = ()
     opinion_required: bool = True
+    optional: bool = False
+    days: int | None = None
     style: str = "primary"  # how a button for it looks: primary, secondary, danger
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"step {self.trigger!r}: role must be one of {ROLES}, not {self.role!r}")
+        if self.optional and self.days is not None:
+            raise ValueError(f"step {self.trigger!r}: an optional step has no time limit")
+        if self.days is not None and self.days <= 0:
+            raise ValueError(f"step {self.trigger!r}: a time limit is at least one working day")
 
     def label(self, locale: str = "zh") -> str:
         return self.en if locale.startswith("en") else self.zh
@@ -128,6 +153,15 @@ class Flow:
 
     def label(self, locale: str = "zh") -> str:
         return self.en if locale.startswith("en") else self.zh
+
+    def waiting_steps(self, state: Enum) -> tuple[Step, ...]:
+        """The steps somebody is expected to take from ``state`` (not the optional ones)."""
+        return tuple(s for s in self.steps_from(state) if not s.optional)
+
+    def time_limit(self, state: Enum) -> int | None:
+        """Working days an item may wait in ``state``: the shortest limit of its waiting steps."""
+        limits = [s.days for s in self.waiting_steps(state)]
+        return min(limits) if limits else None
 
     # --- moving -----------------------------------------------------------------------------
     def resolve(self, state: Enum, trigger: str, guards: Mapping[str, Callable[[], bool]]) -> Step:

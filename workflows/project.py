@@ -6,9 +6,9 @@ class ProjectState(LabelledEnum):
     UNDER_CONSTRUCTION = ("under_construction", "建设中", "Under construction")
     ACCEPTANCE = ("acceptance", "验收中", "In acceptance")
     EVALUATION = ("evaluation", "绩效评估期", "In performance evaluation")
-    DEMONSTRATION = ("demonstration", "示范项目", "Demonstration project")
-    CLOSED = ("closed", "已结项", "Closed")
-    TERMINATED = ("terminated", "已终止", "Terminated")
+    DEMONSTRATION = ("demonstration", "示范项目", "Demonstration project", "done")
+    CLOSED = ("closed", "已结项", "Closed", "done")
+    TERMINATED = ("terminated", "已终止", "Terminated", "stopped")
 
 
 S = ProjectState
@@ -18,17 +18,18 @@ PROJECT = Flow(
     states=ProjectState, initial=S.UNDER_CONSTRUCTION,
     steps=(
         Step("request_acceptance", (S.UNDER_CONSTRUCTION,), S.ACCEPTANCE, "applicant_owns",
-             "申请验收", "Request acceptance", guards=("no_open_midterm_check",),
-             fields=("summary",), opinion_required=False),
+             "申请验收", "Request acceptance", role="applicant", guards=("no_open_midterm_check",),
+             opinion_required=False, optional=True),
         Step("complete_acceptance", (S.ACCEPTANCE,), S.EVALUATION, "office_reviewer",
-             "验收通过，进入绩效评估", "Accepted: start evaluation", guards=("acceptance_passed",),
-             opinion_required=False),
+             "验收通过，进入绩效评估", "Accepted: start evaluation", role="office_reviewer",
+             guards=("acceptance_passed",), opinion_required=False),
         Step("terminate", (S.UNDER_CONSTRUCTION, S.ACCEPTANCE), S.TERMINATED, "leader",
-             "终止项目", "Terminate the project", style="danger"),
+             "终止项目", "Terminate the project", role="leader", optional=True, style="danger"),
         Step("select_demonstration", (S.EVALUATION,), S.DEMONSTRATION, "leader",
-             "选为示范项目", "Select as demonstration",
-             guards=("well_evaluated", "demonstration_places_left")),
+             "选为示范项目", "Select as demonstration", role="leader",
+             guards=("well_evaluated", "demonstration_places_left"), optional=True),
         Step("close", (S.EVALUATION, S.DEMONSTRATION), S.CLOSED, "office_reviewer",
-             "结项", "Close the project", guards=("has_graded_evaluation",), style="secondary"),
+             "结项", "Close the project", role="office_reviewer", guards=("has_graded_evaluation",),
+             optional=True, style="secondary"),
     ),
 )

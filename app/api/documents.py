@@ -11,7 +11,8 @@ from app.api.auth import actor
 from app.api.blueprint import api_blueprint, documented_errors
 from app.api.schemas import UtcDateTime
 from app.database import transaction
-from app.services.documents import issuing as documents
+from app.services.documents import issuing
+
 
 class DocumentDownloadArgs(Schema):
     class Meta:
@@ -84,7 +85,7 @@ def download(args, document_id: int):
     If the caller may see the item it belongs to (the same rule as that item's page).
     """
     with transaction():  # a reserved document is rendered on its first download
-        opened = documents.open_document(actor(), document_id, args.get("version"))
+        opened = issuing.open_document(actor(), document_id, args.get("version"))
         name, data = opened.filename, opened.data
     return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
 
@@ -98,7 +99,7 @@ def verify_number(args):
 
     The verdict on the file the system holds for that number now.
     """
-    return documents.verify_number(args["number"])
+    return issuing.verify_number(args["number"])
 
 
 @bp.route("/verify", methods=["POST"])
@@ -111,4 +112,4 @@ def verify_file(files):
     Each signature (validity and coverage of the whole file), and whether the system issued
     exactly these bytes.
     """
-    return documents.verify_upload(files["file"].stream)
+    return issuing.verify_upload(files["file"].stream)

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from app.api.auth import actor
 from app.api.blueprint import api_blueprint, documented_errors
-from app.api.schemas import (BatchListArgs, BatchSchema, CriterionSchema, MeSchema, OrganisationListArgs,
-                             OrganisationSchema, PlanItemListArgs, PlanItemSchema, StatisticsArgs,
-                             StatisticsSchema, page_of)
+from app.api.schemas import (
+    BatchListArgs,
+    BatchSchema,
+    CriterionSchema,
+    MeSchema,
+    OrganisationListArgs,
+    OrganisationSchema,
+    PlanItemListArgs,
+    PlanItemSchema,
+    StatisticsArgs,
+    StatisticsSchema,
+    page_of,
+)
 from app.i18n import short_locale
-from app.services.reads import lists as browse
 from app.services.reads import dashboard as statistics
-from app.services.commands.acceptance import CRITERIA
+from app.services.reads import lists as browse
+from workflows.acceptance import CRITERIA
 
 ID = "<id:{}>"
 

@@ -10,18 +10,23 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from app import schemas as commands
 from app.api.auth import actor, expected_version, json_body
 from app.api.blueprint import documented_errors
-from app.api.schemas import DocumentSchema, EnumLabel, EnumValue, UtcDateTime, action_body
+from app.api.schemas import (
+    DocumentSchema,
+    EnumLabel,
+    EnumValue,
+    UtcDateTime,
+    action_body,
+)
 from app.database import transaction
 from app.extensions import db
 from app.i18n import short_locale
+from app.kinds import KINDS, MODEL_OF
 from app.models import Acceptance, JointOpinion, Project
+from app.services.commands import action, actions_for, perform
+from app.services.documents import issuing
 from app.services.reads import lists as browse
-from app.services.documents import issuing as documents
-from app.services.engine.actions import VERBS, actions_for, perform
-from app.services.engine.fire import KINDS, MODEL_OF
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -77,28 +82,7 @@ class AuditEntrySchema(Schema):
     payload = fields.Dict()
 
 
-# --- input --------------------------------------------------------------------------------------
-# The command schema each trigger's verb loads; anything not named takes only an opinion.
-INPUT_SCHEMAS = {
-    "sign_report": commands.SignatureSchema,
-    "seal_report": commands.SignatureSchema,
-    "endorse": commands.RankingSchema,
-    "record_joint_opinion": commands.JointOpinionSchema,
-    "approve_project": commands.ProjectApprovalSchema,
-    "request_acceptance": commands.AcceptanceRequestSchema,
-    "submit_progress_report": commands.ReportSchema,
-    "submit_rectification": commands.ReportSchema,
-    "order_rectification": commands.RectificationOrderSchema,
-    "form_panel": commands.PanelSchema,
-    "submit_scores": commands.ScoresSchema,
-    "submit_self_evaluation": commands.ReportSchema,
-    "score": commands.EvaluationScoreSchema,
-}
 CREATED_KINDS = {Project: "project", Acceptance: "acceptance", JointOpinion: "joint_opinion"}
-
-
-def input_schema(trigger: str):
-    return INPUT_SCHEMAS.get(trigger, commands.OpinionSchema)
 
 
 def _camel(name: str) -> str:
@@ -106,13 +90,12 @@ def _camel(name: str) -> str:
 
 
 def describe(kind: str, trigger: str) -> tuple[str, str]:
-    """Summary and description of a trigger's operation, from the flow definition."""
-    flow = KINDS[MODEL_OF[kind]].flow
-    steps = [s for s in flow.steps if s.trigger == trigger]
+    """Summary and description of a trigger's operation, from the step's record."""
+    steps = [s for s in KINDS[kind].flow.steps if s.trigger == trigger]
     first = steps[0]
     moves = "; ".join(f"{', '.join(src.value for src in s.sources)} → {s.dest.value}"
                       + (f" (when {', '.join(s.guards)})" if s.guards else "") for s in steps)
-    extra = ", ".join(first.fields) or "none"
+    extra = ", ".join(action(kind, trigger).fields) or "none"
     description = (f"{first.en} ({first.zh}). Moves: {moves}. Policy: `{first.policy}` (403 with its reason "
                    f"otherwise). Opinion (意见) {'required' if first.opinion_required else 'optional'}; "
                    f"extra fields: {extra}. `version` is the version you last saw: 409 if the item moved on.")
@@ -139,7 +122,7 @@ def _action_view(bp: Blueprint, kind: str, trigger: str):
 
     view.__name__ = f"{kind}_{trigger}"
     summary, description = describe(kind, trigger)
-    body = action_body(f"{_camel(kind)}{_camel(trigger)}Schema", input_schema(trigger))
+    body = action_body(f"{_camel(kind)}{_camel(trigger)}Schema", action(kind, trigger).schema)
     view = bp.doc(summary=summary, description=description,
                   requestBody={"required": True, "content": {"application/json": {"schema": body}}})(view)
     view = documented_errors(bp, 400, 401, 403, 404, 409, 422)(view)
@@ -180,8 +163,8 @@ def add_workflow_routes(bp: Blueprint, kind: str) -> None:
         Numbered PDFs (application form, approval, check and acceptance reports, evaluation
         report); download each at /api/v1/documents/{id}.
         """
-        return documents.documents_of(actor(), kind, entity_id)
+        return issuing.documents_of(actor(), kind, entity_id)
 
-    for trigger in VERBS[kind]:
+    for trigger in KINDS[kind].flow.triggers:
         bp.route(f"/<id:entity_id>/actions/{trigger}", methods=["POST"],
                  endpoint=f"act_{trigger}")(_action_view(bp, kind, trigger))

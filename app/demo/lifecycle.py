@@ -12,19 +12,30 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from app.database import transaction
+from app.demo.seed import DEMO_PASSWORD, load_demo, new_batch
 from app.errors import Conflict
 from app.extensions import db
-from app.models import Acceptance, Application, Evaluation, MidtermCheck, PlanItem, Project, User
+from app.models import (
+    Acceptance,
+    Application,
+    Evaluation,
+    MidtermCheck,
+    PlanItem,
+    Project,
+    User,
+)
 from app.services.commands import acceptance as acc_svc
-from app.services.commands import applications
-from app.services.commands import checks
-from app.services.commands import demonstration
+from app.services.commands import (
+    applications,
+    checks,
+    demonstration,
+    evaluation,
+    perform,
+    projects,
+    review,
+)
 from app.services.commands import endorsement as escalation
-from app.services.commands import evaluation
-from app.services.commands import projects
-from app.services.commands import review
-from app.demo.seed import DEMO_PASSWORD, load_demo, new_batch
-from workflows.acceptance import AcceptanceState
+from workflows.acceptance import CRITERIA, AcceptanceState
 
 APPLICANTS = ("wuhua_applicant", "kunming_applicant", "dali_applicant", "qujing_applicant", "province_applicant")
 
@@ -43,14 +54,20 @@ def _user(name: str) -> User:
     return db.session.scalar(sa.select(User).where(User.username == name))
 
 
-def _act(report: Report, fn, *args, **kwargs):
+def _act(report: Report, fn, *args, label: str | None = None):
+    """One decision in its own transaction, timed under ``label`` (default: the verb's name)."""
     started = time.perf_counter()
     with transaction():
-        result = fn(*args, **kwargs)
+        result = fn(*args)
         ident = getattr(result, "id", None)
     report.decisions += 1
-    report.timings.setdefault(fn.__name__, []).append(time.perf_counter() - started)
+    report.timings.setdefault(label or fn.__name__, []).append(time.perf_counter() - started)
     return ident
+
+
+def _step(report: Report, actor: User, kind: str, entity_id: int, trigger: str, data: dict | None = None):
+    """One workflow step through the action registry, as the pages and the API take it."""
+    return _act(report, perform, actor, kind, entity_id, trigger, data, label=trigger)
 
 
 def _draft(i: int, batch_id: int, plan_items: list[PlanItem], off_plan: bool) -> dict:
@@ -82,40 +99,40 @@ def _application(report: Report, i: int, batch_id: int, plan_items, office, lead
                   _draft(i, batch_id, plan_items, off_plan=(i % 9 == 4)))
     _act(report, applications.submit_application, applicant, app_id)
     if fate == 3:
-        _act(report, applications.withdraw_application, applicant, app_id, {"opinion": "单位调整计划，撤回申报。"})
+        _step(report, applicant, "application", app_id, "withdraw", {"opinion": "单位调整计划，撤回申报。"})
         return
     if i % 5 == 0 and db.session.get(Application, app_id).endorsements:
         endorser_org = db.session.get(Application, app_id).current_endorsement.office_id
         endorser = db.session.scalar(sa.select(User).where(User.organisation_id == endorser_org))
-        _act(report, escalation.return_to_applicant, endorser, app_id, {"opinion": "请补充建设方案。"})
+        _step(report, endorser, "application", app_id, "return_to_applicant", {"opinion": "请补充建设方案。"})
         _act(report, applications.resubmit_application, applicant, app_id, {"opinion": "已补充建设方案。"})
     _endorse_all(report, app_id)
     if i % 7 == 1:
-        _act(report, review.decide, office, app_id, "return_for_revision", {"opinion": "预算明细不全，请修改。"})
+        _step(report, office, "application", app_id, "return_for_revision", {"opinion": "预算明细不全，请修改。"})
         _act(report, applications.resubmit_application, applicant, app_id, {"opinion": "已补充预算明细。"})
     if fate == 7:
-        _act(report, review.decide, office, app_id, "refuse", {"opinion": "不属于试点范围，不予受理。"})
+        _step(report, office, "application", app_id, "refuse", {"opinion": "不属于试点范围，不予受理。"})
         return
     if db.session.get(Application, app_id).plan_item_id is None:
         _act(report, review.override_plan_gate, leader, app_id, {"opinion": "地方急需，同意规划外特批。"})
-    _act(report, review.decide, office, app_id, "pass_initial_review", {"opinion": "材料齐全，符合要求。"})
+    _step(report, office, "application", app_id, "pass_initial_review", {"opinion": "材料齐全，符合要求。"})
     if fate == 11:
-        _act(report, review.decide, leader, app_id, "leader_reject", {"opinion": "与已有系统重复，不予批准。"})
+        _step(report, leader, "application", app_id, "leader_reject", {"opinion": "与已有系统重复，不予批准。"})
         return
-    _act(report, review.decide, leader, app_id, "leader_approve", {"opinion": "同意，提交复审。"})
+    _step(report, leader, "application", app_id, "leader_approve", {"opinion": "同意，提交复审。"})
     for reviewer in joint:
         _act(report, review.record_joint_opinion, reviewer, app_id,
              {"recommendation": "reject" if fate == 15 else "approve", "opinion": "复审意见。"})
     if fate == 15:
-        _act(report, review.decide, office, app_id, "re_review_reject", {"opinion": "复审未通过。"})
+        _step(report, office, "application", app_id, "re_review_reject", {"opinion": "复审未通过。"})
         return
-    _act(report, review.decide, office, app_id, "re_review_approve", {"opinion": "复审通过。"})
+    _step(report, office, "application", app_id, "re_review_approve", {"opinion": "复审通过。"})
     try:
         _act(report, projects.approve_project, leader, app_id,
              {"opinion": "批准立项。", "approved_budget": "100", "construction_months": 12})
     except Conflict as exc:
         report.quota_refusals.append(str(exc))
-        _act(report, review.decide, leader, app_id, "leader_reject", {"opinion": f"批次名额已满：{exc}"})
+        _step(report, leader, "application", app_id, "leader_reject", {"opinion": f"批次名额已满：{exc}"})
 
 
 def _project(report: Report, n: int, project_id: int, year: int, office, leader, rng: random.Random) -> None:
@@ -152,7 +169,7 @@ def _accept(report: Report, acc_id: int, office, rng: random.Random, *, quality:
     members = [(m.expert.user, m.is_chair) for m in acc.members]
     for user, _ in members:
         scores = {key: {"score": str(round(maximum * rng.uniform(*SCORE_BANDS[quality]), 1)),
-                        "comment": "符合要求。"} for key, _zh, _en, maximum in acc_svc.CRITERIA}
+                        "comment": "符合要求。"} for key, _zh, _en, maximum in CRITERIA}
         _act(report, acc_svc.submit_scores, user, acc_id, {"scores": scores})
     chair = next(u for u, is_chair in members if is_chair)
     _act(report, acc_svc.conclude, chair, acc_id, {"opinion": "专家组意见：同意验收结论。"})
@@ -171,7 +188,7 @@ def _evaluate(report: Report, period: str, office, leader, rng: random.Random) -
         _act(report, evaluation.score_evaluation, office, ev_id, {
             "opinion": "评分如下。", "results_score": str(rng.randint(70, 99)),
             "operation_score": str(rng.randint(65, 99)), "promotion_score": str(rng.randint(55, 99))})
-        _act(report, evaluation.plain_evaluation_step, leader, ev_id, "confirm_grade", {"opinion": "同意评定等级。"})
+        _act(report, evaluation.confirm_grade, leader, ev_id, {"opinion": "同意评定等级。"})
 
 
 def run_lifecycle(count: int, seed: int = 2026) -> Report:
@@ -206,7 +223,7 @@ def run_lifecycle(count: int, seed: int = 2026) -> Report:
         report.publication = f"not published: {exc}"
     for project in db.session.scalars(sa.select(Project).where(Project.batch_id == batch_id,
                                                                Project.state == "evaluation")).all()[::2]:
-        _act(report, projects.close_project, office, project.id, {"opinion": "绩效评估完成，结项。"})
+        _step(report, office, "project", project.id, "close", {"opinion": "绩效评估完成，结项。"})
     report.seconds = time.perf_counter() - started
     report.states = _tally(batch_id)
     return report

@@ -10,46 +10,18 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app import policies
 from app.database import transaction
-from app.errors import Conflict, Denied, Invalid
-from app.services.engine.actions import actions_for, perform
-from app.services.engine.fire import kind_of
+from app.errors import Conflict, Invalid
+from app.i18n import short_locale
+from app.kinds import kind_of
+from app.services.commands import actions_for, perform
 
 bp = Blueprint("actions", __name__)
 
-# How each extra field of a step (Step.fields) is asked for. ``type`` is an <input> type,
-# "textarea", "select" (with ``options``: value → label) or "scores" (the acceptance criteria).
-FIELD_SPECS: dict[str, dict] = {
-    "ranking": {"label": _l("Ranking among this office's recommendations"), "type": "number", "min": 1,
-                "max": 999, "help": _l("1 is the strongest recommendation.")},
-    "recommendation": {"label": _l("Recommendation"), "type": "select", "options": {
-        "approve": _l("Approve"), "return": _l("Return for revision"), "reject": _l("Reject")}},
-    "approved_budget": {"label": _l("Approved budget (10k yuan)"), "type": "number", "min": 0, "step": "0.01"},
-    "construction_months": {"label": _l("Construction period (months)"), "type": "number", "min": 1, "max": 60},
-    "starts_on": {"label": _l("Construction starts on"), "type": "date"},
-    "report": {"label": _l("Report"), "type": "textarea"},
-    "summary": {"label": _l("Completion summary"), "type": "textarea"},
-    "deadline": {"label": _l("Rectification deadline"), "type": "date"},
-    "results_score": {"label": _l("Results score (0–100)"), "type": "number", "min": 0, "max": 100, "step": "0.01"},
-    "operation_score": {"label": _l("Operation and maintenance score (0–100)"), "type": "number", "min": 0,
-                        "max": 100, "step": "0.01"},
-    "promotion_score": {"label": _l("Follow-on promotion score (0–100)"), "type": "number", "min": 0,
-                        "max": 100, "step": "0.01"},
-    "size": {"label": _l("Panel size (odd, at least 3)"), "type": "number", "min": 3, "max": 15, "step": 2},
-    "seed": {"label": _l("Random seed (optional)"), "type": "number", "min": 0},
-    "scores": {"label": _l("Scores"), "type": "scores"},
-    "password": {"label": _l("Your sign-in password"), "type": "password",
-                 "help": _l("It unlocks your own signing key; it is never stored.")},
-}
 _NOT_DATA = {"csrf_token", "version", "next"}
-
-
-def field_spec(name: str) -> dict:
-    return FIELD_SPECS.get(name, {"label": name, "type": "text"})
 
 
 def form_data(form) -> dict:
@@ -77,14 +49,11 @@ def safe_next(default: str | None = None) -> str:
 
 def _unavailable(entity, trigger: str, actor) -> None:
     """Say why a step is not offered: the policy's reason (403) or the stage/guards (409)."""
-    kind = kind_of(entity)
     try:
-        step = kind.flow.step_for(trigger)
+        step = kind_of(entity).flow.step_for(trigger)
     except KeyError:
         abort(404)
-    decision = policies.check(step.policy, actor, entity)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require(step.policy, actor, entity)
     raise Conflict(_("This action is not possible now."))
 
 
@@ -111,13 +80,7 @@ def act(kind: str, id: int, trigger: str):
             entity, _steps = actions_for(current_user, kind, id)
             return render_template("actions/form.html", kind=kind, entity=entity, step=step,
                                    errors=exc.errors, values=data, next=back), 422
-        flash(_("Done: %(action)s", action=step.label(_locale()) if step else trigger), "success")
+        flash(_("Done: %(action)s", action=step.label(short_locale()) if step else trigger), "success")
         return redirect(back)
     return render_template("actions/form.html", kind=kind, entity=entity, step=step, errors={},
                            values={}, next=back)
-
-
-def _locale() -> str:
-    from app.i18n import short_locale
-
-    return short_locale()

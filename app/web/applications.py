@@ -5,22 +5,28 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import policies
 from app.database import transaction
-from app.errors import Denied, Invalid
+from app.errors import Invalid
 from app.i18n import short_locale
 from app.models.vocabulary import Domain, PilotCategory
-from app.services.commands import applications
-from app.services.commands import attachments
-from app.services.reads import lists as browse
-from app.services.documents import issuing as documents
+from app.services.commands import actions_for, applications, attachments
+from app.services.documents import issuing
 from app.services.reads import applications as queries
 from app.services.reads import inbox as worklists
-from app.services.engine.actions import actions_for
+from app.services.reads import lists as browse
 from app.web.actions import form_data
 from app.web.diagram import flow_svg
 from app.web.exports import download
@@ -82,9 +88,7 @@ def _form(template_values: dict, errors: dict, application=None, status: int = 2
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    decision = policies.check("applicant", current_user)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require("applicant", current_user)
     if request.method == "GET":
         batches = worklists.filter_options().batches
         return _form({"batch_id": batches[0].id if batches else None}, {})
@@ -102,9 +106,7 @@ def new():
 @login_required
 def edit(id: int):
     application, _steps = actions_for(current_user, "application", id)
-    decision = policies.check("applicant_owns", current_user, application)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require("applicant_owns", current_user, application)
     if request.method == "GET":
         return _form({f: getattr(application, f) for f in FORM_FIELDS}, {}, application)
     values = form_data(request.form)
@@ -124,7 +126,7 @@ def _detail(id: int, upload_errors: dict | None = None, status: int = 200):
     editable = applications.may_edit(current_user, application)
     return render_template(
         "applications/detail.html", application=application, steps=steps, history=history,
-        can_print_form=documents.may_print_application_form(current_user, application),
+        can_print_form=issuing.may_print_application_form(current_user, application),
         evaluations=queries.agency_evaluations(application.organisation_id), editable=editable,
         re_review=worklists.re_review_status(application), attachment_kinds=attachments.KINDS,
         upload_errors=upload_errors or {},

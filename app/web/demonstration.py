@@ -8,9 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.database import transaction
-from app.services.commands import demonstration
+from app.services.commands import actions_for, demonstration
 from app.services.reads import projects as programme
-from app.services.engine.actions import actions_for
 from app.web.projects import programme_context
 
 bp = Blueprint("demonstration", __name__, url_prefix="/demonstration")

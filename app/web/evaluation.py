@@ -9,12 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.database import transaction
-from app.services.reads import lists as browse
-from app.services.commands import evaluation
+from app.services.commands import actions_for, evaluation
 from app.services.reads import applications as queries
-from app.services.engine.actions import actions_for
+from app.services.reads import lists as browse
 from app.web.projects import programme_context
-from workflows.evaluation import EvaluationState
+from workflows.evaluation import WEIGHTS, EvaluationState
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluations")
 bp.context_processor(programme_context)
@@ -47,4 +46,4 @@ def detail(id: int):
     ev, steps = actions_for(current_user, "evaluation", id)
     return render_template("evaluation/detail.html", ev=ev, steps=steps,
                            agency=queries.agency_evaluations(ev.organisation_id),
-                           weights=evaluation.WEIGHTS, history=browse.timeline(current_user, "evaluation", id))
+                           weights=WEIGHTS, history=browse.timeline(current_user, "evaluation", id))

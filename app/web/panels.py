@@ -8,9 +8,9 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from app.models import Role
+from app.services.commands import actions_for
 from app.services.reads import lists as browse
 from app.services.reads import projects as programme
-from app.services.engine.actions import actions_for
 from app.web.projects import programme_context
 from workflows.acceptance import AcceptanceState
 

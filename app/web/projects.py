@@ -11,12 +11,10 @@ from flask_login import current_user, login_required
 
 from app.database import transaction
 from app.errors import Invalid
-from app.services.reads import lists as browse
-from app.services.commands import checks
-from app.services.reads import projects as programme
-from app.services.commands import projects
+from app.services.commands import actions_for, checks, projects
 from app.services.reads import applications as queries
-from app.services.engine.actions import actions_for
+from app.services.reads import lists as browse
+from app.services.reads import projects as programme
 from workflows.midterm_check import MidtermCheckState
 from workflows.project import ProjectState
 

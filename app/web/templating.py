@@ -7,10 +7,9 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
-
-from flask_babel import lazy_gettext as _l
 
 from app.i18n import short_locale
 from workflows import FLOWS
@@ -28,13 +27,6 @@ ENTITY_ENDPOINTS = {
     "evaluation": "evaluation.detail",
 }
 
-_GOOD = {"approved", "passed", "passed_with_conditions", "graded", "demonstration", "closed",
-         "excellent", "good"}
-_BAD = {"rejected", "not_accepted", "withdrawn", "failed", "terminated", "unqualified"}
-_ATTENTION = {"returned_by_endorser", "returned_by_reviewer", "returned_by_re_review", "rectifying",
-              "rectification_submitted", "re_requested"}
-
-
 def label(value, locale: str | None = None) -> str:
     """The Chinese or English label of a LabelledEnum member (or a Step/Flow); '' for None."""
     if value is None:
@@ -45,17 +37,8 @@ def label(value, locale: str | None = None) -> str:
 
 
 def badge_tone(state) -> str:
-    """One of: done, stopped, attention, draft, active — the same colours on every page."""
-    value = state.value if isinstance(state, Enum) else str(state or "")
-    if value in _GOOD:
-        return "done"
-    if value in _BAD:
-        return "stopped"
-    if value in _ATTENTION:
-        return "attention"
-    if value in ("draft", "due", "opened"):
-        return "draft"
-    return "active"
+    """The state's tone from its flow definition (draft, active, attention, done, stopped)."""
+    return getattr(state, "tone", "active")
 
 
 def local_time(moment: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -183,17 +166,15 @@ def tr(message) -> str:
 
 
 def acceptance_criteria():
-    from app.services.commands.acceptance import CRITERIA
+    from workflows.acceptance import CRITERIA
 
     return CRITERIA
 
 
 def register(app: Flask) -> None:
-    from app.web.actions import field_spec
-
     app.jinja_env.globals.update(
         label=label, badge_tone=badge_tone, entity_url=entity_url, has_role=has_role,
-        unread_count=unread_count, page_url=page_url, lang=short_locale, action_field=field_spec,
+        unread_count=unread_count, page_url=page_url, lang=short_locale,
         acceptance_criteria=acceptance_criteria, trigger_label=trigger_label, state_label=state_label,
         state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices,
         plan_choices=plan_choices, attachment_choices=attachment_choices,

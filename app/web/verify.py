@@ -14,7 +14,7 @@ from wtforms.validators import Length, Optional
 
 from app.database import transaction
 from app.errors import Invalid
-from app.services.documents import issuing as documents
+from app.services.documents import issuing
 
 bp = Blueprint("documents", __name__)
 
@@ -46,11 +46,11 @@ def verify():
         upload = form.file.data
         if upload and upload.filename:
             try:
-                result = documents.verify_upload(upload)
+                result = issuing.verify_upload(upload)
             except Invalid as exc:
                 error = exc.errors["file"]
         elif (form.number.data or "").strip():
-            result, by_number = documents.verify_number(form.number.data), True
+            result, by_number = issuing.verify_number(form.number.data), True
         else:
             error = _l("Choose a PDF file or enter a document number.")
     elif request.method == "POST":
@@ -65,13 +65,13 @@ def verify():
 def application_form(application_id: int):
     """Issue (or reuse) the 申报书 of the application as it is now, then download it."""
     with transaction():
-        doc_id = documents.issue_application_form(current_user._get_current_object(), application_id).id
+        doc_id = issuing.issue_application_form(current_user._get_current_object(), application_id).id
     return redirect(url_for("documents.download", document_id=doc_id))
 
 
 @bp.app_template_global("documents_of")
 def documents_of_page(kind: str, entity_id: int):
-    return documents.documents_of(current_user._get_current_object(), kind, entity_id)
+    return issuing.documents_of(current_user._get_current_object(), kind, entity_id)
 
 
 @bp.app_template_global("document_kind_label")
@@ -84,7 +84,7 @@ def document_kind_label(kind: str) -> str:
 def download(document_id: int):
     version = request.args.get("version", type=int)
     with transaction():  # a reserved document is rendered on its first download
-        opened = documents.open_document(current_user._get_current_object(), document_id, version)
+        opened = issuing.open_document(current_user._get_current_object(), document_id, version)
         data, name = opened.data, opened.filename
     return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name,
                      max_age=0)

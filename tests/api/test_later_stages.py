@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.services.commands.acceptance import CRITERIA
 from app.demo.seed import DEMO_PASSWORD
 from tests import factories
 from tests.api.conftest import assert_error
+from workflows.acceptance import CRITERIA
 
 
 def test_projects_are_listed_and_scoped(api):

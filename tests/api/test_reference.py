@@ -5,9 +5,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Organisation
-from app.services.commands.acceptance import CRITERIA
 from tests import factories
 from tests.api.conftest import assert_error
+from workflows.acceptance import CRITERIA
 
 
 def test_organisations_are_paginated_with_a_total_in_a_stable_order(api):

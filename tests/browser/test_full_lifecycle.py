@@ -12,9 +12,9 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.services.commands.acceptance import CRITERIA
 from app.demo.seed import DEMO_PASSWORD
 from tests.browser.conftest import PHONE, act
+from workflows.acceptance import CRITERIA
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.documents import storage
-from app.services.documents import issuing as documents
+from app.services.documents import issuing
 
 
 def _poppler(tool: str, pdf: bytes, *args: str) -> str:
@@ -57,7 +57,7 @@ def sealed(app):
     from tests import factories as f
 
     project_id, acceptance_id = f.accepted()
-    doc = documents.latest("acceptance_report", acceptance_id)
+    doc = issuing.latest("acceptance_report", acceptance_id)
     return {"project_id": project_id, "acceptance_id": acceptance_id, "document": doc, "pdf": current_pdf(doc)}
 
 

@@ -11,7 +11,7 @@ from app.database import transaction
 from app.documents import numbering
 from app.extensions import db
 from app.models import Application, IssuedDocument
-from app.services.documents import issuing as documents
+from app.services.documents import issuing
 from tests import factories as f
 
 
@@ -23,21 +23,21 @@ def test_numbers_follow_one_yearly_sequence_and_a_rolled_back_decision_leaves_no
     app_id = f.draft()
     applicant = f.user("wuhua_applicant")
     with transaction():
-        first = documents.issue_application_form(applicant, app_id)
+        first = issuing.issue_application_form(applicant, app_id)
     assert first.number == numbering.format_number("云信办", first.year, 1) == f"云信办〔{first.year}〕1号"
     with pytest.raises(RuntimeError), transaction():
-        documents.reserve("application_form", db.session.get(Application, app_id), applicant)
+        issuing.reserve("application_form", db.session.get(Application, app_id), applicant)
         raise RuntimeError("the deciding transaction fails after numbering")
     with transaction():
-        second = documents.reserve("application_form", db.session.get(Application, app_id), applicant)
+        second = issuing.reserve("application_form", db.session.get(Application, app_id), applicant)
     assert _seqs() == [1, 2]
     for _ in range(2):  # the application is unchanged: the latest numbered form comes back
         with transaction():
-            assert documents.issue_application_form(applicant, app_id).id == second.id
+            assert issuing.issue_application_form(applicant, app_id).id == second.id
     with transaction():  # a changed application gets a new form with the next number
         f.applications.submit_application(applicant, app_id)
     with transaction():
-        assert documents.issue_application_form(applicant, app_id).seq == 3
+        assert issuing.issue_application_form(applicant, app_id).seq == 3
 
 
 def test_concurrent_issuing_gives_distinct_gapless_numbers(app):
@@ -56,7 +56,7 @@ def test_concurrent_issuing_gives_distinct_gapless_numbers(app):
                         from app.models import User
 
                         actor = db.session.get(User, applicant_id)
-                        documents.reserve("application_form", db.session.get(Application, app_id), actor)
+                        issuing.reserve("application_form", db.session.get(Application, app_id), actor)
                 db.session.remove()
         except Exception as exc:  # surfaced below
             errors.append(exc)

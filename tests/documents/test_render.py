@@ -16,9 +16,15 @@ from app.database import transaction
 from app.documents.render import StaticOnlyFetcher, render_html, render_template_pdf
 from app.extensions import db
 from app.models import IssuedDocument, Project
-from app.services.documents import issuing as documents
+from app.services.documents import issuing
 from tests import factories as f
-from tests.documents.conftest import current_pdf, flat, pdf_fonts, pdf_text, png_of_first_page
+from tests.documents.conftest import (
+    current_pdf,
+    flat,
+    pdf_fonts,
+    pdf_text,
+    png_of_first_page,
+)
 
 
 def test_harfbuzz_subsetting_is_available():
@@ -35,7 +41,7 @@ def _acceptance_context(comment: str, rows: int) -> dict:
     return {
         "issuer": "云南省信息化工作领导小组办公室", "issuer_short": "省信息办", "prefix": "云信办",
         "number": "云信办〔2026〕99号", "title": "“社区综合服务信息平台”项目验收报告", "issued_on": "2026年3月1日",
-        "cn_date": documents.cn_date, "office_field": "office-seal", "opinion": "同意通过验收。",
+        "cn_date": issuing.cn_date, "office_field": "office-seal", "opinion": "同意通过验收。",
         "conclusion": "通过验收", "members": members,
         "acc": SimpleNamespace(project=SimpleNamespace(name="社区综合服务信息平台", code="YNDZ-2026-001",
                                                         organisation=SimpleNamespace(name="五华区民政局"),
@@ -68,10 +74,10 @@ def test_every_document_renders_chinese_with_embedded_subset_fonts_and_its_numbe
                                     .group_by(IssuedDocument.kind)).all())
     assert kinds == {"project_approval": 1, "midterm_report": 1, "acceptance_report": 1, "evaluation_report": 1}
     with transaction():
-        documents.issue_application_form(f.user("wuhua_applicant"), application_id)
-        assert documents.render_pending() == 3  # approval, mid-term and evaluation were only numbered
+        issuing.issue_application_form(f.user("wuhua_applicant"), application_id)
+        assert issuing.render_pending() == 3  # approval, mid-term and evaluation were only numbered
     with transaction():
-        assert documents.render_pending() == 0
+        assert issuing.render_pending() == 0
     expected = {
         "application_form": ("电子政务应用试点项目申报书", "社区综合服务信息平台", "建设目标", "审核记录"),
         "project_approval": ("关于同意", "立项的批复", "同意立项", "YNDZ-"),
@@ -105,7 +111,7 @@ def test_every_document_renders_chinese_with_embedded_subset_fonts_and_its_numbe
 def test_user_text_is_escaped_not_interpreted(app):
     app_id = f.draft(name="<b>粗体</b>平台 & <i>斜体</i>", objectives="<script>alert(1)</script>目标")
     with transaction():
-        doc = documents.issue_application_form(f.user("wuhua_applicant"), app_id)
+        doc = issuing.issue_application_form(f.user("wuhua_applicant"), app_id)
     text = flat(pdf_text(current_pdf(doc)))
     assert flat("<b>粗体</b>平台 & <i>斜体</i>") in text
     assert "<script>alert(1)</script>目标" in text
@@ -143,7 +149,7 @@ def test_file_and_http_references_in_user_text_fetch_nothing(app, listening_serv
             f'<img src="{base}/pixel.png"><iframe src="file:///etc/passwd"></iframe>')
     app_id = f.draft(content=evil, objectives=f'<style>@import url("{base}/import.css");</style>')
     with transaction():
-        doc = documents.issue_application_form(f.user("wuhua_applicant"), app_id)
+        doc = issuing.issue_application_form(f.user("wuhua_applicant"), app_id)
     text = flat(pdf_text(current_pdf(doc)))
     assert flat(f'<img src="file://{secret}">') in text  # shown as the text it is
     assert "TOP-SECRET-SERVER-FILE" not in text and hits == []

@@ -11,7 +11,7 @@ from app.documents import storage
 from app.errors import Denied, NotFound
 from app.extensions import db
 from app.models import Project
-from app.services.documents import issuing as documents
+from app.services.documents import issuing
 from tests import factories as f
 from tests.documents.conftest import flat, pdf_text
 
@@ -19,49 +19,49 @@ from tests.documents.conftest import flat, pdf_text
 def test_approving_a_project_numbers_its_approval_document_and_the_first_download_renders_it(app):
     project_id = f.project()
     project = db.session.get(Project, project_id)
-    doc = documents.latest("project_approval", project_id)
+    doc = issuing.latest("project_approval", project_id)
     assert doc is not None and doc.versions == [] and doc.title == f"关于同意“{project.name}”立项的批复"
     with transaction():
-        opened = documents.open_document(f.user("wuhua_applicant"), doc.id)
+        opened = issuing.open_document(f.user("wuhua_applicant"), doc.id)
     assert opened.data.startswith(b"%PDF") and opened.filename.startswith(doc.number)
     text = flat(pdf_text(opened.data))
     assert project.code in text and "同意立项" in text and "批准立项" in text  # the leader's opinion
     with transaction():
-        again = documents.open_document(f.user("office"), doc.id)
+        again = issuing.open_document(f.user("office"), doc.id)
     assert again.version.sha256 == opened.version.sha256 and len(doc.versions) == 1
 
 
 def test_downloads_follow_the_visibility_of_the_page_they_belong_to(app):
     project_id = f.project()
-    doc = documents.latest("project_approval", project_id)
+    doc = issuing.latest("project_approval", project_id)
     for outsider in ("kunming_applicant", "dali_office", "expert1"):
         with pytest.raises(NotFound), transaction():
-            documents.open_document(f.user(outsider), doc.id)
+            issuing.open_document(f.user(outsider), doc.id)
     with pytest.raises(NotFound), transaction():
-        documents.documents_of(f.user("kunming_applicant"), "project", project_id)
-    assert [d.id for d in documents.documents_of(f.user("wuhua_office"), "project", project_id)] == [doc.id]
+        issuing.documents_of(f.user("kunming_applicant"), "project", project_id)
+    assert [d.id for d in issuing.documents_of(f.user("wuhua_office"), "project", project_id)] == [doc.id]
     with pytest.raises(NotFound), transaction():
-        documents.open_document(f.user("office"), doc.id + 999)
+        issuing.open_document(f.user("office"), doc.id + 999)
 
 
 def test_a_stored_file_that_was_swapped_on_disk_is_refused(app):
     project_id = f.project()
-    doc = documents.latest("project_approval", project_id)
+    doc = issuing.latest("project_approval", project_id)
     with transaction():
-        opened = documents.open_document(f.user("office"), doc.id)
+        opened = issuing.open_document(f.user("office"), doc.id)
     path = storage.path_for(opened.version.sha256)
     os.chmod(path, 0o644)
     path.write_bytes(opened.data.replace(b"%PDF", b"%PDF ", 1))
     with pytest.raises(storage.StorageCorrupted):
-        documents.open_document(f.user("office"), doc.id)
+        issuing.open_document(f.user("office"), doc.id)
 
 
 def test_only_the_applicant_or_the_office_prints_an_application_form(app):
     app_id = f.submitted()
     with pytest.raises(Denied), transaction():
-        documents.issue_application_form(f.user("wuhua_office"), app_id)  # may see it, may not print it
+        issuing.issue_application_form(f.user("wuhua_office"), app_id)  # may see it, may not print it
     with pytest.raises(NotFound), transaction():
-        documents.issue_application_form(f.user("kunming_applicant"), app_id)
+        issuing.issue_application_form(f.user("kunming_applicant"), app_id)
     with transaction():
-        doc = documents.issue_application_form(f.user("office"), app_id)
+        doc = issuing.issue_application_form(f.user("office"), app_id)
     assert doc.kind == "application_form" and len(doc.versions) == 1

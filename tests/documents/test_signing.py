@@ -7,14 +7,14 @@ import sqlalchemy as sa
 from cryptography import x509
 
 from app.database import transaction
+from app.demo.seed import DEMO_PASSWORD
 from app.documents import pki, storage
 from app.documents.verify import ALTERED, AUTHENTIC, SUPERSEDED
 from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.models import Acceptance, PanelMember, SigningCredential
 from app.services.commands import acceptance as svc
-from app.services.documents import issuing as documents
-from app.demo.seed import DEMO_PASSWORD
+from app.services.documents import issuing
 from tests import factories as f
 from tests.documents.conftest import flip_byte
 from workflows.acceptance import AcceptanceState
@@ -22,13 +22,13 @@ from workflows.acceptance import AcceptanceState
 
 def test_a_report_signed_by_three_experts_and_the_office_validates_version_by_version(sealed):
     acc = db.session.get(Acceptance, sealed["acceptance_id"])
-    result = documents.verify_file(sealed["pdf"])
+    result = issuing.verify_file(sealed["pdf"])
     assert result.verdict == AUTHENTIC and result.ok, result.problems
     assert len(result.signatures) == 4 and all(s.bottom_line and s.intact and s.trusted for s in result.signatures)
     experts = [m for m in sorted(acc.members, key=lambda m: (m.is_chair, m.position))]
     assert [s.signer_name for s in result.signatures] == [m.expert.user.display_name for m in experts] + [
         f.user("office").display_name]
-    assert result.signatures[2].field_name == documents.expert_field(next(m for m in acc.members if m.is_chair).position)
+    assert result.signatures[2].field_name == issuing.expert_field(next(m for m in acc.members if m.is_chair).position)
     assert all(s.signed_at is not None for s in result.signatures)
     office = result.signatures[-1]
     assert office.covers_entire_file and office.locks_document
@@ -40,32 +40,32 @@ def test_a_report_signed_by_three_experts_and_the_office_validates_version_by_ve
     assert [v.position for v in doc.versions] == [1, 2, 3, 4, 5]
     assert len({v.sha256 for v in doc.versions}) == 5 and doc.finalised_at is not None
     second = storage.get(doc.versions[1].sha256)
-    result = documents.verify_file(second)
+    result = issuing.verify_file(second)
     assert result.verdict == SUPERSEDED and result.match.position == 2 and len(result.signatures) == 1
     path = storage.path_for(doc.current.sha256)
     assert path.name == f"{doc.current.sha256}.pdf" and not path.stat().st_mode & 0o222  # read-only
     with pytest.raises(Conflict):  # a final document takes no further version
-        documents.add_version(doc, sealed["pdf"], None, "after the seal")
+        issuing.add_version(doc, sealed["pdf"], None, "after the seal")
 
 
 def test_a_file_changed_after_signing_is_reported_as_altered(sealed):
     pdf = sealed["pdf"]
     first_sig = pdf.index(b"/ByteRange")
     tampered = flip_byte(pdf, first_sig // 2)  # inside the report as rendered, signed by everyone
-    result = documents.verify_file(tampered)
+    result = issuing.verify_file(tampered)
     assert result.verdict == ALTERED and not result.ok
     assert result.match is None  # not a file the system issued
     assert len(result.signatures) == 4 and not any(s.intact for s in result.signatures)
     # A byte in the zero padding of the seal's /Contents is outside every signed range: each
     # signature still validates, only the digest stored at issue time shows the change.
     padding = pdf.rindex(b"00000>", 0, pdf.rindex(b"/ByteRange"))
-    result = documents.verify_file(flip_byte(pdf, padding))
+    result = issuing.verify_file(flip_byte(pdf, padding))
     assert all(s.bottom_line for s in result.signatures)
     assert result.verdict == ALTERED and not result.ok
     assert any(sealed["document"].number in p for p in result.problems)
     # Bytes appended after the seal: each signature is still intact (pyHanko alone says "valid"),
     # but the last one no longer covers the whole file.
-    result = documents.verify_file(pdf + b"\n% appended after signing\n")
+    result = issuing.verify_file(pdf + b"\n% appended after signing\n")
     assert all(s.intact for s in result.signatures)
     assert result.verdict == ALTERED
     assert any("after the last signature" in p for p in result.problems)
@@ -85,7 +85,7 @@ def _concluded():
 
 def test_signing_needs_the_experts_own_password_and_the_report_is_sealed_only_after_all_signed(app):
     acc_id, others, chair = _concluded()
-    doc = documents.latest("acceptance_report", acc_id)
+    doc = issuing.latest("acceptance_report", acc_id)
     assert len(doc.versions) == 1  # rendered (and numbered) when the chair concluded
     for data in ({}, {"password": "wrong-password"}):
         with pytest.raises(Invalid) as err, transaction():

@@ -10,9 +10,12 @@ import pytest
 
 from app.database import transaction
 from app.errors import Conflict, Denied, Invalid, NotFound
-from app.services.commands import attachments
-from app.services.commands import review
-from app.services.commands.attachments import add_attachment, open_attachment, remove_attachment
+from app.services.commands import attachments, perform
+from app.services.commands.attachments import (
+    add_attachment,
+    open_attachment,
+    remove_attachment,
+)
 from app.services.records.audit import history
 from tests import factories
 
@@ -107,7 +110,7 @@ def test_uploads_stop_once_submitted_and_resume_when_returned():
     with pytest.raises(Conflict):
         upload(app_id, PDF)
     with transaction():
-        review.decide(factories.user("office"), app_id, "return_for_revision", {"opinion": "补充预算表"})
+        perform(factories.user("office"), "application", app_id, "return_for_revision", {"opinion": "补充预算表"})
     assert upload(app_id, PDF, kind="budget").kind == "budget"
 
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from app.database import transaction
 from app.extensions import db
 from app.models import AuditRecord
-from app.services.commands import review
+from app.services.commands import perform
 from app.services.records.audit import verify_chain
 from tests import factories as f
 
@@ -13,7 +13,7 @@ from tests import factories as f
 def some_history():
     app_id = f.endorsed()
     with transaction():
-        review.decide(f.user("office"), app_id, "return_for_revision", {"opinion": "请修改"})
+        perform(f.user("office"), "application", app_id, "return_for_revision", {"opinion": "请修改"})
     return app_id
 
 

@@ -8,10 +8,9 @@ from app.database import transaction
 from app.errors import Conflict
 from app.extensions import db
 from app.models import Application, AuditRecord, Batch, Project
-from app.services.commands import projects
-from app.services.commands import review
-from app.services.records.audit import verify_chain
+from app.services.commands import perform, projects
 from app.services.engine.guards import message
+from app.services.records.audit import verify_chain
 from tests import factories as f
 
 APPROVAL = {"opinion": "批准立项", "approved_budget": "90", "construction_months": 12}
@@ -48,7 +47,7 @@ def test_concurrent_identical_approvals_have_exactly_one_winner(app):
 
     def approve():
         from app.models import User
-        review.decide(db.session.get(User, office_id), app_id, "pass_initial_review", {"opinion": "通过"})
+        perform(db.session.get(User, office_id), "application", app_id, "pass_initial_review", {"opinion": "通过"})
 
     results = race(app, [approve] * 8)
     assert results.count("ok") == 1 and len(results) == 8

@@ -5,7 +5,7 @@ from app.database import transaction
 from app.errors import Denied, NotFound
 from app.extensions import db
 from app.models import Application
-from app.services.commands import applications
+from app.services.commands import applications, perform
 from app.services.commands import endorsement as escalation
 from tests import factories as f
 from workflows.application import ApplicationState as S
@@ -58,7 +58,7 @@ def test_a_returned_application_resumes_at_the_office_that_returned_it(app):
     with transaction():
         escalation.endorse(f.user("wuhua_office"), app_id, {"opinion": "同意"})
     with transaction():
-        escalation.return_to_applicant(f.user("kunming_office"), app_id, {"opinion": "请补充材料"})
+        perform(f.user("kunming_office"), "application", app_id, "return_to_applicant", {"opinion": "请补充材料"})
     assert db.session.get(Application, app_id).state == S.RETURNED_BY_ENDORSER
     with transaction():
         applications.resubmit_application(f.user("wuhua_applicant"), app_id, {"opinion": "已补充"})

@@ -8,15 +8,16 @@ from app.errors import Denied
 from app.extensions import db
 from app.models import Evaluation
 from app.services.commands import evaluation as svc
+from app.services.commands import perform
 from tests import factories as f
-from workflows.evaluation import Grade
+from workflows.evaluation import Grade, grade_for
 
 
 @pytest.mark.parametrize("total,grade", [("90", Grade.EXCELLENT), ("89.99", Grade.GOOD), ("75", Grade.GOOD),
                                          ("74.99", Grade.QUALIFIED), ("60", Grade.QUALIFIED),
                                          ("59.99", Grade.UNQUALIFIED)])
 def test_grade_boundaries(total, grade):
-    assert svc.grade_for(Decimal(total)) == grade
+    assert grade_for(Decimal(total)) == grade
 
 
 def test_the_total_weighs_results_half_operation_30_and_promotion_20_percent(app):
@@ -31,9 +32,9 @@ def test_the_total_weighs_results_half_operation_30_and_promotion_20_percent(app
     ev = db.session.get(Evaluation, ev_id)
     assert ev.total_score == Decimal("65.00") and ev.grade == Grade.QUALIFIED
     with pytest.raises(Denied), transaction():
-        svc.plain_evaluation_step(f.user("office"), ev_id, "confirm_grade", {"opinion": "确认"})
+        perform(f.user("office"), "evaluation", ev_id, "confirm_grade", {"opinion": "确认"})
     with transaction():
-        svc.plain_evaluation_step(f.user("leader"), ev_id, "confirm_grade", {"opinion": "确认"})
+        perform(f.user("leader"), "evaluation", ev_id, "confirm_grade", {"opinion": "确认"})
     assert db.session.get(Evaluation, ev_id).graded_at is not None
 
 

@@ -8,8 +8,7 @@ from app.database import transaction
 from app.errors import Conflict
 from app.extensions import db
 from app.models import Application, Batch, Project
-from app.services.commands import projects
-from app.services.commands import review
+from app.services.commands import perform, projects
 from app.services.engine.guards import message
 from app.services.reads.applications import agency_evaluations
 from tests import factories as f
@@ -37,7 +36,7 @@ def test_approval_beyond_the_quota_is_refused_with_a_clear_error(app):
     assert message("batch_quota_left") in str(err.value)
     assert db.session.get(Application, waiting).state == S.PROJECT_APPROVAL
     with transaction():
-        review.decide(f.user("leader"), waiting, "leader_reject", {"opinion": "批次名额已满"})
+        perform(f.user("leader"), "application", waiting, "leader_reject", {"opinion": "批次名额已满"})
     assert db.session.get(Application, waiting).state == S.REJECTED
 
 

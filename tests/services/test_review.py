@@ -1,15 +1,14 @@
 """初审, the plan gate, 领导审批 and the joint 复审."""
 import pytest
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from app.database import transaction
 from app.errors import Conflict, Denied
 from app.extensions import db
 from app.models import Application, JointOpinion
-from app.services.commands import applications
-from app.services.commands import review
+from app.services.commands import applications, perform, review
 from app.services.engine.guards import message
-from flask_babel import gettext
 from tests import factories as f
 from workflows.application import ApplicationState as S
 
@@ -19,14 +18,14 @@ OFF_PLAN = {"plan_item_id": None, "off_plan_justification": "本地急需，规�
 def test_an_off_plan_pilot_cannot_pass_initial_review_without_a_leaders_override(app):
     app_id = f.endorsed(**OFF_PLAN)
     with pytest.raises(Conflict) as err, transaction():
-        review.decide(f.user("office"), app_id, "pass_initial_review", {"opinion": "通过"})
+        perform(f.user("office"), "application", app_id, "pass_initial_review", {"opinion": "通过"})
     assert message("in_plan_or_overridden") in str(err.value)
     with pytest.raises(Denied), transaction():
         review.override_plan_gate(f.user("office"), app_id, {"opinion": "我来特批"})
     with transaction():
         review.override_plan_gate(f.user("leader"), app_id, {"opinion": "地方急需，同意特批"})
     with transaction():
-        review.decide(f.user("office"), app_id, "pass_initial_review", {"opinion": "通过"})
+        perform(f.user("office"), "application", app_id, "pass_initial_review", {"opinion": "通过"})
     app_ = db.session.get(Application, app_id)
     assert app_.state == S.LEADER_APPROVAL and app_.plan_overridden_by_id == f.user("leader").id
 
@@ -50,9 +49,9 @@ def test_an_off_plan_draft_without_justification_cannot_be_submitted(app):
 def test_the_leader_can_send_an_application_back_to_initial_review(app):
     app_id = f.endorsed()
     with transaction():
-        review.decide(f.user("office"), app_id, "pass_initial_review", {"opinion": "通过"})
+        perform(f.user("office"), "application", app_id, "pass_initial_review", {"opinion": "通过"})
     with transaction():
-        review.decide(f.user("leader"), app_id, "leader_return", {"opinion": "请核实预算"})
+        perform(f.user("leader"), "application", app_id, "leader_return", {"opinion": "请核实预算"})
     assert db.session.get(Application, app_id).state == S.INITIAL_REVIEW
 
 
@@ -62,12 +61,12 @@ def test_re_review_concludes_only_once_every_joint_reviewer_has_given_an_opinion
         with transaction():
             review.record_joint_opinion(f.user(name), app_id, {"recommendation": "approve", "opinion": "同意"})
     with pytest.raises(Conflict) as err, transaction():
-        review.decide(f.user("office"), app_id, "re_review_approve", {"opinion": "通过"})
+        perform(f.user("office"), "application", app_id, "re_review_approve", {"opinion": "通过"})
     assert message("all_joint_opinions_in") in str(err.value)
     with transaction():
         review.record_joint_opinion(f.user("xxb"), app_id, {"recommendation": "approve", "opinion": "同意"})
     with transaction():
-        review.decide(f.user("office"), app_id, "re_review_approve", {"opinion": "通过"})
+        perform(f.user("office"), "application", app_id, "re_review_approve", {"opinion": "通过"})
     assert db.session.get(Application, app_id).state == S.PROJECT_APPROVAL
 
 
@@ -86,7 +85,7 @@ def test_a_revision_after_re_review_returns_to_re_review_for_a_fresh_round(app):
         with transaction():
             review.record_joint_opinion(f.user(name), app_id, {"recommendation": "return", "opinion": "需修改"})
     with transaction():
-        review.decide(f.user("office"), app_id, "re_review_return", {"opinion": "请按复审意见修改"})
+        perform(f.user("office"), "application", app_id, "re_review_return", {"opinion": "请按复审意见修改"})
     with transaction():
         applications.resubmit_application(f.user("wuhua_applicant"), app_id, {"opinion": "已修改"})
     app_ = db.session.get(Application, app_id)

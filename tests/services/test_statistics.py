@@ -7,7 +7,12 @@ from decimal import Decimal
 import pytest
 
 from app.errors import Denied
-from app.services.reads.dashboard import PROVINCE_LEVEL, average_days_in_stage, programme_overview
+from app.services.commands import perform
+from app.services.reads.dashboard import (
+    PROVINCE_LEVEL,
+    average_days_in_stage,
+    programme_overview,
+)
 from tests import factories as f
 
 
@@ -88,7 +93,7 @@ def test_average_days_per_stage_come_from_the_history(app, users, clock):
         applications.submit_application(users["province_applicant"], second)  # 2 days a draft
     clock.advance(10)
     with transaction():
-        f.review.decide(users["office"], first, "pass_initial_review", {"opinion": "通过"})  # 10 days
+        perform(users["office"], "application", first, "pass_initial_review", {"opinion": "通过"})  # 10 days
 
     stays = {(s.flow, s.state.value): s for s in average_days_in_stage(users["office"])}
 

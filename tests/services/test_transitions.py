@@ -7,7 +7,7 @@ from app.errors import Conflict, Denied, Invalid
 from app.extensions import db
 from app.models import Application, AuditRecord, Notification, OutboxMessage
 from app.policies import check
-from app.services.commands import review
+from app.services.commands import perform
 from app.services.engine.fire import available_steps, fire
 from tests import factories as f
 from workflows.application import ApplicationState as S
@@ -16,7 +16,7 @@ from workflows.application import ApplicationState as S
 def test_an_applicant_cannot_pass_initial_review_and_is_told_why(app):
     app_id = f.endorsed()
     with pytest.raises(Denied) as err, transaction():
-        review.decide(f.user("wuhua_applicant"), app_id, "pass_initial_review", {"opinion": "自己通过"})
+        perform(f.user("wuhua_applicant"), "application", app_id, "pass_initial_review", {"opinion": "自己通过"})
     assert err.value.reason == check("office_reviewer", f.user("wuhua_applicant")).reason
     assert db.session.get(Application, app_id).state == S.INITIAL_REVIEW
 
@@ -29,7 +29,7 @@ def test_an_unknown_policy_is_denied_with_a_reason(app):
 def test_a_decision_without_an_opinion_is_refused(app):
     app_id = f.endorsed()
     with pytest.raises(Invalid) as err, transaction():
-        review.decide(f.user("office"), app_id, "pass_initial_review", {"opinion": "   "})
+        perform(f.user("office"), "application", app_id, "pass_initial_review", {"opinion": "   "})
     assert "opinion" in err.value.errors
 
 
@@ -37,7 +37,7 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(app):
     app_id = f.endorsed()
     version = db.session.get(Application, app_id).version
     with pytest.raises(Conflict), transaction():
-        review.decide(f.user("office"), app_id, "pass_initial_review", {"opinion": "通过"}, version - 1)
+        perform(f.user("office"), "application", app_id, "pass_initial_review", {"opinion": "通过"}, version - 1)
     db.session.expire_all()
     assert db.session.get(Application, app_id).version == version
 
@@ -45,14 +45,14 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(app):
 def test_a_step_from_the_wrong_stage_is_a_conflict_naming_the_stage(app):
     app_id = f.draft()
     with pytest.raises(Conflict) as err, transaction():
-        review.decide(f.user("office"), app_id, "pass_initial_review", {"opinion": "通过"})
+        perform(f.user("office"), "application", app_id, "pass_initial_review", {"opinion": "通过"})
     assert "草稿" in str(err.value) or "Draft" in str(err.value)
 
 
 def test_every_decision_records_who_in_which_role_when_and_the_opinion(app):
     app_id = f.endorsed()
     with transaction():
-        review.decide(f.user("office"), app_id, "return_for_revision", {"opinion": "预算不全，请补充"})
+        perform(f.user("office"), "application", app_id, "return_for_revision", {"opinion": "预算不全，请补充"})
     rec = db.session.scalars(sa.select(AuditRecord).where(AuditRecord.entity_id == app_id,
                                                           AuditRecord.entity_type == "application")
                              .order_by(AuditRecord.id.desc())).first()
@@ -64,7 +64,7 @@ def test_every_decision_records_who_in_which_role_when_and_the_opinion(app):
 def test_a_decision_leaves_an_outbox_row_that_becomes_a_notification_for_the_applicant(app):
     app_id = f.endorsed()
     with transaction():
-        review.decide(f.user("office"), app_id, "return_for_revision", {"opinion": "请修改"})
+        perform(f.user("office"), "application", app_id, "return_for_revision", {"opinion": "请修改"})
     assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))
                              .where(OutboxMessage.delivered_at.is_(None))) == 0
     notes = db.session.scalars(sa.select(Notification).where(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.demo.seed import DEMO_PASSWORD
 from app.extensions import db
 from app.models import Acceptance, AcceptanceScore, Expert, Project, User
-from app.services.commands.acceptance import CRITERIA
-from app.demo.seed import DEMO_PASSWORD
 from tests import factories as f
 from tests.web.web_client import User as Browser
+from workflows.acceptance import CRITERIA
 
 
 def _members(acc_id: int) -> list[tuple[str, bool]]:

@@ -4,7 +4,8 @@ from collections import deque
 import pytest
 
 from workflows import FLOWS, NoStep
-from workflows.application import APPLICATION, ApplicationState as A
+from workflows.application import APPLICATION
+from workflows.application import ApplicationState as A
 from workflows.diagrams import mermaid
 
 FLOW_LIST = list(FLOWS.values())
@@ -34,9 +35,9 @@ def test_every_non_terminal_state_has_an_exit_to_another_state(flow):
 
 @pytest.mark.parametrize("flow", FLOW_LIST, ids=lambda f: f.name)
 def test_every_step_names_a_policy_that_exists_and_guards_that_are_built(flow, app):
+    from app.kinds import KINDS
     from app.policies import RULES
     from app.services.engine.guards import MESSAGES
-    from app.services.engine.fire import KINDS
 
     assert flow.policy_names <= set(RULES), flow.policy_names - set(RULES)
     assert flow.guard_names <= set(MESSAGES), flow.guard_names - set(MESSAGES)

@@ -1,1 +1,22 @@
-"""The commands: one module per area, each verb a use case that takes an explicit actor."""
+"""The commands: one module per area, each verb a use case that takes an explicit actor.
+
+Importing this package registers every workflow verb with the action registry, so the
+adapters take ``perform`` and ``actions_for`` from here: the registry is complete by then.
+"""
+from app.services.commands import (  # noqa: F401
+                                   acceptance,
+                                   admin,
+                                   applications,
+                                   attachments,
+                                   checks,
+                                   demonstration,
+                                   endorsement,
+                                   evaluation,
+                                   projects,
+                                   review,
+                                   tokens,
+                                   users,
+)
+from app.services.engine.actions import action, actions_for, all_actions, perform
+
+__all__ = ["action", "actions_for", "all_actions", "perform"]

@@ -10,25 +10,22 @@ from flask_babel import lazy_gettext as _l
 
 from app.errors import Invalid
 from app.extensions import db
-from app.models import Acceptance, AcceptanceScore, Expert, Organisation, PanelMember, User
+from app.models import (
+    Acceptance,
+    AcceptanceScore,
+    Expert,
+    Organisation,
+    PanelMember,
+    User,
+)
 from app.models.base import utcnow
 from app.policies import panel_membership
-from app.schemas import OpinionSchema, PanelSchema, ScoresSchema, SignatureSchema, load
-from app.services.documents import issuing as documents
-from app.services.documents import signatures
-from app.services.engine.loading import load_visible
+from app.schemas import PanelSchema, ScoresSchema, SignatureSchema
+from app.services.documents import issuing, signatures
+from app.services.engine.actions import verb
 from app.services.engine.fire import fire
-from workflows.acceptance import AcceptanceState
-
-# (key, Chinese, English, maximum points); the maxima add up to 100.
-CRITERIA = (
-    ("completion", "建设内容完成情况", "Completion of the planned work", 30),
-    ("quality", "技术方案与系统质量", "Technical solution and quality", 25),
-    ("effect", "应用成效", "Effect of the application", 25),
-    ("funds", "资金使用与管理", "Use and management of funds", 10),
-    ("documentation", "文档资料与运维保障", "Documentation and maintenance", 10),
-)
-PASS_AT, CONDITIONAL_AT = Decimal(80), Decimal(60)
+from app.services.engine.loading import load_visible
+from workflows.acceptance import CRITERIA, AcceptanceState, conclusion_for
 
 
 def eligible_experts(acceptance: Acceptance) -> list[Expert]:
@@ -42,9 +39,9 @@ def eligible_experts(acceptance: Acceptance) -> list[Expert]:
         .order_by(Expert.id)))
 
 
-def form_panel(actor: User, acceptance_id: int, data: dict, expected_version: int | None = None) -> Acceptance:
+@verb("acceptance", "form_panel", schema=PanelSchema)
+def form_panel(actor: User, acceptance_id: int, fields: dict, expected_version: int | None = None) -> Acceptance:
     """Draw an odd panel (≥3) at random with a recorded seed; the first drawn chairs it."""
-    fields = load(PanelSchema(), data)
     acceptance = load_visible(Acceptance, acceptance_id, actor)
     pool = eligible_experts(acceptance)
     if len(pool) < fields["size"]:
@@ -52,20 +49,20 @@ def form_panel(actor: User, acceptance_id: int, data: dict, expected_version: in
                                       n=len(pool)))})
     seed = fields["seed"] if fields["seed"] is not None else secrets.randbits(48)
     drawn = random.Random(seed).sample(pool, fields["size"])
-    fire(acceptance, "form_panel", actor, expected_version=expected_version,
+    fire(acceptance, "form_panel", actor, expected_version=expected_version, changes={"seed": seed},
          payload={"seed": seed, "size": fields["size"], "pool": [e.id for e in pool],
                   "panel": [e.id for e in drawn]})
-    acceptance.seed = seed
     acceptance.members.extend(PanelMember(expert_id=e.id, position=i, is_chair=(i == 0))
                               for i, e in enumerate(drawn))
     db.session.flush()
     return acceptance
 
 
-def submit_scores(actor: User, acceptance_id: int, data: dict,
+@verb("acceptance", "submit_scores", schema=ScoresSchema)
+def submit_scores(actor: User, acceptance_id: int, fields: dict,
                   expected_version: int | None = None) -> Acceptance:
     """One expert's score and comment for every criterion."""
-    scores = load(ScoresSchema(), data)["scores"]
+    scores = fields["scores"]
     errors = {}
     for key, _zh, _en, maximum in CRITERIA:
         if key not in scores:
@@ -94,30 +91,27 @@ def panel_average(acceptance: Acceptance) -> Decimal:
     return (sum(Decimal(t) for _, t in totals) / len(totals)).quantize(Decimal("0.01"))
 
 
-def conclusion_for(average: Decimal) -> str:
-    if average >= PASS_AT:
-        return "pass"
-    return "conditional" if average >= CONDITIONAL_AT else "fail"
-
-
-def conclude(actor: User, acceptance_id: int, data: dict, expected_version: int | None = None) -> Acceptance:
+@verb("acceptance", "conclude")
+def conclude(actor: User, acceptance_id: int, fields: dict, expected_version: int | None = None) -> Acceptance:
     """The chair records the panel's conclusion, computed from the experts' scores."""
-    opinion = load(OpinionSchema(), data)["opinion"]
+    opinion = fields["opinion"]
     acceptance = load_visible(Acceptance, acceptance_id, actor)
-    acceptance.average_score = panel_average(acceptance)  # the database insists on it before signing
-    acceptance.conclusion = conclusion_for(acceptance.average_score)
-    acceptance.conditions = opinion if acceptance.conclusion == "conditional" else ""
+    average = panel_average(acceptance)  # the database insists on it before signing
+    conclusion = conclusion_for(average)
     fire(acceptance, "conclude", actor, opinion=opinion, expected_version=expected_version,
-         payload={"average": acceptance.average_score, "conclusion": acceptance.conclusion})
-    documents.issue("acceptance_report", acceptance, actor)  # numbered and rendered: signed next
+         payload={"average": average, "conclusion": conclusion},
+         changes={"average_score": average, "conclusion": conclusion,
+                  "conditions": opinion if conclusion == "conditional" else ""})
+    issuing.issue("acceptance_report", acceptance, actor)  # numbered and rendered: signed next
     return acceptance
 
 
-def sign_report(actor: User, acceptance_id: int, data: dict | None = None,
+@verb("acceptance", "sign_report", schema=SignatureSchema)
+def sign_report(actor: User, acceptance_id: int, fields: dict,
                 expected_version: int | None = None) -> Acceptance:
     """One panel expert signs the acceptance report (the chair last) with their own key,
-    unlocked by their password (``data["password"]``): a PAdES signature in their field."""
-    password = load(SignatureSchema(), data)["password"]
+    unlocked by their password (``fields["password"]``): a PAdES signature in their field."""
+    password = fields["password"]
     acceptance = load_visible(Acceptance, acceptance_id, actor)
     fire(acceptance, "sign_report", actor, expected_version=expected_version)
     member = panel_membership(actor, acceptance)
@@ -126,11 +120,12 @@ def sign_report(actor: User, acceptance_id: int, data: dict | None = None,
     return acceptance
 
 
-def seal_report(actor: User, acceptance_id: int, data: dict | None = None,
+@verb("acceptance", "seal_report", schema=SignatureSchema)
+def seal_report(actor: User, acceptance_id: int, fields: dict,
                 expected_version: int | None = None) -> Acceptance:
-    """The office seals the signed report with its reviewer's own key (``data["password"]``),
+    """The office seals the signed report with its reviewer's own key (``fields["password"]``),
     a final signature forbidding further change; a pass moves the project on to evaluation."""
-    password = load(SignatureSchema(), data)["password"]
+    password = fields["password"]
     acceptance = load_visible(Acceptance, acceptance_id, actor)
     fire(acceptance, "seal_report", actor, expected_version=expected_version,
          payload={"conclusion": acceptance.conclusion, "average": acceptance.average_score})
@@ -140,10 +135,11 @@ def seal_report(actor: User, acceptance_id: int, data: dict | None = None,
     return acceptance
 
 
-def request_reacceptance(actor: User, acceptance_id: int, data: dict,
+@verb("acceptance", "request_reacceptance")
+def request_reacceptance(actor: User, acceptance_id: int, fields: dict,
                          expected_version: int | None = None) -> Acceptance:
     """After rectifying a failed acceptance the agency asks again: a new round, a new panel."""
-    opinion = load(OpinionSchema(), data)["opinion"]
+    opinion = fields["opinion"]
     failed = load_visible(Acceptance, acceptance_id, actor)
     fire(failed, "request_reacceptance", actor, opinion=opinion, expected_version=expected_version)
     again = Acceptance(project_id=failed.project_id, round=failed.round + 1, summary=opinion)

@@ -5,19 +5,34 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
 from app import policies
-from app.errors import Conflict, Denied, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.models import Batch, Division, Expert, Organisation, PlanItem, Role, User, UserRole
+from app.models import (
+    Batch,
+    Division,
+    Expert,
+    Organisation,
+    PlanItem,
+    Role,
+    User,
+    UserRole,
+)
 from app.models.vocabulary import Domain, OrgKind, PilotCategory
 from app.schemas import load
-from app.services.records import audit
 from app.services.commands import users as user_svc
-from app.services.records import counters
 from app.services.engine.guards import quota_key
 from app.services.reads.applications import MAX_PER_PAGE, Page
+from app.services.records import audit, counters
 
 
 def _required():
@@ -92,9 +107,7 @@ class ExpertSchema(Schema):
 
 
 def _require_admin(actor: User) -> None:
-    decision = policies.check("admin", actor)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require("admin", actor)
 
 
 def _get(model, ident):

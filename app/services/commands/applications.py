@@ -5,18 +5,18 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import policies
-from app.errors import Conflict, Denied, Invalid
+from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.models import Application, Batch, PlanItem, User
 from app.models.base import utcnow
-from app.schemas import ApplicationDraftSchema, OpinionSchema, load
-from app.services.records import audit
+from app.schemas import ApplicationDraftSchema, load
 from app.services.commands.endorsement import endorsement_route
-from app.services.engine.loading import load_visible
-from app.services.commands.review import resume_re_review
+from app.services.commands.review import next_re_review_round
+from app.services.engine.actions import verb
 from app.services.engine.fire import fire
+from app.services.engine.loading import load_visible
+from app.services.records import audit
 from workflows.application import EDITABLE, ApplicationState
-
 
 
 def _check_references(data: dict) -> None:
@@ -35,17 +35,13 @@ def may_edit(actor: User, app: Application) -> bool:
 
 
 def require_editable(actor: User, app: Application, stage_message) -> None:
-    decision = policies.check("applicant_owns", actor, app)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require("applicant_owns", actor, app)
     if app.state not in EDITABLE:
         raise Conflict(str(stage_message))
 
 
 def create_application(actor: User, data: dict) -> Application:
-    decision = policies.check("applicant", actor)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require("applicant", actor)
     fields = load(ApplicationDraftSchema(), data)
     _check_references(fields)
     division = actor.organisation.division
@@ -79,29 +75,24 @@ def update_application(actor: User, application_id: int, data: dict, expected_ve
     return app
 
 
-def submit_application(actor: User, application_id: int, expected_version: int | None = None) -> Application:
+@verb("application", "submit")
+def submit_application(actor: User, application_id: int, fields: dict,
+                       expected_version: int | None = None) -> Application:
     """Send a draft up its endorsement route (or straight to the province)."""
     app = load_visible(Application, application_id, actor)
     if app.state == ApplicationState.DRAFT and not app.endorsements:
-        app.endorsements.extend(endorsement_route(app.organisation))
+        app.endorsements.extend(endorsement_route(app.organisation))  # the guards route by it
         db.session.flush()
-    fire(app, "submit", actor, expected_version=expected_version)
-    app.submitted_at = utcnow()
+    fire(app, "submit", actor, opinion=fields["opinion"], expected_version=expected_version,
+         changes={"submitted_at": utcnow()})
     return app
 
 
-def resubmit_application(actor: User, application_id: int, data: dict,
+@verb("application", "resubmit")
+def resubmit_application(actor: User, application_id: int, fields: dict,
                          expected_version: int | None = None) -> Application:
+    """Send a revised application back to the stage that returned it."""
     app = load_visible(Application, application_id, actor)
-    fire(app, "resubmit", actor, opinion=load(OpinionSchema(), data)["opinion"],
-         expected_version=expected_version)
-    resume_re_review(app)
-    return app
-
-
-def withdraw_application(actor: User, application_id: int, data: dict,
-                         expected_version: int | None = None) -> Application:
-    app = load_visible(Application, application_id, actor)
-    fire(app, "withdraw", actor, opinion=load(OpinionSchema(), data)["opinion"],
-         expected_version=expected_version)
+    fire(app, "resubmit", actor, opinion=fields["opinion"], expected_version=expected_version,
+         changes=next_re_review_round(app))
     return app

@@ -5,22 +5,21 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import policies
-from app.errors import Denied, Invalid
+from app.errors import Invalid
 from app.extensions import db
 from app.models import MidtermCheck, Project, User
-from app.schemas import OpinionSchema, RectificationOrderSchema, ReportSchema, load
-from app.services.records import audit
-from app.services.documents import issuing as documents
-from app.services.engine.loading import load_visible
+from app.schemas import RectificationOrderSchema, ReportSchema
+from app.services.documents import issuing
+from app.services.engine.actions import verb
 from app.services.engine.fire import fire
+from app.services.engine.loading import load_visible
+from app.services.records import audit
 from workflows.project import ProjectState
 
 
 def open_checks(actor: User, year: int) -> list[MidtermCheck]:
     """Open the year's check for every project under construction that has none yet."""
-    decision = policies.check("office_reviewer", actor)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require("office_reviewer", actor)
     if not 2000 <= year <= 2100:
         raise Invalid({"year": str(_l("Enter a year between 2000 and 2100."))})
     have = sa.select(MidtermCheck.project_id).where(MidtermCheck.year == year)
@@ -39,49 +38,48 @@ def open_checks(actor: User, year: int) -> list[MidtermCheck]:
     return opened
 
 
-def submit_progress_report(actor: User, check_id: int, data: dict,
+@verb("midterm_check", "submit_progress_report", schema=ReportSchema)
+def submit_progress_report(actor: User, check_id: int, fields: dict,
                            expected_version: int | None = None) -> MidtermCheck:
-    fields = load(ReportSchema(), data)
     check = load_visible(MidtermCheck, check_id, actor)
-    check.progress_report = fields["report"]
-    fire(check, "submit_progress_report", actor, opinion=fields["opinion"], expected_version=expected_version)
+    fire(check, "submit_progress_report", actor, opinion=fields["opinion"], expected_version=expected_version,
+         changes={"progress_report": fields["report"]})
     return check
 
 
-def submit_rectification(actor: User, check_id: int, data: dict,
+@verb("midterm_check", "submit_rectification", schema=ReportSchema)
+def submit_rectification(actor: User, check_id: int, fields: dict,
                          expected_version: int | None = None) -> MidtermCheck:
-    fields = load(ReportSchema(), data)
     check = load_visible(MidtermCheck, check_id, actor)
-    fire(check, "submit_rectification", actor, opinion=fields["opinion"], expected_version=expected_version)
-    check.rectification_report = fields["report"]
+    fire(check, "submit_rectification", actor, opinion=fields["opinion"], expected_version=expected_version,
+         changes={"rectification_report": fields["report"]})
     return check
 
 
-def pass_check(actor: User, check_id: int, data: dict, expected_version: int | None = None) -> MidtermCheck:
+@verb("midterm_check", "pass_check")
+def pass_check(actor: User, check_id: int, fields: dict, expected_version: int | None = None) -> MidtermCheck:
     check = load_visible(MidtermCheck, check_id, actor)
-    fire(check, "pass_check", actor, opinion=load(OpinionSchema(), data)["opinion"],
-         expected_version=expected_version)
-    documents.reserve("midterm_report", check, actor)  # 中期检查意见: numbered now, rendered after commit
+    fire(check, "pass_check", actor, opinion=fields["opinion"], expected_version=expected_version)
+    issuing.reserve("midterm_report", check, actor)  # 中期检查意见: numbered now, rendered after commit
     return check
 
 
-def order_rectification(actor: User, check_id: int, data: dict,
+@verb("midterm_check", "order_rectification", schema=RectificationOrderSchema)
+def order_rectification(actor: User, check_id: int, fields: dict,
                         expected_version: int | None = None) -> MidtermCheck:
-    fields = load(RectificationOrderSchema(), data)
     check = load_visible(MidtermCheck, check_id, actor)
-    check.rectification_deadline = fields["deadline"]
-    fire(check, "order_rectification", actor, opinion=fields["opinion"],
-         payload={"deadline": fields["deadline"]}, expected_version=expected_version)
-    documents.reserve("midterm_report", check, actor)
+    fire(check, "order_rectification", actor, opinion=fields["opinion"], payload={"deadline": fields["deadline"]},
+         expected_version=expected_version, changes={"rectification_deadline": fields["deadline"]})
+    issuing.reserve("midterm_report", check, actor)
     return check
 
 
-def terminate_from_check(actor: User, check_id: int, data: dict,
+@verb("midterm_check", "terminate_project")
+def terminate_from_check(actor: User, check_id: int, fields: dict,
                          expected_version: int | None = None) -> MidtermCheck:
     """The check concludes the project cannot go on: the check and the project both end."""
-    opinion = load(OpinionSchema(), data)["opinion"]
     check = load_visible(MidtermCheck, check_id, actor)
-    fire(check, "terminate_project", actor, opinion=opinion, expected_version=expected_version)
-    fire(check.project, "terminate", actor, opinion=opinion, payload={"midterm_check_id": check.id})
-    documents.reserve("midterm_report", check, actor)
+    fire(check, "terminate_project", actor, opinion=fields["opinion"], expected_version=expected_version)
+    fire(check.project, "terminate", actor, opinion=fields["opinion"], payload={"midterm_check_id": check.id})
+    issuing.reserve("midterm_report", check, actor)
     return check

@@ -6,16 +6,16 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app import policies
-from app.errors import Conflict, Denied
+from app.errors import Conflict
 from app.extensions import db
 from app.models import DemonstrationPublication, Evaluation, Project, User
 from app.models.base import utcnow
 from app.schemas import OpinionSchema, load
-from app.services.records import audit
-from app.services.records import counters
+from app.services.engine.actions import verb
+from app.services.engine.fire import fire
 from app.services.engine.guards import DEMONSTRATION_KEY, message
 from app.services.engine.loading import load_visible
-from app.services.engine.fire import fire
+from app.services.records import audit, counters
 from workflows.evaluation import EvaluationState, Grade
 from workflows.project import ProjectState
 
@@ -32,10 +32,11 @@ def shortlist() -> list[tuple[Project, Evaluation]]:
     return [(p, e) for p, e in rows]
 
 
-def select_demonstration(actor: User, project_id: int, data: dict,
+@verb("project", "select_demonstration")
+def select_demonstration(actor: User, project_id: int, fields: dict,
                          expected_version: int | None = None) -> Project:
     project = load_visible(Project, project_id, actor)
-    fire(project, "select_demonstration", actor, opinion=load(OpinionSchema(), data)["opinion"],
+    fire(project, "select_demonstration", actor, opinion=fields["opinion"],
          expected_version=expected_version, changes={"demonstration_selected_at": utcnow()})
     if counters.take(DEMONSTRATION_KEY, limit=current_app.config["DEMONSTRATION_MAX"]) is None:
         raise Conflict(message("demonstration_places_left"))
@@ -44,9 +45,7 @@ def select_demonstration(actor: User, project_id: int, data: dict,
 
 def publish_demonstrations(actor: User, data: dict) -> DemonstrationPublication:
     """Publish the list once it holds at least the configured minimum of projects."""
-    decision = policies.check("leader", actor)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require("leader", actor)
     opinion = load(OpinionSchema(), data)["opinion"]
     ids = list(db.session.scalars(sa.select(Project.id).where(Project.state == ProjectState.DEMONSTRATION)
                                   .order_by(Project.id)))

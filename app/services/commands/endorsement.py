@@ -9,9 +9,10 @@ from app.extensions import db
 from app.models import Application, Endorsement, Organisation, OrgKind, User
 from app.models.base import utcnow
 from app.models.vocabulary import DivisionLevel
-from app.schemas import OpinionSchema, RankingSchema, load
-from app.services.engine.loading import load_visible
+from app.schemas import RankingSchema
+from app.services.engine.actions import verb
 from app.services.engine.fire import fire
+from app.services.engine.loading import load_visible
 from workflows.application import ApplicationState
 
 
@@ -33,24 +34,16 @@ def endorsement_route(applicant: Organisation) -> list[Endorsement]:
     return [Endorsement(position=i, office_id=o.id) for i, o in enumerate(offices)]
 
 
-def endorse(actor: User, application_id: int, data: dict, expected_version: int | None = None) -> Application:
+@verb("application", "endorse", schema=RankingSchema)
+def endorse(actor: User, application_id: int, fields: dict, expected_version: int | None = None) -> Application:
     """推荐上报: this office endorses; the application moves to the next office or the province."""
-    fields = load(RankingSchema(), data)
     app = load_visible(Application, application_id, actor)
     current = app.current_endorsement
     fire(app, "endorse", actor, opinion=fields["opinion"], payload={"ranking": fields["ranking"]},
-         expected_version=expected_version)
+         expected_version=expected_version,
+         changes=lambda to: {"endorsement_level": app.endorsement_level + 1}
+         if to == ApplicationState.ENDORSING else {})
     current.endorsed_at, current.ranking = utcnow(), fields["ranking"]
-    if app.state == ApplicationState.ENDORSING:
-        app.endorsement_level += 1
-    return app
-
-
-def return_to_applicant(actor: User, application_id: int, data: dict,
-                        expected_version: int | None = None) -> Application:
-    app = load_visible(Application, application_id, actor)
-    fire(app, "return_to_applicant", actor, opinion=load(OpinionSchema(), data)["opinion"],
-         expected_version=expected_version)
     return app
 
 

@@ -7,33 +7,25 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import policies
-from app.errors import Conflict, Denied, Invalid
+from app.errors import Invalid
 from app.extensions import db
 from app.models import Evaluation, Project, User
 from app.models.base import utcnow
-from app.schemas import EvaluationScoreSchema, OpinionSchema, ReportSchema, load
-from app.services.records import audit
-from app.services.documents import issuing as documents
-from app.services.engine.loading import load_visible
+from app.schemas import EvaluationScoreSchema, ReportSchema
+from app.services.documents import issuing
+from app.services.engine.actions import verb
 from app.services.engine.fire import fire
-from workflows.evaluation import Grade
+from app.services.engine.loading import load_visible
+from app.services.records import audit
+from workflows.evaluation import WEIGHTS, grade_for
 from workflows.project import ProjectState
 
-# Results weigh half, operation & maintenance 30 %, follow-on promotion 20 %.
-WEIGHTS = {"results_score": Decimal("0.5"), "operation_score": Decimal("0.3"), "promotion_score": Decimal("0.2")}
-GRADE_FLOORS = ((Decimal(90), Grade.EXCELLENT), (Decimal(75), Grade.GOOD), (Decimal(60), Grade.QUALIFIED))
 EVALUATED_STATES = (ProjectState.EVALUATION, ProjectState.DEMONSTRATION)
-
-
-def grade_for(total: Decimal) -> Grade:
-    return next((g for floor, g in GRADE_FLOORS if total >= floor), Grade.UNQUALIFIED)
 
 
 def open_evaluations(actor: User, period: str, project_ids: list[int] | None = None) -> list[Evaluation]:
     """Open the period's evaluation for accepted projects that have none for it yet."""
-    decision = policies.check("office_reviewer", actor)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require("office_reviewer", actor)
     period = (period or "").strip()
     if not 4 <= len(period) <= 16:
         raise Invalid({"period": str(_l("Name the period, e.g. 2027 or 2027H1."))})
@@ -53,40 +45,33 @@ def open_evaluations(actor: User, period: str, project_ids: list[int] | None = N
     return opened
 
 
-def submit_self_evaluation(actor: User, evaluation_id: int, data: dict,
+@verb("evaluation", "submit_self_evaluation", schema=ReportSchema)
+def submit_self_evaluation(actor: User, evaluation_id: int, fields: dict,
                            expected_version: int | None = None) -> Evaluation:
-    fields = load(ReportSchema(), data)
     ev = load_visible(Evaluation, evaluation_id, actor)
-    fire(ev, "submit_self_evaluation", actor, opinion=fields["opinion"], expected_version=expected_version)
-    ev.self_report = fields["report"]
+    fire(ev, "submit_self_evaluation", actor, opinion=fields["opinion"], expected_version=expected_version,
+         changes={"self_report": fields["report"]})
     return ev
 
 
-def score_evaluation(actor: User, evaluation_id: int, data: dict,
+@verb("evaluation", "score", schema=EvaluationScoreSchema)
+def score_evaluation(actor: User, evaluation_id: int, fields: dict,
                      expected_version: int | None = None) -> Evaluation:
-    fields = load(EvaluationScoreSchema(), data)
+    """The office's scores; the weighted total proposes a grade that the leader confirms."""
     ev = load_visible(Evaluation, evaluation_id, actor)
     scores = {k: Decimal(fields[k]) for k in WEIGHTS}
-    for key, value in scores.items():
-        setattr(ev, key, value)
-    ev.total_score = sum(scores[k] * w for k, w in WEIGHTS.items()).quantize(Decimal("0.01"))
-    ev.grade = grade_for(ev.total_score)  # proposed; the leader confirms it
+    total = sum(scores[k] * w for k, w in WEIGHTS.items()).quantize(Decimal("0.01"))
     fire(ev, "score", actor, opinion=fields["opinion"], expected_version=expected_version,
-         payload={**{k: str(v) for k, v in scores.items()}, "total": str(ev.total_score)})
+         payload={**{k: str(v) for k, v in scores.items()}, "total": str(total)},
+         changes={**scores, "total_score": total, "grade": grade_for(total)})
     return ev
 
 
-def plain_evaluation_step(actor: User, evaluation_id: int, trigger: str, data: dict,
-                          expected_version: int | None = None) -> Evaluation:
-    """confirm_grade, return_self_evaluation, rescore: decisions with nothing but an opinion."""
-    if trigger not in ("confirm_grade", "return_self_evaluation", "rescore"):
-        raise Invalid({"trigger": str(_l("Unknown action '%(trigger)s'.", trigger=trigger))})
+@verb("evaluation", "confirm_grade")
+def confirm_grade(actor: User, evaluation_id: int, fields: dict,
+                  expected_version: int | None = None) -> Evaluation:
     ev = load_visible(Evaluation, evaluation_id, actor)
-    if trigger == "confirm_grade" and ev.grade is None:
-        raise Conflict(str(_l("The evaluation has no scores yet.")))
-    fire(ev, trigger, actor, opinion=load(OpinionSchema(), data)["opinion"],
-         expected_version=expected_version, payload={"grade": ev.grade} if trigger == "confirm_grade" else None)
-    if trigger == "confirm_grade":
-        ev.graded_at = utcnow()
-        documents.reserve("evaluation_report", ev, actor)  # 绩效评估报告: rendered after commit
+    fire(ev, "confirm_grade", actor, opinion=fields["opinion"], expected_version=expected_version,
+         payload={"grade": ev.grade}, changes={"graded_at": utcnow()})
+    issuing.reserve("evaluation_report", ev, actor)  # 绩效评估报告: rendered after commit
     return ev

@@ -1,5 +1,6 @@
-"""立项 and the project's life: approval within the batch quota, acceptance requests,
-termination, closure, follow-on funding requests."""
+"""立项 and the project's life: approval within the batch quota, acceptance requests and
+follow-on funding requests. (Termination, closure and completing acceptance need only an
+opinion: the generic verb takes them.)"""
 from __future__ import annotations
 
 import calendar
@@ -8,15 +9,21 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from app import policies
-from app.errors import Conflict, Denied
+from app.errors import Conflict
 from app.extensions import db
 from app.models import Acceptance, Application, FundingRequest, Project, User
-from app.schemas import AcceptanceRequestSchema, FundingRequestSchema, OpinionSchema, ProjectApprovalSchema, load
-from app.services.records import counters
-from app.services.documents import issuing as documents
+from app.schemas import (
+    AcceptanceRequestSchema,
+    FundingRequestSchema,
+    ProjectApprovalSchema,
+    load,
+)
+from app.services.documents import issuing
+from app.services.engine.actions import verb
+from app.services.engine.fire import fire
 from app.services.engine.guards import message, quota_key
 from app.services.engine.loading import load_visible
-from app.services.engine.fire import fire
+from app.services.records import audit, counters
 from workflows.project import ProjectState
 
 
@@ -26,11 +33,11 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def approve_project(actor: User, application_id: int, data: dict,
+@verb("application", "approve_project", schema=ProjectApprovalSchema)
+def approve_project(actor: User, application_id: int, fields: dict,
                     expected_version: int | None = None) -> Project:
     """批准立项: the quota is taken by a conditional UPDATE, so concurrent approvals can
     never overshoot it; the project gets a gapless code per batch year."""
-    fields = load(ProjectApprovalSchema(), data)
     app = load_visible(Application, application_id, actor)
     fire(app, "approve_project", actor, opinion=fields["opinion"],
          payload={k: fields[k] for k in ("approved_budget", "construction_months")},
@@ -46,13 +53,13 @@ def approve_project(actor: User, application_id: int, data: dict,
                       ends_on=add_months(starts, fields["construction_months"]))
     db.session.add(project)
     db.session.flush()
-    documents.reserve("project_approval", project, actor)  # numbered now, rendered after commit
+    issuing.reserve("project_approval", project, actor)  # numbered now, rendered after commit
     return project
 
 
-def request_acceptance(actor: User, project_id: int, data: dict,
+@verb("project", "request_acceptance", schema=AcceptanceRequestSchema)
+def request_acceptance(actor: User, project_id: int, fields: dict,
                        expected_version: int | None = None) -> Acceptance:
-    fields = load(AcceptanceRequestSchema(), data)
     project = load_visible(Project, project_id, actor)
     fire(project, "request_acceptance", actor, opinion=fields["opinion"], expected_version=expected_version)
     acceptance = Acceptance(project_id=project.id, round=1, summary=fields["summary"])
@@ -61,45 +68,17 @@ def request_acceptance(actor: User, project_id: int, data: dict,
     return acceptance
 
 
-def terminate_project(actor: User, project_id: int, data: dict,
-                      expected_version: int | None = None) -> Project:
-    project = load_visible(Project, project_id, actor)
-    fire(project, "terminate", actor, opinion=load(OpinionSchema(), data)["opinion"],
-         expected_version=expected_version)
-    return project
-
-
-def complete_acceptance(actor: User, project_id: int, data: dict,
-                        expected_version: int | None = None) -> Project:
-    """Move a project whose latest acceptance passed on to evaluation (sealing does this too)."""
-    project = load_visible(Project, project_id, actor)
-    fire(project, "complete_acceptance", actor, opinion=load(OpinionSchema(), data)["opinion"],
-         expected_version=expected_version)
-    return project
-
-
-def close_project(actor: User, project_id: int, data: dict, expected_version: int | None = None) -> Project:
-    project = load_visible(Project, project_id, actor)
-    fire(project, "close", actor, opinion=load(OpinionSchema(), data)["opinion"],
-         expected_version=expected_version)
-    return project
-
-
 def request_follow_on_funding(actor: User, project_id: int, data: dict) -> FundingRequest:
     """后续资金申请 for an accepted project; reviewers see the agency's evaluations beside it."""
     fields = load(FundingRequestSchema(), data)
     project = load_visible(Project, project_id, actor)
-    decision = policies.check("applicant_owns", actor, project)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require("applicant_owns", actor, project)
     if project.state not in (ProjectState.EVALUATION, ProjectState.DEMONSTRATION, ProjectState.CLOSED):
         raise Conflict(str(_l("Follow-on funding can be requested once the project has passed acceptance.")))
     request = FundingRequest(project_id=project.id, organisation_id=project.organisation_id,
                              created_by_id=actor.id, **fields)
     db.session.add(request)
     db.session.flush()
-    from app.services.records import audit
-
     audit.record(entity_type="project", entity_id=project.id, trigger="request_funding", actor=actor,
                  role="applicant", from_state=project.state.value, to_state=project.state.value,
                  opinion=fields["purpose"], payload={"amount": fields["amount"], "request_id": request.id})

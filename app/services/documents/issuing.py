@@ -18,11 +18,23 @@ from app.documents.signing import get_signer
 from app.documents.verify import NOT_FOUND, IssuedMatch, Verification, assess
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
-from app.models import (Acceptance, AcceptanceScore, Application, AuditRecord, DocumentVersion, Evaluation,
-                        IssuedDocument, MidtermCheck, Project, User)
+from app.models import (
+    Acceptance,
+    AcceptanceScore,
+    Application,
+    AuditRecord,
+    DocumentVersion,
+    Evaluation,
+    IssuedDocument,
+    MidtermCheck,
+    Project,
+    User,
+)
 from app.models.base import utcnow
-from app.services.records import counters
 from app.services.engine.loading import load_visible
+from app.services.records import counters
+from workflows.acceptance import CRITERIA
+from workflows.application import APPLICATION
 
 OFFICE_SEAL_FIELD = "office-seal"
 MIDTERM_CONCLUSIONS = {"pass_check": "检查通过", "order_rectification": "限期整改",
@@ -89,7 +101,9 @@ def render(doc: IssuedDocument) -> DocumentVersion:
     db.session.refresh(doc, ["versions"])
     if doc.versions:
         return doc.current
-    from app.documents.fields import add_signature_fields  # late: WeasyPrint and pyHanko load slowly
+    from app.documents.fields import (
+        add_signature_fields,  # late: WeasyPrint and pyHanko load slowly
+    )
     from app.documents.render import render_template_pdf
 
     spec = KINDS[doc.kind]
@@ -252,8 +266,6 @@ def cn_date(value) -> str:
 
 
 def _zone() -> ZoneInfo:
-    from flask import current_app
-
     return ZoneInfo(current_app.config.get("DOCUMENT_TIMEZONE", "Asia/Shanghai"))
 
 
@@ -272,8 +284,6 @@ def _decision(entity_type: str, entity_id: int, triggers, before: datetime | Non
 
 
 def _application_context(app: Application, doc) -> dict:
-    from workflows.application import APPLICATION
-
     def step(trigger):
         try:
             return APPLICATION.step_for(trigger).zh
@@ -304,7 +314,6 @@ def _evaluation_context(ev: Evaluation, doc) -> dict:
 
 
 def _acceptance_context(acc: Acceptance, doc) -> dict:
-    from app.services.commands.acceptance import CRITERIA
 
     scores = {(s.expert_id, s.criterion): s for s in db.session.scalars(
         sa.select(AcceptanceScore).where(AcceptanceScore.acceptance_id == acc.id))}

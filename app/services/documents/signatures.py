@@ -11,10 +11,18 @@ from app.documents import pki, storage
 from app.documents.signing import SigningFailed, SignRequest, get_signer
 from app.errors import Conflict, Denied, Invalid
 from app.extensions import db
-from app.models import Acceptance, IssuedDocument, PanelMember, Role, SigningCredential, User, UserRole
+from app.models import (
+    Acceptance,
+    IssuedDocument,
+    PanelMember,
+    Role,
+    SigningCredential,
+    User,
+    UserRole,
+)
 from app.models.base import utcnow
 from app.passwords import verify_password
-from app.services.documents import issuing as documents
+from app.services.documents import issuing
 
 SIGNER_ROLES = (Role.EXPERT, Role.OFFICE_REVIEWER, Role.LEADER)
 
@@ -76,12 +84,12 @@ def _credential(actor: User) -> SigningCredential:
 
 
 def _report_document(acceptance: Acceptance) -> IssuedDocument:
-    doc = documents.latest("acceptance_report", acceptance.id)
+    doc = issuing.latest("acceptance_report", acceptance.id)
     if doc is None:
         raise Conflict(str(_l("The acceptance report has not been issued yet.")))
     db.session.scalar(sa.select(IssuedDocument.id).where(IssuedDocument.id == doc.id).with_for_update())
     if not doc.versions:
-        documents.render(doc)
+        issuing.render(doc)
     return doc
 
 
@@ -103,10 +111,10 @@ def _sign(doc: IssuedDocument, actor: User, password: str, *, field: str, role: 
 def sign_acceptance_report(acceptance: Acceptance, member: PanelMember, actor: User, password: str):
     """The expert's PAdES signature in their own field, as a new version of the report."""
     doc = _report_document(acceptance)
-    field = documents.expert_field(member.position)
+    field = issuing.expert_field(member.position)
     role = "验收专家组组长" if member.is_chair else "验收专家"
     signed = _sign(doc, actor, password, field=field, role=role, lock=False)
-    return documents.add_version(doc, signed, actor, f"signed {field} by {actor.username}")
+    return issuing.add_version(doc, signed, actor, f"signed {field} by {actor.username}")
 
 
 def seal_acceptance_report(acceptance: Acceptance, actor: User, password: str):
@@ -115,12 +123,12 @@ def seal_acceptance_report(acceptance: Acceptance, actor: User, password: str):
     doc = _report_document(acceptance)
     reports = get_signer().validate(storage.get(doc.current.sha256))
     signed_fields = {r.field_name for r in reports if r.bottom_line}
-    missing = [m for m in acceptance.members if documents.expert_field(m.position) not in signed_fields]
+    missing = [m for m in acceptance.members if issuing.expert_field(m.position) not in signed_fields]
     if missing:
         raise Conflict(str(_l("Not every expert's signature on the report validates (%(n)d missing).",
                               n=len(missing))))
-    sealed = _sign(doc, actor, password, field=documents.OFFICE_SEAL_FIELD, role="省信息办盖章", lock=True)
-    version = documents.add_version(doc, sealed, actor, f"sealed by {actor.username}")
+    sealed = _sign(doc, actor, password, field=issuing.OFFICE_SEAL_FIELD, role="省信息办盖章", lock=True)
+    version = issuing.add_version(doc, sealed, actor, f"sealed by {actor.username}")
     doc.finalised_at = utcnow()
     db.session.flush()
     return version

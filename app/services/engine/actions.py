@@ -1,93 +1,134 @@
-"""Perform any workflow action by name: the web's generic action form and the API's
-"perform an action" endpoint both come here, so each trigger has exactly one verb."""
+"""The action registry: for every workflow step, the verb that runs it, its input schema and
+its form widgets — declared once, next to the verb, with ``@verb``.
+
+A step that needs only an opinion has no entry: the one generic verb ``decide`` runs it. The
+web's action form, the API's one operation per step and ``flask workflow act`` all go through
+``perform``; ``actions_for`` lists what an actor may do now (the buttons). Import the verbs
+through ``app.services.commands``, which registers every one of them.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import wraps
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
+from marshmallow import Schema
 
 from app.errors import Invalid
+from app.kinds import KINDS, MODEL_OF
 from app.models import User
-from app.services.commands import acceptance
-from app.services.commands import applications
-from app.services.commands import checks
-from app.services.commands import demonstration
-from app.services.commands import endorsement as escalation
-from app.services.commands import evaluation
-from app.services.commands import projects
-from app.services.commands import review
+from app.schemas import OpinionSchema, load
+from app.services.engine.fire import available_steps, fire
 from app.services.engine.loading import load_visible
-from app.services.engine.fire import KINDS, MODEL_OF, available_steps
+from workflows import Step
 
-Verb = Callable[..., object]  # (actor, entity_id, data, expected_version) -> entity
+Verb = Callable[..., object]  # (actor, entity_id, data=None, expected_version=None) -> the entity or what it created
 
-VERBS: dict[str, dict[str, Verb]] = {
-    "application": {
-        "submit": lambda actor, i, data, v: applications.submit_application(actor, i, v),
-        "withdraw": applications.withdraw_application,
-        "resubmit": applications.resubmit_application,
-        "endorse": escalation.endorse,
-        "return_to_applicant": escalation.return_to_applicant,
-        "override_plan_gate": review.override_plan_gate,
-        "record_joint_opinion": review.record_joint_opinion,
-        "approve_project": projects.approve_project,
-        **{t: (lambda t: lambda actor, i, data, v: review.decide(actor, i, t, data, v))(t)
-           for t in review.PLAIN_STEPS},
-    },
-    "project": {
-        "request_acceptance": projects.request_acceptance,
-        "terminate": projects.terminate_project,
-        "close": projects.close_project,
-        "select_demonstration": demonstration.select_demonstration,
-        "complete_acceptance": projects.complete_acceptance,
-    },
-    "midterm_check": {
-        "submit_progress_report": checks.submit_progress_report,
-        "pass_check": checks.pass_check,
-        "order_rectification": checks.order_rectification,
-        "submit_rectification": checks.submit_rectification,
-        "terminate_project": checks.terminate_from_check,
-    },
-    "acceptance": {
-        "form_panel": acceptance.form_panel,
-        "submit_scores": acceptance.submit_scores,
-        "conclude": acceptance.conclude,
-        "sign_report": acceptance.sign_report,
-        "seal_report": acceptance.seal_report,
-        "request_reacceptance": acceptance.request_reacceptance,
-    },
-    "evaluation": {
-        "submit_self_evaluation": evaluation.submit_self_evaluation,
-        "score": evaluation.score_evaluation,
-        **{t: (lambda t: lambda actor, i, data, v: evaluation.plain_evaluation_step(actor, i, t, data, v))(t)
-           for t in ("confirm_grade", "return_self_evaluation", "rescore")},
-    },
-}
 
+@dataclass(frozen=True)
+class Registered:
+    verb: Verb
+    schema: type[Schema]
+
+
+_REGISTRY: dict[tuple[str, str], Registered] = {}
+
+
+def verb(kind: str, *triggers: str, schema: type[Schema] = OpinionSchema):
+    """Register the decorated function as the verb of ``kind``'s ``triggers``. The data it gets
+    is already validated by ``schema`` (so every caller — page, API, CLI, test — is checked
+    alike, before anything is loaded)."""
+    def register(fn: Callable) -> Verb:
+        @wraps(fn)
+        def run(actor: User, entity_id: int, data: dict | None = None, expected_version: int | None = None):
+            return fn(actor, entity_id, load(schema(), data or {}), expected_version)
+
+        for trigger in triggers:
+            if (kind, trigger) in _REGISTRY:
+                raise RuntimeError(f"two verbs for {kind}.{trigger}")
+            _REGISTRY[(kind, trigger)] = Registered(run, schema)
+        return run
+    return register
+
+
+def decide(kind: str, trigger: str, actor: User, entity_id: int, data: dict | None = None,
+           expected_version: int | None = None):
+    """The generic verb: take a step that records nothing but the written opinion."""
+    fields = load(OpinionSchema(), data or {})
+    entity = load_visible(MODEL_OF[kind], entity_id, actor)
+    fire(entity, trigger, actor, opinion=fields["opinion"], expected_version=expected_version)
+    return entity
+
+
+@dataclass(frozen=True)
+class Action:
+    """A step as the adapters see it: the flow's record plus its verb, schema and widgets."""
+
+    kind: str
+    step: Step
+    schema: type[Schema]
+    run: Verb = field(repr=False)
+    generic: bool = False  # taken by the generic verb: the step records nothing but an opinion
+
+    # the step's own record
+    trigger = property(lambda self: self.step.trigger)
+    zh = property(lambda self: self.step.zh)
+    en = property(lambda self: self.step.en)
+    role = property(lambda self: self.step.role)
+    policy = property(lambda self: self.step.policy)
+    opinion_required = property(lambda self: self.step.opinion_required)
+    optional = property(lambda self: self.step.optional)
+    style = property(lambda self: self.step.style)
+
+    def label(self, locale: str = "zh") -> str:
+        return self.step.label(locale)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The input besides the opinion, in the schema's order."""
+        return tuple(name for name, f in self.schema().fields.items() if name != "opinion" and not f.dump_only)
+
+    @property
+    def widgets(self) -> list[tuple[str, dict]]:
+        """(name, how the form asks for it) for each field: the schema field's ``widget`` metadata."""
+        declared = self.schema().fields
+        return [(name, {"label": name, "type": "text", "required": declared[name].required,
+                        **declared[name].metadata.get("widget", {})}) for name in self.fields]
+
+
+def action(kind: str, trigger: str) -> Action:
+    """The registered verb of a step, or the generic one; an unknown step is Invalid."""
+    flow = KINDS[kind].flow if kind in KINDS else None
+    if flow is None or trigger not in flow.triggers:
+        raise Invalid({"trigger": str(_l("Unknown action '%(trigger)s'.", trigger=trigger))})
+    found = _REGISTRY.get((kind, trigger))
+    if found is None:
+        return Action(kind, flow.step_for(trigger), OpinionSchema,
+                      lambda actor, i, data=None, v=None: decide(kind, trigger, actor, i, data, v), generic=True)
+    return Action(kind, flow.step_for(trigger), found.schema, found.verb)
+
+
+def all_actions() -> list[Action]:
+    """Every step of every flow as an action, in the flows' order."""
+    return [action(kind, trigger) for kind, k in KINDS.items() for trigger in k.flow.triggers]
+
+
+def unknown_registrations() -> list[str]:
+    """Registry entries naming a kind or step that does not exist (empty when all is well)."""
+    return sorted(f"{kind}.{trigger}" for kind, trigger in _REGISTRY
+                  if kind not in KINDS or trigger not in KINDS[kind].flow.triggers)
 
 
 def perform(actor: User, kind: str, entity_id: int, trigger: str, data: dict | None = None,
             expected_version: int | None = None):
     """Run the verb behind ``trigger`` on the ``kind`` item ``entity_id``."""
-    verb = VERBS.get(kind, {}).get(trigger)
-    if verb is None:
-        raise Invalid({"trigger": str(_l("Unknown action '%(trigger)s'.", trigger=trigger))})
-    return verb(actor, entity_id, data or {}, expected_version)
+    return action(kind, trigger).run(actor, entity_id, data or {}, expected_version)
 
 
-def actions_for(actor: User, kind: str, entity_id: int):
-    """(entity, the steps this actor may take on it now) — what the buttons and the API show."""
-    model = MODEL_OF.get(kind)
-    if model is None:
+def actions_for(actor: User, kind: str, entity_id: int) -> tuple[object, list[Action]]:
+    """(entity, the actions this actor may take on it now) — what the buttons and the API show."""
+    if kind not in MODEL_OF:
         raise Invalid({"kind": str(_l("Unknown kind of item."))})
-    entity = load_visible(model, entity_id, actor)
-    return entity, available_steps(entity, actor)
-
-
-def missing_verbs() -> dict[str, list[str]]:
-    """Triggers of each flow that have no verb (empty when every action can be performed)."""
-    gaps = {kind: sorted(set(KINDS[model].flow.triggers) - set(VERBS[kind])) for kind, model in MODEL_OF.items()}
-    return {kind: triggers for kind, triggers in gaps.items() if triggers}
-
-
-__all__ = ["VERBS", "perform", "actions_for"]
+    entity = load_visible(MODEL_OF[kind], entity_id, actor)
+    return entity, [action(kind, s.trigger) for s in available_steps(entity, actor)]

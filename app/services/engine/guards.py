@@ -9,7 +9,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import object_session
 
-from app.models import Acceptance, Application, Evaluation, JointOpinion, MidtermCheck, Project
+from app.models import (
+    Acceptance,
+    Application,
+    Evaluation,
+    JointOpinion,
+    MidtermCheck,
+    Project,
+)
 from app.services.records import counters
 from workflows.evaluation import EvaluationState, Grade
 from workflows.midterm_check import MidtermCheckState
@@ -40,6 +47,7 @@ MESSAGES = {
     "concluded_pass": _l("The panel's conclusion is not a pass."),
     "concluded_with_conditions": _l("The panel's conclusion is not a pass with conditions."),
     "concluded_fail": _l("The panel's conclusion is not a fail."),
+    "has_scores": _l("The evaluation has no scores yet."),
 }
 
 
@@ -133,5 +141,16 @@ def acceptance_guards(acc: Acceptance, actor=None) -> Guards:
     }
 
 
+def evaluation_guards(ev: Evaluation, actor=None) -> Guards:
+    return {"has_scores": lambda: ev.grade is not None}
+
+
 def no_guards(_entity, actor=None) -> Guards:
     return {}
+
+
+# kind name → the guards its flow's steps name
+GUARDS: dict[str, Callable[..., Guards]] = {
+    "application": application_guards, "project": project_guards, "midterm_check": no_guards,
+    "acceptance": acceptance_guards, "evaluation": evaluation_guards,
+}

@@ -10,18 +10,25 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from app import policies
-from app.errors import Denied
 from app.extensions import db
-from app.models import Acceptance, Application, AuditRecord, Division, Evaluation, Project, User
+from app.kinds import KINDS, MODEL_OF
+from app.models import (
+    Acceptance,
+    Application,
+    AuditRecord,
+    Division,
+    Evaluation,
+    Project,
+    User,
+)
 from app.models.vocabulary import DivisionLevel, Domain, PilotCategory
 from app.policies import visible_to
 from app.services.reads.applications import count_by
-from app.services.engine.fire import KINDS, MODEL_OF
 from workflows.application import ApplicationState
 from workflows.project import ProjectState
 
 # The entity types whose states the history records, their state enums and models.
-FLOW_STATES = {name: KINDS[model].flow.states for name, model in MODEL_OF.items()}
+FLOW_STATES = {name: k.flow.states for name, k in KINDS.items()}
 PROVINCE_LEVEL = "province"  # the bucket of provincial departments' applications (no prefecture)
 
 
@@ -67,9 +74,7 @@ class Overview:
 
 def programme_overview(actor: User, batch_id: int | None = None) -> Overview:
     """Everything the dashboard shows, for the rows the actor may see (optionally one batch)."""
-    decision = policies.check("programme_overview", actor)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require("programme_overview", actor)
     app_where = [Application.batch_id == batch_id] if batch_id else []
     project_where = [Project.batch_id == batch_id] if batch_id else []
     approved = Application.state == ApplicationState.APPROVED
@@ -188,9 +193,7 @@ class Statistics:
 def programme_counts(actor: User, batch_id: int | None = None) -> Statistics:
     """The dashboard's figures as plain counts and budget totals (the API serves these):
     the same rule as the dashboard page, over the rows the actor may see."""
-    decision = policies.check("programme_overview", actor)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require("programme_overview", actor)
     app_where = [Application.batch_id == batch_id] if batch_id else []
     project_where = [Project.batch_id == batch_id] if batch_id else []
     eval_where = ([Evaluation.project_id.in_(sa.select(Project.id).where(Project.batch_id == batch_id))]

@@ -10,16 +10,25 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import policies
-from app.errors import Denied
 from app.extensions import db
-from app.models import (Application, AuditRecord, Batch, Division, Endorsement, Notification, Project, Role,
-                        User)
+from app.kinds import MODEL_OF
+from app.models import (
+    Application,
+    AuditRecord,
+    Batch,
+    Division,
+    Endorsement,
+    Notification,
+    Project,
+    Role,
+    User,
+)
 from app.models.base import utcnow
 from app.policies import visible_to
-from app.services.records import counters
+from app.services.engine.fire import available_steps
 from app.services.engine.guards import quota_key
 from app.services.reads.applications import Page
-from app.services.engine.fire import MODEL_OF, available_steps
+from app.services.records import counters
 from workflows import FLOWS
 from workflows.application import ApplicationState
 
@@ -180,9 +189,7 @@ def quota_boards(actor: User) -> list[QuotaBoard]:
     """Per batch: the quota counter (x / quota), approved projects by category and by
     prefecture, and the applications of the batch by stage. The programme-wide figures are for
     the Office (the dashboard's rule)."""
-    decision = policies.check("programme_overview", actor)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require("programme_overview", actor)
     boards = []
     for batch in db.session.scalars(sa.select(Batch).order_by(Batch.year.desc(), Batch.id.desc())):
         projects = (sa.select(Application.category, Project.prefecture_code)

@@ -9,15 +9,32 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import NotFound
 from app.extensions import db
-from app.models import (Acceptance, Application, AuditRecord, Batch, Evaluation, Expert,
-                        MidtermCheck, Organisation, PlanItem, Project, User)
+from app.kinds import MODEL_OF
+from app.models import (
+    Acceptance,
+    Application,
+    AuditRecord,
+    Batch,
+    Evaluation,
+    Expert,
+    MidtermCheck,
+    Organisation,
+    PlanItem,
+    Project,
+    User,
+)
 from app.policies import visible_to
-from app.services.records.audit import history
 from app.services.engine.loading import load_visible
+from app.services.reads.applications import (
+    ApplicationFilters,
+    Page,
+    agency_evaluations,
+    list_applications,
+    list_projects,
+    paginate,
+)
 from app.services.reads.projects import visible_scores
-from app.services.reads.applications import (ApplicationFilters, Page, agency_evaluations, list_applications,
-                                  list_projects, paginate)
-from app.services.engine.fire import MODEL_OF
+from app.services.records.audit import history
 
 
 class Detail:

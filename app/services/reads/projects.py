@@ -10,15 +10,28 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import policies
-from app.errors import Denied, NotFound
+from app.errors import NotFound
 from app.extensions import db
-from app.models import (Acceptance, AcceptanceScore, AuditRecord, DemonstrationPublication, Evaluation, Expert,
-                        FundingRequest, MidtermCheck, Organisation, PanelMember, Project, Role, User)
+from app.models import (
+    Acceptance,
+    AcceptanceScore,
+    AuditRecord,
+    DemonstrationPublication,
+    Evaluation,
+    Expert,
+    FundingRequest,
+    MidtermCheck,
+    Organisation,
+    PanelMember,
+    Project,
+    Role,
+    User,
+)
 from app.policies import panel_membership, visible_to
-from app.services.records import counters
 from app.services.engine.guards import DEMONSTRATION_KEY
 from app.services.engine.loading import load_visible
 from app.services.reads.applications import EvaluationRecord, agency_evaluations
+from app.services.records import counters
 from workflows.project import ProjectState
 
 
@@ -148,9 +161,7 @@ class DemonstrationBoard:
 
 
 def demonstration_board(actor: User) -> DemonstrationBoard:
-    decision = policies.check("programme_overview", actor)
-    if not decision:
-        raise Denied(decision.reason)
+    policies.require("programme_overview", actor)
     selected = list(db.session.scalars(sa.select(Project).where(Project.state == ProjectState.DEMONSTRATION)
                                        .order_by(Project.demonstration_selected_at, Project.id)))
     return DemonstrationBoard(selected, current_app.config["DEMONSTRATION_MIN"],

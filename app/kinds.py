@@ -1,0 +1,36 @@
+"""Every kind of workflow item in one neutral map: its name, its model and its flow."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.models import Acceptance, Application, Evaluation, MidtermCheck, Project
+from workflows import Flow
+from workflows.acceptance import ACCEPTANCE
+from workflows.application import APPLICATION
+from workflows.evaluation import EVALUATION
+from workflows.midterm_check import MIDTERM_CHECK
+from workflows.project import PROJECT
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # as stored in audit records, outbox rows and URLs
+    model: type
+    flow: Flow
+
+
+# In the lifecycle's order (the inbox and the dashboard list kinds in this order).
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    Kind("application", Application, APPLICATION),
+    Kind("project", Project, PROJECT),
+    Kind("midterm_check", MidtermCheck, MIDTERM_CHECK),
+    Kind("acceptance", Acceptance, ACCEPTANCE),
+    Kind("evaluation", Evaluation, EVALUATION),
+)}
+MODEL_OF: dict[str, type] = {name: k.model for name, k in KINDS.items()}
+_BY_MODEL: dict[type, Kind] = {k.model: k for k in KINDS.values()}
+
+
+def kind_of(entity: object) -> Kind:
+    """The kind of a loaded workflow item."""
+    return _BY_MODEL[type(entity)]
