@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from app import policies
 from app.database import transaction
 from app.errors import Conflict, Denied, Invalid
+from app.schemas import nested_fields
 from app.services.engine.actions import actions_for, perform
 from app.services.engine.fire import kind_of
 
@@ -53,18 +54,8 @@ def field_spec(name: str) -> dict:
 
 
 def form_data(form) -> dict:
-    """Form fields as the services' plain data: empty fields left out, dotted names nested
-    (``scores.quality.score`` → ``{"scores": {"quality": {"score": …}}}``)."""
-    data: dict = {}
-    for key, value in form.items():
-        if key in _NOT_DATA or value.strip() == "":
-            continue
-        *parents, leaf = key.split(".")
-        node = data
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return data
+    """The form's fields as the services' plain data (see ``schemas.nested_fields``)."""
+    return nested_fields((key, value) for key, value in form.items() if key not in _NOT_DATA)
 
 
 def safe_next(default: str | None = None) -> str:
