@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Iterable
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -186,6 +187,22 @@ def load(schema: Schema, data: dict) -> dict:
         return schema.load(data or {})
     except ValidationError as exc:
         raise Invalid({k: _first(v) for k, v in exc.normalized_messages().items()}) from None
+
+
+def nested_fields(pairs: Iterable[tuple[str, str]]) -> dict:
+    """Flat ``name=value`` fields (an HTML form, the CLI's ``--field``) as the plain data the
+    schemas load: blank values left out (a blank field means "not given"), dotted names nested
+    (``scores.quality.score`` → ``{"scores": {"quality": {"score": …}}}``)."""
+    data: dict = {}
+    for key, value in pairs:
+        if value.strip() == "":
+            continue
+        *parents, leaf = key.split(".")
+        node = data
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return data
 
 
 def refuse_unstorable_text(value, path: str = "") -> None:

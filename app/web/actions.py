@@ -17,6 +17,7 @@ from app.database import transaction
 from app.errors import Conflict, Invalid
 from app.i18n import short_locale
 from app.kinds import kind_of
+from app.schemas import nested_fields
 from app.services.commands import actions_for, perform
 
 bp = Blueprint("actions", __name__)
@@ -25,18 +26,8 @@ _NOT_DATA = {"csrf_token", "version", "next"}
 
 
 def form_data(form) -> dict:
-    """Form fields as the services' plain data: empty fields left out, dotted names nested
-    (``scores.quality.score`` → ``{"scores": {"quality": {"score": …}}}``)."""
-    data: dict = {}
-    for key, value in form.items():
-        if key in _NOT_DATA or value.strip() == "":
-            continue
-        *parents, leaf = key.split(".")
-        node = data
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return data
+    """The form's fields as the services' plain data (see ``schemas.nested_fields``)."""
+    return nested_fields((key, value) for key, value in form.items() if key not in _NOT_DATA)
 
 
 def safe_next(default: str | None = None) -> str:

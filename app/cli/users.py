@@ -1,32 +1,40 @@
-"""`flask users token …`: personal API tokens from the command line (the same service as the
-browser's token page)."""
+"""`flask users …`: accounts, and `flask users token …` for personal API tokens (the same
+service as the browser's token page)."""
 from __future__ import annotations
 
-import sys
-
 import click
-import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from app.cli.common import fail, user_named
 from app.database import transaction
 from app.errors import DomainError
-from app.extensions import db
-from app.models import User
+from app.models import Role
 from app.services.commands import tokens
+from app.services.commands.users import create_user
 
+users_cli = AppGroup("users", help="User accounts.")
 token_cli = AppGroup("token", help="Personal API tokens.")
+users_cli.add_command(token_cli)
 
 
-def _user(username: str) -> User:
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None:
-        raise click.ClickException(f"no user {username}")
-    return user
-
-
-def _fail(exc: DomainError) -> None:
-    click.secho(f"✗ {exc}", fg="red", err=True)
-    sys.exit(2)
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", default="")
+@click.option("--org", "organisation", required=True, help="Organisation code, e.g. XXB or IT530100.")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice([r.value for r in Role]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--specialties", default="")
+def users_create(username, display_name, organisation, roles, password, specialties) -> None:
+    """Create a user holding ROLEs in an organisation."""
+    try:
+        with transaction():
+            user = create_user(username, password, display_name, organisation, list(roles),
+                               specialties=specialties)
+            uid = user.id
+    except DomainError as exc:
+        fail(exc)
+    click.echo(f"created user {username} (id {uid})")
 
 
 @token_cli.command("create")
@@ -38,10 +46,10 @@ def token_create(username: str, name: str, days: int, quiet: bool) -> None:
     """Create a token acting as USERNAME; the secret is printed once and never again."""
     try:
         with transaction():
-            token, secret = tokens.create_token(_user(username), {"name": name, "expires_in_days": days})
+            token, secret = tokens.create_token(user_named(username), {"name": name, "expires_in_days": days})
             token_id, expires = token.id, token.expires_at
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
     if quiet:
         click.echo(secret)
         return
@@ -54,7 +62,7 @@ def token_create(username: str, name: str, days: int, quiet: bool) -> None:
 @click.argument("username")
 def token_list(username: str) -> None:
     """List USERNAME's tokens (never their secrets)."""
-    for token in tokens.list_tokens(_user(username)):
+    for token in tokens.list_tokens(user_named(username)):
         status = "revoked" if token.revoked_at else ("active" if tokens.is_usable(token) else "expired")
         used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
         click.echo(f"{token.id:>5}  {token.prefix}…  {status:<8} used {used:<16}  {token.name}")
@@ -67,7 +75,7 @@ def token_revoke(username: str, token_id: int) -> None:
     """Revoke USERNAME's token TOKEN_ID."""
     try:
         with transaction():
-            tokens.revoke_token(_user(username), token_id)
+            tokens.revoke_token(user_named(username), token_id)
     except DomainError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"token {token_id} revoked")

@@ -6,28 +6,22 @@ import sys
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
-from flask import Flask
 from flask.cli import AppGroup
 
+from app.cli.common import fail, user_named
 from app.database import transaction
+from app.documents import pki
 from app.errors import DomainError
-from app.extensions import db
+from app.services.documents.issuing import render_pending, verify_file, verify_number
+from app.services.documents.signatures import enrol_signer
 
 pki_cli = AppGroup("pki", help="The deployment's certificate authority for document signatures.")
 documents_cli = AppGroup("documents", help="Issued documents: verification and rendering.")
 
 
-def register(app: Flask) -> None:
-    app.cli.add_command(pki_cli)
-    app.cli.add_command(documents_cli)
-
-
 @pki_cli.command("init")
 def pki_init() -> None:
     """Create the deployment CA (once; an existing CA is kept)."""
-    from app.documents import pki
-
     authority, created = pki.ensure_authority()
     where = pki.pki_dir()
     click.echo(("created" if created else "kept the existing") + f" CA in {where}")
@@ -43,19 +37,13 @@ def pki_init() -> None:
               help="The user's sign-in password; it will unlock the signing key.")
 def pki_issue(username: str, password: str) -> None:
     """Issue (or renew) USERNAME's signing certificate; the key is wrapped under their password."""
-    from app.models import User
-    from app.services.documents.signatures import enrol_signer
-
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None:
-        raise click.ClickException(f"no user {username}")
+    user = user_named(username)
     try:
         with transaction():
             credential = enrol_signer(user, password)
             serial, not_after = credential.serial, credential.not_after
     except DomainError as exc:
-        click.secho(f"✗ {exc}", fg="red", err=True)
-        sys.exit(2)
+        fail(exc)
     click.echo(f"issued certificate {serial} to {username}, valid until {not_after:%Y-%m-%d}")
 
 
@@ -64,8 +52,6 @@ def pki_issue(username: str, password: str) -> None:
 def documents_verify(file: Path) -> None:
     """Check FILE: every signature, and whether it is exactly a file the system issued.
     Exit status 0 only for an authentic, current document."""
-    from app.services.documents.issuing import verify_file
-
     result = verify_file(file.read_bytes())
     for line in describe(result):
         click.echo(line)
@@ -76,8 +62,6 @@ def documents_verify(file: Path) -> None:
 @click.argument("number")
 def documents_lookup(number: str) -> None:
     """Check the file the system holds for document NUMBER (e.g. 云信办〔2026〕12号)."""
-    from app.services.documents.issuing import verify_number
-
     result = verify_number(number)
     for line in describe(result):
         click.echo(line)
@@ -88,8 +72,6 @@ def documents_lookup(number: str) -> None:
 @click.option("--limit", default=50, show_default=True)
 def documents_render_pending(limit: int) -> None:
     """Render documents numbered by a decision but not yet rendered (run after commits / by cron)."""
-    from app.services.documents.issuing import render_pending
-
     with transaction():
         count = render_pending(limit)
     click.echo(f"rendered {count} documents")

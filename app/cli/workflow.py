@@ -1,0 +1,84 @@
+"""`flask workflow …`: the workflow definitions, and taking any step of them from the shell."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from app.cli.common import acting_user, fail
+from app.database import transaction
+from app.errors import DomainError
+from app.kinds import MODEL_OF
+from app.schemas import nested_fields
+from app.services.commands import action, perform
+from app.services.engine.loading import load_visible
+from workflows import FLOWS
+from workflows.diagrams import mermaid
+
+workflow_cli = AppGroup("workflow", help="The workflow definitions.")
+
+
+@workflow_cli.command("diagram")
+@click.argument("name")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+def workflow_diagram(name: str, lang: str) -> None:
+    """Print the Mermaid diagram of the flow NAME."""
+    if name not in FLOWS:
+        raise click.BadParameter(f"known flows: {', '.join(FLOWS)}", param_hint="NAME")
+    click.echo(mermaid(FLOWS[name], lang), nl=False)
+
+
+@workflow_cli.command("steps")
+@click.argument("kind", metavar="KIND", type=click.Choice(list(FLOWS)))
+def workflow_steps(kind: str) -> None:
+    """List the steps of KIND's flow: trigger, labels, role and policy, time limit, fields, moves."""
+    steps = FLOWS[kind].steps
+    for trigger in dict.fromkeys(s.trigger for s in steps):
+        same = [s for s in steps if s.trigger == trigger]
+        first = same[0]
+        needs = ["opinion" if first.opinion_required else "opinion optional", *action(kind, trigger).fields]
+        limit = "optional" if first.optional else (f"{first.days} working days" if first.days else "no time limit")
+        click.echo(f"{trigger:<24} {first.zh} · {first.en}")
+        click.echo(f"    role {first.role} (policy {first.policy}); {limit}; fields: {', '.join(needs)}")
+        for s in same:
+            guards = f"  if {', '.join(s.guards)}" if s.guards else ""
+            click.echo(f"    {', '.join(x.value for x in s.sources)} → {s.dest.value}{guards}")
+
+
+def _name_value_pairs(_ctx, param, values: tuple[str, ...]) -> list[tuple[str, str]]:
+    pairs = []
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"'{item}' is not NAME=VALUE", param=param)
+        pairs.append((name.strip(), value))
+    return pairs
+
+
+@workflow_cli.command("act")
+@click.argument("kind", metavar="KIND", type=click.Choice(list(MODEL_OF)))
+@click.argument("entity_id", metavar="ID", type=int)
+@click.argument("trigger")
+@click.option("--as", "username", required=True, help="Who takes the step (their policy decides).")
+@click.option("--opinion", default="", help="The written opinion (意见).")
+@click.option("--field", "fields", multiple=True, metavar="NAME=VALUE", callback=_name_value_pairs,
+              help="A field of the step; repeat it; dotted names nest (scores.quality.score=20).")
+@click.option("--version", "expected_version", type=int,
+              help="Act only if the item is still at this version (otherwise: a conflict).")
+def workflow_act(kind: str, entity_id: int, trigger: str, username: str, opinion: str,
+                 fields: list[tuple[str, str]], expected_version: int | None) -> None:
+    """Take step TRIGGER on the KIND item ID as the web's button or the API would
+    (KIND: application, project, midterm_check, acceptance, evaluation)."""
+    data = nested_fields([*fields, ("opinion", opinion)])
+    actor = acting_user(username)
+    try:
+        with transaction():
+            # perform() returns whatever the verb makes (approve_project: the new Project),
+            # so the item itself is held here to show where it moved.
+            entity = load_visible(MODEL_OF[kind], entity_id, actor)
+            before = entity.state
+            perform(actor, kind, entity_id, trigger, data, expected_version)
+            after, version = entity.state, entity.version
+    except DomainError as exc:
+        fail(exc)
+    click.echo(f"{kind} {entity_id}: {before.value} → {after.value} ({after.zh})")
+    click.echo(f"version {version}")
