@@ -28,6 +28,7 @@ def register(app: Flask) -> None:
     for group in (demo_cli, checks_cli, workflow_cli, audit_cli, users_cli):
         app.cli.add_command(group)
     from app.documents.cli import register as register_documents; register_documents(app)  # noqa: E702
+    from app.cli_calendar import calendar_cli; app.cli.add_command(calendar_cli)  # noqa: E702
 
 
 def _fail(exc: DomainError) -> None:
