@@ -117,6 +117,18 @@ def admin(actor: User, entity: object = None) -> Decision:
     return _has(actor, Role.ADMIN, _l("Only an administrator may do this."))
 
 
+@rule("calendar_editor")
+def calendar_editor(actor: User, entity: object = None) -> Decision:
+    """The working-day calendar decides every deadline: only administrators change it."""
+    return _has(actor, Role.ADMIN, _l("Only an administrator may change the working-day calendar."))
+
+
+@rule("calendar_reader")
+def calendar_reader(actor: User, entity: object = None) -> Decision:
+    """Anyone signed in with an active account may read the calendar (check() denies the rest)."""
+    return ALLOW
+
+
 @rule("programme_overview")
 def programme_overview(actor: User, entity: object = None) -> Decision:
     """The dashboard of the whole programme: the Office's reviewers and leaders (and admins)."""

@@ -1,20 +1,25 @@
 """What every command group shares: naming the acting user, and reporting a domain error."""
 from __future__ import annotations
 
+import re
 import sys
 from typing import NoReturn
 
 import click
 import sqlalchemy as sa
 
-from app.errors import DomainError
+from app.errors import DomainError, Invalid
 from app.extensions import db
 from app.models import Role, User, UserRole
 
 
 def fail(exc: DomainError) -> NoReturn:
-    """Print the domain error's message (a policy's reason, per-field messages…) and exit 2."""
-    click.secho(f"✗ {exc}", fg="red", err=True)
+    """Print the domain error's message (a policy's reason; per-field messages each on their own
+    line, so a refused file names each bad line) and exit 2."""
+    messages = [f"{k}: {v}" if re.fullmatch(r"[a-z_][a-z0-9_.]*", k) else str(v) for k, v in exc.errors.items()] \
+        if isinstance(exc, Invalid) and len(exc.errors) > 1 else [str(exc)]
+    for message in messages:
+        click.secho(f"✗ {message}", fg="red", err=True)
     sys.exit(2)
 
 

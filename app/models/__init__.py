@@ -2,6 +2,7 @@
 from app.models.acceptance import Acceptance, AcceptanceScore, PanelMember
 from app.models.application import Application, Attachment, Endorsement, JointOpinion
 from app.models.audit import AuditHead, AuditRecord, Notification, OutboxMessage
+from app.models.calendar import CalendarDay, CalendarYear, DayKind
 from app.models.document import DocumentVersion, IssuedDocument, SigningCredential
 from app.models.evaluation import DemonstrationPublication, Evaluation
 from app.models.org import Division, Organisation
@@ -17,5 +18,5 @@ __all__ = [
     "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
     "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
-    "SigningCredential", "ApiToken",
+    "SigningCredential", "ApiToken", "CalendarDay", "CalendarYear", "DayKind",
 ]

@@ -17,3 +17,4 @@ def register(app: Flask) -> None:
     for module in (projects, panels, evaluation, demonstration, dashboard, admin):
         app.register_blueprint(module.bp)
     from app.web.verify import bp as documents_bp; app.register_blueprint(documents_bp)  # noqa: E702
+    from app.web import calendar; app.register_blueprint(calendar.bp)  # noqa: E702  (working-day calendar)

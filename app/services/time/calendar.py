@@ -1,0 +1,277 @@
+"""Working days on the People's Republic of China's official calendar, 调休 included.
+
+Whether a date is a working day is decided by the first of these that knows it:
+
+1. the Office: a date it entered (``CalendarDay``), a holiday or a 调休 working day;
+2. the ``holidays`` library, for the years it really covers: those for which it carries the
+   State Council's published schedule (its special holidays, with the weekend working days);
+3. the fallback, for any other year: Monday to Friday less the statutory holidays that fall on a
+   fixed date (元旦 1/1, 劳动节 5/1 — and 5/2 since 2025 —, 国庆节 10/1–10/3).
+
+A year is *confirmed* by the Office (it entered or confirmed the year), by the library (case 2),
+or not at all. The fallback knows nothing of Spring Festival, Qingming, Dragon Boat or Mid-Autumn
+or of any 调休, so deadlines in an unconfirmed year are only estimates; the pages say so.
+
+Each year is resolved once per database transaction (the Office's entries for the years asked in
+one query, the library's data once per process), so a list may ask per item.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.errors import Invalid
+from app.extensions import db
+from app.models import CalendarDay, CalendarYear, DayKind, User
+from workflows.engine import LabelledEnum
+
+LIBRARY_VERSION = holidays.__version__
+_WEEKEND = (5, 6)  # Saturday, Sunday
+_MEMO_KEY = "working_day_calendar"
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+class Source(LabelledEnum):
+    """Who vouches for a year's schedule."""
+
+    OFFICE = ("office", "省信息办已确认", "Confirmed by the Office")
+    LIBRARY = ("library", "holidays 库已收录", "Confirmed by the holidays library")
+    UNCONFIRMED = ("unconfirmed", "未确认", "Unconfirmed")
+
+
+class Origin(LabelledEnum):
+    """Where a single special date comes from."""
+
+    OFFICE = ("office", "省信息办录入", "Entered by the Office")
+    LIBRARY = ("library", "holidays 库", "holidays library")
+    STATUTE = ("statute", "固定日期法定节假日", "Fixed-date statutory holiday")
+
+
+@dataclass(frozen=True)
+class SpecialDay:
+    """A date that breaks the Monday-to-Friday rule, or that the Office entered."""
+
+    date: dt.date
+    working: bool
+    origin: Origin
+    name: str
+    name_en: str = ""
+
+    def label(self, locale: str = "zh") -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name
+
+
+@dataclass(frozen=True)
+class YearPlan:
+    """One year resolved: its working days (as ordinals, sorted) and its special dates."""
+
+    year: int
+    source: Source
+    working: tuple[int, ...]
+    special: tuple[SpecialDay, ...]
+    _working_set: frozenset[int] = field(repr=False, compare=False, default=frozenset())
+
+    def __post_init__(self):
+        object.__setattr__(self, "_working_set", frozenset(self.working))
+
+    def is_working(self, day: dt.date) -> bool:
+        return day.toordinal() in self._working_set
+
+
+@dataclass(frozen=True)
+class YearStatus:
+    year: int
+    source: Source
+    confirmed_by: str = ""
+    confirmed_at: dt.datetime | None = None
+    note: str = ""
+
+    @property
+    def confirmed(self) -> bool:
+        return self.source is not Source.UNCONFIRMED
+
+
+def today() -> dt.date:
+    """Today in Beijing, whatever the server's clock zone."""
+    return dt.datetime.now(BEIJING).date()
+
+
+# --- the library and the fallback: immutable, computed once per process ------------------------
+@cache
+def library_covers(year: int) -> bool:
+    """True when the library carries the State Council's schedule for ``year``: its special
+    holidays (the 调休 days off) and at least one weekend working day. For later years it only
+    extrapolates the statutory holidays by rule (2027 in holidays 0.109), which is not enough."""
+    if not holidays.China.start_year <= year <= holidays.China.end_year:
+        return False
+    cn = holidays.China(years=year)
+    published = year in (getattr(cn, "special_public_holidays", None) or {})
+    return published and any(d.year == year for d in cn.weekend_workdays)
+
+
+@lru_cache(maxsize=1)
+def library_years() -> tuple[int, ...]:
+    """Every year the library really covers (2001–2026 in holidays 0.109)."""
+    return tuple(y for y in range(holidays.China.start_year, holidays.China.end_year + 1) if library_covers(y))
+
+
+def fixed_holidays(year: int) -> dict[dt.date, tuple[str, str]]:
+    """The statutory holidays on fixed dates (《全国年节及纪念日放假办法》): 劳动节 was three days
+    until 2007, one from 2008, two (1–2 May) since 2025 (国务院令第798号)."""
+    labour = 3 if year <= 2007 else 2 if year >= 2025 else 1
+    days = {dt.date(year, 1, 1): ("元旦", "New Year's Day")}
+    days.update({dt.date(year, 5, d): ("劳动节", "Labour Day") for d in range(1, labour + 1)})
+    days.update({dt.date(year, 10, d): ("国庆节", "National Day") for d in (1, 2, 3)})
+    return days
+
+
+def _days_of(year: int):
+    day, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    while True:
+        yield day
+        if day == end:
+            return
+        day += dt.timedelta(days=1)
+
+
+@lru_cache(maxsize=512)
+def _base(year: int) -> tuple[Source, tuple[SpecialDay, ...]]:
+    """The year before the Office's entries: the library's schedule, or the fallback."""
+    if library_covers(year):
+        zh, en = holidays.China(years=year, language="zh_CN"), holidays.China(years=year, language="en_US")
+        special = [SpecialDay(d, False, Origin.LIBRARY, name, en.get(d, name)) for d, name in zh.items()
+                   if d.year == year]
+        special += [SpecialDay(d, True, Origin.LIBRARY, "调休上班", "Working day (调休)")
+                    for d in zh.weekend_workdays if d.year == year]
+        return Source.LIBRARY, tuple(sorted(special, key=lambda s: s.date))
+    return Source.UNCONFIRMED, tuple(SpecialDay(d, False, Origin.STATUTE, zh_name, en_name)
+                                     for d, (zh_name, en_name) in sorted(fixed_holidays(year).items()))
+
+
+def _resolve(year: int, office: list[CalendarDay], confirmed: bool) -> YearPlan:
+    source, base = _base(year)
+    special = {s.date: s for s in base}
+    for entry in office:
+        working = entry.kind is DayKind.WORKDAY
+        special[entry.date] = SpecialDay(entry.date, working, Origin.OFFICE,
+                                         entry.name or entry.kind.zh, entry.name or entry.kind.en)
+    working = tuple(d.toordinal() for d in _days_of(year)
+                    if (special[d].working if d in special else d.weekday() not in _WEEKEND))
+    return YearPlan(year, Source.OFFICE if confirmed else source, working,
+                    tuple(s for _, s in sorted(special.items())))
+
+
+# --- the Office's entries: read once per transaction ------------------------------------------
+class _Memo:
+    def __init__(self):
+        self.transaction = None
+        self.plans: dict[int, YearPlan] = {}
+        self.years: dict[int, YearStatus] | None = None
+
+
+def _memo() -> _Memo:
+    """The resolved years of the current transaction; a new transaction starts afresh, so a
+    commit or rollback anywhere (another request's edit included) is seen next time."""
+    session = db.session()
+    memo = session.info.get(_MEMO_KEY)
+    current = session.get_transaction()
+    if memo is None or current is None or memo.transaction is not current:
+        memo = _Memo()
+        session.info[_MEMO_KEY] = memo
+    return memo
+
+
+def forget() -> None:
+    """Drop what this transaction has resolved (the Office's edits call it)."""
+    db.session().info.pop(_MEMO_KEY, None)
+
+
+def _confirmed_years(memo: _Memo) -> dict[int, YearStatus]:
+    if memo.years is None:
+        rows = db.session.execute(sa.select(CalendarYear, User.display_name)
+                                  .join(User, User.id == CalendarYear.confirmed_by_id)).all()
+        memo.years = {row.year: YearStatus(row.year, Source.OFFICE, name, row.confirmed_at, row.source)
+                      for row, name in rows}
+        memo.transaction = db.session().get_transaction()
+    return memo.years
+
+
+def _check_year(year: int) -> None:
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise Invalid({"year": str(_l("Enter a year between %(a)s and %(b)s.", a=dt.MINYEAR, b=dt.MAXYEAR))})
+
+
+def plans(first: int, last: int) -> list[YearPlan]:
+    """The years ``first``..``last`` resolved; the Office's entries of the missing ones in one query."""
+    _check_year(first), _check_year(last)
+    memo = _memo()
+    confirmed = _confirmed_years(memo)
+    missing = [y for y in range(first, last + 1) if y not in memo.plans]
+    if missing:
+        entries = db.session.scalars(sa.select(CalendarDay).where(
+            CalendarDay.date.between(dt.date(missing[0], 1, 1), dt.date(missing[-1], 12, 31)))).all()
+        by_year: dict[int, list[CalendarDay]] = {}
+        for entry in entries:
+            by_year.setdefault(entry.date.year, []).append(entry)
+        for year in missing:
+            memo.plans[year] = _resolve(year, by_year.get(year, []), year in confirmed)
+        memo.transaction = db.session().get_transaction()
+    return [memo.plans[y] for y in range(first, last + 1)]
+
+
+def year_plan(year: int) -> YearPlan:
+    return plans(year, year)[0]
+
+
+# --- the rules --------------------------------------------------------------------------------
+def is_working_day(day: dt.date) -> bool:
+    return year_plan(day.year).is_working(day)
+
+
+def add_working_days(start: dt.date, n: int) -> dt.date:
+    """The ``n``-th working day after ``start`` (the count starts the day after; n ≥ 1).
+
+    2026-09-28 + 5 = 2026-10-10 (National Day week off, then the 调休 Saturday)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise Invalid({"n": str(_l("Count at least one working day (the count starts the day after)."))})
+    after, remaining, year = start.toordinal(), n, start.year
+    while year <= dt.MAXYEAR:
+        plan = year_plan(year)
+        first = bisect_right(plan.working, after)
+        available = len(plan.working) - first
+        if remaining <= available:
+            return dt.date.fromordinal(plan.working[first + remaining - 1])
+        remaining -= available
+        year += 1
+    raise Invalid({"n": str(_l("The result lies beyond the end of the calendar."))})
+
+
+def working_days_between(a: dt.date, b: dt.date) -> int:
+    """How many working days lie after ``a`` up to and including ``b`` (negative if b < a), so
+    that ``working_days_between(d, add_working_days(d, n)) == n``."""
+    if b < a:
+        return -working_days_between(b, a)
+    low, high = a.toordinal(), b.toordinal()
+    return sum(bisect_right(p.working, high) - bisect_right(p.working, low) for p in plans(a.year, b.year))
+
+
+def year_status(year: int) -> YearStatus:
+    """Confirmed by the Office, by the library, or unconfirmed (the fallback decides)."""
+    _check_year(year)
+    office = _confirmed_years(_memo()).get(year)
+    if office is not None:
+        return office
+    if library_covers(year):
+        return YearStatus(year, Source.LIBRARY, note=f"holidays {LIBRARY_VERSION}")
+    return YearStatus(year, Source.UNCONFIRMED)
+
+
+def office_confirmed_years() -> list[YearStatus]:
+    return [s for _, s in sorted(_confirmed_years(_memo()).items())]
