@@ -13,15 +13,21 @@ from marshmallow import Schema, fields
 from app import schemas as commands
 from app.api.auth import actor, expected_version, json_body
 from app.api.blueprint import documented_errors
-from app.api.schemas import DocumentSchema, EnumLabel, EnumValue, UtcDateTime, action_body
+from app.api.schemas import (
+    DocumentSchema,
+    EnumLabel,
+    EnumValue,
+    UtcDateTime,
+    action_body,
+)
 from app.database import transaction
 from app.extensions import db
 from app.i18n import short_locale
 from app.models import Acceptance, JointOpinion, Project
-from app.services.reads import lists as browse
 from app.services.documents import issuing as documents
 from app.services.engine.actions import VERBS, actions_for, perform
 from app.services.engine.fire import KINDS, MODEL_OF
+from app.services.reads import history
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -169,7 +175,7 @@ def add_workflow_routes(bp: Blueprint, kind: str) -> None:
         Every decision in order: who, when, in which role, from which stage to which, and the
         written opinion (意见). The history is append-only.
         """
-        return browse.timeline(actor(), kind, entity_id)
+        return history.timeline(actor(), kind, entity_id)
 
     @bp.route("/<id:entity_id>/documents", endpoint="documents")
     @bp.response(200, DocumentSchema(many=True))

@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 
 from app.database import transaction
 from app.services.commands import demonstration
-from app.services.reads import projects as programme
 from app.services.engine.actions import actions_for
+from app.services.reads import projects as reads
 from app.web.projects import programme_context
 
 bp = Blueprint("demonstration", __name__, url_prefix="/demonstration")
@@ -20,7 +20,7 @@ bp.context_processor(programme_context)
 @bp.get("/")
 @login_required
 def index():
-    board = programme.demonstration_board(current_user)  # the office and leaders only
+    board = reads.demonstration_board(current_user)  # the office and leaders only
     shortlist = [(p, ev, actions_for(current_user, "project", p.id)[1]) for p, ev in demonstration.shortlist()]
     return render_template("demonstration/index.html", board=board, shortlist=shortlist)
 
@@ -37,5 +37,5 @@ def publish():
 @bp.get("/published")
 @login_required
 def published():
-    publication, projects = programme.published_list()
+    publication, projects = reads.published_list()
     return render_template("demonstration/published.html", publication=publication, projects=projects)

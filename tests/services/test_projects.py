@@ -8,10 +8,9 @@ from app.database import transaction
 from app.errors import Conflict
 from app.extensions import db
 from app.models import Application, Batch, Project
-from app.services.commands import projects
-from app.services.commands import review
+from app.services.commands import projects, review
 from app.services.engine.guards import message
-from app.services.reads.applications import agency_evaluations
+from app.services.reads.projects import agency_evaluations
 from tests import factories as f
 from workflows.application import ApplicationState as S
 

@@ -5,19 +5,34 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
 from app import policies
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
-from app.models import Batch, Division, Expert, Organisation, PlanItem, Role, User, UserRole
+from app.models import (
+    Batch,
+    Division,
+    Expert,
+    Organisation,
+    PlanItem,
+    Role,
+    User,
+    UserRole,
+)
 from app.models.vocabulary import Domain, OrgKind, PilotCategory
 from app.schemas import load
-from app.services.records import audit
 from app.services.commands import users as user_svc
-from app.services.records import counters
 from app.services.engine.guards import quota_key
-from app.services.reads.applications import MAX_PER_PAGE, Page
+from app.services.reads.paging import Page, paginate
+from app.services.records import audit, counters
 
 
 def _required():
@@ -109,13 +124,6 @@ def _record(actor: User, entity_type: str, entity_id: int, trigger: str, payload
                  payload=payload)
 
 
-def _page(query, order, page: int, per_page: int) -> Page:
-    per_page, page = max(1, min(per_page, MAX_PER_PAGE)), max(1, page)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(query.order_by(*order).limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(list(items), total, page, per_page)
-
-
 # --- users -------------------------------------------------------------------------------------
 def list_users(actor: User, q: str = "", page: int = 1, per_page: int = 25) -> Page[User]:
     _require_admin(actor)
@@ -123,7 +131,7 @@ def list_users(actor: User, q: str = "", page: int = 1, per_page: int = 25) -> P
     if q.strip():
         pattern = f"%{q.strip()}%"
         query = query.where(sa.or_(User.username.ilike(pattern), User.display_name.ilike(pattern)))
-    return _page(query, (User.id,), page, per_page)
+    return paginate(query, (User.id,), page, per_page)
 
 
 def _organisation(code: str) -> Organisation:
@@ -198,7 +206,7 @@ def list_organisations(actor: User, q: str = "", kind: str = "", page: int = 1,
         query = query.where(sa.or_(Organisation.name.ilike(pattern), Organisation.code.ilike(pattern)))
     if kind in {k.value for k in OrgKind}:
         query = query.where(Organisation.kind == kind)
-    return _page(query, (Organisation.division_code, Organisation.code), page, per_page)
+    return paginate(query, (Organisation.division_code, Organisation.code), page, per_page)
 
 
 def create_organisation(actor: User, data: dict) -> Organisation:
