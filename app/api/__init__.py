@@ -7,9 +7,8 @@ from flask_smorest import Api
 from marshmallow import fields
 
 from app.api import errors
-from app.api.schemas import ErrorSchema
-
 from app.api.blueprint import PREFIX, IdConverter, id_parameter_schema
+from app.api.schemas import ErrorSchema
 
 API_CONFIG = {
     "API_TITLE": "Pilotflow (试点通) API",

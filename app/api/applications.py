@@ -9,16 +9,22 @@ from marshmallow import Schema, fields, validate
 
 from app.api.auth import actor, expected_version, json_body
 from app.api.blueprint import api_blueprint, documented_errors
-from app.api.schemas import (AgencyEvaluationSchema, ApplicationDetailSchema, ApplicationListArgs,
-                             ApplicationSummarySchema, AttachmentSchema, draft_body, page_of)
+from app.api.schemas import (
+    AgencyEvaluationSchema,
+    ApplicationDetailSchema,
+    ApplicationListArgs,
+    ApplicationSummarySchema,
+    AttachmentSchema,
+    draft_body,
+    page_of,
+)
 from app.api.workflow import add_workflow_routes
 from app.database import transaction
 from app.errors import Invalid
 from app.schemas import ApplicationDraftSchema
-from app.services.commands import applications
-from app.services.commands import attachments
-from app.services.reads import lists as browse
-from app.services.reads import applications as queries
+from app.services.commands import applications, attachments
+from app.services.reads import applications as reads
+from app.services.reads.projects import agency_history
 
 ID = "<id:application_id>"
 ATTACHMENT = "<id:attachment_id>"
@@ -44,7 +50,7 @@ def list_applications(args):
     The applications the caller may see, newest first, with the web list's filters.
     """
     page, per_page = args.pop("page"), args.pop("per_page")
-    return browse.application_page(actor(), queries.ApplicationFilters(**args), page, per_page)
+    return reads.list_applications(actor(), reads.ApplicationFilters(**args), page, per_page)
 
 
 @bp.route("", methods=["POST"])
@@ -59,7 +65,7 @@ def create_application():
     data = json_body()
     with transaction():
         app_id = applications.create_application(actor(), data).id
-    return browse.application_detail(actor(), app_id)
+    return reads.application_detail(actor(), app_id)
 
 
 @bp.route("/" + ID)
@@ -70,7 +76,7 @@ def get_application(application_id: int):
 
     With its endorsement route, attachments and, once approved, its project's id.
     """
-    return browse.application_detail(actor(), application_id)
+    return reads.application_detail(actor(), application_id)
 
 
 @bp.route("/" + ID, methods=["PUT"])
@@ -85,7 +91,7 @@ def update_application(application_id: int):
     data = json_body()
     with transaction():
         applications.update_application(actor(), application_id, data, expected_version(data))
-    return browse.application_detail(actor(), application_id)
+    return reads.application_detail(actor(), application_id)
 
 
 @bp.route(f"/{ID}/attachments")
@@ -148,7 +154,7 @@ def agency_evaluations(application_id: int):
     Every graded performance evaluation of the agency's earlier projects, newest first —
     what reviewers weigh beside a new application.
     """
-    return browse.agency_history(actor(), "application", application_id)
+    return agency_history(actor(), "application", application_id)
 
 
 add_workflow_routes(bp, "application")

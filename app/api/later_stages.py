@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from app.api.auth import actor, json_body
 from app.api.blueprint import api_blueprint, documented_errors
-from app.api.schemas import (AcceptanceDetailSchema, AcceptanceListArgs, AcceptanceSchema, EvaluationListArgs,
-                             EvaluationSchema, MidtermCheckListArgs, MidtermCheckSchema, OpenChecksSchema,
-                             OpenEvaluationsSchema, page_of)
+from app.api.schemas import (
+    AcceptanceDetailSchema,
+    AcceptanceListArgs,
+    AcceptanceSchema,
+    EvaluationListArgs,
+    EvaluationSchema,
+    MidtermCheckListArgs,
+    MidtermCheckSchema,
+    OpenChecksSchema,
+    OpenEvaluationsSchema,
+    page_of,
+)
 from app.api.workflow import add_workflow_routes
 from app.database import transaction
-from app.models import Evaluation, MidtermCheck
 from app.schemas import load
-from app.services.reads import lists as browse
-from app.services.commands import checks
-from app.services.commands import evaluation
-from app.services.engine.loading import load_visible
+from app.services.commands import checks, evaluation
+from app.services.reads import projects as reads
 
 ID = "<id:entity_id>"
 
@@ -35,7 +41,7 @@ def list_checks(args):
 
     The checks of the projects the caller may see, newest first.
     """
-    return browse.list_midterm_checks(actor(), **args)
+    return reads.list_midterm_checks(actor(), **args)
 
 
 @checks_bp.route("", methods=["POST"])
@@ -58,7 +64,7 @@ def open_checks():
 @documented_errors(checks_bp, 401, 404)
 def get_check(entity_id: int):
     """One mid-term check"""
-    return load_visible(MidtermCheck, entity_id, actor())
+    return reads.midterm_check_detail(actor(), entity_id)
 
 
 @acceptances.route("")
@@ -70,7 +76,7 @@ def list_acceptances(args):
 
     Experts see the rounds of the panels they sit on; agencies their own projects'.
     """
-    return browse.list_acceptances(actor(), **args)
+    return reads.list_acceptances(actor(), **args)
 
 
 @acceptances.route("/" + ID)
@@ -78,7 +84,7 @@ def list_acceptances(args):
 @documented_errors(acceptances, 401, 404)
 def get_acceptance(entity_id: int):
     """One acceptance round, with its panel and scores"""
-    return browse.acceptance_detail(actor(), entity_id)
+    return reads.acceptance_detail(actor(), entity_id)
 
 
 @evaluations.route("")
@@ -90,7 +96,7 @@ def list_evaluations(args):
 
     Newest first.
     """
-    return browse.list_evaluations(actor(), **args)
+    return reads.list_evaluations(actor(), **args)
 
 
 @evaluations.route("", methods=["POST"])
@@ -114,7 +120,7 @@ def open_evaluations():
 @documented_errors(evaluations, 401, 404)
 def get_evaluation(entity_id: int):
     """One evaluation"""
-    return load_visible(Evaluation, entity_id, actor())
+    return reads.evaluation_detail(actor(), entity_id)
 
 
 add_workflow_routes(checks_bp, "midterm_check")

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from app.api.auth import actor
 from app.api.blueprint import api_blueprint, documented_errors
-from app.api.schemas import AgencyEvaluationSchema, ProjectListArgs, ProjectSchema, page_of
+from app.api.schemas import (
+    AgencyEvaluationSchema,
+    ProjectListArgs,
+    ProjectSchema,
+    page_of,
+)
 from app.api.workflow import add_workflow_routes
-from app.models import Project
-from app.services.reads import lists as browse
-from app.services.engine.loading import load_visible
+from app.services.reads import projects as reads
 
 ID = "<id:project_id>"
 
@@ -24,7 +27,7 @@ def list_projects(args):
 
     The projects the caller may see, newest first.
     """
-    return browse.project_page(actor(), **args)
+    return reads.list_projects(actor(), **args)
 
 
 @bp.route("/" + ID)
@@ -32,7 +35,7 @@ def list_projects(args):
 @documented_errors(bp, 401, 404)
 def get_project(project_id: int):
     """One project"""
-    return load_visible(Project, project_id, actor())
+    return reads.project_detail(actor(), project_id)
 
 
 @bp.route(f"/{ID}/agency-evaluations")
@@ -44,7 +47,7 @@ def agency_evaluations(project_id: int):
     Every graded evaluation of the agency's projects, newest first — shown beside a
     follow-on funding request.
     """
-    return browse.agency_history(actor(), "project", project_id)
+    return reads.agency_history(actor(), "project", project_id)
 
 
 add_workflow_routes(bp, "project")

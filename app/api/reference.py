@@ -19,7 +19,7 @@ from app.api.schemas import (
 )
 from app.i18n import short_locale
 from app.services.reads import dashboard as statistics
-from app.services.reads import lists as browse
+from app.services.reads import reference as reads
 from workflows.acceptance import CRITERIA
 
 ID = "<id:{}>"
@@ -75,7 +75,7 @@ def list_organisations(args):
 
     Ordered by code. Filter by kind, division code, or a text in the name or code.
     """
-    return browse.list_organisations(**args)
+    return reads.list_organisations(**args)
 
 
 @orgs.route("/" + ID.format("organisation_id"))
@@ -83,7 +83,7 @@ def list_organisations(args):
 @documented_errors(orgs, 401, 404)
 def get_organisation(organisation_id: int):
     """One organisation"""
-    return browse.get_organisation(organisation_id)
+    return reads.get_organisation(organisation_id)
 
 
 @batches.route("")
@@ -95,7 +95,7 @@ def list_batches(args):
 
     Newest year first.
     """
-    return browse.list_batches(**args)
+    return reads.list_batches(**args)
 
 
 @batches.route("/" + ID.format("batch_id"))
@@ -103,7 +103,7 @@ def list_batches(args):
 @documented_errors(batches, 401, 404)
 def get_batch(batch_id: int):
     """One batch"""
-    return browse.get_batch(batch_id)
+    return reads.get_batch(batch_id)
 
 
 @plan.route("")
@@ -115,7 +115,7 @@ def list_plan_items(args):
 
     Ordered by code; only active items unless `active=false`.
     """
-    return browse.list_plan_items(**args)
+    return reads.list_plan_items(**args)
 
 
 @plan.route("/" + ID.format("item_id"))
@@ -123,7 +123,7 @@ def list_plan_items(args):
 @documented_errors(plan, 401, 404)
 def get_plan_item(item_id: int):
     """One plan item"""
-    return browse.get_plan_item(item_id)
+    return reads.get_plan_item(item_id)
 
 
 BLUEPRINTS = [me_bp, orgs, batches, plan]

@@ -26,7 +26,7 @@ from app.kinds import KINDS, MODEL_OF
 from app.models import Acceptance, JointOpinion, Project
 from app.services.commands import action, actions_for, perform
 from app.services.documents import issuing
-from app.services.reads import lists as browse
+from app.services.reads import history
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def add_workflow_routes(bp: Blueprint, kind: str) -> None:
         Every decision in order: who, when, in which role, from which stage to which, and the
         written opinion (意见). The history is append-only.
         """
-        return browse.timeline(actor(), kind, entity_id)
+        return history.timeline(actor(), kind, entity_id)
 
     @bp.route("/<id:entity_id>/documents", endpoint="documents")
     @bp.response(200, DocumentSchema(many=True))

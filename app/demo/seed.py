@@ -6,12 +6,12 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 
+from app.demo.reference import it_office_code, load_reference_data
 from app.extensions import db
 from app.models import Batch, Organisation, OrgKind, PlanItem, User
 from app.models.vocabulary import Domain, PilotCategory
-from app.demo.reference import it_office_code, load_reference_data
-from app.services.documents.signatures import ensure_signers
 from app.services.commands.users import create_user
+from app.services.documents.signatures import ensure_signers
 
 DEMO_PASSWORD = "Pilot#2026"
 

@@ -5,8 +5,14 @@ from io import BytesIO
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.fields import (FieldMDPAction, FieldMDPSpec, MDPPerm, SigFieldSpec,
-                                 append_signature_field, enumerate_sig_fields)
+from pyhanko.sign.fields import (
+    FieldMDPAction,
+    FieldMDPSpec,
+    MDPPerm,
+    SigFieldSpec,
+    append_signature_field,
+    enumerate_sig_fields,
+)
 
 from app.documents.render import FieldBox
 

@@ -10,7 +10,7 @@ from app.models.programme import Batch, Counter, PlanItem
 from app.models.project import FundingRequest, MidtermCheck, Project
 from app.models.token import ApiToken
 from app.models.user import Expert, User, UserRole
-from app.models.vocabulary import Domain, DivisionLevel, OrgKind, PilotCategory, Role
+from app.models.vocabulary import DivisionLevel, Domain, OrgKind, PilotCategory, Role
 
 __all__ = [
     "Acceptance", "AcceptanceScore", "PanelMember", "Application", "Attachment", "Endorsement",

@@ -24,9 +24,10 @@ from app.i18n import short_locale
 from app.models.vocabulary import Domain, PilotCategory
 from app.services.commands import actions_for, applications, attachments
 from app.services.documents import issuing
-from app.services.reads import applications as queries
-from app.services.reads import inbox as worklists
-from app.services.reads import lists as browse
+from app.services.reads import applications as reads
+from app.services.reads import inbox, reference
+from app.services.reads.history import timeline
+from app.services.reads.projects import agency_history
 from app.web.actions import form_data
 from app.web.diagram import flow_svg
 from app.web.exports import download
@@ -48,8 +49,8 @@ def _choice(name: str, allowed) -> str | None:
     return value if value in {m.value for m in allowed} else None
 
 
-def _filters() -> queries.ApplicationFilters:
-    return queries.ApplicationFilters(
+def _filters() -> reads.ApplicationFilters:
+    return reads.ApplicationFilters(
         batch_id=_int("batch_id"), state=_choice("state", ApplicationState),
         division_code=(request.args.get("division_code") or None), category=_choice("category", PilotCategory),
         domain=_choice("domain", Domain), year=_int("year"), q=(request.args.get("q") or "").strip()[:64] or None)
@@ -59,16 +60,16 @@ def _filters() -> queries.ApplicationFilters:
 @login_required
 def index():
     filters = _filters()
-    page = queries.list_applications(current_user, filters, _int("page") or 1, 20)
+    page = reads.list_applications(current_user, filters, _int("page") or 1, 20)
     return render_template("applications/index.html", page=page, filters=filters,
-                           options=worklists.filter_options(), states=ApplicationState,
+                           options=reference.filter_options(), states=ApplicationState,
                            categories=PilotCategory, domains=Domain)
 
 
 @bp.get("/export.<any(csv, xlsx):fmt>")
 @login_required
 def export(fmt: str):
-    rows = worklists.all_applications(current_user, _filters())
+    rows = reads.all_applications(current_user, _filters())
     loc = short_locale()
     headers = [_("No."), _("Project name"), _("Applicant agency"), _("Batch"), _("Stage"), _("Category"),
                _("Domain"), _("Division"), _("Requested budget (10k yuan)"), _("Construction period (months)"),
@@ -81,7 +82,7 @@ def export(fmt: str):
 
 def _form(template_values: dict, errors: dict, application=None, status: int = 200):
     return render_template("applications/form.html", values=template_values, errors=errors,
-                           application=application, options=worklists.filter_options(),
+                           application=application, options=reference.filter_options(),
                            categories=PilotCategory, domains=Domain), status
 
 
@@ -90,7 +91,7 @@ def _form(template_values: dict, errors: dict, application=None, status: int = 2
 def new():
     policies.require("applicant", current_user)
     if request.method == "GET":
-        batches = worklists.filter_options().batches
+        batches = reference.filter_options().batches
         return _form({"batch_id": batches[0].id if batches else None}, {})
     values = form_data(request.form)
     try:
@@ -120,15 +121,16 @@ def edit(id: int):
 
 
 def _detail(id: int, upload_errors: dict | None = None, status: int = 200):
-    application, steps = actions_for(current_user, "application", id)
+    application = reads.application_detail(current_user, id).entity
+    steps = actions_for(current_user, "application", id)[1]
     loc = short_locale()
-    history = browse.timeline(current_user, "application", id)  # actors in one query
+    history = timeline(current_user, "application", id)  # actors in one query
     editable = applications.may_edit(current_user, application)
     return render_template(
         "applications/detail.html", application=application, steps=steps, history=history,
         can_print_form=issuing.may_print_application_form(current_user, application),
-        evaluations=queries.agency_evaluations(application.organisation_id), editable=editable,
-        re_review=worklists.re_review_status(application), attachment_kinds=attachments.KINDS,
+        evaluations=agency_history(current_user, "application", id), editable=editable,
+        re_review=inbox.re_review_status(application), attachment_kinds=attachments.KINDS,
         upload_errors=upload_errors or {},
         diagram=flow_svg(APPLICATION, application.state, [r.to_state for r in history], loc,
                          _("Workflow; the current stage is highlighted")),
@@ -144,11 +146,12 @@ def detail(id: int):
 @bp.get("/<int:id>/re-review")
 @login_required
 def re_review(id: int):
-    application, steps = actions_for(current_user, "application", id)
+    application = reads.application_detail(current_user, id).entity
+    steps = actions_for(current_user, "application", id)[1]
     triggers = {"record_joint_opinion", "re_review_approve", "re_review_return", "re_review_reject"}
     return render_template("applications/re_review.html", application=application,
                            steps=[s for s in steps if s.trigger in triggers],
-                           status=worklists.re_review_status(application))
+                           status=inbox.re_review_status(application))
 
 
 @bp.post("/<int:id>/attachments")

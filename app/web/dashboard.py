@@ -7,8 +7,8 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from app.i18n import short_locale
-from app.services.reads import lists as browse
 from app.services.reads import dashboard as statistics
+from app.services.reads import reference
 from app.web.projects import programme_context
 from workflows.registry import FLOWS
 
@@ -22,7 +22,7 @@ def index():
     batch_id = int(request.args["batch_id"]) if request.args.get("batch_id", "").isdigit() else None
     overview = statistics.programme_overview(current_user, batch_id)
     return render_template("dashboard/index.html", ov=overview, batch_id=batch_id,
-                           batches=browse.list_batches(per_page=100).items,
+                           batches=reference.list_batches(per_page=100).items,
                            chart_data=chart_data(overview, short_locale()))
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from app.database import transaction
 from app.services.commands import actions_for, demonstration
-from app.services.reads import projects as programme
+from app.services.reads import projects as reads
 from app.web.projects import programme_context
 
 bp = Blueprint("demonstration", __name__, url_prefix="/demonstration")
@@ -19,7 +19,7 @@ bp.context_processor(programme_context)
 @bp.get("/")
 @login_required
 def index():
-    board = programme.demonstration_board(current_user)  # the office and leaders only
+    board = reads.demonstration_board(current_user)  # the office and leaders only
     shortlist = [(p, ev, actions_for(current_user, "project", p.id)[1]) for p, ev in demonstration.shortlist()]
     return render_template("demonstration/index.html", board=board, shortlist=shortlist)
 
@@ -36,5 +36,5 @@ def publish():
 @bp.get("/published")
 @login_required
 def published():
-    publication, projects = programme.published_list()
+    publication, projects = reads.published_list()
     return render_template("demonstration/published.html", publication=publication, projects=projects)

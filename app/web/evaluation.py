@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 
 from app.database import transaction
 from app.services.commands import actions_for, evaluation
-from app.services.reads import applications as queries
-from app.services.reads import lists as browse
+from app.services.reads import projects as reads
+from app.services.reads.history import timeline
 from app.web.projects import programme_context
 from workflows.evaluation import WEIGHTS, EvaluationState
 
@@ -25,7 +25,7 @@ def index():
     state = request.args.get("state") if request.args.get("state") in {s.value for s in EvaluationState} else None
     period = request.args.get("period", "").strip() or None
     page_no = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
-    page = browse.list_evaluations(current_user, period=period, state=state, page=page_no)
+    page = reads.list_evaluations(current_user, period=period, state=state, page=page_no)
     return render_template("evaluation/index.html", page=page, state=state, period=period,
                            states=list(EvaluationState), next_period=str(date.today().year + 1))
 
@@ -43,7 +43,8 @@ def open_period():
 @bp.get("/<int:id>")
 @login_required
 def detail(id: int):
-    ev, steps = actions_for(current_user, "evaluation", id)
+    ev = reads.evaluation_detail(current_user, id)
+    steps = actions_for(current_user, "evaluation", id)[1]
     return render_template("evaluation/detail.html", ev=ev, steps=steps,
-                           agency=queries.agency_evaluations(ev.organisation_id),
-                           weights=WEIGHTS, history=browse.timeline(current_user, "evaluation", id))
+                           agency=reads.agency_history(current_user, "evaluation", id),
+                           weights=WEIGHTS, history=timeline(current_user, "evaluation", id))

@@ -5,7 +5,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.database import transaction
-from app.services.reads import inbox as worklists
+from app.services.commands.notifications import mark_notifications_read
+from app.services.reads import inbox as reads
+from app.services.reads.history import titles
 
 bp = Blueprint("inbox", __name__)
 
@@ -17,7 +19,7 @@ def _page() -> int:
 @bp.get("/inbox")
 @login_required
 def index():
-    groups = worklists.inbox(current_user)
+    groups = reads.inbox(current_user)
     return render_template("inbox/index.html", groups=groups, total=sum(len(g.tasks) for g in groups),
                            overdue=sum(t.overdue for g in groups for t in g.tasks))
 
@@ -25,20 +27,20 @@ def index():
 @bp.get("/inbox/handled")
 @login_required
 def handled():
-    page = worklists.handled(current_user, _page())
-    return render_template("inbox/handled.html", page=page, titles=worklists.titles(page.items))
+    page = reads.handled(current_user, _page())
+    return render_template("inbox/handled.html", page=page, titles=titles(page.items))
 
 
 @bp.get("/notifications")
 @login_required
 def notifications():
-    page = worklists.notifications(current_user, _page())
-    return render_template("inbox/notifications.html", page=page, titles=worklists.titles(page.items))
+    page = reads.notifications(current_user, _page())
+    return render_template("inbox/notifications.html", page=page, titles=titles(page.items))
 
 
 @bp.post("/notifications/read")
 @login_required
 def mark_read():
     with transaction():
-        worklists.mark_notifications_read(current_user)
+        mark_notifications_read(current_user)
     return redirect(url_for("inbox.notifications"))

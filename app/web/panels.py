@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 
 from app.models import Role
 from app.services.commands import actions_for
-from app.services.reads import lists as browse
-from app.services.reads import projects as programme
+from app.services.reads import projects as reads
+from app.services.reads.history import timeline
 from app.web.projects import programme_context
 from workflows.acceptance import AcceptanceState
 
@@ -23,17 +23,17 @@ bp.context_processor(programme_context)
 def index():
     """Experts: my panels. Everyone else: the acceptances they may see."""
     if current_user.has_role(Role.EXPERT) and not current_user.has_role(Role.OFFICE_REVIEWER):
-        return render_template("panels/mine.html", panels=programme.my_panels(current_user))
+        return render_template("panels/mine.html", panels=reads.my_panels(current_user))
     state = request.args.get("state") if request.args.get("state") in {s.value for s in AcceptanceState} else None
     page_no = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
-    return render_template("panels/index.html", page=browse.list_acceptances(current_user, state=state, page=page_no),
+    return render_template("panels/index.html", page=reads.list_acceptances(current_user, state=state, page=page_no),
                            state=state, states=list(AcceptanceState))
 
 
 @bp.get("/<int:id>")
 @login_required
 def acceptance(id: int):
-    entity, steps = actions_for(current_user, "acceptance", id)
-    return render_template("panels/acceptance.html", acc=entity, steps=steps,
-                           view=programme.panel_view(current_user, id),
-                           history=browse.timeline(current_user, "acceptance", id))
+    view = reads.acceptance_detail(current_user, id)
+    steps = actions_for(current_user, "acceptance", id)[1]
+    return render_template("panels/acceptance.html", acc=view.entity, steps=steps, view=view,
+                           history=timeline(current_user, "acceptance", id))

@@ -11,12 +11,13 @@ from flask_login import current_user, login_required
 
 from app.database import transaction
 from app.errors import Invalid
+from app.models import Role
 from app.services.commands import actions_for, checks, projects
-from app.services.reads import applications as queries
-from app.services.reads import lists as browse
-from app.services.reads import projects as programme
+from app.services.reads import projects as reads
+from app.services.reads.history import timeline
 from workflows.midterm_check import MidtermCheckState
 from workflows.project import ProjectState
+from workflows.registry import FLOWS
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
@@ -30,24 +31,24 @@ def _int(name: str) -> int | None:
 @login_required
 def index():
     state = request.args.get("state") if request.args.get("state") in {s.value for s in ProjectState} else None
-    page = queries.list_projects(current_user, page=_int("page") or 1, state=state, batch_id=_int("batch_id"))
+    page = reads.list_projects(current_user, page=_int("page") or 1, state=state, batch_id=_int("batch_id"))
     return render_template("projects/index.html", page=page, state=state, states=list(ProjectState))
 
 
 @bp.get("/<int:id>")
 @login_required
 def detail(id: int):
-    project, steps = actions_for(current_user, "project", id)
-    return render_template("projects/detail.html", project=project, steps=steps,
-                           dossier=programme.project_dossier(current_user, id),
-                           history=browse.timeline(current_user, "project", id))
+    dossier = reads.project_dossier(current_user, id)
+    steps = actions_for(current_user, "project", id)[1]
+    return render_template("projects/detail.html", project=dossier.project, steps=steps, dossier=dossier,
+                           history=timeline(current_user, "project", id))
 
 
 @bp.get("/checks")
 @login_required
 def checks_index():
     state = request.args.get("state") if request.args.get("state") in {s.value for s in MidtermCheckState} else None
-    page = browse.list_midterm_checks(current_user, year=_int("year"), state=state, page=_int("page") or 1)
+    page = reads.list_midterm_checks(current_user, year=_int("year"), state=state, page=_int("page") or 1)
     return render_template("projects/checks.html", page=page, state=state, states=list(MidtermCheckState),
                            year=_int("year"), this_year=date.today().year)
 
@@ -66,9 +67,10 @@ def open_checks():
 @bp.get("/checks/<int:id>")
 @login_required
 def check(id: int):
-    entity, steps = actions_for(current_user, "midterm_check", id)
+    entity = reads.midterm_check_detail(current_user, id)
+    steps = actions_for(current_user, "midterm_check", id)[1]
     return render_template("projects/check.html", check=entity, steps=steps, today=date.today(),
-                           history=browse.timeline(current_user, "midterm_check", id))
+                           history=timeline(current_user, "midterm_check", id))
 
 
 @bp.route("/<int:id>/funding", methods=["GET", "POST"])
@@ -84,16 +86,14 @@ def funding(id: int):
             return redirect(url_for("projects.detail", id=id))
         except Invalid as exc:
             errors = exc.errors
-    project, history = programme.funding_context(current_user, id)
-    return render_template("projects/funding.html", project=project, evaluations=history,
+    project = reads.project_detail(current_user, id)
+    return render_template("projects/funding.html", project=project,
+                           evaluations=reads.agency_history(current_user, "project", id),
                            errors=errors, values=values), (422 if errors else 200)
 
 
 def programme_context() -> dict:
     """What the programme pages' shared partials need: the flows (step and state labels) and roles."""
-    from app.models import Role
-    from workflows.registry import FLOWS
-
     return {"flows": FLOWS, "roles": {r.value: r for r in Role}}
 
 

@@ -11,7 +11,7 @@ from app.database import transaction
 from app.errors import Denied, Invalid
 from app.models import PilotCategory, Role
 from app.services.commands import endorsement as escalation
-from app.services.reads import inbox as worklists
+from app.services.reads import inbox as reads
 
 bp = Blueprint("review", __name__)
 
@@ -42,7 +42,7 @@ def endorsements():
         else:
             flash(_("%(n)d applications endorsed and forwarded.", n=len(items)), "success")
             return redirect(url_for(".endorsements"))
-    queue = worklists.endorsement_queue(current_user)
+    queue = reads.endorsement_queue(current_user)
     return render_template("review/endorsements.html", queue=queue, errors=errors,
                            form=request.form if errors else None), (422 if errors else 200)
 
@@ -50,5 +50,5 @@ def endorsements():
 @bp.get("/quota")
 @login_required
 def quota():
-    return render_template("review/quota.html", boards=worklists.quota_boards(current_user),
-                           off_plan=worklists.awaiting_plan_override(current_user), categories=PilotCategory)
+    return render_template("review/quota.html", boards=reads.quota_boards(current_user),
+                           off_plan=reads.awaiting_plan_override(current_user), categories=PilotCategory)

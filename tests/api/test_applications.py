@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import event
 
 from app.extensions import db
-from app.services.reads import applications as queries
+from app.services.reads import applications as reads
 from tests import factories
 from tests.api.conftest import assert_error
 
@@ -18,7 +18,7 @@ def test_the_list_returns_what_the_web_list_query_returns(api):
                          ("office", {"q": "社区"}), ("office", {"organisation_id": factories.user(
                              "dali_applicant").organisation_id})):
         body = api.get("applications", user, query_string=params).get_json()
-        expected = queries.list_applications(factories.user(user), queries.ApplicationFilters(**params))
+        expected = reads.list_applications(factories.user(user), reads.ApplicationFilters(**params))
         assert [a["id"] for a in body["items"]] == [a.id for a in expected.items], (user, params)
         assert body["total"] == expected.total
     everything = api.get("applications", "office").get_json()

@@ -1,8 +1,8 @@
 """`flask pki init|issue` and `flask documents verify|lookup|render-pending`."""
 from __future__ import annotations
 
-from app.documents import pki
 from app.demo.seed import DEMO_PASSWORD
+from app.documents import pki
 from tests import factories as f
 from tests.documents.conftest import flip_byte
 

@@ -3,11 +3,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.database import transaction
+from app.demo.seed import DEMO_PASSWORD
 from app.errors import Conflict, Denied, Invalid
 from app.extensions import db
 from app.models import Acceptance, Project
 from app.services.commands import acceptance as svc
-from app.demo.seed import DEMO_PASSWORD
 from app.services.engine.guards import message
 from tests import factories as f
 from workflows.acceptance import AcceptanceState as A

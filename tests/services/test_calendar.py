@@ -16,8 +16,13 @@ from app.models import AuditRecord, CalendarDay, CalendarYear, DayKind
 from app.services.records.audit import verify_chain
 from app.services.time import calendar
 from app.services.time.calendar import Source
-from app.services.time.schedule import (ScheduleRefused, confirm_year, import_schedule, remove_day,
-                                        set_day)
+from app.services.time.schedule import (
+    ScheduleRefused,
+    confirm_year,
+    import_schedule,
+    remove_day,
+    set_day,
+)
 
 SCHEDULE_2027 = """date,kind,name
 2027-01-01,holiday,元旦

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Application, Batch, Project
 from app.services.commands import perform, projects
 from app.services.engine.guards import message
-from app.services.reads.applications import agency_evaluations
+from app.services.reads.projects import agency_evaluations
 from tests import factories as f
 from workflows.application import ApplicationState as S
 

@@ -3,9 +3,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from app.demo.seed import DEMO_PASSWORD
 from app.errors import Invalid
 from app.extensions import db
-from app.demo.seed import DEMO_PASSWORD
 from app.services.commands.users import authenticate, create_user, revoke_sessions
 from tests import factories as f
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Application, Endorsement, Notification
 from app.models.base import utcnow
-from app.services.records import counters
 from app.services.engine.guards import quota_key
+from app.services.records import counters
 from tests import factories
 from tests.web.web_client import User
 

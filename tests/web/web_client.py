@@ -7,8 +7,8 @@ import re
 
 from flask.testing import FlaskClient
 
-from app.extensions import db
 from app.demo.seed import DEMO_PASSWORD
+from app.extensions import db
 
 TOKEN = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 

@@ -15,7 +15,8 @@ def test_importing_every_flow_loads_no_framework_modules():
 
 
 def test_one_shared_machine_per_flow_moves_many_items_without_registering_them():
-    from workflows.midterm_check import MIDTERM_CHECK, MidtermCheckState as S
+    from workflows.midterm_check import MIDTERM_CHECK
+    from workflows.midterm_check import MidtermCheckState as S
 
     for _ in range(1000):
         assert MIDTERM_CHECK.fire(S.DUE, "submit_progress_report") == S.REPORT_SUBMITTED

@@ -31,7 +31,7 @@ from app.models.vocabulary import Domain, OrgKind, PilotCategory
 from app.schemas import load
 from app.services.commands import users as user_svc
 from app.services.engine.guards import quota_key
-from app.services.reads.applications import MAX_PER_PAGE, Page
+from app.services.reads.paging import Page, paginate
 from app.services.records import audit, counters
 
 
@@ -122,13 +122,6 @@ def _record(actor: User, entity_type: str, entity_id: int, trigger: str, payload
                  payload=payload)
 
 
-def _page(query, order, page: int, per_page: int) -> Page:
-    per_page, page = max(1, min(per_page, MAX_PER_PAGE)), max(1, page)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(query.order_by(*order).limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(list(items), total, page, per_page)
-
-
 # --- users -------------------------------------------------------------------------------------
 def list_users(actor: User, q: str = "", page: int = 1, per_page: int = 25) -> Page[User]:
     _require_admin(actor)
@@ -136,7 +129,7 @@ def list_users(actor: User, q: str = "", page: int = 1, per_page: int = 25) -> P
     if q.strip():
         pattern = f"%{q.strip()}%"
         query = query.where(sa.or_(User.username.ilike(pattern), User.display_name.ilike(pattern)))
-    return _page(query, (User.id,), page, per_page)
+    return paginate(query, (User.id,), page, per_page)
 
 
 def _organisation(code: str) -> Organisation:
@@ -211,7 +204,7 @@ def list_organisations(actor: User, q: str = "", kind: str = "", page: int = 1,
         query = query.where(sa.or_(Organisation.name.ilike(pattern), Organisation.code.ilike(pattern)))
     if kind in {k.value for k in OrgKind}:
         query = query.where(Organisation.kind == kind)
-    return _page(query, (Organisation.division_code, Organisation.code), page, per_page)
+    return paginate(query, (Organisation.division_code, Organisation.code), page, per_page)
 
 
 def create_organisation(actor: User, data: dict) -> Organisation:

@@ -22,9 +22,9 @@ from flask_babel import lazy_gettext as _l
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import Application, Attachment, User
-from app.services.records import audit
 from app.services.commands.applications import require_editable
 from app.services.engine.loading import load_visible
+from app.services.records import audit
 
 CHUNK = 64 * 1024
 

@@ -1,31 +1,17 @@
-"""Read-side queries, always scoped by policies.visible_to: lists with filters and
-pagination, the agency's evaluation history, counts for dashboards."""
+"""Applications as the web pages and the API read them: the filtered list, its export, one application."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Application, Evaluation, Project, User
+from app.models import Application, Batch, Organisation, PlanItem, Project, User
 from app.policies import visible_to
-from workflows.evaluation import EvaluationState
+from app.services.engine.loading import load_visible
+from app.services.reads.paging import Detail, Page, attach, paginate
 
-T = TypeVar("T")
-MAX_PER_PAGE = 100
-
-
-@dataclass
-class Page(Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+EXPORT_LIMIT = 10000
 
 
 @dataclass
@@ -58,8 +44,6 @@ class ApplicationFilters:
         if self.organisation_id:
             c.append(Application.organisation_id == self.organisation_id)
         if self.year:
-            from app.models import Batch
-
             c.append(Application.batch_id.in_(sa.select(Batch.id).where(Batch.year == self.year)))
         if self.q:
             pattern = f"%{self.q.strip()}%"
@@ -68,56 +52,30 @@ class ApplicationFilters:
 
 
 def applications_query(actor: User, filters: ApplicationFilters):
-    """The SELECT behind lists, exports and counts: visible rows matching the filters."""
+    """The SELECT behind the list and the export: visible rows matching the filters."""
     return sa.select(Application).where(visible_to(actor, Application), *filters.clauses())
-
-
-def paginate(query, order_by, page: int = 1, per_page: int = 20) -> Page:
-    """One COUNT and one page SELECT, whatever the page size (no per-row queries)."""
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    page = max(1, page)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(list(items), total or 0, page, per_page)
 
 
 def list_applications(actor: User, filters: ApplicationFilters, page: int = 1,
                       per_page: int = 20) -> Page[Application]:
-    return paginate(applications_query(actor, filters), (Application.id.desc(),), page, per_page)
+    """The list (web page and API), newest first, with the rows' organisations in one more query."""
+    result = paginate(applications_query(actor, filters), (Application.id.desc(),), page, per_page)
+    attach(result.items, "organisation", Organisation, "organisation_id")
+    return result
 
 
-def list_projects(actor: User, page: int = 1, per_page: int = 20, state: str | None = None,
-                  batch_id: int | None = None) -> Page[Project]:
-    base = sa.select(Project).where(visible_to(actor, Project))
-    if state:
-        base = base.where(Project.state == state)
-    if batch_id:
-        base = base.where(Project.batch_id == batch_id)
-    return paginate(base, (Project.id.desc(),), page, per_page)
+def all_applications(actor: User, filters: ApplicationFilters) -> list[Application]:
+    """Exactly what the filtered list shows the actor, without pagination (for exports)."""
+    rows = list(db.session.scalars(applications_query(actor, filters).order_by(Application.id.desc())
+                                   .limit(EXPORT_LIMIT)))
+    attach(rows, "organisation", Organisation, "organisation_id")
+    attach(rows, "batch", Batch, "batch_id")
+    attach(rows, "plan_item", PlanItem, "plan_item_id")
+    return rows
 
 
-@dataclass(frozen=True)
-class EvaluationRecord:
-    project_id: int
-    project_code: str
-    project_name: str
-    period: str
-    total_score: object
-    grade: object
-
-
-def agency_evaluations(organisation_id: int) -> list[EvaluationRecord]:
-    """Every graded evaluation of the agency's projects, newest first — shown beside any
-    later application or follow-on funding request of that agency."""
-    rows = db.session.execute(
-        sa.select(Evaluation, Project.code, Project.name).join(Project, Project.id == Evaluation.project_id)
-        .where(Evaluation.organisation_id == organisation_id, Evaluation.state == EvaluationState.GRADED)
-        .order_by(Evaluation.graded_at.desc(), Evaluation.id.desc())).all()
-    return [EvaluationRecord(e.project_id, code, name, e.period, e.total_score, e.grade) for e, code, name in rows]
-
-
-def count_by(actor: User, model, column, *where) -> dict:
-    """{value: count} of the visible rows of ``model`` grouped by ``column``."""
-    rows = db.session.execute(sa.select(column, sa.func.count()).where(visible_to(actor, model), *where)
-                              .group_by(column)).all()
-    return {k: n for k, n in rows}
+def application_detail(actor: User, application_id: int) -> Detail:
+    """One application the actor may see, with its project's id once approved (立项)."""
+    app = load_visible(Application, application_id, actor)
+    project_id = db.session.scalar(sa.select(Project.id).where(Project.application_id == app.id))
+    return Detail(app, project_id=project_id)

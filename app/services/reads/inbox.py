@@ -1,12 +1,11 @@
-"""Read-side work lists, always scoped by policies.visible_to: the inbox (what awaits me,
-grouped by stage, with deadlines), what I have handled, my notifications, my office's
-endorsement queue and the leader's quota board."""
+"""Work lists: inbox, handled decisions, notifications, endorsement queue, quota board, plan overrides, re-review."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app import policies
@@ -18,7 +17,9 @@ from app.models import (
     Batch,
     Division,
     Endorsement,
+    JointOpinion,
     Notification,
+    Organisation,
     Project,
     Role,
     User,
@@ -27,7 +28,8 @@ from app.models.base import utcnow
 from app.policies import visible_to
 from app.services.engine.fire import available_steps
 from app.services.engine.guards import quota_key
-from app.services.reads.applications import Page
+from app.services.reads.history import title_of
+from app.services.reads.paging import Page, paginate
 from app.services.records import counters
 from workflows import FLOWS
 from workflows.application import ApplicationState
@@ -51,18 +53,6 @@ STAGE_DAYS = {
     "opened": 30, "self_evaluated": 15, "scored": 7,
 }
 SCAN_LIMIT = 300  # items per kind and stage looked at for one inbox
-
-
-def title_of(kind: str, entity) -> str:
-    if kind in ("application", "project"):
-        return entity.name
-    if kind == "midterm_check":
-        return f"{entity.project.name} · {entity.year}"
-    if kind == "acceptance":
-        return f"{entity.project.name} · #{entity.round}"
-    if kind == "evaluation":
-        return f"{entity.project.name} · {entity.period}"
-    return f"#{entity.id}"
 
 
 def deadline_of(kind: str, entity) -> datetime | None:
@@ -123,42 +113,14 @@ def inbox(actor: User, now: datetime | None = None) -> list[StageGroup]:
 
 def handled(actor: User, page: int = 1, per_page: int = 20) -> Page[AuditRecord]:
     """The decisions the actor took, newest first."""
-    base = sa.select(AuditRecord).where(AuditRecord.actor_id == actor.id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
-    items = db.session.scalars(base.order_by(AuditRecord.id.desc()).limit(per_page)
-                               .offset((max(page, 1) - 1) * per_page)).all()
-    return Page(list(items), total, max(page, 1), per_page)
-
-
-def titles(records) -> dict[tuple[str, int], str]:
-    """(entity_type, id) → a readable title for audit records and notifications."""
-    wanted: dict[str, set[int]] = {}
-    for r in records:
-        wanted.setdefault(r.entity_type, set()).add(r.entity_id)
-    found: dict[tuple[str, int], str] = {}
-    for kind, ids in wanted.items():
-        model = MODEL_OF.get(kind)
-        if model is None:
-            continue
-        for entity in db.session.scalars(sa.select(model).where(model.id.in_(ids))):
-            found[(kind, entity.id)] = title_of(kind, entity)
-    return found
+    return paginate(sa.select(AuditRecord).where(AuditRecord.actor_id == actor.id), (AuditRecord.id.desc(),),
+                    page, per_page)
 
 
 def notifications(actor: User, page: int = 1, per_page: int = 20) -> Page[Notification]:
-    base = sa.select(Notification).where(Notification.user_id == actor.id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
-    items = db.session.scalars(base.order_by(Notification.id.desc()).limit(per_page)
-                               .offset((max(page, 1) - 1) * per_page)).all()
-    return Page(list(items), total, max(page, 1), per_page)
-
-
-def mark_notifications_read(actor: User) -> int:
-    """Mark all of the actor's unread notifications as read; returns how many."""
-    result = db.session.execute(sa.update(Notification).where(
-        Notification.user_id == actor.id, Notification.read_at.is_(None)).values(read_at=utcnow())
-        .execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    """The actor's notifications, newest first."""
+    return paginate(sa.select(Notification).where(Notification.user_id == actor.id), (Notification.id.desc(),),
+                    page, per_page)
 
 
 def endorsement_queue(actor: User) -> list[Application]:
@@ -233,10 +195,6 @@ class ReReviewStatus:
 
 def re_review_status(application: Application) -> ReReviewStatus:
     """The joint 复审 opinions of every round and who has yet to give one in this round."""
-    from flask import current_app
-
-    from app.models import JointOpinion, Organisation
-
     opinions = db.session.scalars(sa.select(JointOpinion).where(JointOpinion.application_id == application.id)
                                   .order_by(JointOpinion.round.desc(), JointOpinion.created_at)).all()
     rounds: dict = {}
@@ -247,34 +205,3 @@ def re_review_status(application: Application) -> ReReviewStatus:
         Organisation.code.in_(current_app.config["JOINT_REVIEW_ORGS"])).order_by(Organisation.code)).all()
     pending = [o for o in panel if o.id not in given] if application.re_review_round else []
     return ReReviewStatus(rounds, pending, application.re_review_round)
-
-
-EXPORT_LIMIT = 10000
-
-
-def all_applications(actor: User, filters) -> list[Application]:
-    """Exactly what the filtered list shows the actor, without pagination (for exports)."""
-    from app.services.reads.applications import applications_query
-
-    return list(db.session.scalars(applications_query(actor, filters).order_by(Application.id.desc())
-                                   .limit(EXPORT_LIMIT)))
-
-
-@dataclass
-class FilterOptions:
-    batches: list
-    years: list
-    prefectures: list
-    plan_items: list
-
-
-def filter_options() -> FilterOptions:
-    """Choices for the list filters and the application form (batches, years, prefectures, plan)."""
-    from app.models import PlanItem
-    from app.models.vocabulary import DivisionLevel
-
-    batches = db.session.scalars(sa.select(Batch).order_by(Batch.year.desc(), Batch.id.desc())).all()
-    prefectures = db.session.scalars(sa.select(Division).where(Division.level == DivisionLevel.PREFECTURE)
-                                     .order_by(Division.code)).all()
-    items = db.session.scalars(sa.select(PlanItem).where(PlanItem.active).order_by(PlanItem.code)).all()
-    return FilterOptions(list(batches), sorted({b.year for b in batches}, reverse=True), list(prefectures), list(items))

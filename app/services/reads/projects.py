@@ -1,17 +1,16 @@
-"""Read-side views of the programme's later stages for the web pages: a project's dossier
-(checks per year, acceptance rounds, evaluations, funding requests), an expert's own panels,
-the panel draw (seed, pool, who was excluded and why) and the demonstration lists. Everything
-is scoped by policies.visible_to or the named policy; nothing here writes."""
+"""Projects, mid-term checks, acceptances with panels, evaluations and demonstration, as pages and API read them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from app import policies
 from app.errors import NotFound
 from app.extensions import db
+from app.kinds import MODEL_OF
 from app.models import (
     Acceptance,
     AcceptanceScore,
@@ -30,9 +29,55 @@ from app.models import (
 from app.policies import panel_membership, visible_to
 from app.services.engine.guards import DEMONSTRATION_KEY
 from app.services.engine.loading import load_visible
-from app.services.reads.applications import EvaluationRecord, agency_evaluations
+from app.services.reads.paging import Detail, Page, attach, paginate
 from app.services.records import counters
+from workflows.evaluation import EvaluationState
 from workflows.project import ProjectState
+
+
+# --- projects --------------------------------------------------------------------------------
+def list_projects(actor: User, page: int = 1, per_page: int = 20, state: str | None = None,
+                  batch_id: int | None = None) -> Page[Project]:
+    """The list (web page and API), newest first, with the rows' organisations in one more query."""
+    query = sa.select(Project).where(visible_to(actor, Project))
+    if state:
+        query = query.where(Project.state == state)
+    if batch_id:
+        query = query.where(Project.batch_id == batch_id)
+    result = paginate(query, (Project.id.desc(),), page, per_page)
+    attach(result.items, "organisation", Organisation, "organisation_id")
+    return result
+
+
+def project_detail(actor: User, project_id: int) -> Project:
+    return load_visible(Project, project_id, actor)
+
+
+@dataclass(frozen=True)
+class EvaluationRecord:
+    project_id: int
+    project_code: str
+    project_name: str
+    period: str
+    total_score: object
+    grade: object
+
+
+def agency_evaluations(organisation_id: int) -> list[EvaluationRecord]:
+    """Every graded evaluation of the agency's projects, newest first — shown beside any
+    later application or follow-on funding request of that agency."""
+    rows = db.session.execute(
+        sa.select(Evaluation, Project.code, Project.name).join(Project, Project.id == Evaluation.project_id)
+        .where(Evaluation.organisation_id == organisation_id, Evaluation.state == EvaluationState.GRADED)
+        .order_by(Evaluation.graded_at.desc(), Evaluation.id.desc())).all()
+    return [EvaluationRecord(e.project_id, code, name, e.period, e.total_score, e.grade) for e, code, name in rows]
+
+
+def agency_history(actor: User, kind: str, entity_id: int) -> list[EvaluationRecord]:
+    """The graded evaluations of the agency behind an item the actor may see (an application, a
+    project, an evaluation): what reviewers weigh beside a new application or a follow-on request."""
+    entity = load_visible(MODEL_OF[kind], entity_id, actor)
+    return agency_evaluations(entity.organisation_id)
 
 
 @dataclass
@@ -46,7 +91,9 @@ class Dossier:
 
 
 def project_dossier(actor: User, project_id: int) -> Dossier:
-    project = load_visible(Project, project_id, actor)
+    """A project with its checks per year, acceptance rounds, evaluations, funding requests and
+    its agency's evaluation history (the project page)."""
+    project = project_detail(actor, project_id)
 
     def rows(model, *order):
         return list(db.session.scalars(sa.select(model).where(model.project_id == project.id,
@@ -58,37 +105,38 @@ def project_dossier(actor: User, project_id: int) -> Dossier:
                    rows(Evaluation, Evaluation.id.desc()), funding, agency_evaluations(project.organisation_id))
 
 
-def funding_context(actor: User, project_id: int) -> tuple[Project, list[EvaluationRecord]]:
-    """The project and its agency's evaluation history, shown beside a follow-on funding request."""
-    project = load_visible(Project, project_id, actor)
-    return project, agency_evaluations(project.organisation_id)
+def _with_project(model):
+    """The list pages show each row's project and agency: both are joined into the page SELECT
+    (no extra statement; paginate's COUNT leaves the loader option out)."""
+    return joinedload(model.project, innerjoin=True).joinedload(Project.organisation, innerjoin=True)
 
 
-# --- acceptance panels -------------------------------------------------------------------------
-def my_panels(actor: User) -> list[tuple[Acceptance, PanelMember]]:
-    """The acceptances whose panel the actor sits on, open ones first."""
-    rows = db.session.execute(
-        sa.select(Acceptance, PanelMember).join(PanelMember, PanelMember.acceptance_id == Acceptance.id)
-        .join(Expert, Expert.id == PanelMember.expert_id).where(Expert.user_id == actor.id)
-        .order_by(Acceptance.state.in_(("passed", "passed_with_conditions", "failed", "re_requested")),
-                  Acceptance.id.desc())).all()
-    return [(a, m) for a, m in rows]
+# --- mid-term checks ---------------------------------------------------------------------------
+def list_midterm_checks(actor: User, project_id: int | None = None, year: int | None = None,
+                        state: str | None = None, page: int = 1, per_page: int = 20) -> Page[MidtermCheck]:
+    query = sa.select(MidtermCheck).where(visible_to(actor, MidtermCheck)).options(_with_project(MidtermCheck))
+    if project_id:
+        query = query.where(MidtermCheck.project_id == project_id)
+    if year:
+        query = query.where(MidtermCheck.year == year)
+    if state:
+        query = query.where(MidtermCheck.state == state)
+    return paginate(query, (MidtermCheck.id.desc(),), page, per_page)
 
 
-@dataclass(frozen=True)
-class Excluded:
-    expert: Expert
-    reason: str  # "same_organisation", "same_division" or "inactive"
+def midterm_check_detail(actor: User, check_id: int) -> MidtermCheck:
+    return load_visible(MidtermCheck, check_id, actor)
 
 
-@dataclass
-class PanelView:
-    acceptance: Acceptance
-    membership: PanelMember | None        # the actor's own seat, if any
-    sees_all_scores: bool
-    scores: dict                          # expert_id → {criterion: AcceptanceScore}
-    draw: AuditRecord | None              # the form_panel record (seed, pool, panel)
-    excluded: list[Excluded]
+# --- acceptance rounds and their panels -----------------------------------------------------------
+def list_acceptances(actor: User, project_id: int | None = None, state: str | None = None,
+                     page: int = 1, per_page: int = 20) -> Page[Acceptance]:
+    query = sa.select(Acceptance).where(visible_to(actor, Acceptance)).options(_with_project(Acceptance))
+    if project_id:
+        query = query.where(Acceptance.project_id == project_id)
+    if state:
+        query = query.where(Acceptance.state == state)
+    return paginate(query, (Acceptance.id.desc(),), page, per_page)
 
 
 @dataclass(frozen=True)
@@ -101,9 +149,9 @@ class ScoreAccess:
 
 
 def visible_scores(actor: User, acceptance_id: int) -> ScoreAccess:
-    """The one rule for acceptance scores (pages and API): experts see their own; the office,
-    the leaders and the chair see every expert's; the applicant agency sees none; an expert of
-    another round of the same project cannot see this round at all."""
+    """The one rule for acceptance scores: experts see their own; the office, the leaders and the
+    chair see every expert's; the applicant agency sees none; an expert of another round of the
+    same project cannot see this round at all."""
     acceptance = load_visible(Acceptance, acceptance_id, actor)
     membership = panel_membership(actor, acceptance)
     office = bool(policies.check("office_reviewer", actor)) or bool(policies.check("leader", actor))
@@ -118,19 +166,31 @@ def visible_scores(actor: User, acceptance_id: int) -> ScoreAccess:
     return ScoreAccess(acceptance, membership, office, sees_all, scores)
 
 
-def panel_view(actor: User, acceptance_id: int) -> PanelView:
-    """An acceptance as the actor may see it (scores by visible_scores); the office also sees
-    who the draw excluded."""
+def acceptance_detail(actor: User, acceptance_id: int) -> Detail:
+    """An acceptance round as the actor may see it (page and API): its panel (experts and their
+    names loaded in two queries), the scores by visible_scores (a list, and by expert and
+    criterion), the actor's own seat, the recorded draw (seed, pool) and, for the office, who the
+    draw excluded and why."""
     access = visible_scores(actor, acceptance_id)
-    acceptance, membership, office, sees_all = access.acceptance, access.membership, access.office, access.sees_all
-    scores: dict = {}
+    acceptance = access.acceptance
+    members = acceptance.members
+    attach(members, "expert", Expert, "expert_id")
+    attach([m.expert for m in members], "user", User, "user_id")
+    by_expert: dict = {}
     for s in access.scores:
-        scores.setdefault(s.expert_id, {})[s.criterion] = s
+        by_expert.setdefault(s.expert_id, {})[s.criterion] = s
     draw = db.session.scalar(sa.select(AuditRecord).where(
         AuditRecord.entity_type == "acceptance", AuditRecord.entity_id == acceptance.id,
         AuditRecord.trigger == "form_panel").order_by(AuditRecord.id.desc()).limit(1))
-    return PanelView(acceptance, membership, sees_all, scores, draw,
-                     excluded_experts(acceptance) if office else [])
+    return Detail(acceptance, members=members, scores=access.scores, scores_by_expert=by_expert,
+                  membership=access.membership, sees_all_scores=access.sees_all, draw=draw,
+                  excluded=excluded_experts(acceptance) if access.office else [])
+
+
+@dataclass(frozen=True)
+class Excluded:
+    expert: Expert
+    reason: str  # "same_organisation", "same_division" or "inactive"
 
 
 def excluded_experts(acceptance: Acceptance) -> list[Excluded]:
@@ -148,6 +208,33 @@ def excluded_experts(acceptance: Acceptance) -> list[Excluded]:
         elif not (expert.active and user.active):
             out.append(Excluded(expert, "inactive"))
     return out
+
+
+def my_panels(actor: User) -> list[tuple[Acceptance, PanelMember]]:
+    """The acceptances whose panel the actor sits on, open ones first."""
+    rows = db.session.execute(
+        sa.select(Acceptance, PanelMember).join(PanelMember, PanelMember.acceptance_id == Acceptance.id)
+        .join(Expert, Expert.id == PanelMember.expert_id).where(Expert.user_id == actor.id)
+        .order_by(Acceptance.state.in_(("passed", "passed_with_conditions", "failed", "re_requested")),
+                  Acceptance.id.desc())).all()
+    return [(a, m) for a, m in rows]
+
+
+# --- evaluations -------------------------------------------------------------------------------
+def list_evaluations(actor: User, project_id: int | None = None, period: str | None = None,
+                     state: str | None = None, page: int = 1, per_page: int = 20) -> Page[Evaluation]:
+    query = sa.select(Evaluation).where(visible_to(actor, Evaluation)).options(_with_project(Evaluation))
+    if project_id:
+        query = query.where(Evaluation.project_id == project_id)
+    if period:
+        query = query.where(Evaluation.period == period)
+    if state:
+        query = query.where(Evaluation.state == state)
+    return paginate(query, (Evaluation.id.desc(),), page, per_page)
+
+
+def evaluation_detail(actor: User, evaluation_id: int) -> Evaluation:
+    return load_visible(Evaluation, evaluation_id, actor)
 
 
 # --- demonstration -----------------------------------------------------------------------------

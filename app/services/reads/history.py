@@ -1,0 +1,46 @@
+"""The decision history of any item, and readable titles of the items records and notifications name."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.kinds import MODEL_OF
+from app.models import AuditRecord, User
+from app.services.engine.loading import load_visible
+from app.services.reads.paging import attach
+from app.services.records.audit import history
+
+
+def timeline(actor: User, kind: str, entity_id: int) -> list[AuditRecord]:
+    """The decision history of an item the actor may see (its actors loaded in one query)."""
+    load_visible(MODEL_OF[kind], entity_id, actor)
+    records = history(kind, entity_id)
+    attach(records, "actor", User, "actor_id")
+    return records
+
+
+def title_of(kind: str, entity) -> str:
+    if kind in ("application", "project"):
+        return entity.name
+    if kind == "midterm_check":
+        return f"{entity.project.name} · {entity.year}"
+    if kind == "acceptance":
+        return f"{entity.project.name} · #{entity.round}"
+    if kind == "evaluation":
+        return f"{entity.project.name} · {entity.period}"
+    return f"#{entity.id}"
+
+
+def titles(records) -> dict[tuple[str, int], str]:
+    """(entity_type, id) → a readable title for audit records and notifications."""
+    wanted: dict[str, set[int]] = {}
+    for r in records:
+        wanted.setdefault(r.entity_type, set()).add(r.entity_id)
+    found: dict[tuple[str, int], str] = {}
+    for kind, ids in wanted.items():
+        model = MODEL_OF.get(kind)
+        if model is None:
+            continue
+        for entity in db.session.scalars(sa.select(model).where(model.id.in_(ids))):
+            found[(kind, entity.id)] = title_of(kind, entity)
+    return found

@@ -1,0 +1,80 @@
+"""Reference data every signed-in user may read: organisations, batches, the plan catalogue, filter choices."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.errors import NotFound
+from app.extensions import db
+from app.models import Batch, Division, Organisation, PlanItem
+from app.models.vocabulary import DivisionLevel
+from app.services.reads.paging import Page, paginate
+
+
+def list_organisations(kind: str | None = None, division_code: str | None = None, q: str | None = None,
+                       page: int = 1, per_page: int = 20) -> Page[Organisation]:
+    query = sa.select(Organisation)
+    if kind:
+        query = query.where(Organisation.kind == kind)
+    if division_code:
+        query = query.where(Organisation.division_code == division_code)
+    if q and q.strip():
+        pattern = f"%{q.strip()}%"
+        query = query.where(sa.or_(Organisation.name.ilike(pattern), Organisation.code.ilike(pattern)))
+    return paginate(query, (Organisation.code, Organisation.id), page, per_page)
+
+
+def get_organisation(organisation_id: int) -> Organisation:
+    return _get(Organisation, organisation_id)
+
+
+def list_batches(year: int | None = None, page: int = 1, per_page: int = 20) -> Page[Batch]:
+    query = sa.select(Batch)
+    if year:
+        query = query.where(Batch.year == year)
+    return paginate(query, (Batch.year.desc(), Batch.id.desc()), page, per_page)
+
+
+def get_batch(batch_id: int) -> Batch:
+    return _get(Batch, batch_id)
+
+
+def list_plan_items(active: bool | None = True, category: str | None = None, domain: str | None = None,
+                    page: int = 1, per_page: int = 20) -> Page[PlanItem]:
+    query = sa.select(PlanItem)
+    if active is not None:
+        query = query.where(PlanItem.active.is_(active))
+    if category:
+        query = query.where(PlanItem.category == category)
+    if domain:
+        query = query.where(PlanItem.domain == domain)
+    return paginate(query, (PlanItem.code, PlanItem.id), page, per_page)
+
+
+def get_plan_item(item_id: int) -> PlanItem:
+    return _get(PlanItem, item_id)
+
+
+def _get(model, entity_id: int):
+    entity = db.session.get(model, entity_id)
+    if entity is None:
+        raise NotFound(f"{model.__tablename__} {entity_id}")
+    return entity
+
+
+@dataclass
+class FilterOptions:
+    batches: list
+    years: list
+    prefectures: list
+    plan_items: list
+
+
+def filter_options() -> FilterOptions:
+    """Choices for the list filters and the application form (batches, years, prefectures, plan)."""
+    batches = db.session.scalars(sa.select(Batch).order_by(Batch.year.desc(), Batch.id.desc())).all()
+    prefectures = db.session.scalars(sa.select(Division).where(Division.level == DivisionLevel.PREFECTURE)
+                                     .order_by(Division.code)).all()
+    items = db.session.scalars(sa.select(PlanItem).where(PlanItem.active).order_by(PlanItem.code)).all()
+    return FilterOptions(list(batches), sorted({b.year for b in batches}, reverse=True), list(prefectures), list(items))
