@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.database import transaction
 from app.errors import Conflict
 from app.extensions import db
-from app.models import Acceptance, Application, Batch, MidtermCheck, Project
+from app.models import Acceptance, Application, MidtermCheck, Project
 from app.services.commands import acceptance as acceptance_svc
 from app.services.commands import admin, applications, checks, demonstration, evaluation, projects, review
 from app.services.commands import endorsement as escalation
