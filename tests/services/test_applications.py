@@ -1,5 +1,6 @@
 """Filing: an agency creates and edits its drafts, submits, withdraws, and resubmits after a
 return; everything else is refused with nothing written."""
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -27,6 +28,15 @@ def footprint(app_id: int | None = None):
     if app_id is not None:
         row = db.session.execute(sa.select(Application.__table__).where(Application.id == app_id)).one()._asdict()
     return counts, row
+
+
+@contextmanager
+def refused(error: type[Exception], app_id: int | None = None):
+    """The block raises ``error`` and writes nothing at all (yields pytest's ExceptionInfo)."""
+    before = footprint(app_id)
+    with pytest.raises(error) as err, transaction():
+        yield err
+    assert footprint(app_id) == before
 
 
 def history(app_id: int) -> list[tuple]:
@@ -76,19 +86,15 @@ def test_an_applicant_files_a_draft_for_their_own_agency_and_the_filing_is_recor
 
 @pytest.mark.parametrize("username", ["office", "wuhua_office", "leader", "expert1"])
 def test_only_applicant_agencies_file_applications_and_a_refusal_writes_nothing(app, username):
-    before = footprint()
-    with pytest.raises(Denied), transaction():
+    with refused(Denied):
         applications.create_application(f.user(username), f.draft_data())
-    assert footprint() == before
 
 
 @pytest.mark.parametrize("field", ["batch_id", "plan_item_id"])
 def test_a_draft_naming_a_batch_or_plan_item_that_does_not_exist_is_refused_and_nothing_written(app, field):
-    before = footprint()
-    with pytest.raises(Invalid) as err, transaction():
+    with refused(Invalid) as err:
         applications.create_application(f.user("wuhua_applicant"), f.draft_data(**{field: 987654}))
     assert list(err.value.errors) == [field]
-    assert footprint() == before
 
 
 def test_a_retired_plan_item_can_no_longer_be_chosen(app):
@@ -97,11 +103,9 @@ def test_a_retired_plan_item_can_no_longer_be_chosen(app):
         admin.update_plan_item(f.user("admin"), item.id, {"code": item.code, "name": item.name,
                                                          "category": item.category.value,
                                                          "domain": item.domain.value, "active": False})
-    before = footprint()
-    with pytest.raises(Invalid) as err, transaction():
+    with refused(Invalid) as err:
         applications.create_application(f.user("wuhua_applicant"), f.draft_data(plan_item_id=item.id))
     assert list(err.value.errors) == ["plan_item_id"]
-    assert footprint() == before
 
 
 # --- update ----------------------------------------------------------------------------------
@@ -118,36 +122,29 @@ def test_an_edit_at_a_version_someone_else_has_moved_on_is_a_conflict_and_change
     app_id = f.draft()
     with transaction():
         applications.update_application(f.user("wuhua_applicant"), app_id, f.draft_data(name="第一次修改"), 1)
-    before = footprint(app_id)
-    with pytest.raises(Conflict), transaction():
+    with refused(Conflict, app_id):
         applications.update_application(f.user("wuhua_applicant"), app_id, f.draft_data(name="基于旧版本的修改"), 1)
-    assert footprint(app_id) == before
 
 
 def test_another_agency_cannot_see_a_draft_let_alone_edit_it(app):
     app_id = f.draft()
-    before = footprint(app_id)
-    with pytest.raises(NotFound), transaction():
+    with refused(NotFound, app_id):
         applications.update_application(f.user("kunming_applicant"), app_id, f.draft_data(name="别人的申报"), 1)
-    assert footprint(app_id) == before
 
 
 def test_the_office_sees_a_draft_but_may_not_edit_it(app):
     app_id = f.draft()
-    before = footprint(app_id)
-    with pytest.raises(Denied), transaction():
+    with refused(Denied, app_id):
         applications.update_application(f.user("office"), app_id, f.draft_data(name="代为修改"), 1)
-    assert footprint(app_id) == before
 
 
-@pytest.mark.parametrize("walk", [f.submitted, f.endorsed, f.in_re_review], ids=["endorsing", "initial_review", "re_review"])
+@pytest.mark.parametrize("walk", [f.submitted, f.endorsed, f.in_re_review],
+                         ids=["endorsing", "initial_review", "re_review"])
 def test_a_submitted_application_cannot_be_edited_and_nothing_is_written(app, walk):
     app_id = walk()
-    before = footprint(app_id)
-    with pytest.raises(Conflict), transaction():
+    with refused(Conflict, app_id):
         applications.update_application(f.user("wuhua_applicant"), app_id, f.draft_data(name="提交后偷偷修改"),
                                          version_of(app_id))
-    assert footprint(app_id) == before
 
 
 def test_a_returned_application_can_be_edited_and_stays_returned(app):
@@ -168,12 +165,10 @@ def test_a_draft_may_move_to_another_batch(app):
 
 def test_a_returned_application_stays_in_the_batch_it_was_submitted_to(app):
     app_id, batch_id = returned_by_endorser(), another_batch()
-    before = footprint(app_id)
-    with pytest.raises(Invalid) as err, transaction():
+    with refused(Invalid, app_id) as err:
         applications.update_application(f.user("wuhua_applicant"), app_id, f.draft_data(batch_id=batch_id),
                                          version_of(app_id))
     assert list(err.value.errors) == ["batch_id"]
-    assert footprint(app_id) == before
 
 
 # --- may_edit ----------------------------------------------------------------------------------
@@ -222,38 +217,30 @@ def test_a_draft_cannot_be_submitted_into_a_closed_batch_and_stays_an_untouched_
         admin.update_batch(f.user("admin"), batch.id, {"name": batch.name, "year": batch.year, "quota": batch.quota,
                                                        "opens_on": date(last_year, 1, 1),
                                                        "closes_on": date(last_year, 12, 31)})
-    before = footprint(app_id)
-    with pytest.raises(Conflict) as err, transaction():
+    with refused(Conflict, app_id) as err:  # no endorsement route was left behind either
         applications.submit_application(f.user("wuhua_applicant"), app_id)
     assert message("batch_open") in str(err.value)
-    assert footprint(app_id) == before  # no endorsement route was left behind either
 
 
 @pytest.mark.parametrize("username,error", [("office", Denied), ("kunming_applicant", NotFound)])
 def test_only_the_owning_agency_submits_its_draft(app, username, error):
     app_id = f.draft()
-    before = footprint(app_id)
-    with pytest.raises(error), transaction():
+    with refused(error, app_id):
         applications.submit_application(f.user(username), app_id)
-    assert footprint(app_id) == before
 
 
 def test_submitting_at_a_stale_version_is_a_conflict(app):
     app_id = f.draft()
     with transaction():
         applications.update_application(f.user("wuhua_applicant"), app_id, f.draft_data(name="修改过的名称"), 1)
-    before = footprint(app_id)
-    with pytest.raises(Conflict), transaction():
+    with refused(Conflict, app_id):
         applications.submit_application(f.user("wuhua_applicant"), app_id, expected_version=1)
-    assert footprint(app_id) == before
 
 
 def test_a_submitted_application_cannot_be_submitted_again(app):
     app_id = f.submitted()
-    before = footprint(app_id)
-    with pytest.raises(Conflict), transaction():
+    with refused(Conflict, app_id):
         applications.submit_application(f.user("wuhua_applicant"), app_id)
-    assert footprint(app_id) == before
 
 
 # --- withdraw ----------------------------------------------------------------------------------
@@ -275,27 +262,21 @@ def test_an_application_past_initial_review_can_no_longer_be_withdrawn(app):
     app_id = f.endorsed()
     with transaction():
         review.decide(f.user("office"), app_id, "pass_initial_review", {"opinion": "初审通过"})
-    before = footprint(app_id)
-    with pytest.raises(Conflict), transaction():
+    with refused(Conflict, app_id):
         applications.withdraw_application(f.user("wuhua_applicant"), app_id, {"opinion": "想撤回"})
-    assert footprint(app_id) == before
 
 
 def test_withdrawing_needs_a_written_reason(app):
     app_id = f.submitted()
-    before = footprint(app_id)
-    with pytest.raises(Invalid) as err, transaction():
+    with refused(Invalid, app_id) as err:
         applications.withdraw_application(f.user("wuhua_applicant"), app_id, {"opinion": "  "})
     assert "opinion" in err.value.errors
-    assert footprint(app_id) == before
 
 
 def test_nobody_but_the_agency_withdraws_its_application(app):
     app_id = f.submitted()
-    before = footprint(app_id)
-    with pytest.raises(Denied), transaction():
+    with refused(Denied, app_id):
         applications.withdraw_application(f.user("wuhua_office"), app_id, {"opinion": "替他撤回"})
-    assert footprint(app_id) == before
 
 
 # --- resubmit ----------------------------------------------------------------------------------
@@ -315,17 +296,13 @@ def test_a_revised_application_returned_by_initial_review_goes_back_to_initial_r
 
 def test_resubmitting_needs_a_note_of_what_was_changed(app):
     app_id = returned_by_endorser()
-    before = footprint(app_id)
-    with pytest.raises(Invalid) as err, transaction():
+    with refused(Invalid, app_id) as err:
         applications.resubmit_application(f.user("wuhua_applicant"), app_id, {"opinion": ""})
     assert "opinion" in err.value.errors
-    assert footprint(app_id) == before
 
 
 @pytest.mark.parametrize("walk", [f.draft, f.submitted], ids=["draft", "endorsing"])
 def test_only_a_returned_application_can_be_resubmitted(app, walk):
     app_id = walk()
-    before = footprint(app_id)
-    with pytest.raises(Conflict), transaction():
+    with refused(Conflict, app_id):
         applications.resubmit_application(f.user("wuhua_applicant"), app_id, {"opinion": "再交一次"})
-    assert footprint(app_id) == before

@@ -6,12 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.framework_free import FRAMEWORKS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_importing_every_flow_loads_no_framework_modules():
     code = ("import sys, workflows, workflows.diagrams, workflows.registry\n"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'app'))\n"
+            f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {FRAMEWORKS!r})\n"
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
@@ -32,9 +34,8 @@ SUBPROCESS_TESTS = ("test_the_workflow_tests_run_without_importing_flask_sqlalch
 def run_pytest_in_a_fresh_process(args: list[str], before: str = "") -> dict:
     """Run pytest in a new interpreter; return its exit status and the framework modules loaded
     by the end (read from that process's sys.modules, independently of the conftest's check)."""
-    from tests.framework_free import FRAMEWORKS
-
-    deselect = [a for name in SUBPROCESS_TESTS for a in ("--deselect", f"tests/workflows/test_framework_free.py::{name}")]
+    deselect = [a for name in SUBPROCESS_TESTS
+                for a in ("--deselect", f"tests/workflows/test_framework_free.py::{name}")]
     code = (f"{before}\nimport json, sys, pytest\n"
             f"status = pytest.main({[*args, '-q', '-p', 'no:cacheprovider', *deselect]!r})\n"
             f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {FRAMEWORKS!r})\n"
