@@ -5,8 +5,6 @@ operation (PILOTFLOW_SCHEMATHESIS_EXAMPLES), deterministic when CI=true."""
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 
 import pytest
 import schemathesis
@@ -21,8 +19,7 @@ from schemathesis.specs.openapi.checks import (
 from app import create_app
 from app.database import transaction
 from app.extensions import db
-from tests import factories
-from tests.conftest import BACKEND, _pg_admin, _pg_url
+from tests import databases, factories
 
 MAX_EXAMPLES = int(os.environ.get("PILOTFLOW_SCHEMATHESIS_EXAMPLES", 6))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -52,31 +49,21 @@ def _seed() -> None:
 def live(template_database, tmp_path_factory, pki_dir):
     """One seeded database and app for every operation (like conftest's, but module-wide)."""
     workdir = tmp_path_factory.mktemp("schemathesis")
-    if BACKEND == "sqlite":
-        shutil.copyfile(template_database, workdir / "db.sqlite3")
-        url, name = f"sqlite:///{workdir / 'db.sqlite3'}", None
-    else:
-        name = f"pf_st_{uuid.uuid4().hex[:10]}"
-        with _pg_admin().connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-        url = _pg_url(name)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "schemathesis",
-                      "UPLOAD_DIR": str(workdir / "uploads"), "DOCUMENT_DIR": str(workdir / "documents"),
-                      "PKI_DIR": str(pki_dir)})
-    with app.app_context():
-        from app.services.commands import tokens
+    with databases.clone(template_database, "schemathesis", workdir) as url:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "schemathesis",
+                          "UPLOAD_DIR": str(workdir / "uploads"), "DOCUMENT_DIR": str(workdir / "documents"),
+                          "PKI_DIR": str(pki_dir)})
+        with app.app_context():
+            from app.services.commands import tokens
 
-        _seed()
-        with transaction():
-            _, secret = tokens.create_token(factories.user("office"), {"name": "schemathesis"})
-        db.session.remove()
-    yield app, {"Authorization": f"Bearer {secret}"}
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if name:
-        with _pg_admin().connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            _seed()
+            with transaction():
+                _, secret = tokens.create_token(factories.user("office"), {"name": "schemathesis"})
+            db.session.remove()
+        yield app, {"Authorization": f"Bearer {secret}"}
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @schema.parametrize()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-import uuid
 from contextlib import suppress
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,7 +22,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.demo.seed import DEMO_PASSWORD
-from tests.conftest import BACKEND, _pg_admin, _pg_url
+from tests import databases
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -49,20 +48,9 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture(scope="session")
 def live_database(template_database, tmp_path_factory):
-    """A database of its own for the live server, copied/cloned from the template."""
-    if BACKEND == "sqlite":
-        path = tmp_path_factory.mktemp("live") / "live.sqlite3"
-        shutil.copyfile(template_database, path)
-        yield f"sqlite:///{path}"
-        return
-    name = f"pf_live_{uuid.uuid4().hex[:10]}"
-    admin = _pg_admin()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-    yield _pg_url(name)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    """A database of its own for the live server, cloned from the template."""
+    with databases.clone(template_database, "live", tmp_path_factory.mktemp("live")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -30,14 +30,6 @@ def test_an_off_plan_pilot_cannot_pass_initial_review_without_a_leaders_override
     assert app_.state == S.LEADER_APPROVAL and app_.plan_overridden_by_id == f.user("leader").id
 
 
-def test_the_database_itself_refuses_an_off_plan_application_past_initial_review(app):
-    app_id = f.endorsed(**OFF_PLAN)
-    with pytest.raises(sa.exc.IntegrityError):
-        with transaction():
-            db.session.execute(sa.update(Application).where(Application.id == app_id)
-                               .values(state=S.LEADER_APPROVAL))
-
-
 def test_an_off_plan_draft_without_justification_cannot_be_submitted(app):
     from app.errors import Invalid
 

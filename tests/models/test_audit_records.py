@@ -1,0 +1,40 @@
+"""The decision history is append-only in the database itself: triggers refuse any UPDATE or
+DELETE of an audit record, whoever sends it, while new records keep being appended."""
+import pytest
+import sqlalchemy as sa
+
+from app.database import transaction
+from app.extensions import db
+from app.models import AuditRecord
+from app.services.commands import perform
+from tests import factories as f
+
+
+def records() -> list[tuple]:
+    db.session.rollback()
+    return [tuple(r) for r in db.session.execute(sa.select(AuditRecord.__table__).order_by(AuditRecord.id))]
+
+
+@pytest.mark.parametrize("statement", [
+    sa.update(AuditRecord).values(opinion="改写"),
+    sa.update(AuditRecord).where(AuditRecord.trigger == "submit").values(actor_id=None),
+    sa.delete(AuditRecord),
+    sa.delete(AuditRecord).where(AuditRecord.trigger == "create"),
+], ids=["rewrite-every-opinion", "erase-one-actor", "delete-all", "delete-one"])
+def test_the_database_refuses_to_change_or_delete_an_audit_record(app, statement):
+    f.endorsed()
+    before = records()
+    assert before
+    with pytest.raises(sa.exc.DatabaseError) as err:
+        with transaction():
+            db.session.execute(statement)
+    assert "append-only" in str(err.value.orig)
+    assert records() == before
+
+
+def test_new_decisions_are_still_appended(app):
+    app_id = f.endorsed()
+    count = len(records())
+    with transaction():
+        perform(f.user("office"), "application", app_id, "return_for_revision", {"opinion": "请修改"})
+    assert len(records()) == count + 1
