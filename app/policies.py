@@ -190,8 +190,63 @@ def panel_chair(actor: User, entity: object) -> Decision:
     return ALLOW
 
 
+# --- rules named by pages: who a page is for (its view and its navigation link ask the same) --
+_SEE_ALL = (Role.ADMIN, Role.OFFICE_REVIEWER, Role.LEADER)  # the programme-wide roles
+
+
+def _any_role(actor: User, roles: tuple[Role, ...], reason) -> Decision:
+    return ALLOW if any(actor.has_role(r) for r in roles) else deny(reason)
+
+
+@rule("signed_in")
+def signed_in(actor: User, entity: object = None) -> Decision:
+    """Pages of one's own items or scoped by ``visible_to`` (the inbox, notifications, the
+    application list, the published demonstration projects): every active user —
+    ``check`` has already refused anonymous and inactive ones."""
+    return ALLOW
+
+
+@rule("endorser")
+def endorser(actor: User, entity: object = None) -> Decision:
+    """The endorsement desk (汇总上报); which applications an office may endorse is the
+    step's own rule, ``endorser_of_current_level``."""
+    return _has(actor, Role.ENDORSER, _l("Only an IT office's endorser may endorse applications."))
+
+
+@rule("project_list")
+def project_list(actor: User, entity: object = None) -> Decision:
+    """The list of projects: the agencies, the IT offices, the joint reviewers and the Office;
+    an expert reaches the projects they assess through their panels."""
+    return _any_role(actor, (*_SEE_ALL, Role.APPLICANT, Role.ENDORSER, Role.JOINT_REVIEWER),
+                     _l("Experts reach the projects they assess through their panels."))
+
+
+@rule("acceptance_list")
+def acceptance_list(actor: User, entity: object = None) -> Decision:
+    """The list of acceptances: those who take a part in them (the agencies, the experts) and
+    the programme-wide roles."""
+    return _any_role(actor, (*_SEE_ALL, Role.APPLICANT, Role.EXPERT),
+                     _l("Only the applicant agencies, the experts and the Information Office follow acceptances."))
+
+
+@rule("own_panels")
+def own_panels(actor: User, entity: object = None) -> Decision:
+    """The acceptances page lists only the actor's own panels: an expert who is not also one
+    of the Office's reviewers (they follow every acceptance)."""
+    if actor.has_role(Role.EXPERT) and not actor.has_role(Role.OFFICE_REVIEWER):
+        return ALLOW
+    return deny(_l("Only the experts have a list of their own panels."))
+
+
+@rule("evaluation_list")
+def evaluation_list(actor: User, entity: object = None) -> Decision:
+    """The list of performance evaluations: the agencies (who evaluate themselves) and the
+    programme-wide roles."""
+    return _any_role(actor, (*_SEE_ALL, Role.APPLICANT),
+                     _l("Only the applicant agencies and the Information Office follow performance evaluations."))
+
+
 # --- scoping: what an actor may see ----------------------------------------------------------
-_SEE_ALL = (Role.ADMIN, Role.OFFICE_REVIEWER, Role.LEADER)
 
 
 def _area_clause(model, actor: User):

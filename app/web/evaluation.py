@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import policies
 from app.database import transaction
 from app.services.commands import actions_for, evaluation
 from app.services.reads import projects as reads
@@ -22,6 +23,7 @@ bp.context_processor(programme_context)
 @bp.get("/")
 @login_required
 def index():
+    policies.require("evaluation_list", current_user)
     state = request.args.get("state") if request.args.get("state") in {s.value for s in EvaluationState} else None
     period = request.args.get("period", "").strip() or None
     page_no = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from app.models import Role
+from app import policies
 from app.services.commands import actions_for
 from app.services.reads import projects as reads
 from app.services.reads.history import timeline
@@ -21,8 +21,9 @@ bp.context_processor(programme_context)
 @bp.get("/")
 @login_required
 def index():
-    """Experts: my panels. Everyone else: the acceptances they may see."""
-    if current_user.has_role(Role.EXPERT) and not current_user.has_role(Role.OFFICE_REVIEWER):
+    """Experts: my panels (``own_panels``). The others ``acceptance_list`` admits: the acceptances they may see."""
+    policies.require("acceptance_list", current_user)
+    if policies.check("own_panels", current_user):
         return render_template("panels/mine.html", panels=reads.my_panels(current_user))
     state = request.args.get("state") if request.args.get("state") in {s.value for s in AcceptanceState} else None
     page_no = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1

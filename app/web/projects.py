@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import policies
 from app.database import transaction
 from app.errors import Invalid
 from app.models import Role
@@ -30,6 +31,7 @@ def _int(name: str) -> int | None:
 @bp.get("/")
 @login_required
 def index():
+    policies.require("project_list", current_user)
     state = request.args.get("state") if request.args.get("state") in {s.value for s in ProjectState} else None
     page = reads.list_projects(current_user, page=_int("page") or 1, state=state, batch_id=_int("batch_id"))
     return render_template("projects/index.html", page=page, state=state, states=list(ProjectState))

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 
 from app import policies
 from app.database import transaction
-from app.errors import Denied, Invalid
-from app.models import PilotCategory, Role
+from app.errors import Invalid
+from app.models import PilotCategory
 from app.services.commands import endorsement as escalation
 from app.services.reads import inbox as reads
 
@@ -27,8 +27,7 @@ def _picked_items(form) -> list[dict]:
 @bp.route("/endorsements", methods=["GET", "POST"])
 @login_required
 def endorsements():
-    if not current_user.has_role(Role.ENDORSER):  # the policy words why
-        raise Denied(policies.check("endorser_of_current_level", current_user, None).reason)
+    policies.require("endorser", current_user)
     errors: dict = {}
     if request.method == "POST":
         items = _picked_items(request.form)

@@ -1,5 +1,6 @@
 """What every template may use: labels in the user's language, state badges, times in
-Beijing time, links to any workflow item, the unread-notification count."""
+Beijing time, links to any workflow item, the unread-notification count, and ``may(rule)`` —
+the one way a template asks what the signed-in user may do (app.policies decides)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -11,7 +12,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from app import policies
 from app.i18n import short_locale
+from app.web import navigation
 from workflows import FLOWS
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -61,10 +64,17 @@ def entity_url(kind: str, entity_id: int) -> str | None:
         return None
 
 
-def has_role(name: str) -> bool:
-    from app.models import Role
+def may(rule: str, entity: object = None) -> bool:
+    """Whether the signed-in user passes the named policy — the rule the service enforces, so
+    a page never offers what the service would refuse (False when nobody is signed in)."""
+    if not current_user.is_authenticated:
+        return False
+    return bool(policies.check(rule, current_user._get_current_object(), entity))
 
-    return bool(current_user.is_authenticated and current_user.has_role(Role(name)))
+
+def nav_links() -> list:
+    """The navigation bar's (link, label) pairs for the signed-in user (app.web.navigation)."""
+    return navigation.links(may) if current_user.is_authenticated else []
 
 
 def unread_count() -> int:
@@ -173,7 +183,7 @@ def acceptance_criteria():
 
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
-        label=label, badge_tone=badge_tone, entity_url=entity_url, has_role=has_role,
+        label=label, badge_tone=badge_tone, entity_url=entity_url, may=may, nav_links=nav_links,
         unread_count=unread_count, page_url=page_url, lang=short_locale,
         acceptance_criteria=acceptance_criteria, trigger_label=trigger_label, state_label=state_label,
         state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices,

@@ -8,8 +8,8 @@ from app.database import transaction
 from app.extensions import db
 from app.models import Application, MidtermCheck, Project
 from app.services.commands import checks, perform
-from app.services.commands.notifications import mark_notifications_read
 from app.services.commands import endorsement as escalation
+from app.services.commands.notifications import mark_notifications_read
 from app.services.engine.fire import available_steps
 from app.services.reads import inbox as worklists
 from tests import factories as f
