@@ -10,13 +10,14 @@ from marshmallow import Schema, fields, validate
 from app.api.auth import actor, expected_version, json_body
 from app.api.blueprint import api_blueprint, documented_errors
 from app.api.schemas import (AgencyEvaluationSchema, ApplicationDetailSchema, ApplicationListArgs,
-                             ApplicationSummarySchema, AttachmentSchema, draft_body, page_of)
+                             ApplicationSummarySchema, AttachmentSchema, DocumentSchema, draft_body, page_of)
 from app.api.workflow import add_workflow_routes
 from app.database import transaction
 from app.errors import Invalid
 from app.schemas import ApplicationDraftSchema
 from app.services.commands import applications
 from app.services.commands import attachments
+from app.services.documents import issuing
 from app.services.reads import lists as browse
 from app.services.reads import applications as queries
 
@@ -149,6 +150,20 @@ def agency_evaluations(application_id: int):
     what reviewers weigh beside a new application.
     """
     return browse.agency_history(actor(), "application", application_id)
+
+
+@bp.route(f"/{ID}/application-form", methods=["POST"])
+@bp.response(200, DocumentSchema)
+@documented_errors(bp, 401, 403, 404)
+def issue_application_form(application_id: int):
+    """Issue the application form · 申报书
+
+    The applicant agency or the Information Office prints the numbered 申报书 of the application
+    as it is now; while the application is unchanged the same document comes back. Download the
+    PDF at /api/v1/documents/{id}.
+    """
+    with transaction():
+        return issuing.issue_application_form(actor(), application_id)
 
 
 add_workflow_routes(bp, "application")

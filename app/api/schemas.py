@@ -404,6 +404,45 @@ class StatisticsArgs(Schema):
     batch_id = fields.Integer(validate=ID_RANGE)
 
 
+class FiledFundingRequestSchema(Schema):
+    """A follow-on funding request (后续资金申请) as filed."""
+
+    id = fields.Integer(required=True)
+    project_id = fields.Integer(required=True)
+    organisation_id = fields.Integer(required=True)
+    amount = DecimalString(required=True, metadata={"description": "万元 (10k yuan)"})
+    purpose = fields.String(required=True)
+    created_by_id = fields.Integer(required=True)
+    created_at = UtcDateTime(required=True)
+
+
+class DemonstrationListSchema(Schema):
+    """A published list of demonstration projects (示范项目名单)."""
+
+    id = fields.Integer(required=True)
+    published_at = UtcDateTime(required=True)
+    published_by_id = fields.Integer(required=True)
+    project_ids = fields.List(fields.Integer(), required=True, metadata={"description": "In the list's order."})
+
+
+class PublishedDemonstrationListSchema(DemonstrationListSchema):
+    projects = fields.List(fields.Nested(ProjectSchema), required=True)
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    entity_type = fields.String(required=True, metadata={"description": "application, project, midterm_check…"})
+    entity_id = fields.Integer(required=True)
+    params = fields.Dict(metadata={"description": "What happened: the trigger, the stage now (`to`)…"})
+    created_at = UtcDateTime(required=True)
+    read_at = UtcDateTime(allow_none=True)
+
+
+class MarkedReadSchema(Schema):
+    marked = fields.Integer(required=True, metadata={"description": "How many notifications were unread."})
+
+
 class VersionSchema(Schema):
     class Meta:
         unknown = EXCLUDE
