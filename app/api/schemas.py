@@ -443,6 +443,30 @@ class MarkedReadSchema(Schema):
     marked = fields.Integer(required=True, metadata={"description": "How many notifications were unread."})
 
 
+# --- administration -------------------------------------------------------------------------
+class AdminUserSchema(MeSchema):
+    active = fields.Boolean(required=True)
+    created_at = UtcDateTime(required=True)
+
+
+class AdminUserListArgs(PageArgs):
+    q = fields.String(load_default="", validate=validate.Length(max=64),
+                      metadata={"description": "Username or name contains."})
+
+
+class ExpertSchema(Schema):
+    """A member of the expert pool (专家库)."""
+
+    id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True)
+    username = fields.String(attribute="user.username", required=True)
+    display_name = fields.String(attribute="user.display_name", required=True)
+    organisation = fields.Nested(OrganisationRefSchema, required=True)
+    specialties = fields.String(required=True)
+    title = fields.String(required=True)
+    active = fields.Boolean(required=True, metadata={"description": "Drawn for new panels."})
+
+
 class VersionSchema(Schema):
     class Meta:
         unknown = EXCLUDE
