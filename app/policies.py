@@ -102,6 +102,12 @@ def endorser_of_current_level(actor: User, entity: object) -> Decision:
     return ALLOW
 
 
+@rule("endorser")
+def endorser(actor: User, entity: object = None) -> Decision:
+    """The endorsement desk (汇总上报): an IT office's endorsers, whatever the application."""
+    return _has(actor, Role.ENDORSER, _l("Only an IT office's endorser may endorse applications."))
+
+
 @rule("office_reviewer")
 def office_reviewer(actor: User, entity: object = None) -> Decision:
     return _has(actor, Role.OFFICE_REVIEWER, _l("Only the Information Office's reviewers may do this."))
@@ -204,13 +210,6 @@ def signed_in(actor: User, entity: object = None) -> Decision:
     application list, the published demonstration projects): every active user —
     ``check`` has already refused anonymous and inactive ones."""
     return ALLOW
-
-
-@rule("endorser")
-def endorser(actor: User, entity: object = None) -> Decision:
-    """The endorsement desk (汇总上报); which applications an office may endorse is the
-    step's own rule, ``endorser_of_current_level``."""
-    return _has(actor, Role.ENDORSER, _l("Only an IT office's endorser may endorse applications."))
 
 
 @rule("project_list")

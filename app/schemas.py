@@ -74,6 +74,39 @@ class RankingSchema(OpinionSchema):
                                              max=999, help=_l("1 is the strongest recommendation.")))
 
 
+class EndorsementPickSchema(Schema):
+    """One application of a batch endorsement: its place in the office's ranking and the
+    version the endorser saw."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1),
+                        error_messages=_required())
+    ranking = RankingSchema._declared_fields["ranking"]
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1),
+                             error_messages=_required(), metadata={
+                                 "description": "The version of the application last seen (409 if it moved on)."})
+
+
+class BatchEndorsementSchema(OpinionSchema):
+    """汇总上报: one opinion for every ticked application, each with its ranking."""
+
+    items = fields.List(fields.Nested(EndorsementPickSchema), required=True,
+                        validate=[validate.Length(min=1, error=_l("Tick at least one application.")),
+                                  validate.Length(max=200, error=_l("Endorse at most 200 applications at once."))],
+                        error_messages=_required())
+
+    @validates_schema
+    def _one_place_each(self, data, **_):
+        rankings = [item["ranking"] for item in data.get("items") or [] if item.get("ranking") is not None]
+        if len(rankings) != len(set(rankings)):
+            raise ValidationError(_l("Give each application its own place in the ranking."), "items")
+        ids = [item["id"] for item in data.get("items") or []]
+        if len(ids) != len(set(ids)):
+            raise ValidationError(_l("Each application can be endorsed only once."), "items")
+
+
 class JointOpinionSchema(OpinionSchema):
     recommendation = fields.String(required=True, validate=validate.OneOf(
         ("approve", "return", "reject"), error=_l("Choose approve, return or reject.")),

@@ -53,9 +53,20 @@ def numeric_decimal_bounds(converter, field, ret=None, **kwargs) -> dict:
 
 
 def resource_blueprints():
-    from app.api import applications, documents, later_stages, projects, reference
+    from app.api import (
+        admin,
+        applications,
+        demonstration,
+        documents,
+        endorsements,
+        later_stages,
+        notifications,
+        projects,
+        reference,
+    )
 
-    return [*reference.BLUEPRINTS, applications.bp, projects.bp, *later_stages.BLUEPRINTS, documents.bp]
+    return [*reference.BLUEPRINTS, applications.bp, endorsements.bp, projects.bp, *later_stages.BLUEPRINTS,
+            demonstration.bp, documents.bp, notifications.bp, admin.bp]
 
 
 def register(app: Flask) -> None:

@@ -15,6 +15,7 @@ from app.api.schemas import (
     ApplicationListArgs,
     ApplicationSummarySchema,
     AttachmentSchema,
+    DocumentSchema,
     draft_body,
     page_of,
 )
@@ -23,6 +24,7 @@ from app.database import transaction
 from app.errors import Invalid
 from app.schemas import ApplicationDraftSchema
 from app.services.commands import applications, attachments
+from app.services.documents import issuing
 from app.services.reads import applications as reads
 from app.services.reads.projects import agency_history
 
@@ -155,6 +157,20 @@ def agency_evaluations(application_id: int):
     what reviewers weigh beside a new application.
     """
     return agency_history(actor(), "application", application_id)
+
+
+@bp.route(f"/{ID}/application-form", methods=["POST"])
+@bp.response(200, DocumentSchema)
+@documented_errors(bp, 401, 403, 404)
+def issue_application_form(application_id: int):
+    """Issue the application form · 申报书
+
+    The applicant agency or the Information Office prints the numbered 申报书 of the application
+    as it is now; while the application is unchanged the same document comes back. Download the
+    PDF at /api/v1/documents/{id}.
+    """
+    with transaction():
+        return issuing.issue_application_form(actor(), application_id)
 
 
 add_workflow_routes(bp, "application")

@@ -43,6 +43,12 @@ def api_blueprint(name: str, path: str, description: str) -> Blueprint:
     return bp
 
 
+def json_request_body(schema) -> dict:
+    """The ``requestBody`` of an operation whose JSON body the service itself loads with
+    ``schema`` (the shared command schema): documented here, validated once, in the service."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
 def documented_errors(bp: Blueprint, *statuses: int):
     """Document the error statuses an operation can answer (each with the ErrorSchema body)."""
     from http import HTTPStatus

@@ -1,15 +1,20 @@
-"""Projects (立项 onwards): list, detail, the agency's evaluation history, and the workflow."""
+"""Projects (立项 onwards): list, detail, the agency's evaluation history, follow-on funding
+requests, and the workflow."""
 from __future__ import annotations
 
-from app.api.auth import actor
-from app.api.blueprint import api_blueprint, documented_errors
+from app.api.auth import actor, json_body
+from app.api.blueprint import api_blueprint, documented_errors, json_request_body
 from app.api.schemas import (
     AgencyEvaluationSchema,
+    FiledFundingRequestSchema,
     ProjectListArgs,
     ProjectSchema,
     page_of,
 )
 from app.api.workflow import add_workflow_routes
+from app.database import transaction
+from app.schemas import FundingRequestSchema
+from app.services.commands import projects
 from app.services.reads import projects as reads
 
 ID = "<id:project_id>"
@@ -48,6 +53,21 @@ def agency_evaluations(project_id: int):
     follow-on funding request.
     """
     return reads.agency_history(actor(), "project", project_id)
+
+
+@bp.route(f"/{ID}/funding-requests", methods=["POST"])
+@bp.doc(**json_request_body(FundingRequestSchema))
+@bp.response(201, FiledFundingRequestSchema)
+@documented_errors(bp, 400, 401, 403, 404, 409, 422)
+def request_funding(project_id: int):
+    """Request follow-on funding · 后续资金申请
+
+    The applicant agency, for its project once it has passed acceptance (409 before); the
+    amount in 万元 and its purpose. Reviewers weigh it beside the agency's evaluation history.
+    """
+    data = json_body()
+    with transaction():
+        return projects.request_follow_on_funding(actor(), project_id, data)
 
 
 add_workflow_routes(bp, "project")

@@ -404,6 +404,69 @@ class StatisticsArgs(Schema):
     batch_id = fields.Integer(validate=ID_RANGE)
 
 
+class FiledFundingRequestSchema(Schema):
+    """A follow-on funding request (后续资金申请) as filed."""
+
+    id = fields.Integer(required=True)
+    project_id = fields.Integer(required=True)
+    organisation_id = fields.Integer(required=True)
+    amount = DecimalString(required=True, metadata={"description": "万元 (10k yuan)"})
+    purpose = fields.String(required=True)
+    created_by_id = fields.Integer(required=True)
+    created_at = UtcDateTime(required=True)
+
+
+class DemonstrationListSchema(Schema):
+    """A published list of demonstration projects (示范项目名单)."""
+
+    id = fields.Integer(required=True)
+    published_at = UtcDateTime(required=True)
+    published_by_id = fields.Integer(required=True)
+    project_ids = fields.List(fields.Integer(), required=True, metadata={"description": "In the list's order."})
+
+
+class PublishedDemonstrationListSchema(DemonstrationListSchema):
+    projects = fields.List(fields.Nested(ProjectSchema), required=True)
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    entity_type = fields.String(required=True, metadata={"description": "application, project, midterm_check…"})
+    entity_id = fields.Integer(required=True)
+    params = fields.Dict(metadata={"description": "What happened: the trigger, the stage now (`to`)…"})
+    created_at = UtcDateTime(required=True)
+    read_at = UtcDateTime(allow_none=True)
+
+
+class MarkedReadSchema(Schema):
+    marked = fields.Integer(required=True, metadata={"description": "How many notifications were unread."})
+
+
+# --- administration -------------------------------------------------------------------------
+class AdminUserSchema(MeSchema):
+    active = fields.Boolean(required=True)
+    created_at = UtcDateTime(required=True)
+
+
+class AdminUserListArgs(PageArgs):
+    q = fields.String(load_default="", validate=validate.Length(max=64),
+                      metadata={"description": "Username or name contains."})
+
+
+class ExpertSchema(Schema):
+    """A member of the expert pool (专家库)."""
+
+    id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True)
+    username = fields.String(attribute="user.username", required=True)
+    display_name = fields.String(attribute="user.display_name", required=True)
+    organisation = fields.Nested(OrganisationRefSchema, required=True)
+    specialties = fields.String(required=True)
+    title = fields.String(required=True)
+    active = fields.Boolean(required=True, metadata={"description": "Drawn for new panels."})
+
+
 class VersionSchema(Schema):
     class Meta:
         unknown = EXCLUDE

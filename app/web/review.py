@@ -16,12 +16,13 @@ from app.services.reads import inbox as reads
 bp = Blueprint("review", __name__)
 
 
-def _picked_items(form) -> list[dict]:
-    """The ticked applications with their ranking, the shared opinion and the version seen."""
-    opinion = form.get("opinion", "")
-    return [{"id": int(i), "ranking": form.get(f"ranking-{i}") or None, "opinion": opinion,
-             "version": int(form.get(f"version-{i}") or 0) or None}
-            for i in form.getlist("pick") if i.isdigit()]
+def _batch(form) -> dict:
+    """The form as BatchEndorsementSchema's data: the ticked applications with their ranking
+    and the version seen, and the one opinion for all (the service validates it)."""
+    return {"opinion": form.get("opinion", ""),
+            "items": [{"id": int(i), "ranking": form.get(f"ranking-{i}") or None,
+                       "version": int(form.get(f"version-{i}") or 0) or None}
+                      for i in form.getlist("pick") if i.isdigit()]}
 
 
 @bp.route("/endorsements", methods=["GET", "POST"])
@@ -30,16 +31,14 @@ def endorsements():
     policies.require("endorser", current_user)
     errors: dict = {}
     if request.method == "POST":
-        items = _picked_items(request.form)
+        data = _batch(request.form)
         try:
-            if not items:
-                raise Invalid({"pick": _("Tick at least one application.")})
             with transaction():
-                escalation.endorse_many(current_user, items)
+                escalation.endorse_many(current_user, data)
         except Invalid as exc:
             errors = exc.errors
         else:
-            flash(_("%(n)d applications endorsed and forwarded.", n=len(items)), "success")
+            flash(_("%(n)d applications endorsed and forwarded.", n=len(data["items"])), "success")
             return redirect(url_for(".endorsements"))
     queue = reads.endorsement_queue(current_user)
     return render_template("review/endorsements.html", queue=queue, errors=errors,

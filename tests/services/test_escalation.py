@@ -1,6 +1,7 @@
 """逐级上报: routes follow the division tree; each office endorses in turn."""
 import pytest
 
+from app import policies
 from app.database import transaction
 from app.errors import Denied, NotFound
 from app.extensions import db
@@ -66,17 +67,21 @@ def test_a_returned_application_resumes_at_the_office_that_returned_it(app):
     assert app_.state == S.ENDORSING and app_.current_endorsement.office.code == "IT530100"
 
 
+def _batch(*items: tuple[int, int | None], opinion: str = "同意") -> dict:
+    """BatchEndorsementSchema's data: (application id, ranking) at the version now."""
+    return {"opinion": opinion, "items": [{"id": i, "ranking": r, "version": db.session.get(Application, i).version}
+                                          for i, r in items]}
+
+
 def test_batch_endorsement_is_all_or_nothing(app):
     first, second = f.submitted("kunming_applicant"), f.submitted("kunming_applicant")
     other = f.submitted("qujing_applicant")
     with pytest.raises(NotFound), transaction():
-        escalation.endorse_many(f.user("kunming_office"), [
-            {"id": first, "ranking": 1, "opinion": "同意"}, {"id": other, "ranking": 2, "opinion": "同意"}])
+        escalation.endorse_many(f.user("kunming_office"), _batch((first, 1), (other, 2)))
     db.session.expire_all()
     assert db.session.get(Application, first).state == S.ENDORSING
     with transaction():
-        escalation.endorse_many(f.user("kunming_office"), [
-            {"id": first, "ranking": 1, "opinion": "同意"}, {"id": second, "ranking": 2, "opinion": "同意"}])
+        escalation.endorse_many(f.user("kunming_office"), _batch((first, 1), (second, 2)))
     assert [db.session.get(Application, i).state for i in (first, second)] == [S.INITIAL_REVIEW] * 2
 
 
@@ -85,8 +90,22 @@ def test_batch_endorsement_refuses_two_applications_in_the_same_place(app):
 
     first, second = f.submitted("kunming_applicant"), f.submitted("kunming_applicant")
     with pytest.raises(Invalid) as err, transaction():
-        escalation.endorse_many(f.user("kunming_office"), [
-            {"id": first, "ranking": 1, "opinion": "同意"}, {"id": second, "ranking": 1, "opinion": "同意"}])
-    assert "ranking" in err.value.errors
+        escalation.endorse_many(f.user("kunming_office"), _batch((first, 1), (second, 1)))
+    assert "items" in err.value.errors
     db.session.expire_all()
     assert db.session.get(Application, first).state == S.ENDORSING
+
+
+def test_batch_endorsement_needs_an_endorser_and_at_least_one_application(app):
+    from app.errors import Invalid
+
+    app_id = f.submitted("kunming_applicant")
+    with pytest.raises(Denied) as denied, transaction():
+        escalation.endorse_many(f.user("office"), _batch((app_id, 1)))
+    assert denied.value.reason == policies.check("endorser", f.user("office")).reason
+    with pytest.raises(Invalid) as err, transaction():
+        escalation.endorse_many(f.user("kunming_office"), {"opinion": "同意", "items": []})
+    assert "items" in err.value.errors
+    with pytest.raises(Invalid) as twice, transaction():
+        escalation.endorse_many(f.user("kunming_office"), _batch((app_id, 1), (app_id, 2)))
+    assert "items" in twice.value.errors

@@ -37,7 +37,8 @@ def test_batch_endorsement_needs_a_tick_and_an_opinion(app):
     app_id = factories.submitted()
     county = User(app, "wuhua_office", lang="en")
     assert "Tick at least one application." in county.post("/endorsements", {"opinion": "同意"}).text
-    response = county.post("/endorsements", {"pick": str(app_id), "opinion": ""})
+    response = county.post("/endorsements", {"pick": str(app_id), "opinion": "",
+                                             f"version-{app_id}": db.session.get(Application, app_id).version})
     assert response.status_code == 422 and "Please write your opinion" in response.text
     assert db.session.get(Application, app_id).endorsement_level == 0
 

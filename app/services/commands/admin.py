@@ -39,7 +39,9 @@ def _required():
     return {"required": str(_l("This field is required.")), "null": str(_l("This field is required."))}
 
 
-class UserSchema(Schema):
+class UserAccountSchema(Schema):
+    """A user's name, organisation and roles (the user form; the API's PUT /admin/users/{id})."""
+
     class Meta:
         unknown = EXCLUDE
 
@@ -51,25 +53,41 @@ class UserSchema(Schema):
     title = fields.String(load_default="", validate=validate.Length(max=64))
 
 
-class NewUserSchema(UserSchema):
+class NewUserSchema(UserAccountSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=_required())
     password = fields.String(required=True, validate=validate.Length(min=8, max=256), error_messages=_required())
 
 
-class OrganisationSchema(Schema):
+class UserActivationSchema(Schema):
+    """Activate (true) or deactivate (false) an account."""
+
     class Meta:
         unknown = EXCLUDE
 
+    active = fields.Boolean(required=True, error_messages=_required())
+
+
+class OrganisationNameSchema(Schema):
+    """What may change about an organisation: its names (routes and scoping hang on the rest)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(required=True, validate=validate.Length(min=2, max=128), error_messages=_required())
+    short_name = fields.String(load_default="", validate=validate.Length(max=64))
+
+
+class NewOrganisationSchema(OrganisationNameSchema):
     code = fields.String(required=True, validate=validate.Regexp(
         r"^[A-Za-z0-9_-]{2,32}$", error=str(_l("Use 2 to 32 letters, digits, dashes or underscores."))),
         error_messages=_required())
-    name = fields.String(required=True, validate=validate.Length(min=2, max=128), error_messages=_required())
-    short_name = fields.String(load_default="", validate=validate.Length(max=64))
     kind = fields.Enum(OrgKind, by_value=True, required=True, error_messages=_required())
     division_code = fields.String(required=True, validate=validate.Length(min=6, max=12), error_messages=_required())
 
 
-class BatchSchema(Schema):
+class BatchSettingsSchema(Schema):
+    """A filing batch: its name, year, filing period and quota of projects."""
+
     class Meta:
         unknown = EXCLUDE
 
@@ -85,7 +103,9 @@ class BatchSchema(Schema):
             raise ValidationError(str(_l("The batch must close on or after the day it opens.")), "closes_on")
 
 
-class PlanItemSchema(Schema):
+class PlanItemEntrySchema(Schema):
+    """An item of the plan catalogue (《规划》); ``active=false`` retires it."""
+
     class Meta:
         unknown = EXCLUDE
 
@@ -97,7 +117,9 @@ class PlanItemSchema(Schema):
     active = fields.Boolean(load_default=True)
 
 
-class ExpertSchema(Schema):
+class ExpertProfileSchema(Schema):
+    """An expert's specialties and title, and whether they are drawn for new panels."""
+
     class Meta:
         unknown = EXCLUDE
 
@@ -142,6 +164,7 @@ def _organisation(code: str) -> Organisation:
 def create_user(actor: User, data: dict) -> User:
     _require_admin(actor)
     fields_ = load(NewUserSchema(), data)
+    _organisation(fields_["organisation_code"])  # the field's own message, before the account checks
     user = user_svc.create_user(fields_["username"], fields_["password"], fields_["display_name"],
                                 fields_["organisation_code"], [r.value for r in fields_["roles"]],
                                 specialties=fields_["specialties"], title=fields_["title"])
@@ -154,7 +177,7 @@ def create_user(actor: User, data: dict) -> User:
 def update_user(actor: User, user_id: int, data: dict) -> User:
     """Change a user's name, organisation and roles; granting "expert" puts them in the pool."""
     _require_admin(actor)
-    fields_ = load(UserSchema(), data)
+    fields_ = load(UserAccountSchema(), data)
     user = _get(User, user_id)
     roles = set(fields_["roles"])
     if not roles:
@@ -209,7 +232,7 @@ def list_organisations(actor: User, q: str = "", kind: str = "", page: int = 1,
 
 def create_organisation(actor: User, data: dict) -> Organisation:
     _require_admin(actor)
-    fields_ = load(OrganisationSchema(), data)
+    fields_ = load(NewOrganisationSchema(), data)
     if db.session.scalar(sa.select(Organisation.id).where(Organisation.code == fields_["code"])):
         raise Invalid({"code": str(_l("This code is taken."))})
     if db.session.get(Division, fields_["division_code"]) is None:
@@ -226,8 +249,7 @@ def update_organisation(actor: User, organisation_id: int, data: dict) -> Organi
     """Rename an organisation; its code, kind and division stay (routes and scoping hang on them)."""
     _require_admin(actor)
     org = _get(Organisation, organisation_id)
-    fields_ = load(OrganisationSchema(), {"code": org.code, "kind": org.kind.value,
-                                          "division_code": org.division_code, **data})
+    fields_ = load(OrganisationNameSchema(), data)
     org.name, org.short_name = fields_["name"], fields_["short_name"] or None
     _record(actor, "organisation", org.id, "admin_update_organisation",
             {"name": org.name, "short_name": org.short_name})
@@ -250,7 +272,7 @@ def _batch_name_free(name: str, batch_id: int | None = None) -> None:
 
 def create_batch(actor: User, data: dict) -> Batch:
     _require_admin(actor)
-    fields_ = load(BatchSchema(), data)
+    fields_ = load(BatchSettingsSchema(), data)
     _batch_name_free(fields_["name"])
     batch = Batch(**fields_)
     db.session.add(batch)
@@ -263,7 +285,7 @@ def update_batch(actor: User, batch_id: int, data: dict) -> Batch:
     """Change a batch; its quota can never drop below the projects already approved in it."""
     _require_admin(actor)
     batch = _get(Batch, batch_id)
-    fields_ = load(BatchSchema(), data)
+    fields_ = load(BatchSettingsSchema(), data)
     _batch_name_free(fields_["name"], batch.id)
     used = counters.value(quota_key(batch.id))
     if fields_["quota"] < used:
@@ -289,7 +311,7 @@ def _plan_code_free(code: str, item_id: int | None = None) -> None:
 
 def create_plan_item(actor: User, data: dict) -> PlanItem:
     _require_admin(actor)
-    fields_ = load(PlanItemSchema(), data)
+    fields_ = load(PlanItemEntrySchema(), data)
     _plan_code_free(fields_["code"])
     item = PlanItem(**fields_)
     db.session.add(item)
@@ -302,7 +324,7 @@ def update_plan_item(actor: User, item_id: int, data: dict) -> PlanItem:
     """Edit an item; retiring it (active=False) keeps existing applications on it valid."""
     _require_admin(actor)
     item = _get(PlanItem, item_id)
-    fields_ = load(PlanItemSchema(), data)
+    fields_ = load(PlanItemEntrySchema(), data)
     _plan_code_free(fields_["code"], item.id)
     for key, value in fields_.items():
         setattr(item, key, value)
@@ -321,7 +343,7 @@ def update_expert(actor: User, expert_id: int, data: dict) -> Expert:
     """Specialties, title, and whether the expert is drawn for new panels."""
     _require_admin(actor)
     expert = _get(Expert, expert_id)
-    fields_ = load(ExpertSchema(), data)
+    fields_ = load(ExpertProfileSchema(), data)
     for key, value in fields_.items():
         setattr(expert, key, value)
     _record(actor, "expert", expert.id, "admin_update_expert", fields_)

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
-from app.errors import Invalid
+from app import policies
 from app.extensions import db
 from app.models import Application, Endorsement, Organisation, OrgKind, User
 from app.models.base import utcnow
 from app.models.vocabulary import DivisionLevel
-from app.schemas import RankingSchema
+from app.schemas import BatchEndorsementSchema, RankingSchema, load
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
 from app.services.engine.loading import load_visible
@@ -47,10 +46,11 @@ def endorse(actor: User, application_id: int, fields: dict, expected_version: in
     return app
 
 
-def endorse_many(actor: User, items: list[dict]) -> list[Application]:
-    """汇总上报: endorse several applications at once with their ranking; all or nothing.
-    An office ranks its recommendations: no two share a place."""
-    rankings = [item.get("ranking") for item in items if item.get("ranking") not in (None, "")]
-    if len(rankings) != len(set(map(str, rankings))):
-        raise Invalid({"ranking": str(_l("Give each application its own place in the ranking."))})
-    return [endorse(actor, int(item["id"]), item, item.get("version")) for item in items]
+def endorse_many(actor: User, data: dict) -> list[Application]:
+    """汇总上报: endorse several applications at once, each with its ranking and the version
+    the endorser saw, under one opinion; all or nothing. An office ranks its recommendations:
+    no two share a place."""
+    policies.require("endorser", actor)
+    fields = load(BatchEndorsementSchema(), data)
+    return [endorse(actor, item["id"], {"opinion": fields["opinion"], "ranking": item["ranking"]}, item["version"])
+            for item in fields["items"]]
