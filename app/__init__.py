@@ -14,11 +14,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.json.ensure_ascii = False  # Chinese stays readable in API answers
 
+    register_request_guards(app)
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
     register_commands(app)
     return app
+
+
+def register_request_guards(app: Flask) -> None:
+    """First of all: bounds on what a request may carry."""
+    from app import bounds
+
+    bounds.register(app)
 
 
 def register_extensions(app: Flask) -> None:

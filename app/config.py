@@ -54,4 +54,11 @@ def settings(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("PILOTFLOW_SESSION_SECONDS", 30 * 60)),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_SECONDS": 15 * 60,
+        # Bounds on a request (app.bounds), below gunicorn's own defaults (a 4094-byte request
+        # line, 8190-byte header fields, 100 fields) so that the product answers in its own words.
+        "JSON_MAX_BYTES": int(os.environ.get("PILOTFLOW_JSON_MAX_BYTES", str(1024 * 1024))),
+        "JSON_MAX_DEPTH": 32,
+        "MAX_URL_BYTES": int(os.environ.get("PILOTFLOW_MAX_URL_BYTES", "4000")),
+        "MAX_HEADER_BYTES": int(os.environ.get("PILOTFLOW_MAX_HEADER_BYTES", "8000")),
+        "MAX_HEADER_COUNT": 90,
     }

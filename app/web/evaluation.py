@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.bounds import page_number
 from app.database import transaction
 from app.services import browse, evaluation, queries
 from app.services.actions import actions_for
@@ -23,8 +24,7 @@ bp.context_processor(programme_context)
 def index():
     state = request.args.get("state") if request.args.get("state") in {s.value for s in EvaluationState} else None
     period = request.args.get("period", "").strip() or None
-    page_no = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
-    page = browse.list_evaluations(current_user, period=period, state=state, page=page_no)
+    page = browse.list_evaluations(current_user, period=period, state=state, page=page_number(request.args))
     return render_template("evaluation/index.html", page=page, state=state, period=period,
                            states=list(EvaluationState), next_period=str(date.today().year + 1))
 

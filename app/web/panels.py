@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from app.bounds import page_number
 from app.models import Role
 from app.services import browse, programme
 from app.services.actions import actions_for
@@ -24,8 +25,8 @@ def index():
     if current_user.has_role(Role.EXPERT) and not current_user.has_role(Role.OFFICE_REVIEWER):
         return render_template("panels/mine.html", panels=programme.my_panels(current_user))
     state = request.args.get("state") if request.args.get("state") in {s.value for s in AcceptanceState} else None
-    page_no = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
-    return render_template("panels/index.html", page=browse.list_acceptances(current_user, state=state, page=page_no),
+    return render_template("panels/index.html",
+                           page=browse.list_acceptances(current_user, state=state, page=page_number(request.args)),
                            state=state, states=list(AcceptanceState))
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.bounds import bounded_int, page_number
 from app.database import transaction
 from app.errors import Invalid
 from app.services import browse, checks, programme, projects, queries
@@ -20,15 +21,14 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 
 
 def _int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return bounded_int(request.args.get(name))
 
 
 @bp.get("/")
 @login_required
 def index():
     state = request.args.get("state") if request.args.get("state") in {s.value for s in ProjectState} else None
-    page = queries.list_projects(current_user, page=_int("page") or 1, state=state, batch_id=_int("batch_id"))
+    page = queries.list_projects(current_user, page=page_number(request.args), state=state, batch_id=_int("batch_id"))
     return render_template("projects/index.html", page=page, state=state, states=list(ProjectState))
 
 
@@ -45,7 +45,7 @@ def detail(id: int):
 @login_required
 def checks_index():
     state = request.args.get("state") if request.args.get("state") in {s.value for s in MidtermCheckState} else None
-    page = browse.list_midterm_checks(current_user, year=_int("year"), state=state, page=_int("page") or 1)
+    page = browse.list_midterm_checks(current_user, year=_int("year"), state=state, page=page_number(request.args))
     return render_template("projects/checks.html", page=page, state=state, states=list(MidtermCheckState),
                            year=_int("year"), this_year=date.today().year)
 
@@ -55,7 +55,7 @@ def checks_index():
 def open_checks():
     year = request.form.get("year", "")
     with transaction():
-        opened = checks.open_checks(current_user, int(year) if year.isdigit() else 0)
+        opened = checks.open_checks(current_user, bounded_int(year) or 0)
         count = len(opened)
     flash(_("Opened %(n)d mid-term checks for %(year)s.", n=count, year=year), "success")
     return redirect(url_for("projects.checks_index", year=year))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import policies
+from app.bounds import bounded_int
 from app.database import transaction
 from app.errors import Denied, Invalid
 from app.models import PilotCategory, Role
@@ -18,9 +19,9 @@ bp = Blueprint("review", __name__)
 def _picked_items(form) -> list[dict]:
     """The ticked applications with their ranking, the shared opinion and the version seen."""
     opinion = form.get("opinion", "")
-    return [{"id": int(i), "ranking": form.get(f"ranking-{i}") or None, "opinion": opinion,
-             "version": int(form.get(f"version-{i}") or 0) or None}
-            for i in form.getlist("pick") if i.isdigit()]
+    picked = [i for i in form.getlist("pick") if bounded_int(i)]
+    return [{"id": bounded_int(i), "ranking": form.get(f"ranking-{i}") or None, "opinion": opinion,
+             "version": bounded_int(form.get(f"version-{i}"))} for i in picked]
 
 
 @bp.route("/endorsements", methods=["GET", "POST"])
