@@ -16,7 +16,7 @@ from app.database import transaction
 from app.extensions import db, login_manager
 from app.models import User
 from app.services.users import authenticate, revoke_sessions
-from app.web.actions import safe_next
+from app.web.redirects import safe_target
 
 bp = Blueprint("auth", __name__)
 
@@ -88,7 +88,7 @@ def login():
             session.permanent = True
             login_user(user)
             session["signed_in"] = session["seen"] = int(time.time())
-            return redirect(safe_next(url_for("inbox.index")))
+            return redirect(safe_target(request.values.get("next"), url_for("inbox.index")))
         flash(_("Wrong username or password, or the account is locked after repeated failures."), "error")
     return render_template("auth/login.html", form=form), (200 if request.method == "GET" else 401)
 
@@ -108,7 +108,7 @@ def logout():
 def set_language():
     """Remember the chosen language (zh_CN or en) for a year; the page is shown again in it."""
     choice = request.form.get("lang", "")
-    response = redirect(safe_next())
+    response = redirect(safe_target(request.form.get("next"), url_for("auth.home")))
     if choice in current_app.config["BABEL_SUPPORTED_LOCALES"]:
         response.set_cookie("lang", choice, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
                             secure=request.is_secure)
