@@ -23,9 +23,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_request_guards(app: Flask) -> None:
-    """First of all: bounds on what a request may carry."""
-    from app import bounds
+    """First of all: the proxy and the security headers, bounds on what a request may carry."""
+    from app import bounds, security
 
+    security.register(app)
     bounds.register(app)
 
 

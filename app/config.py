@@ -27,6 +27,17 @@ def _database_url(instance: Path) -> str:
     return url or f"sqlite:///{instance / 'pilotflow.sqlite3'}"
 
 
+_OFF = ("", "0", "no", "false", "off")
+
+
+def _proxy_count(value: str) -> int:
+    """PILOTFLOW_TRUST_PROXY: how many reverse proxies stand in front (1, or "yes" for one)."""
+    value = value.strip().lower()
+    if value in _OFF:
+        return 0
+    return int(value) if value.isdigit() else 1
+
+
 def settings(instance_path: str) -> dict:
     instance = Path(instance_path)
     return {
@@ -61,4 +72,7 @@ def settings(instance_path: str) -> dict:
         "MAX_URL_BYTES": int(os.environ.get("PILOTFLOW_MAX_URL_BYTES", "4000")),
         "MAX_HEADER_BYTES": int(os.environ.get("PILOTFLOW_MAX_HEADER_BYTES", "8000")),
         "MAX_HEADER_COUNT": 90,
+        # HTTPS behind a reverse proxy (app.security, docs/deployment.md).
+        "TRUST_PROXY": _proxy_count(os.environ.get("PILOTFLOW_TRUST_PROXY", "")),
+        "HSTS_SECONDS": int(os.environ.get("PILOTFLOW_HSTS_SECONDS", str(365 * 24 * 3600))),
     }

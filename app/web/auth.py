@@ -42,8 +42,6 @@ login_manager.login_message = None  # the login page says it itself
 login_manager.session_protection = "strong"
 
 ABSOLUTE_SESSION_SECONDS = 12 * 3600  # a working day, however active
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
 @bp.before_app_request
@@ -60,17 +58,6 @@ def expire_idle_sessions():
         return redirect(url_for("auth.login", next=request.path if request.method == "GET" else None))
     session["seen"] = now
     return None
-
-
-@bp.after_app_request
-def security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if current_user and getattr(current_user, "is_authenticated", False):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
