@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
+    register_rate_limits(app)
     register_commands(app)
     return app
 
@@ -58,6 +59,13 @@ def register_errors(app: Flask) -> None:
     from app.web.errors import register as register_error_pages
 
     register_error_pages(app)
+
+
+def register_rate_limits(app: Flask) -> None:
+    from app import ratelimits
+    from app.api import resource_blueprints
+
+    ratelimits.register(app, resource_blueprints())
 
 
 def register_commands(app: Flask) -> None:

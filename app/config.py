@@ -38,6 +38,11 @@ def _proxy_count(value: str) -> int:
     return int(value) if value.isdigit() else 1
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() not in _OFF
+
+
 def settings(instance_path: str) -> dict:
     instance = Path(instance_path)
     return {
@@ -75,4 +80,13 @@ def settings(instance_path: str) -> dict:
         # HTTPS behind a reverse proxy (app.security, docs/deployment.md).
         "TRUST_PROXY": _proxy_count(os.environ.get("PILOTFLOW_TRUST_PROXY", "")),
         "HSTS_SECONDS": int(os.environ.get("PILOTFLOW_HSTS_SECONDS", str(365 * 24 * 3600))),
+        # Rate limits (app.ratelimits), on top of the account lockout; "N per minute/hour/day",
+        # several separated by ";". Counted in memory per process unless a shared store is named.
+        "RATELIMIT_ENABLED": _flag("PILOTFLOW_RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("PILOTFLOW_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_SWALLOW_ERRORS": True,  # an unreachable store is logged, not a 500 for everyone
+        "RATELIMIT_LOGIN_PER_ACCOUNT": os.environ.get("PILOTFLOW_RATELIMIT_LOGIN_PER_ACCOUNT", "10 per minute"),
+        "RATELIMIT_LOGIN_PER_IP": os.environ.get("PILOTFLOW_RATELIMIT_LOGIN_PER_IP", "60 per minute"),
+        "RATELIMIT_VERIFY": os.environ.get("PILOTFLOW_RATELIMIT_VERIFY", "30 per minute"),
+        "RATELIMIT_API_WRITES": os.environ.get("PILOTFLOW_RATELIMIT_API_WRITES", "120 per minute"),
     }

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
+from app.ratelimits import retry_after_seconds
 
 API_PREFIX = "/api/"
 
@@ -104,6 +105,10 @@ def handle_http(exc: HTTPException):
         message = _("Not found, or not visible to you.")
     elif status == 405:
         message = _("This method is not allowed here.")
+    elif status == 429:
+        seconds = retry_after_seconds()
+        headers["Retry-After"] = str(seconds)
+        message = _("Too many requests; wait %(n)d seconds and try again.", n=seconds)
     elif status in _MESSAGES:
         message = str(_MESSAGES[status])
     else:

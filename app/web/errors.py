@@ -1,7 +1,7 @@
 """Error pages and the mapping of domain errors to HTTP statuses: 403 shows the policy's
 reason, 404 hides what the user may not see, 409 says why the item cannot move, 422 lists
 the field errors, 400 covers a missing or stale CSRF token, and every other client error
-(too large, too long…) gets the error page with a sentence of its own.
+(too large, too long, too many requests…) gets the error page with a sentence of its own.
 A request under /api/ that ends here is answered in the API's JSON shape instead."""
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from app.api import errors as api_errors
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
+from app.ratelimits import retry_after_seconds
 
 REASONS = {
     405: _l("This page does not accept this kind of request."),
@@ -42,6 +43,11 @@ def _client_error(exc: HTTPException):
     status = exc.code
     if status == 413:
         return _page("errors/400.html", 413, reason=_too_large())
+    if status == 429:
+        seconds = retry_after_seconds()
+        return _page("errors/400.html", 429, {"Retry-After": str(seconds)},
+                     reason=_("Too many attempts in a short time. Please wait %(n)d seconds and try again.",
+                              n=seconds))
     return _page("errors/400.html", status, reason=str(REASONS.get(status, "")))
 
 
