@@ -14,11 +14,21 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.json.ensure_ascii = False  # Chinese stays readable in API answers
 
+    register_request_guards(app)
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
+    register_rate_limits(app)
     register_commands(app)
     return app
+
+
+def register_request_guards(app: Flask) -> None:
+    """First of all: the proxy and the security headers, bounds on what a request may carry."""
+    from app import bounds, security
+
+    security.register(app)
+    bounds.register(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -49,6 +59,13 @@ def register_errors(app: Flask) -> None:
     from app.web.errors import register as register_error_pages
 
     register_error_pages(app)
+
+
+def register_rate_limits(app: Flask) -> None:
+    from app import ratelimits
+    from app.api import resource_blueprints
+
+    ratelimits.register(app, resource_blueprints())
 
 
 def register_commands(app: Flask) -> None:

@@ -27,6 +27,22 @@ def _database_url(instance: Path) -> str:
     return url or f"sqlite:///{instance / 'pilotflow.sqlite3'}"
 
 
+_OFF = ("", "0", "no", "false", "off")
+
+
+def _proxy_count(value: str) -> int:
+    """PILOTFLOW_TRUST_PROXY: how many reverse proxies stand in front (1, or "yes" for one)."""
+    value = value.strip().lower()
+    if value in _OFF:
+        return 0
+    return int(value) if value.isdigit() else 1
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() not in _OFF
+
+
 def settings(instance_path: str) -> dict:
     instance = Path(instance_path)
     return {
@@ -54,4 +70,23 @@ def settings(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("PILOTFLOW_SESSION_SECONDS", 30 * 60)),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_SECONDS": 15 * 60,
+        # Bounds on a request (app.bounds), below gunicorn's own defaults (a 4094-byte request
+        # line, 8190-byte header fields, 100 fields) so that the product answers in its own words.
+        "JSON_MAX_BYTES": int(os.environ.get("PILOTFLOW_JSON_MAX_BYTES", str(1024 * 1024))),
+        "JSON_MAX_DEPTH": 32,
+        "MAX_URL_BYTES": int(os.environ.get("PILOTFLOW_MAX_URL_BYTES", "4000")),
+        "MAX_HEADER_BYTES": int(os.environ.get("PILOTFLOW_MAX_HEADER_BYTES", "8000")),
+        "MAX_HEADER_COUNT": 90,
+        # HTTPS behind a reverse proxy (app.security, docs/deployment.md).
+        "TRUST_PROXY": _proxy_count(os.environ.get("PILOTFLOW_TRUST_PROXY", "")),
+        "HSTS_SECONDS": int(os.environ.get("PILOTFLOW_HSTS_SECONDS", str(365 * 24 * 3600))),
+        # Rate limits (app.ratelimits), on top of the account lockout; "N per minute/hour/day",
+        # several separated by ";". Counted in memory per process unless a shared store is named.
+        "RATELIMIT_ENABLED": _flag("PILOTFLOW_RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("PILOTFLOW_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_SWALLOW_ERRORS": True,  # an unreachable store is logged, not a 500 for everyone
+        "RATELIMIT_LOGIN_PER_ACCOUNT": os.environ.get("PILOTFLOW_RATELIMIT_LOGIN_PER_ACCOUNT", "10 per minute"),
+        "RATELIMIT_LOGIN_PER_IP": os.environ.get("PILOTFLOW_RATELIMIT_LOGIN_PER_IP", "60 per minute"),
+        "RATELIMIT_VERIFY": os.environ.get("PILOTFLOW_RATELIMIT_VERIFY", "30 per minute"),
+        "RATELIMIT_API_WRITES": os.environ.get("PILOTFLOW_RATELIMIT_API_WRITES", "120 per minute"),
     }

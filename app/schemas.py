@@ -17,8 +17,13 @@ from marshmallow import (
     validates_schema,
 )
 
+from app.bounds import MAX_ID
 from app.errors import Invalid
 from app.models.vocabulary import Domain, PilotCategory
+
+# Every id a client sends is an existing row's id or nothing: bounded so that a number beyond
+# the column is a field error, not a database overflow.
+ID_RANGE = validate.Range(min=1, max=MAX_ID)
 
 
 def widget(label, type: str = "text", **attrs) -> dict:
@@ -35,7 +40,7 @@ class ApplicationDraftSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    batch_id = fields.Integer(required=True, error_messages=_required())
+    batch_id = fields.Integer(required=True, validate=ID_RANGE, error_messages=_required())
     name = fields.String(required=True, validate=validate.Length(min=4, max=128), error_messages=_required())
     category = fields.Enum(PilotCategory, by_value=True, required=True, error_messages=_required())
     domain = fields.Enum(Domain, by_value=True, required=True, error_messages=_required())
@@ -51,7 +56,7 @@ class ApplicationDraftSchema(Schema):
     content = fields.String(required=True, validate=validate.Length(min=1, max=20000), error_messages=_required())
     expected_benefits = fields.String(required=True, validate=validate.Length(min=1, max=5000),
                                       error_messages=_required())
-    plan_item_id = fields.Integer(load_default=None, allow_none=True)
+    plan_item_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
     off_plan_justification = fields.String(load_default="", validate=validate.Length(max=5000))
 
     @validates_schema

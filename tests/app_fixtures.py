@@ -63,11 +63,15 @@ def database_url(template_database, tmp_path):
 
 
 @pytest.fixture
-def app(database_url, tmp_path, pki_dir):
+def app(request, database_url, tmp_path, pki_dir):
+    """The app on this test's database. Rate limits are off (tests sign in many times from one
+    address); a test turns them on, lowered, with ``@pytest.mark.app_config(RATELIMIT_ENABLED=True, …)``."""
+    marker = request.node.get_closest_marker("app_config")
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True,
         "UPLOAD_DIR": str(tmp_path / "uploads"), "DOCUMENT_DIR": str(tmp_path / "documents"),
         "SECRET_KEY": "test-secret", "SERVER_NAME": None, "PKI_DIR": str(pki_dir),
+        "RATELIMIT_ENABLED": False, **(marker.kwargs if marker else {}),
     })
     with app.app_context():
         yield app

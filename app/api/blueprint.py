@@ -2,22 +2,21 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint as SmorestBlueprint
-from werkzeug.routing import IntegerConverter
 
 from app.api import errors
 from app.api.auth import protect
-from app.api.schemas import MAX_ID
+from app.bounds import MAX_ID, BoundedIntConverter
 
 PREFIX = "/api/v1"
 # Statuses every operation may answer besides its success (documented as ErrorSchema bodies).
 COMMON_ERRORS = (401, 403, 404, 409, 422)
 
 
-class IdConverter(IntegerConverter):
+class IdConverter(BoundedIntConverter):
     """``<id:name>``: a row id, 1 to 2³¹−1; anything else is a 404 before a query runs."""
 
     def __init__(self, url_map):
-        super().__init__(url_map, min=1, max=MAX_ID)
+        super().__init__(url_map, min=1)
 
 
 def id_parameter_schema(converter) -> dict:

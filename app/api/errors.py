@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
+from app.ratelimits import retry_after_seconds
 
 API_PREFIX = "/api/"
 
@@ -27,8 +28,16 @@ LIBRARY_MESSAGES = (
 )
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-          415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests", 500: "server_error"}
+          405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 414: "uri_too_long",
+          415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
+          431: "request_header_fields_too_large", 500: "server_error"}
+# The statuses whose werkzeug description is not a sentence for the API's users.
+_MESSAGES = {
+    413: _l("The request body is too large."),
+    414: _l("The address (URL) is too long."),
+    415: _l("Send the body as application/json (or multipart/form-data for files)."),
+    431: _l("The request headers are too large."),
+}
 
 
 def error_response(status: int, message: str, fields: dict | None = None, headers: dict | None = None):
@@ -96,6 +105,12 @@ def handle_http(exc: HTTPException):
         message = _("Not found, or not visible to you.")
     elif status == 405:
         message = _("This method is not allowed here.")
+    elif status == 429:
+        seconds = retry_after_seconds()
+        headers["Retry-After"] = str(seconds)
+        message = _("Too many requests; wait %(n)d seconds and try again.", n=seconds)
+    elif status in _MESSAGES:
+        message = str(_MESSAGES[status])
     else:
         message = _(exc.description or exc.name)
     if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
@@ -103,7 +118,7 @@ def handle_http(exc: HTTPException):
     return error_response(status, message, fields, headers)
 
 
-def handle_data_error(exc: DataError):
+def handle_data_error(exc: DataError | OverflowError):
     """Input the database refused (a value out of its range…): the client's mistake, not ours."""
     db.session.rollback()
     return error_response(422, _("A value is out of the range the system can store."))
@@ -124,6 +139,7 @@ def handle_unexpected(exc: Exception):
 
 HANDLERS = ((Denied, handle_denied), (NotFound, handle_not_found), (Conflict, handle_conflict),
             (Invalid, handle_invalid), (HTTPException, handle_http), (DataError, handle_data_error),
+            (OverflowError, handle_data_error),
             (IntegrityError, handle_integrity_error), (Exception, handle_unexpected))
 
 

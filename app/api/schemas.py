@@ -12,14 +12,12 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.i18n import short_locale
 from app.models.vocabulary import Domain, OrgKind, PilotCategory
+from app.schemas import ID_RANGE
 from workflows.acceptance import AcceptanceState
 from workflows.application import ApplicationState
 from workflows.evaluation import EvaluationState
 from workflows.midterm_check import MidtermCheckState
 from workflows.project import ProjectState
-
-MAX_ID = 2**31 - 1
-ID_RANGE = validate.Range(min=1, max=MAX_ID)
 
 
 # --- fields ---------------------------------------------------------------------------------
@@ -69,8 +67,9 @@ class ErrorSchema(Schema):
     status = fields.Integer(required=True, metadata={"description": "The HTTP status, repeated."})
     error = fields.String(required=True, metadata={
         "description": "A stable machine-readable code: bad_request, unauthorized, forbidden, not_found, "
-                       "method_not_allowed, conflict, invalid, payload_too_large, unsupported_media_type, "
-                       "server_error."})
+                       "method_not_allowed, conflict, invalid, payload_too_large, uri_too_long, "
+                       "unsupported_media_type, too_many_requests (with Retry-After), "
+                       "request_header_fields_too_large, server_error."})
     message = fields.String(required=True, metadata={
         "description": "A sentence for people (for 403: the policy's reason), in the language chosen by "
                        "Accept-Language."})
@@ -373,7 +372,8 @@ class OpenEvaluationsSchema(Schema):
         unknown = EXCLUDE
 
     period = fields.String(required=True, validate=validate.Length(min=4, max=16))
-    project_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=None, allow_none=True)
+    project_ids = fields.List(fields.Integer(validate=ID_RANGE), load_default=None, allow_none=True,
+                              validate=validate.Length(max=1000))
 
 
 class AgencyEvaluationSchema(Schema):

@@ -19,6 +19,7 @@ from app.i18n import short_locale
 from app.kinds import kind_of
 from app.schemas import nested_fields
 from app.services.commands import actions_for, perform
+from app.web.redirects import safe_target
 
 bp = Blueprint("actions", __name__)
 
@@ -32,10 +33,7 @@ def form_data(form) -> dict:
 
 def safe_next(default: str | None = None) -> str:
     """``next`` only if it is a path on this site (no open redirects)."""
-    target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default or url_for("auth.home")
+    return safe_target(request.values.get("next"), default or url_for("auth.home"))
 
 
 def _unavailable(entity, trigger: str, actor) -> None:

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.bounds import page_number
 from app.database import transaction
 from app.errors import Invalid
 from app.models import Batch, Expert, Organisation, PlanItem, Role, User
@@ -43,7 +44,7 @@ def _save(verb: Callable, args: tuple, data: dict, done: str, then: str, templat
 
 
 def _page_no() -> int:
-    return int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
+    return page_number(request.args)
 
 
 @bp.get("/")

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import policies
+from app.bounds import bounded_int, page_number
 from app.database import transaction
 from app.errors import Invalid
 from app.i18n import short_locale
@@ -41,7 +42,7 @@ FORM_FIELDS = ("batch_id", "name", "category", "domain", "contact_name", "contac
 
 
 def _int(name: str) -> int | None:
-    return request.args.get(name, type=int) or None
+    return bounded_int(request.args.get(name))
 
 
 def _choice(name: str, allowed) -> str | None:
@@ -60,7 +61,7 @@ def _filters() -> reads.ApplicationFilters:
 @login_required
 def index():
     filters = _filters()
-    page = reads.list_applications(current_user, filters, _int("page") or 1, 20)
+    page = reads.list_applications(current_user, filters, page_number(request.args), 20)
     return render_template("applications/index.html", page=page, filters=filters,
                            options=reference.filter_options(), states=ApplicationState,
                            categories=PilotCategory, domains=Domain)
@@ -113,7 +114,7 @@ def edit(id: int):
     values = form_data(request.form)
     try:
         with transaction():
-            applications.update_application(current_user, id, values, int(request.form.get("version", 0)))
+            applications.update_application(current_user, id, values, bounded_int(request.form.get("version")) or 0)
     except Invalid as exc:
         return _form(values, exc.errors, application, status=422)
     flash(_("Your changes are saved."), "success")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from app.bounds import bounded_int
 from app.i18n import short_locale
 from app.services.reads import dashboard as statistics
 from app.services.reads import reference
@@ -19,7 +20,7 @@ bp.context_processor(programme_context)
 @bp.get("/")
 @login_required
 def index():
-    batch_id = int(request.args["batch_id"]) if request.args.get("batch_id", "").isdigit() else None
+    batch_id = bounded_int(request.args.get("batch_id"))
     overview = statistics.programme_overview(current_user, batch_id)
     return render_template("dashboard/index.html", ov=overview, batch_id=batch_id,
                            batches=reference.list_batches(per_page=100).items,

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import policies
+from app.bounds import page_number
 from app.database import transaction
 from app.services.commands import actions_for, evaluation
 from app.services.reads import projects as reads
@@ -26,8 +27,7 @@ def index():
     policies.require("evaluation_list", current_user)
     state = request.args.get("state") if request.args.get("state") in {s.value for s in EvaluationState} else None
     period = request.args.get("period", "").strip() or None
-    page_no = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
-    page = reads.list_evaluations(current_user, period=period, state=state, page=page_no)
+    page = reads.list_evaluations(current_user, period=period, state=state, page=page_number(request.args))
     return render_template("evaluation/index.html", page=page, state=state, period=period,
                            states=list(EvaluationState), next_period=str(date.today().year + 1))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.bounds import page_number
 from app.database import transaction
 from app.services.commands.notifications import mark_notifications_read
 from app.services.reads import inbox as reads
@@ -13,7 +14,7 @@ bp = Blueprint("inbox", __name__)
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return page_number(request.args)
 
 
 @bp.get("/inbox")

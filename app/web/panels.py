@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from app import policies
+from app.bounds import page_number
 from app.services.commands import actions_for
 from app.services.reads import projects as reads
 from app.services.reads.history import timeline
@@ -26,8 +27,8 @@ def index():
     if policies.check("own_panels", current_user):
         return render_template("panels/mine.html", panels=reads.my_panels(current_user))
     state = request.args.get("state") if request.args.get("state") in {s.value for s in AcceptanceState} else None
-    page_no = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
-    return render_template("panels/index.html", page=reads.list_acceptances(current_user, state=state, page=page_no),
+    return render_template("panels/index.html",
+                           page=reads.list_acceptances(current_user, state=state, page=page_number(request.args)),
                            state=state, states=list(AcceptanceState))
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import policies
+from app.bounds import bounded_int, page_number
 from app.database import transaction
 from app.errors import Invalid
 from app.models import Role
@@ -24,8 +25,7 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 
 
 def _int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return bounded_int(request.args.get(name))
 
 
 @bp.get("/")
@@ -33,7 +33,7 @@ def _int(name: str) -> int | None:
 def index():
     policies.require("project_list", current_user)
     state = request.args.get("state") if request.args.get("state") in {s.value for s in ProjectState} else None
-    page = reads.list_projects(current_user, page=_int("page") or 1, state=state, batch_id=_int("batch_id"))
+    page = reads.list_projects(current_user, page=page_number(request.args), state=state, batch_id=_int("batch_id"))
     return render_template("projects/index.html", page=page, state=state, states=list(ProjectState))
 
 
@@ -50,7 +50,7 @@ def detail(id: int):
 @login_required
 def checks_index():
     state = request.args.get("state") if request.args.get("state") in {s.value for s in MidtermCheckState} else None
-    page = reads.list_midterm_checks(current_user, year=_int("year"), state=state, page=_int("page") or 1)
+    page = reads.list_midterm_checks(current_user, year=_int("year"), state=state, page=page_number(request.args))
     return render_template("projects/checks.html", page=page, state=state, states=list(MidtermCheckState),
                            year=_int("year"), this_year=date.today().year)
 
@@ -60,7 +60,7 @@ def checks_index():
 def open_checks():
     year = request.form.get("year", "")
     with transaction():
-        opened = checks.open_checks(current_user, int(year) if year.isdigit() else 0)
+        opened = checks.open_checks(current_user, bounded_int(year) or 0)
         count = len(opened)
     flash(_("Opened %(n)d mid-term checks for %(year)s.", n=count, year=year), "success")
     return redirect(url_for("projects.checks_index", year=year))

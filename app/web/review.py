@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import policies
+from app.bounds import bounded_int
 from app.database import transaction
 from app.errors import Invalid
 from app.models import PilotCategory
@@ -20,9 +21,9 @@ def _batch(form) -> dict:
     """The form as BatchEndorsementSchema's data: the ticked applications with their ranking
     and the version seen, and the one opinion for all (the service validates it)."""
     return {"opinion": form.get("opinion", ""),
-            "items": [{"id": int(i), "ranking": form.get(f"ranking-{i}") or None,
-                       "version": int(form.get(f"version-{i}") or 0) or None}
-                      for i in form.getlist("pick") if i.isdigit()]}
+            "items": [{"id": bounded_int(i), "ranking": form.get(f"ranking-{i}") or None,
+                       "version": bounded_int(form.get(f"version-{i}"))}
+                      for i in form.getlist("pick") if bounded_int(i)]}
 
 
 @bp.route("/endorsements", methods=["GET", "POST"])

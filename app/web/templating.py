@@ -15,6 +15,7 @@ from werkzeug.routing import BuildError
 from app import policies
 from app.i18n import short_locale
 from app.web import navigation
+from app.web.redirects import back_link
 from workflows import FLOWS
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -188,6 +189,6 @@ def register(app: Flask) -> None:
         acceptance_criteria=acceptance_criteria, trigger_label=trigger_label, state_label=state_label,
         state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices,
         plan_choices=plan_choices, attachment_choices=attachment_choices,
-        recommendation_label=recommendation_label, tr=tr)
+        recommendation_label=recommendation_label, tr=tr, back_link=back_link)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["label"] = label

@@ -12,6 +12,7 @@ from flask_wtf.file import FileField
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
+from app.bounds import bounded_int
 from app.database import transaction
 from app.errors import Invalid
 from app.services.documents import issuing
@@ -82,7 +83,7 @@ def document_kind_label(kind: str) -> str:
 @bp.get("/documents/<int:document_id>/download")
 @login_required
 def download(document_id: int):
-    version = request.args.get("version", type=int)
+    version = bounded_int(request.args.get("version"))
     with transaction():  # a reserved document is rendered on its first download
         opened = issuing.open_document(current_user._get_current_object(), document_id, version)
         data, name = opened.data, opened.filename
