@@ -33,8 +33,9 @@ def register_request_guards(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import i18n
-    from app.database import tune_engine
+    from app.database import after_commit, tune_engine
     from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.notifications import deliver_pending
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"))
@@ -44,6 +45,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     with app.app_context():
         tune_engine(db.engine)
+    after_commit(app, deliver_pending)  # the outbox's rows become notifications once a decision stands
     import app.models  # noqa: F401  (registers the tables on the metadata)
 
 

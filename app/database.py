@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+
+_HOOKS = "pilotflow.after_commit"
 
 
 def tune_engine(engine: Engine) -> None:
@@ -32,12 +34,17 @@ def tune_engine(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def after_commit(app: Flask, hook: Callable[[], object]) -> None:
+    """Run ``hook`` after every successful unit of work of ``app`` (e.g. delivering the outbox)."""
+    app.extensions.setdefault(_HOOKS, []).append(hook)
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """Run a unit of work: commit if the block succeeds, roll back if it raises.
 
-    After a successful commit the outbox is delivered (notifications), outside the
-    transaction, so a delivery problem never undoes a decision.
+    After a successful commit the after-commit hooks run (the outbox is delivered), outside the
+    transaction, so a failing hook never undoes a decision: its work stays queued for next time.
     """
     session = db.session
     try:
@@ -46,10 +53,9 @@ def transaction() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
-    from app.notifications import deliver_pending  # late: notifications imports models
-
-    try:
-        deliver_pending()
-    except Exception:  # the decision stands; undelivered rows stay in the outbox for next time
-        session.rollback()
-        current_app.logger.exception("outbox delivery failed; will retry on the next commit")
+    for hook in current_app.extensions.get(_HOOKS, ()):
+        try:
+            hook()
+        except Exception:  # the decision stands; the hook's rows stay for the next commit
+            session.rollback()
+            current_app.logger.exception("after-commit work failed; it will be retried")

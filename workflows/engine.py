@@ -160,7 +160,7 @@ class Flow:
 
     def time_limit(self, state: Enum) -> int | None:
         """Working days an item may wait in ``state``: the shortest limit of its waiting steps."""
-        limits = [s.days for s in self.waiting_steps(state)]
+        limits = [s.days for s in self.waiting_steps(state) if s.days is not None]
         return min(limits) if limits else None
 
     # --- moving -----------------------------------------------------------------------------

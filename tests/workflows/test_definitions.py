@@ -4,10 +4,11 @@ from collections import deque
 
 import pytest
 
-from workflows import FLOWS, NoStep
+from workflows import FLOWS, NoStep, Step
 from workflows.application import APPLICATION
 from workflows.application import ApplicationState as A
 from workflows.diagrams import mermaid
+from workflows.engine import ROLES, TONES
 
 FLOW_LIST = list(FLOWS.values())
 
@@ -83,3 +84,32 @@ def test_the_mermaid_diagram_shows_every_state_and_highlights_the_current_one(fl
     for state in flow.states:
         assert f'state "{state.zh}" as {state.value}' in text
     assert f"class {flow.initial.value} current" in text
+
+
+@pytest.mark.parametrize("flow", FLOW_LIST, ids=lambda f: f.name)
+def test_every_step_record_says_its_role_whether_anyone_waits_and_its_time_limit(flow):
+    for step in flow.steps:
+        assert step.role in ROLES, (step.trigger, step.role)
+        if step.optional:
+            assert step.days is None, step.trigger
+        else:
+            assert step.days is None or step.days > 0, step.trigger
+    for state in flow.states:
+        assert state.tone in TONES, (flow.name, state.value)
+
+
+def test_a_step_with_an_unknown_role_or_a_limit_below_one_day_is_refused():
+    with pytest.raises(ValueError):
+        Step("t", (APPLICATION.initial,), APPLICATION.initial, "p", "中", "en", role="janitor")
+    with pytest.raises(ValueError):
+        Step("t", (APPLICATION.initial,), APPLICATION.initial, "p", "中", "en", role="leader", days=0)
+    with pytest.raises(ValueError):
+        Step("t", (APPLICATION.initial,), APPLICATION.initial, "p", "中", "en", role="leader", optional=True, days=3)
+
+
+def test_a_stage_waits_as_long_as_its_shortest_waiting_step_allows():
+    S = APPLICATION.states
+    assert APPLICATION.time_limit(S("endorsing")) == 10
+    assert APPLICATION.time_limit(S("draft")) is None  # a draft waits on nobody's clock
+    assert APPLICATION.time_limit(S("approved")) is None
+    assert [s.trigger for s in APPLICATION.waiting_steps(S("project_approval"))] == ["approve_project"]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timezone
 
 import sqlalchemy as sa
 from flask import current_app
@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import policies
 from app.extensions import db
-from app.kinds import MODEL_OF
+from app.kinds import KINDS
 from app.models import (
     Application,
     AuditRecord,
@@ -31,41 +31,30 @@ from app.services.engine.guards import quota_key
 from app.services.reads.history import title_of
 from app.services.reads.paging import Page, paginate
 from app.services.records import counters
-from workflows import FLOWS
+from app.services.time import calendar
 from workflows.application import ApplicationState
 
-# Who can possibly act under each policy: only their items are looked at for the inbox.
-POLICY_ROLES = {
-    "applicant_owns": Role.APPLICANT, "applicant": Role.APPLICANT, "endorser_of_current_level": Role.ENDORSER,
-    "office_reviewer": Role.OFFICE_REVIEWER, "leader": Role.LEADER, "admin": Role.ADMIN,
-    "joint_reviewer_pending": Role.JOINT_REVIEWER, "panel_member_yet_to_score": Role.EXPERT,
-    "panel_member_yet_to_sign": Role.EXPERT, "panel_chair": Role.EXPERT,
-}
-# Steps a user *may* take but that nobody is waiting for: they do not make an item a task.
-OPTIONAL_TRIGGERS = frozenset({"withdraw", "request_acceptance", "terminate", "close", "select_demonstration",
-                               "terminate_project", "leader_reject"})
-# How long a stage should take (days) before the item is marked overdue.
-STAGE_DAYS = {
-    "endorsing": 10, "initial_review": 15, "leader_approval": 7, "re_review": 15, "project_approval": 10,
-    "returned_by_endorser": 30, "returned_by_reviewer": 30, "returned_by_re_review": 30,
-    "due": 60, "report_submitted": 15, "rectification_submitted": 15,
-    "requested": 20, "re_requested": 20, "scoring": 15, "signing": 7,
-    "opened": 30, "self_evaluated": 15, "scored": 7,
-}
 SCAN_LIMIT = 300  # items per kind and stage looked at for one inbox
 
 
+def _end_of_day(day: date) -> datetime:
+    """A deadline day ends at midnight in Beijing, whatever the server's zone."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=calendar.BEIJING)
+
+
 def deadline_of(kind: str, entity) -> datetime | None:
+    """When the item's stage is due: the step record's time limit in working days on the
+    official calendar from the day the item reached the stage (Beijing time); a rectification
+    is due on the day the office set."""
     if kind == "midterm_check" and entity.rectification_deadline and entity.state.value == "rectifying":
-        d = entity.rectification_deadline
-        return datetime(d.year, d.month, d.day, 23, 59, tzinfo=timezone(timedelta(hours=8)))
-    days = STAGE_DAYS.get(entity.state.value)
+        return _end_of_day(entity.rectification_deadline)
+    days = KINDS[kind].flow.time_limit(entity.state)
     entered = entity.stage_entered_at
     if days is None or entered is None:
         return None
     if entered.tzinfo is None:
         entered = entered.replace(tzinfo=timezone.utc)
-    return entered + timedelta(days=days)
+    return _end_of_day(calendar.add_working_days(entered.astimezone(calendar.BEIJING).date(), days))
 
 
 @dataclass
@@ -90,18 +79,16 @@ def inbox(actor: User, now: datetime | None = None) -> list[StageGroup]:
     grouped by (kind, stage) in the flows' order, each with its deadline."""
     now = now or utcnow()
     groups: list[StageGroup] = []
-    for kind, model in MODEL_OF.items():
-        flow = FLOWS[kind]
-        states = [st for st in flow.states if any(
-            st in s.sources and s.trigger not in OPTIONAL_TRIGGERS and actor.has_role(POLICY_ROLES.get(s.policy, Role.ADMIN))
-            for s in flow.steps)]
+    for kind, k in KINDS.items():
+        flow, model = k.flow, k.model
+        states = [st for st in flow.states if any(actor.has_role(Role(s.role)) for s in flow.waiting_steps(st))]
         if not states:
             continue
         rows = db.session.scalars(sa.select(model).where(visible_to(actor, model), model.state.in_(states))
                                   .order_by(model.stage_entered_at, model.id).limit(SCAN_LIMIT)).all()
         by_state: dict = {}
         for entity in rows:
-            steps = [s for s in available_steps(entity, actor) if s.trigger not in OPTIONAL_TRIGGERS]
+            steps = [s for s in available_steps(entity, actor) if not s.optional]
             if not steps:
                 continue
             deadline = deadline_of(kind, entity)
