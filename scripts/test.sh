@@ -23,7 +23,15 @@ source scripts/pg.sh
 trap pg_stop EXIT
 pg_start
 
+# Everything but the browser tests runs on every core (each test has its own database copy);
+# the browser tests drive one Chromium against live servers and run on their own, one at a time.
+WORKERS=${PILOTFLOW_TEST_WORKERS:-$(nproc)}
+suite() {
+  .venv/bin/python -m pytest -n "$WORKERS" -m "not browser" "$@"
+  .venv/bin/python -m pytest -m browser "$@" || [ $? -eq 5 ]  # 5: arguments selected no browser test
+}
+
 echo "==> test suite on SQLite"
-.venv/bin/python -m pytest "$@"
+suite "$@"
 echo "==> test suite on PostgreSQL"
-PILOTFLOW_TEST_DATABASE_URL="$PILOTFLOW_PG_URL" .venv/bin/python -m pytest "$@"
+PILOTFLOW_TEST_DATABASE_URL="$PILOTFLOW_PG_URL" suite "$@"
