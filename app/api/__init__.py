@@ -7,7 +7,15 @@ from flask_smorest import Api
 from marshmallow import fields
 
 from app.api import errors
-from app.api.blueprint import PREFIX, IdConverter, id_parameter_schema
+from app.api.blueprint import (
+    PREFIX,
+    IdConverter,
+    IsoDateConverter,
+    YearConverter,
+    date_parameter_schema,
+    id_parameter_schema,
+    year_parameter_schema,
+)
 from app.api.schemas import ErrorSchema
 
 API_CONFIG = {
@@ -56,6 +64,7 @@ def resource_blueprints():
     from app.api import (
         admin,
         applications,
+        calendar,
         demonstration,
         documents,
         endorsements,
@@ -66,7 +75,7 @@ def resource_blueprints():
     )
 
     return [*reference.BLUEPRINTS, applications.bp, endorsements.bp, projects.bp, *later_stages.BLUEPRINTS,
-            demonstration.bp, documents.bp, notifications.bp, admin.bp]
+            demonstration.bp, documents.bp, notifications.bp, admin.bp, calendar.bp]
 
 
 def register(app: Flask) -> None:
@@ -77,8 +86,12 @@ def register(app: Flask) -> None:
     for key, value in API_CONFIG.items():
         app.config.setdefault(key, value)
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["isodate"] = IsoDateConverter
+    app.url_map.converters["year"] = YearConverter
     api = PilotflowApi(app)
     api.register_converter(IdConverter, id_parameter_schema)
+    api.register_converter(IsoDateConverter, date_parameter_schema)
+    api.register_converter(YearConverter, year_parameter_schema)
     api.ma_plugin.converter.add_attribute_function(numeric_decimal_bounds)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
     for bp in resource_blueprints():

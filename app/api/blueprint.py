@@ -1,7 +1,10 @@
 """The one way to make an API resource blueprint: token-protected, JSON errors."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_smorest import Blueprint as SmorestBlueprint
+from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
 
 from app.api import errors
 from app.api.auth import protect
@@ -21,6 +24,37 @@ class IdConverter(BoundedIntConverter):
 
 def id_parameter_schema(converter) -> dict:
     return {"type": "integer", "minimum": 1, "maximum": MAX_ID, "example": 1}
+
+
+class YearConverter(IntegerConverter):
+    """``<year:name>``: a calendar year, 1 to 9999 (what a date can hold); anything else is a 404."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=9999)
+
+
+def year_parameter_schema(converter) -> dict:
+    return {"type": "integer", "minimum": 1, "maximum": 9999, "example": 2026}
+
+
+class IsoDateConverter(BaseConverter):
+    """``<isodate:name>``: a calendar date written YYYY-MM-DD; anything else (2026-02-30 too) is
+    a 404 before a query runs."""
+
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> date:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValidationError() from None
+
+    def to_url(self, value) -> str:
+        return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def date_parameter_schema(converter) -> dict:
+    return {"type": "string", "format": "date", "example": "2026-10-01"}
 
 
 class Blueprint(SmorestBlueprint):

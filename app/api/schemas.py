@@ -467,6 +467,79 @@ class ExpertSchema(Schema):
     active = fields.Boolean(required=True, metadata={"description": "Drawn for new panels."})
 
 
+# --- the working-day calendar ---------------------------------------------------------------
+class CalendarYearStatusSchema(Schema):
+    """Who vouches for a year's holidays and 调休 working days."""
+
+    year = fields.Integer(required=True)
+    source = EnumValue(required=True, metadata={
+        "description": "office (confirmed by the Office), library (the holidays library carries the State "
+                       "Council's schedule) or unconfirmed (weekends and fixed-date holidays only: deadlines "
+                       "there are estimates)."})
+    source_label = EnumLabel("source")
+    confirmed = fields.Boolean(required=True)
+    confirmed_by = fields.String(required=True, metadata={"description": "Who confirmed it, for office years."})
+    confirmed_at = UtcDateTime(allow_none=True)
+    note = fields.String(required=True, metadata={
+        "description": "What the Office's confirmation follows, or the holidays library's version."})
+
+
+class CalendarDaySchema(Schema):
+    """A date the Office entered: it overrides the library and the fallback rules."""
+
+    date = fields.Date(required=True)
+    kind = EnumValue(required=True, metadata={"description": "holiday or workday (a 调休 working weekend)"})
+    kind_label = EnumLabel("kind")
+    name = fields.String(required=True)
+    entered_by_id = fields.Integer(required=True)
+    entered_by_name = fields.String(attribute="entered_by.display_name", required=True)
+    entered_at = UtcDateTime(required=True)
+
+
+class SpecialDaySchema(Schema):
+    """A date that breaks the Monday-to-Friday rule in the resolved year, whoever says so."""
+
+    date = fields.Date(required=True)
+    working = fields.Boolean(required=True)
+    origin = EnumValue(required=True, metadata={"description": "office, library or statute"})
+    origin_label = EnumLabel("origin")
+    name = fields.Method("_name", required=True, metadata={"type": "string"})
+
+    def _name(self, day):
+        return day.label(short_locale())
+
+
+class CalendarOverviewSchema(Schema):
+    """One year of the working-day calendar, as its page shows it."""
+
+    year = fields.Integer(required=True)
+    status = fields.Nested(CalendarYearStatusSchema, required=True)
+    working_days = fields.Method("_working_days", required=True, metadata={
+        "type": "integer", "description": "How many working days the year has."})
+    days = fields.List(fields.Nested(CalendarDaySchema), required=True, metadata={
+        "description": "The days the Office entered in the year, in date order."})
+    special = fields.List(fields.Nested(SpecialDaySchema), attribute="plan.special", required=True, metadata={
+        "description": "Every holiday on a weekday and working weekend of the year, the Office's entries included."})
+    years = fields.List(fields.Nested(CalendarYearStatusSchema), attribute="statuses", required=True, metadata={
+        "description": "Last year, this year, the next two and every year the Office confirmed."})
+    can_edit = fields.Boolean(required=True, metadata={"description": "Whether the caller may change the calendar."})
+
+    def _working_days(self, overview):
+        return len(overview.plan.working)
+
+
+class YearImportSchema(Schema):
+    """What an imported schedule did to one year (now confirmed by the Office)."""
+
+    year = fields.Integer(required=True)
+    days = fields.Integer(required=True, metadata={"description": "The Office's entries in the year now."})
+    added = fields.List(fields.String(metadata={"format": "date"}), required=True)
+    changed = fields.List(fields.String(metadata={"format": "date"}), required=True, metadata={
+        "description": "Dates already entered whose kind or name the file changed."})
+    removed = fields.List(fields.String(metadata={"format": "date"}), required=True, metadata={
+        "description": "The Office's earlier entries in the year that the file does not list."})
+
+
 class VersionSchema(Schema):
     class Meta:
         unknown = EXCLUDE

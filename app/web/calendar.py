@@ -25,8 +25,6 @@ def _calendar_warnings() -> dict:
 
 def _page(year: int, status: int = 200, **context):
     """The year's page; a form that failed passes ``form`` (which one), ``errors``, ``values``."""
-    if not schedule.FIRST_YEAR - 50 <= year <= schedule.LAST_YEAR + 100:
-        abort(404)
     context = {"form": None, "errors": {}, "values": {}, "problems": [], **context}
     return render_template("admin/calendar.html", ov=schedule.year_overview(current_user, year), kinds=list(DayKind),
                            library_version=calendar.LIBRARY_VERSION, **context), status
@@ -74,11 +72,11 @@ def remove_day(day: str):
 @login_required
 def import_schedule():
     upload = request.files.get("file")
-    source = request.form.get("source", "").strip() or (upload.filename if upload else "")
     year = _year_of(request.form.get("year", ""))
     try:
         with transaction():
-            reports = schedule.import_schedule(current_user, upload.read() if upload else b"", source)
+            reports = schedule.import_schedule(current_user, upload.read() if upload else None,
+                                               request.form.get("source", ""), upload.filename if upload else "")
             years = [r.year for r in reports]
     except schedule.ScheduleRefused as exc:
         return _page(year, 422, form="import", problems=exc.problems, values={"source": request.form.get("source", "")})

@@ -35,6 +35,10 @@ WEB_WRITES_IN_THE_API = {
     "admin.plan": ("create_plan_item", "api_admin.create_plan_item"),
     "admin.edit_plan_item": ("update_plan_item", "api_admin.update_plan_item"),
     "admin.edit_expert": ("update_expert", "api_admin.update_expert"),
+    "calendar.set_day": ("set_day", "api_calendar.set_day"),
+    "calendar.remove_day": ("remove_day", "api_calendar.remove_day"),
+    "calendar.import_schedule": ("import_schedule", "api_calendar.import_schedule"),
+    "calendar.confirm": ("confirm_year", "api_calendar.confirm"),
 }
 API_PATHS = {"application": "applications", "project": "projects", "midterm_check": "midterm_checks",
              "acceptance": "acceptances", "evaluation": "evaluations"}

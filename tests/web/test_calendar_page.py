@@ -109,3 +109,9 @@ def test_confirming_a_year_without_its_days_is_refused_and_a_library_year_can_be
     assert r.status_code == 422 and "Spring Festival" in r.text
     assert b.post("/calendar/2026/confirm", {"confirm_source": "国办发明电〔2025〕7号"}).status_code == 302
     assert db.session.get(CalendarYear, 2026).source == "国办发明电〔2025〕7号"
+
+
+def test_years_far_from_those_the_office_may_enter_are_not_found(app):
+    b = Browser(app, "office")
+    assert b.get("/calendar/1949").status_code == 404 and b.get("/calendar/2301").status_code == 404
+    assert b.get("/calendar/1950").status_code == 200

@@ -10,7 +10,15 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates,
+)
 
 from app import policies
 from app.errors import Invalid, NotFound
@@ -22,6 +30,7 @@ from app.services.records import audit
 from app.services.time import calendar
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # what the Office may enter
+VIEWABLE_YEARS = (FIRST_YEAR - 50, LAST_YEAR + 100)  # what the calendar page and the API show
 MAX_LINES = 2000
 MAX_PROBLEMS = 50
 HEADERS = (["date", "kind", "name"], ["日期", "类型", "名称"])
@@ -48,6 +57,24 @@ class DaySchema(Schema):
     def _in_range(self, value: dt.date, **_):
         if not FIRST_YEAR <= value.year <= LAST_YEAR:
             raise ValidationError(_year_range_message())
+
+
+class ScheduleSourceSchema(Schema):
+    """What a confirmed year follows (the State Council's notice…): confirming a year and
+    importing a schedule both take it. Surrounding blanks are dropped; blank means none given."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    source = fields.String(load_default="", validate=validate.Length(max=256), metadata={
+        "description": "What the schedule follows, e.g. 国办发明电〔2026〕x号 (at most 256 characters)."})
+
+    @pre_load
+    def _strip(self, data, **_):
+        value = data.get("source") if isinstance(data, dict) else None
+        if isinstance(data, dict) and (value is None or isinstance(value, str)):
+            return {**data, "source": (value or "").strip()}
+        return data
 
 
 @dataclass(frozen=True)
@@ -106,7 +133,11 @@ class YearOverview:
 
 
 def year_overview(actor: User, year: int) -> YearOverview:
-    """One year for the calendar page: its status and plan, the Office's entries, the years around."""
+    """One year for the calendar page (and the API): its status and plan, the Office's entries,
+    the years around. Years far outside what the Office may enter are not found."""
+    policies.require("calendar_reader", actor)
+    if not VIEWABLE_YEARS[0] <= year <= VIEWABLE_YEARS[1]:
+        raise NotFound(f"calendar year {year}")
     days = office_days(actor, year)
     covered = calendar.library_years()
     return YearOverview(year, calendar.year_status(year), calendar.year_plan(year), days,
@@ -180,10 +211,12 @@ def _confirm(actor: User, year: int, source: str) -> CalendarYear:
 
 
 def _source(source: str) -> str:
-    source = (source or "").strip()
-    if len(source) > 256 or "\x00" in source:
-        raise Invalid({"source": str(_l("Enter at most %(a)s characters.", a=256))})
-    return source
+    return load(ScheduleSourceSchema(), {"source": source})["source"]
+
+
+def _source_of_file(source: str, filename: str | None) -> str:
+    """The source given, or else the uploaded file's name (shortened, unprintable characters dropped)."""
+    return _source(source) or "".join(c for c in (filename or "") if c.isprintable()).strip()[:256]
 
 
 def _record(actor: User, year: int, trigger: str, payload: dict) -> None:
@@ -269,12 +302,15 @@ def parse_schedule(raw: bytes) -> list[Entry]:
     return entries
 
 
-def import_schedule(actor: User, raw: bytes, source: str = "") -> list[YearImport]:
+def import_schedule(actor: User, raw: bytes | None, source: str = "", filename: str = "") -> list[YearImport]:
     """Each year in the file gets exactly the file's days as the Office's entries (earlier
-    entries of that year not in the file are removed) and is marked confirmed. A file with any
-    bad line is refused whole and nothing is written."""
+    entries of that year not in the file are removed) and is marked confirmed, with ``source``
+    — or, when none is given, the file's name — as what it follows. ``raw`` None means no file
+    was sent. A file with any bad line is refused whole and nothing is written."""
     policies.require("calendar_editor", actor)
-    source = _source(source)
+    source = _source_of_file(source, filename)
+    if raw is None:
+        raise ScheduleRefused([(0, str(_l("Choose a file to upload.")))])
     entries = parse_schedule(raw)
     by_year: dict[int, list[Entry]] = {}
     for entry in entries:
