@@ -6,7 +6,21 @@ from flask import Flask
 from flask_smorest import Api
 from marshmallow import fields
 
-from app.api import errors
+from app.api import (
+    admin,
+    applications,
+    calendar,
+    demonstration,
+    docs,
+    documents,
+    endorsements,
+    errors,
+    later_stages,
+    notifications,
+    projects,
+    reference,
+)
+from app.api.auth import SECURITY_SCHEME
 from app.api.blueprint import (
     PREFIX,
     IdConverter,
@@ -17,6 +31,7 @@ from app.api.blueprint import (
     year_parameter_schema,
 )
 from app.api.schemas import ErrorSchema
+from app.extensions import csrf
 
 API_CONFIG = {
     "API_TITLE": "Pilotflow (试点通) API",
@@ -61,28 +76,11 @@ def numeric_decimal_bounds(converter, field, ret=None, **kwargs) -> dict:
 
 
 def resource_blueprints():
-    from app.api import (
-        admin,
-        applications,
-        calendar,
-        demonstration,
-        documents,
-        endorsements,
-        later_stages,
-        notifications,
-        projects,
-        reference,
-    )
-
     return [*reference.BLUEPRINTS, applications.bp, endorsements.bp, projects.bp, *later_stages.BLUEPRINTS,
             demonstration.bp, documents.bp, notifications.bp, admin.bp, calendar.bp]
 
 
 def register(app: Flask) -> None:
-    from app.api import docs
-    from app.api.auth import SECURITY_SCHEME
-    from app.extensions import csrf
-
     for key, value in API_CONFIG.items():
         app.config.setdefault(key, value)
     app.url_map.converters["id"] = IdConverter

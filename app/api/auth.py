@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from werkzeug.exceptions import Unauthorized
 
+from app.api.schemas import VersionSchema
 from app.database import transaction
 from app.errors import Invalid
 from app.extensions import db
@@ -54,6 +55,4 @@ def json_body() -> dict:
 
 
 def expected_version(data: dict) -> int:
-    from app.api.schemas import VersionSchema
-
     return load(VersionSchema(), data)["version"]

@@ -12,7 +12,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.i18n import short_locale
 from app.models.vocabulary import Domain, OrgKind, PilotCategory
-from app.schemas import ID_RANGE
+from app.schemas import ID_RANGE, ApplicationDraftSchema
 from workflows.acceptance import AcceptanceState
 from workflows.application import ApplicationState
 from workflows.evaluation import EvaluationState
@@ -559,8 +559,6 @@ def action_body(name: str, input_schema: type[Schema]) -> type[Schema]:
 
 
 def draft_body() -> type[Schema]:
-    from app.schemas import ApplicationDraftSchema
-
     return action_body("ApplicationUpdateSchema", ApplicationDraftSchema)
 
 

@@ -14,9 +14,12 @@ from werkzeug.routing import BuildError
 
 from app import policies
 from app.i18n import short_locale
+from app.models import Role
+from app.notifications import unread_count as notification_count
 from app.web import navigation
 from app.web.redirects import back_link
 from workflows import FLOWS
+from workflows.acceptance import CRITERIA
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -81,9 +84,7 @@ def nav_links() -> list:
 def unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
-    from app.notifications import unread_count as count
-
-    return count(current_user)
+    return notification_count(current_user)
 
 
 def page_url(page: int) -> str:
@@ -128,8 +129,6 @@ def state_of(entity_type: str, value: str | None):
 
 
 def role_label(value: str | None) -> str:
-    from app.models import Role
-
     try:
         return Role(value).label(short_locale())
     except ValueError:
@@ -177,8 +176,6 @@ def tr(message) -> str:
 
 
 def acceptance_criteria():
-    from workflows.acceptance import CRITERIA
-
     return CRITERIA
 
 
