@@ -25,6 +25,10 @@ CRITERIA = (
 PASS_AT, CONDITIONAL_AT = Decimal(80), Decimal(60)  # the panel's average decides the conclusion
 
 
+# How the report words each conclusion.
+CONCLUSION_WORDING = {"pass": "通过验收", "conditional": "有条件通过验收", "fail": "不通过验收"}
+
+
 def conclusion_for(average: Decimal) -> str:
     if average >= PASS_AT:
         return "pass"

@@ -12,6 +12,7 @@ class MidtermCheckState(LabelledEnum):
 
 
 S = MidtermCheckState
+CONCLUSIONS = ("pass_check", "order_rectification", "terminate_project")  # the steps that conclude a check
 
 MIDTERM_CHECK = Flow(
     name="midterm_check", zh="年度中期检查", en="Annual mid-term check",

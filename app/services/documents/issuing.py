@@ -33,13 +33,11 @@ from app.models import (
 from app.models.base import utcnow
 from app.services.engine.loading import load_visible
 from app.services.records import counters
-from workflows.acceptance import CRITERIA
+from workflows.acceptance import CONCLUSION_WORDING, CRITERIA
 from workflows.application import APPLICATION
+from workflows.midterm_check import CONCLUSIONS, MIDTERM_CHECK
 
 OFFICE_SEAL_FIELD = "office-seal"
-MIDTERM_CONCLUSIONS = {"pass_check": "检查通过", "order_rectification": "限期整改",
-                       "terminate_project": "终止项目"}
-ACCEPTANCE_CONCLUSIONS = {"pass": "通过验收", "conditional": "有条件通过验收", "fail": "不通过验收"}
 
 
 @dataclass(frozen=True)
@@ -303,9 +301,9 @@ def _approval_context(project: Project, doc) -> dict:
 
 
 def _midterm_context(check: MidtermCheck, doc) -> dict:
-    rec = _decision("midterm_check", check.id, tuple(MIDTERM_CONCLUSIONS), before=doc.issued_at)
+    rec = _decision("midterm_check", check.id, CONCLUSIONS, before=doc.issued_at)
     return {"check": check, "opinion": rec.opinion if rec else "",
-            "conclusion": MIDTERM_CONCLUSIONS.get(rec.trigger, "") if rec else check.state.zh}
+            "conclusion": MIDTERM_CHECK.step_for(rec.trigger).zh if rec else check.state.zh}
 
 
 def _evaluation_context(ev: Evaluation, doc) -> dict:
@@ -336,7 +334,7 @@ def _acceptance_context(acc: Acceptance, doc) -> dict:
     rec = _decision("acceptance", acc.id, ("conclude",))
     return {"acc": acc, "members": members, "criteria": criteria, "comments": comments,
             "office_field": OFFICE_SEAL_FIELD, "opinion": rec.opinion if rec else "",
-            "conclusion": ACCEPTANCE_CONCLUSIONS.get(acc.conclusion or "", "")}
+            "conclusion": CONCLUSION_WORDING.get(acc.conclusion or "", "")}
 
 
 CONTEXTS = {"application_form": _application_context, "project_approval": _approval_context,
