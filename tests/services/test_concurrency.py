@@ -7,8 +7,9 @@ import sqlalchemy as sa
 from app.database import transaction
 from app.errors import Conflict
 from app.extensions import db
-from app.models import Application, AuditRecord, Batch, Project
+from app.models import Application, AuditRecord, Batch, IssuedDocument, Project, User
 from app.services.commands import perform, projects
+from app.services.documents import issuing
 from app.services.engine.guards import message
 from app.services.records.audit import verify_chain
 from tests import factories as f
@@ -77,3 +78,20 @@ def test_concurrent_project_approvals_never_overshoot_the_batch_quota(app):
     assert db.session.scalar(sa.select(sa.func.count(Project.id))) == 2
     assert db.session.scalar(sa.select(sa.func.count(Application.id)).where(Application.state == "approved")) == 2
     assert verify_chain().ok
+
+
+def test_concurrent_requests_for_one_unchanged_application_form_issue_one_document(app):
+    """Several people printing the same unchanged 申报书 at once get one numbered document."""
+    app_id = f.submitted()
+    applicant_id = f.user("wuhua_applicant").id
+
+    def print_form():
+        issuing.issue_application_form(db.session.get(User, applicant_id), app_id)
+
+    results = race(app, [print_form] * 5)
+    assert results == ["ok"] * 5
+    db.session.expire_all()
+    issued = db.session.scalars(sa.select(IssuedDocument).where(
+        IssuedDocument.entity_type == "application", IssuedDocument.entity_id == app_id,
+        IssuedDocument.kind == "application_form")).all()
+    assert len(issued) == 1 and len(issued[0].versions) == 1

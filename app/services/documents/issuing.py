@@ -165,7 +165,9 @@ def issue_application_form(actor: User, application_id: int, data: dict | None =
                            expected_version: int | None = None) -> IssuedDocument:
     """申报书 on demand: the applicant agency (or the office) prints its application; the same
     unchanged application gives back the same numbered form."""
-    app = load_visible(Application, application_id, actor)
+    # The row lock makes concurrent requests for one application take turns, so the second sees
+    # the form the first issued instead of numbering another (SQLite's writers queue anyway).
+    app = load_visible(Application, application_id, actor, for_update=True)
     if not may_print_application_form(actor, app):
         raise Denied(str(_l("Only the applicant agency or the Information Office may print the application form.")))
     if expected_version is not None and app.version != expected_version:
