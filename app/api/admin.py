@@ -15,7 +15,6 @@ from app.api.schemas import (
     page_of,
 )
 from app.database import transaction
-from app.schemas import load
 from app.services.commands import admin
 
 bp = api_blueprint("admin", "/admin", "Administration (系统管理): accounts and roles, organisations, filing "
@@ -76,9 +75,8 @@ def set_user_active(user_id: int):
     Deactivating ends the user's sessions and refuses their API tokens at once; an
     administrator cannot deactivate their own account (409).
     """
-    active = load(admin.UserActivationSchema(), json_body())["active"]
     with transaction():
-        return admin.set_user_active(actor(), user_id, active)
+        return admin.set_user_active(actor(), user_id, json_body())
 
 
 # --- organisations -------------------------------------------------------------------------------

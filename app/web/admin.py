@@ -92,7 +92,7 @@ def edit_user(id: int):
 def set_active(id: int):
     active = request.form.get("active") == "1"
     with transaction():
-        admin.set_user_active(current_user, id, active)
+        admin.set_user_active(current_user, id, {"active": active})
     flash(_("The account has been activated.") if active else _("The account has been deactivated."), "success")
     return redirect(url_for("admin.users", q=request.form.get("q", "")))
 

@@ -61,12 +61,12 @@ def test_update_user_roles_and_organisation(app, users):
 
 def test_deactivated_user_cannot_sign_in_and_admin_cannot_lock_self_out(app, users):
     with transaction():
-        admin.set_user_active(users["admin"], users["expert2"].id, False)
+        admin.set_user_active(users["admin"], users["expert2"].id, {"active": False})
     with transaction():
         assert authenticate("expert2", "Pilot#2026", max_failures=5, lock_seconds=60) is None
     assert _last_audit("user").trigger == "admin_deactivate_user"
     with pytest.raises(Conflict):
-        admin.set_user_active(users["admin"], users["admin"].id, False)
+        admin.set_user_active(users["admin"], users["admin"].id, {"active": False})
     with pytest.raises(Conflict):
         admin.update_user(users["admin"], users["admin"].id, {"display_name": "a", "organisation_code": "XXB",
                                                               "roles": ["office_reviewer"]})

@@ -202,9 +202,11 @@ def update_user(actor: User, user_id: int, data: dict) -> User:
     return user
 
 
-def set_user_active(actor: User, user_id: int, active: bool) -> User:
-    """Activate or deactivate an account; deactivation ends every session at once."""
+def set_user_active(actor: User, user_id: int, data: dict) -> User:
+    """Activate or deactivate an account (``UserActivationSchema``); deactivation ends every
+    session at once."""
     _require_admin(actor)
+    active = load(UserActivationSchema(), data)["active"]
     user = _get(User, user_id)
     if user.id == actor.id and not active:
         raise Conflict(str(_l("You cannot deactivate your own account.")))
