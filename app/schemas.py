@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -17,6 +17,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from app import clock
 from app.bounds import MAX_ID
 from app.errors import Invalid
 from app.models.vocabulary import Domain, PilotCategory
@@ -131,7 +132,7 @@ class ProjectApprovalSchema(OpinionSchema):
 
     @validates("starts_on")
     def _plausible_start(self, value: date | None, **_):
-        latest = date(date.today().year + 5, 12, 31)
+        latest = date(clock.today().year + 5, 12, 31)
         if value is not None and not date(2000, 1, 1) <= value <= latest:
             raise ValidationError(_l("The construction starts between 2000 and five years from now."))
 
@@ -157,7 +158,7 @@ class RectificationOrderSchema(OpinionSchema):
 
     @validates("deadline")
     def _future(self, value: date, **_):
-        if value <= date.today():
+        if value <= clock.today():
             raise ValidationError(_l("The deadline must be after today."))
 
 

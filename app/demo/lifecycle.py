@@ -7,10 +7,11 @@ import random
 import time
 from collections import Counter as Tally
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app import clock
 from app.database import transaction
 from app.demo.seed import DEMO_PASSWORD, load_demo, new_batch
 from app.errors import Conflict
@@ -143,7 +144,7 @@ def _project(report: Report, n: int, project_id: int, year: int, office, leader,
     _act(report, checks.submit_progress_report, applicant, check_id, {"report": "已完成需求分析和系统开发。"})
     if n % 6 == 0:
         _act(report, checks.order_rectification, office, check_id,
-             {"opinion": "进度滞后，限期整改。", "deadline": date.today() + timedelta(days=30)})
+             {"opinion": "进度滞后，限期整改。", "deadline": clock.today() + timedelta(days=30)})
         _act(report, checks.submit_rectification, applicant, check_id, {"report": "已按要求完成整改。"})
     if n % 25 == 4:
         _act(report, checks.terminate_from_check, leader, check_id, {"opinion": "建设条件丧失，终止项目。"})
@@ -197,7 +198,7 @@ def run_lifecycle(count: int, seed: int = 2026) -> Report:
     rng = random.Random(seed)
     with transaction():
         load_demo()
-        year = date.today().year
+        year = clock.today().year
         batch = new_batch(f"演示批次 {time.strftime('%Y%m%d-%H%M%S')}-{rng.randint(0, 9999):04d}", year)
         batch_id = batch.id
     office, leader = _user("office"), _user("leader")

@@ -6,6 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 
+from app import clock
 from app.demo.reference import it_office_code, load_reference_data
 from app.extensions import db
 from app.models import Batch, Organisation, OrgKind, PlanItem, User
@@ -80,7 +81,7 @@ def new_batch(name: str, year: int, quota: int | None = None) -> Batch:
 
 def load_demo(year: int | None = None) -> list[tuple[str, str, str]]:
     """Idempotent; returns (username, display name, roles) of the demo logins."""
-    year = year or date.today().year
+    year = year or clock.today().year
     load_reference_data(current_app.config["REFERENCE_DATA_DIR"])
     for code, name, division in DEMO_DEPARTMENTS:
         _organisation(code, name, division, OrgKind.DEPARTMENT)

@@ -1,14 +1,17 @@
 """Shared column helpers: enum columns that store values, UTC timestamps."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import Enum
 
 import sqlalchemy as sa
 
+from app import clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, from the product's clock (settable in tests)."""
+    return clock.now()
 
 
 def enum_column(enum_cls: type[Enum], length: int = 32) -> sa.Enum:

@@ -2,13 +2,11 @@
 its self-evaluation, the office scores, a leader confirms the grade (generic actions)."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app import policies
+from app import clock, policies
 from app.bounds import page_number
 from app.database import transaction
 from app.services.commands import actions_for, evaluation
@@ -29,7 +27,7 @@ def index():
     period = request.args.get("period", "").strip() or None
     page = reads.list_evaluations(current_user, period=period, state=state, page=page_number(request.args))
     return render_template("evaluation/index.html", page=page, state=state, period=period,
-                           states=list(EvaluationState), next_period=str(date.today().year + 1))
+                           states=list(EvaluationState), next_period=str(clock.today().year + 1))
 
 
 @bp.post("/open")

@@ -3,13 +3,11 @@ evaluation history, demonstration status, the generic action buttons), a mid-ter
 page, opening the year's checks, and the follow-on funding request."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app import policies
+from app import clock, policies
 from app.bounds import bounded_int, page_number
 from app.database import transaction
 from app.errors import Invalid
@@ -52,7 +50,7 @@ def checks_index():
     state = request.args.get("state") if request.args.get("state") in {s.value for s in MidtermCheckState} else None
     page = reads.list_midterm_checks(current_user, year=_int("year"), state=state, page=page_number(request.args))
     return render_template("projects/checks.html", page=page, state=state, states=list(MidtermCheckState),
-                           year=_int("year"), this_year=date.today().year)
+                           year=_int("year"), this_year=clock.today().year)
 
 
 @bp.post("/checks/open")
@@ -71,7 +69,7 @@ def open_checks():
 def check(id: int):
     entity = reads.midterm_check_detail(current_user, id)
     steps = actions_for(current_user, "midterm_check", id)[1]
-    return render_template("projects/check.html", check=entity, steps=steps, today=date.today(),
+    return render_template("projects/check.html", check=entity, steps=steps, today=clock.today(),
                            history=timeline(current_user, "midterm_check", id))
 
 

@@ -8,7 +8,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from app import policies
+from app import clock, policies
 from app.errors import Conflict
 from app.extensions import db
 from app.models import Acceptance, Application, FundingRequest, Project, User
@@ -45,7 +45,7 @@ def approve_project(actor: User, application_id: int, fields: dict,
     if counters.take(quota_key(app.batch_id), limit=app.batch.quota) is None:
         raise Conflict(message("batch_quota_left"))
     seq = counters.take(f"project_code:{app.batch.year}")
-    starts = fields["starts_on"] or date.today()
+    starts = fields["starts_on"] or clock.today()
     project = Project(application_id=app.id, code=f"YNDZ-{app.batch.year}-{seq:03d}",
                       batch_id=app.batch_id, organisation_id=app.organisation_id,
                       division_code=app.division_code, prefecture_code=app.prefecture_code,

@@ -1,11 +1,12 @@
 """Accounts: creating users with roles, the expert pool, and checking sign-in credentials."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app import clock
 from app.errors import Invalid
 from app.extensions import db
 from app.models import Expert, Organisation, Role, User, UserRole
@@ -48,12 +49,12 @@ def create_user(username: str, password: str, display_name: str, organisation_co
 def authenticate(username: str, password: str, *, max_failures: int, lock_seconds: int,
                  now: datetime | None = None) -> User | None:
     """The user if the credentials are right and the account is not locked; counts failures."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None or not user.active:
         return None
     locked = user.locked_until
-    if locked is not None and (locked if locked.tzinfo else locked.replace(tzinfo=timezone.utc)) > now:
+    if locked is not None and (locked if locked.tzinfo else locked.replace(tzinfo=UTC)) > now:
         return None
     if not verify_password(user.password_hash, password):
         user.failed_logins += 1

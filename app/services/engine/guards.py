@@ -1,14 +1,15 @@
 """Guards: named conditions on an entity that the flows refer to, with the words users see."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import object_session
 
+from app import clock
 from app.models import (
     Acceptance,
     Application,
@@ -64,9 +65,9 @@ DEMONSTRATION_KEY = "programme:demonstrations"
 
 def application_guards(app: Application, actor=None, today: date | None = None) -> Guards:
     session = object_session(app)
-    needs = lambda: len(app.endorsements) > 0  # noqa: E731
-    in_plan_or_justified = lambda: app.plan_item_id is not None or bool(app.off_plan_justification.strip())  # noqa: E731
-    in_plan_or_overridden = lambda: app.plan_item_id is not None or app.plan_overridden_by_id is not None  # noqa: E731
+    needs = lambda: len(app.endorsements) > 0
+    in_plan_or_justified = lambda: app.plan_item_id is not None or bool(app.off_plan_justification.strip())
+    in_plan_or_overridden = lambda: app.plan_item_id is not None or app.plan_overridden_by_id is not None
 
     def joint_opinions_in() -> bool:
         orgs = current_app.config["JOINT_REVIEW_ORGS"]
@@ -77,7 +78,7 @@ def application_guards(app: Application, actor=None, today: date | None = None) 
     return {
         "needs_endorsement": needs,
         "no_endorsement_needed": lambda: not needs(),
-        "batch_open": lambda: app.batch.is_open_on(today or date.today()),
+        "batch_open": lambda: app.batch.is_open_on(today or clock.today()),
         "plan_item_or_justification": in_plan_or_justified,
         "more_endorsements_after_this": lambda: app.endorsement_level + 1 < len(app.endorsements),
         "last_endorsement": lambda: app.endorsement_level + 1 == len(app.endorsements),
@@ -123,8 +124,8 @@ def project_guards(project: Project, actor=None) -> Guards:
 
 
 def acceptance_guards(acc: Acceptance, actor=None) -> Guards:
-    members = lambda: acc.members  # noqa: E731
-    unsigned = lambda: [m for m in members() if m.signed_at is None]  # noqa: E731
+    members = lambda: acc.members
+    unsigned = lambda: [m for m in members() if m.signed_at is None]
 
     def chair_signs_last() -> bool:
         """Others sign first: the chair may sign only when they are the last one left."""

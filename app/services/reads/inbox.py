@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -31,30 +31,10 @@ from app.services.engine.guards import quota_key
 from app.services.reads.history import title_of
 from app.services.reads.paging import Page, paginate
 from app.services.records import counters
-from app.services.time import calendar
+from app.services.time.limits import deadline_of
 from workflows.application import ApplicationState
 
 SCAN_LIMIT = 300  # items per kind and stage looked at for one inbox
-
-
-def _end_of_day(day: date) -> datetime:
-    """A deadline day ends at midnight in Beijing, whatever the server's zone."""
-    return datetime.combine(day, time(23, 59, 59), tzinfo=calendar.BEIJING)
-
-
-def deadline_of(kind: str, entity) -> datetime | None:
-    """When the item's stage is due: the step record's time limit in working days on the
-    official calendar from the day the item reached the stage (Beijing time); a rectification
-    is due on the day the office set."""
-    if kind == "midterm_check" and entity.rectification_deadline and entity.state.value == "rectifying":
-        return _end_of_day(entity.rectification_deadline)
-    days = KINDS[kind].flow.time_limit(entity.state)
-    entered = entity.stage_entered_at
-    if days is None or entered is None:
-        return None
-    if entered.tzinfo is None:
-        entered = entered.replace(tzinfo=timezone.utc)
-    return _end_of_day(calendar.add_working_days(entered.astimezone(calendar.BEIJING).date(), days))
 
 
 @dataclass

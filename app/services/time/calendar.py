@@ -21,12 +21,12 @@ import datetime as dt
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app import clock
 from app.errors import Invalid
 from app.extensions import db
 from app.models import CalendarDay, CalendarYear, DayKind, User
@@ -35,7 +35,7 @@ from workflows.engine import LabelledEnum
 LIBRARY_VERSION = holidays.__version__
 _WEEKEND = (5, 6)  # Saturday, Sunday
 _MEMO_KEY = "working_day_calendar"
-BEIJING = ZoneInfo("Asia/Shanghai")
+BEIJING = clock.BEIJING
 
 
 class Source(LabelledEnum):
@@ -100,7 +100,7 @@ class YearStatus:
 
 def today() -> dt.date:
     """Today in Beijing, whatever the server's clock zone."""
-    return dt.datetime.now(BEIJING).date()
+    return clock.today()
 
 
 # --- the library and the fallback: immutable, computed once per process ------------------------

@@ -1,0 +1,50 @@
+"""The product's clock: the real time, or a moment set for a time-travel test or a drill.
+
+Everything that asks "what time is it" for a decision, a deadline or a scheduled job asks here
+(``now()`` in UTC, ``today()`` as Beijing's date), so a test moves time by setting it — it
+never sleeps — and the scheduled jobs see the same moment as the pages.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+_set: datetime | None = None
+
+
+def now() -> datetime:
+    """The current moment, timezone-aware (UTC)."""
+    return _set if _set is not None else datetime.now(UTC)
+
+
+def today() -> date:
+    """Today's date in Beijing, whatever the server's zone."""
+    return now().astimezone(BEIJING).date()
+
+
+def set_now(moment: datetime | None) -> None:
+    """Stop the clock at ``moment`` (naive means Beijing time); ``None`` lets it run again."""
+    global _set
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=BEIJING)
+    _set = moment.astimezone(UTC) if moment is not None else None
+
+
+def advance(delta: timedelta) -> datetime:
+    """Move a stopped clock forward (a running one is stopped at now + ``delta``)."""
+    set_now(now() + delta)
+    return now()
+
+
+@contextmanager
+def frozen(moment: datetime) -> Iterator[datetime]:
+    """The clock stands at ``moment`` inside the block and runs again after it."""
+    before = _set
+    set_now(moment)
+    try:
+        yield now()
+    finally:
+        globals()["_set"] = before
