@@ -35,7 +35,7 @@ def register_extensions(app: Flask) -> None:
     from app import i18n
     from app.database import after_commit, tune_engine
     from app.extensions import babel, csrf, db, login_manager, migrate
-    from app.notifications import deliver_pending
+    from app.jobs import queue
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"))
@@ -45,7 +45,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     with app.app_context():
         tune_engine(db.engine)
-    after_commit(app, deliver_pending)  # the outbox's rows become notifications once a decision stands
+    queue.init_app(app)
+    after_commit(app, queue.after_commit)  # a decision's outbox rows go to the job queue once it stands
     import app.models  # noqa: F401  (registers the tables on the metadata)
 
 

@@ -89,4 +89,13 @@ def settings(instance_path: str) -> dict:
         "RATELIMIT_LOGIN_PER_IP": os.environ.get("PILOTFLOW_RATELIMIT_LOGIN_PER_IP", "60 per minute"),
         "RATELIMIT_VERIFY": os.environ.get("PILOTFLOW_RATELIMIT_VERIFY", "30 per minute"),
         "RATELIMIT_API_WRITES": os.environ.get("PILOTFLOW_RATELIMIT_API_WRITES", "120 per minute"),
+        # The job queue (app.jobs): RQ on Redis when REDIS_URL is set, else jobs run in-process
+        # right after each commit. A job handed over JOB_STALE_SECONDS ago and still pending was
+        # lost (a worker died) and is handed over again; workers sweep every SWEEP_SECONDS.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "JOB_TIMEOUT_SECONDS": int(os.environ.get("PILOTFLOW_JOB_TIMEOUT_SECONDS", "300")),
+        "JOB_STALE_SECONDS": int(os.environ.get("PILOTFLOW_JOB_STALE_SECONDS", "120")),
+        "SWEEP_SECONDS": float(os.environ.get("PILOTFLOW_SWEEP_SECONDS", "5")),
+        # Time limits (app.services.time.limits): "due soon" is this many working days or fewer.
+        "DUE_SOON_WORKING_DAYS": int(os.environ.get("PILOTFLOW_DUE_SOON_WORKING_DAYS", "2")),
     }

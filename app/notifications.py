@@ -1,12 +1,11 @@
-"""In-app notifications, delivered from the outbox after the deciding transaction commits."""
+"""In-app notifications, written by a job from the outbox after the deciding transaction commits."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.kinds import MODEL_OF
-from app.models import Notification, OutboxMessage, Role, User, UserRole
-from app.models.base import utcnow
+from app.models import Notification, Role, User, UserRole
 
 
 def _owner_org(entity_type: str, entity_id: int) -> int | None:
@@ -28,21 +27,13 @@ def recipients(payload: dict) -> list[int]:
                User.id != payload.get("actor_id"))))
 
 
-def deliver_pending(limit: int = 500) -> int:
-    """Turn undelivered outbox rows into notifications; returns how many rows were delivered."""
-    session = db.session
-    query = sa.select(OutboxMessage).where(OutboxMessage.delivered_at.is_(None)).order_by(OutboxMessage.id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    messages = session.scalars(query.limit(limit)).all()
-    for msg in messages:
-        if msg.kind == "state_changed":
-            for user_id in recipients(msg.payload):
-                session.add(Notification(user_id=user_id, kind=msg.kind, entity_type=msg.payload["entity_type"],
-                                         entity_id=msg.payload["entity_id"], params=msg.payload))
-        msg.delivered_at = utcnow()
-    session.commit()
-    return len(messages)
+def notify_decision(payload: dict) -> int:
+    """In-app notifications for a decision (the outbox's "state_changed" row); returns how many."""
+    users = recipients(payload)
+    for user_id in users:
+        db.session.add(Notification(user_id=user_id, kind="state_changed", entity_type=payload["entity_type"],
+                                    entity_id=payload["entity_id"], params=payload))
+    return len(users)
 
 
 def unread_count(user: User) -> int:

@@ -1,7 +1,14 @@
 """The domain model: one module per aggregate; importing this registers every table."""
 from app.models.acceptance import Acceptance, AcceptanceScore, PanelMember
 from app.models.application import Application, Attachment, Endorsement, JointOpinion
-from app.models.audit import AuditHead, AuditRecord, Notification, OutboxMessage
+from app.models.audit import (
+    AuditHead,
+    AuditRecord,
+    Notification,
+    OutboxMessage,
+    OutboxStatus,
+    ScheduledRun,
+)
 from app.models.calendar import CalendarDay, CalendarYear, DayKind
 from app.models.document import DocumentVersion, IssuedDocument, SigningCredential
 from app.models.evaluation import DemonstrationPublication, Evaluation
@@ -14,7 +21,7 @@ from app.models.vocabulary import DivisionLevel, Domain, OrgKind, PilotCategory,
 
 __all__ = [
     "Acceptance", "AcceptanceScore", "PanelMember", "Application", "Attachment", "Endorsement",
-    "JointOpinion", "AuditHead", "AuditRecord", "Notification", "OutboxMessage",
+    "JointOpinion", "AuditHead", "AuditRecord", "Notification", "OutboxMessage", "OutboxStatus", "ScheduledRun",
     "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
     "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",

@@ -44,16 +44,42 @@ class AuditHead(db.Model):
     last_hash: Mapped[str] = mapped_column(sa.String(64))
 
 
+class OutboxStatus:
+    PENDING, DONE, FAILED = "pending", "done", "failed"
+
+
 class OutboxMessage(db.Model):
-    """A side effect to perform after the deciding transaction commits."""
+    """A side effect recorded in the deciding transaction and performed after it commits by a
+    job (rendering a document, sealing it, notifying, mailing, a scheduled run). The row is the
+    source of truth: the queue only carries its id, so a lost job is found again here."""
 
     __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_status_available", "status", "available_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(48))
     payload: Mapped[dict] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
-    delivered_at: Mapped[datetime | None] = mapped_column(Timestamp, index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    available_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)  # not before (back-off)
+    handed_at: Mapped[datetime | None] = mapped_column(Timestamp)  # last given to the queue
+    delivered_at: Mapped[datetime | None] = mapped_column(Timestamp, index=True)  # done
+
+
+class ScheduledRun(db.Model):
+    """One run of a scheduled job for one period (a day, a year): the unique key makes a run
+    happen once however many workers tick, and a missed period is caught up after downtime."""
+
+    __tablename__ = "scheduled_runs"
+    __table_args__ = (sa.UniqueConstraint("name", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(48))
+    period: Mapped[str] = mapped_column(sa.String(16))
+    started_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox.id"))
 
 
 class Notification(db.Model):

@@ -1,7 +1,7 @@
 """Shared column helpers: enum columns that store values, UTC timestamps."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
 
 import sqlalchemy as sa
@@ -12,6 +12,13 @@ from app import clock
 def utcnow() -> datetime:
     """Now, from the product's clock (settable in tests)."""
     return clock.now()
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored timestamp as an aware UTC datetime (SQLite hands them back naive)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
 
 
 def enum_column(enum_cls: type[Enum], length: int = 32) -> sa.Enum:

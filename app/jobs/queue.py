@@ -1,0 +1,84 @@
+"""Handing outbox rows to RQ (one queue, "pilotflow"), or running them in-process without it."""
+from __future__ import annotations
+
+import secrets
+from contextvars import ContextVar
+from datetime import timedelta
+
+from flask import Flask, current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+
+from app.database import transaction
+from app.jobs import handlers, runner  # noqa: F401  (handlers: registers every job kind)
+from app.services.records import outbox
+
+QUEUE_NAME = "pilotflow"
+_EXTENSION = "pilotflow.redis"
+_draining: ContextVar[list[int] | None] = ContextVar("pilotflow_draining", default=None)
+
+
+def init_app(app: Flask) -> None:
+    """Connect to ``REDIS_URL`` if set (no connection is made until first use)."""
+    url = app.config.get("REDIS_URL")
+    app.extensions[_EXTENSION] = Redis.from_url(url) if url else None
+
+
+def connection() -> Redis | None:
+    return current_app.extensions.get(_EXTENSION)
+
+
+def queue() -> Queue | None:
+    redis = connection()
+    return Queue(QUEUE_NAME, connection=redis, default_timeout=current_app.config["JOB_TIMEOUT_SECONDS"]) \
+        if redis is not None else None
+
+
+def hand_over(ids: list[int]) -> int:
+    """Give these rows to the queue; returns how many were handed. Without a queue they run
+    here and now (rows their jobs write join the same loop, so nothing recurses). When Redis
+    cannot be reached the rows stay in the outbox for the sweeper: the decision has committed."""
+    if not ids:
+        return 0
+    q = queue()
+    if q is None:
+        return _run_here(ids)
+    try:
+        for outbox_id in ids:
+            q.enqueue(runner.run, outbox_id, job_id=f"outbox-{outbox_id}-{secrets.token_hex(4)}",
+                      result_ttl=0, failure_ttl=24 * 3600)
+    except RedisError as exc:
+        current_app.logger.warning("queue unreachable (%s): %d jobs stay in the outbox", exc, len(ids))
+        return 0
+    return len(ids)
+
+
+def _run_here(ids: list[int]) -> int:
+    pending = _draining.get()
+    if pending is not None:  # a job's own transaction committed: its rows join the loop
+        pending.extend(ids)
+        return len(ids)
+    pending = list(ids)
+    marker = _draining.set(pending)
+    try:
+        while pending:
+            runner.run(pending.pop(0))
+    finally:
+        _draining.reset(marker)
+    return len(ids)
+
+
+def after_commit() -> None:
+    """The after-commit hook: the rows the committed transaction wrote go to the queue."""
+    hand_over(outbox.take_new_ids())
+
+
+def sweep() -> int:
+    """Hand over rows whose job was lost (handed over longer than ``JOB_STALE_SECONDS`` ago and
+    still pending) or whose back-off has passed; returns how many."""
+    stale = timedelta(seconds=current_app.config["JOB_STALE_SECONDS"])
+    with transaction():
+        ids = outbox.handover_due(stale)
+        outbox.mark_handed(ids)
+    return hand_over(ids)
