@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from app import create_app
+from app import clock, create_app
 from app.database import transaction
 from app.demo.seed import load_demo
 from app.extensions import db
@@ -77,6 +77,13 @@ def app(request, database_url, tmp_path, pki_dir):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _running_clock():
+    """A test that sets the product's clock (app.clock) leaves it running for the next."""
+    yield
+    clock.set_now(None)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app import notifications
 from app.database import transaction
+from app.jobs import periodic  # noqa: F401  (registers the "scheduled" kind)
 from app.services.records.outbox import Message, finishing, handles
 
 

@@ -1,0 +1,86 @@
+"""Scheduled jobs: each is due once per period (a Beijing day, a year…), whoever ticks.
+
+``tick`` runs in every worker every ``SWEEP_SECONDS`` (and from ``flask jobs tick``): for each
+job whose period has begun it inserts the period's ``ScheduledRun`` — the unique key lets exactly
+one worker win — and an outbox row, whose job calls the service. A period missed while nothing
+ran (downtime) is caught up at the next tick: the jobs are about states, not about the days
+between, so one run covers every missed day.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app import clock
+from app.database import transaction
+from app.extensions import db
+from app.models import ScheduledRun
+from app.services.records import outbox
+from app.services.records.outbox import Message, finishing, handles
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    label: object  # lazy, translated
+    period: Callable[[datetime], str | None]  # the period due at this moment, or None yet
+    run: Callable[[datetime], object]  # the service; runs in the job's transaction
+
+
+def daily(at: time) -> Callable[[datetime], str | None]:
+    """Due every Beijing day from ``at`` (Beijing time) on; the period is the date."""
+    def period(moment: datetime) -> str | None:
+        local = moment.astimezone(clock.BEIJING)
+        return local.date().isoformat() if local.time() >= at else None
+    return period
+
+
+PERIODIC: dict[str, Periodic] = {}
+
+
+def register(job: Periodic) -> None:
+    if job.name in PERIODIC:
+        raise RuntimeError(f"two scheduled jobs named {job.name!r}")
+    PERIODIC[job.name] = job
+
+
+def tick(now: datetime | None = None) -> list[str]:
+    """Start every scheduled job whose period has begun and has no run yet; returns
+    "name period" for each started here."""
+    now = now or clock.now()
+    started = []
+    for job in PERIODIC.values():
+        period = job.period(now)
+        if period is None:
+            continue
+        try:
+            with transaction():
+                if db.session.scalar(sa.select(ScheduledRun.id).where(
+                        ScheduledRun.name == job.name, ScheduledRun.period == period)) is not None:
+                    continue
+                row = outbox.enqueue("scheduled", {"name": job.name, "period": period, "at": now.isoformat()})
+                db.session.add(ScheduledRun(name=job.name, period=period, started_at=now, outbox_id=row.id))
+        except IntegrityError:  # another worker started this period first
+            continue
+        started.append(f"{job.name} {period}")
+    return started
+
+
+def last_runs() -> dict[str, ScheduledRun]:
+    """Each scheduled job's latest run (for ``flask jobs status`` and the admin page)."""
+    latest = sa.select(sa.func.max(ScheduledRun.id)).group_by(ScheduledRun.name)
+    return {r.name: r for r in db.session.scalars(sa.select(ScheduledRun).where(ScheduledRun.id.in_(latest)))}
+
+
+@handles("scheduled")
+def scheduled(msg: Message) -> None:
+    job = PERIODIC.get(msg.payload["name"])
+    if job is None:
+        raise LookupError(f"no scheduled job named {msg.payload['name']!r}")
+    with transaction(), finishing(msg):
+        job.run(datetime.fromisoformat(msg.payload["at"]))
+
