@@ -133,7 +133,7 @@ def accepted(applicant: str = "wuhua_applicant", fraction: float = 0.9) -> tuple
         with transaction():
             acceptance_svc.sign_report(expert, acc_id, {"password": DEMO_PASSWORD})
     with transaction():
-        acceptance_svc.seal_report(user("office"), acc_id, {"password": DEMO_PASSWORD})
+        acceptance_svc.seal_report(user("office"), acc_id, {})
     return project_id, acc_id
 
 

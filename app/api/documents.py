@@ -9,8 +9,8 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.api.auth import actor
 from app.api.blueprint import api_blueprint, documented_errors
+from app.api.errors import error_response
 from app.api.schemas import UtcDateTime
-from app.database import transaction
 from app.services.documents import issuing
 
 
@@ -78,16 +78,20 @@ class VerifyFile(Schema):
 @bp.route("/<id:document_id>")
 @bp.arguments(DocumentDownloadArgs, location="query")
 @bp.doc(responses=PDF_RESPONSE)
-@documented_errors(bp, 401, 404, 422)
+@documented_errors(bp, 401, 404, 409, 422)
 def download(args, document_id: int):
     """Download a document
 
-    If the caller may see the item it belongs to (the same rule as that item's page).
+    If the caller may see the item it belongs to (the same rule as that item's page). A
+    document numbered by a decision is rendered by a job moments later: until then the answer
+    is 409 with a `Retry-After` header and the message that it is still being generated.
     """
-    with transaction():  # a reserved document is rendered on its first download
+    try:
         opened = issuing.open_document(actor(), document_id, args.get("version"))
-        name, data = opened.filename, opened.data
-    return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
+    except issuing.StillRendering as pending:
+        return error_response(409, str(pending), headers={"Retry-After": "2"})
+    return send_file(BytesIO(opened.data), mimetype="application/pdf", as_attachment=True,
+                     download_name=opened.filename)
 
 
 @bp.route("/verify")

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.i18n import short_locale
 from app.kinds import KINDS, MODEL_OF
 from app.models import Acceptance, JointOpinion, Project
-from app.services.commands import action, actions_for, perform
+from app.services.commands import action, actions_for, perform, prepare_step
 from app.services.documents import issuing
 from app.services.reads import history
 
@@ -116,8 +116,9 @@ def _action_view(bp: Blueprint, kind: str, trigger: str):
     def view(entity_id: int):
         body = json_body()
         version = expected_version(body)
+        prepared = prepare_step(actor(), kind, entity_id, trigger, body)  # e.g. a signature: before the transaction
         with transaction():
-            result = perform(actor(), kind, entity_id, trigger, body, version)
+            result = perform(actor(), kind, entity_id, trigger, body, version, prepared)
             return _present(kind, entity_id, trigger, result)
 
     view.__name__ = f"{kind}_{trigger}"

@@ -12,7 +12,7 @@ from app.cli.common import fail, user_named
 from app.database import transaction
 from app.documents import pki
 from app.errors import DomainError
-from app.services.documents.issuing import render_pending, verify_file, verify_number
+from app.services.documents.issuing import requeue_pending, verify_file, verify_number
 from app.services.documents.signatures import enrol_signer
 
 pki_cli = AppGroup("pki", help="The deployment's certificate authority for document signatures.")
@@ -71,10 +71,10 @@ def documents_lookup(number: str) -> None:
 @documents_cli.command("render-pending")
 @click.option("--limit", default=50, show_default=True)
 def documents_render_pending(limit: int) -> None:
-    """Render documents numbered by a decision but not yet rendered (run after commits / by cron)."""
+    """Queue a rendering job for every document numbered but still without a file."""
     with transaction():
-        count = render_pending(limit)
-    click.echo(f"rendered {count} documents")
+        count = requeue_pending(limit)
+    click.echo(f"queued {count} documents for rendering")
 
 
 VERDICTS = {

@@ -9,7 +9,7 @@ from app.database import transaction
 from app.errors import DomainError
 from app.kinds import MODEL_OF
 from app.schemas import nested_fields
-from app.services.commands import action, perform
+from app.services.commands import action, perform, prepare_step
 from app.services.engine.loading import load_visible
 from workflows import FLOWS
 from workflows.diagrams import mermaid
@@ -71,12 +71,13 @@ def workflow_act(kind: str, entity_id: int, trigger: str, username: str, opinion
     data = nested_fields([*fields, ("opinion", opinion)])
     actor = acting_user(username)
     try:
+        prepared = prepare_step(actor, kind, entity_id, trigger, data)  # e.g. a signature: before the transaction
         with transaction():
             # perform() returns whatever the verb makes (approve_project: the new Project),
             # so the item itself is held here to show where it moved.
             entity = load_visible(MODEL_OF[kind], entity_id, actor)
             before = entity.state
-            perform(actor, kind, entity_id, trigger, data, expected_version)
+            perform(actor, kind, entity_id, trigger, data, expected_version, prepared)
             after, version = entity.state, entity.version
     except DomainError as exc:
         fail(exc)

@@ -205,3 +205,69 @@ def issue_credential(authority: Authority, *, common_name: str, organisation: st
     return IssuedCredential(certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
                             encrypted_key_pem=wrap_key(key, password), serial=format(cert.serial_number, "x"),
                             not_after=cert.not_valid_after_utc)
+
+
+# --- the Office's own seal (电子公章): an organisation's certificate, not a person's ------------
+SEAL_FILE = "office-seal.pem"          # certificate + wrapped key, mode 0600, never in the database
+SEAL_PASSPHRASE_FILE = "office-seal.pass"  # the wrapping key when OFFICE_SEAL_PASSPHRASE is not set
+
+
+@dataclass(frozen=True)
+class Seal:
+    certificate_pem: str
+    encrypted_key_pem: str
+    passphrase: str
+    organisation: str
+
+
+def _seal_passphrase(folder: Path) -> str:
+    from flask import current_app
+
+    configured = current_app.config.get("OFFICE_SEAL_PASSPHRASE") or os.environ.get("PILOTFLOW_OFFICE_SEAL_PASSPHRASE")
+    if configured:
+        return configured
+    path = folder / SEAL_PASSPHRASE_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def ensure_office_seal(organisation: str) -> tuple[Seal, bool]:
+    """The Information Office's seal: a certificate in the organisation's name from the
+    deployment CA, its key wrapped under a passphrase from configuration or a file beside it
+    (never in the database, never a person's password); (seal, created)."""
+    folder = pki_dir()
+    path = folder / SEAL_FILE
+    if path.exists():
+        return load_office_seal(), False
+    authority, _ = ensure_authority()
+    passphrase = _seal_passphrase(folder)
+    issued = issue_credential(authority, common_name=organisation, organisation=organisation,
+                              uid="office-seal", password=passphrase)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".seal-")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(issued.certificate_pem + issued.encrypted_key_pem)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:  # another process made it first: theirs stands
+            return load_office_seal(), False
+    finally:
+        os.unlink(tmp)
+    return load_office_seal(), True
+
+
+def load_office_seal() -> Seal:
+    folder = pki_dir()
+    path = folder / SEAL_FILE
+    if not path.exists():
+        raise NoAuthority(f"no office seal at {path}; run `flask pki init`")
+    data = path.read_text()
+    split = data.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----\n")
+    cert = x509.load_pem_x509_certificate(data[:split].encode())
+    organisation = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    return Seal(data[:split], data[split:], _seal_passphrase(folder),
+                organisation[0].value if organisation else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app import notifications
 from app.database import transaction
 from app.jobs import periodic  # noqa: F401  (registers the "scheduled" kind)
+from app.services.documents import issuing, signatures
 from app.services.records.outbox import Message, finishing, handles
 
 
@@ -12,3 +13,27 @@ from app.services.records.outbox import Message, finishing, handles
 def state_changed(msg: Message) -> None:
     with transaction(), finishing(msg):
         notifications.notify_decision(msg.payload)
+
+
+@handles(issuing.RENDER_JOB)
+def render_document(msg: Message) -> None:
+    """Compose in a short transaction, lay out with none open, keep the first file."""
+    with transaction():
+        composed = issuing.compose(msg.payload["document_id"])
+    if composed is None:
+        return
+    pdf, note = issuing.lay_out(composed)
+    with transaction(), finishing(msg):
+        issuing.store_rendered(composed.document_id, pdf, note)
+
+
+@handles(issuing.SEAL_JOB)
+def seal_document(msg: Message) -> None:
+    """The Office's seal over the signed acceptance report, made with no transaction open."""
+    with transaction():
+        plan = signatures.office_seal(msg.payload["document_id"])
+    if plan is None:
+        return
+    signed = plan.make()
+    with transaction(), finishing(msg):
+        signatures.record_seal(signed)

@@ -18,7 +18,7 @@ from app.errors import Conflict, Invalid
 from app.i18n import short_locale
 from app.kinds import kind_of
 from app.schemas import nested_fields
-from app.services.commands import actions_for, perform
+from app.services.commands import actions_for, perform, prepare_step
 from app.web.redirects import safe_target
 
 bp = Blueprint("actions", __name__)
@@ -61,8 +61,9 @@ def act(kind: str, id: int, trigger: str):
     if request.method == "POST":
         data = form_data(request.form)
         try:
+            prepared = prepare_step(current_user, kind, id, trigger, data)  # e.g. a signature: before the transaction
             with transaction():
-                perform(current_user, kind, id, trigger, data, _version(request.form.get("version")))
+                perform(current_user, kind, id, trigger, data, _version(request.form.get("version")), prepared)
         except Invalid as exc:
             if step is None:  # e.g. an unknown trigger: the plain 422 page
                 raise

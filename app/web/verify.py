@@ -84,8 +84,23 @@ def document_kind_label(kind: str) -> str:
 @login_required
 def download(document_id: int):
     version = bounded_int(request.args.get("version"))
-    with transaction():  # a reserved document is rendered on its first download
-        opened = issuing.open_document(current_user._get_current_object(), document_id, version)
-        data, name = opened.data, opened.filename
-    return send_file(BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name,
-                     max_age=0)
+    actor = current_user._get_current_object()
+    try:
+        opened = issuing.open_document(actor, document_id, version)
+    except issuing.StillRendering as pending:  # 正在生成: a page that waits for it, not an error
+        return render_template("verify/pending.html", document=pending.document, message=str(pending)), 202, \
+            {"Retry-After": "2"}
+    return send_file(BytesIO(opened.data), mimetype="application/pdf", as_attachment=True,
+                     download_name=opened.filename, max_age=0)
+
+
+@bp.get("/documents/<int:document_id>/status")
+@login_required
+def status(document_id: int):
+    """generating / sealing / ready, for the pages that wait on a document."""
+    return {"status": issuing.status_for(current_user._get_current_object(), document_id)}
+
+
+@bp.app_template_global("document_status")
+def document_status(doc) -> str:
+    return issuing.status_of(doc)

@@ -1,8 +1,14 @@
 """`flask pki init|issue` and `flask documents verify|lookup|render-pending`."""
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from app.database import transaction
 from app.demo.seed import DEMO_PASSWORD
 from app.documents import pki
+from app.extensions import db
+from app.models import OutboxMessage
+from app.services.documents import issuing
 from tests import factories as f
 from tests.documents.conftest import flip_byte
 
@@ -33,7 +39,7 @@ def test_documents_verify_reports_signers_and_alteration(runner, sealed, tmp_pat
     bad.write_bytes(flip_byte(sealed["pdf"], len(sealed["pdf"]) // 3))
     ok = runner.invoke(args=["documents", "verify", str(good)])
     assert ok.exit_code == 0 and ok.output.startswith("AUTHENTIC")
-    assert ok.output.count("— valid") == 4 and f.user("office").display_name in ok.output
+    assert ok.output.count("— valid") == 4 and "office-seal: 云南省信息化工作领导小组办公室" in ok.output
     assert sealed["document"].number in ok.output and "locks the document" in ok.output
     altered = runner.invoke(args=["documents", "verify", str(bad)])
     assert altered.exit_code == 1 and ("ALTERED" in altered.output or "DAMAGED" in altered.output)
@@ -41,8 +47,15 @@ def test_documents_verify_reports_signers_and_alteration(runner, sealed, tmp_pat
     assert looked_up.exit_code == 0 and looked_up.output.startswith("AUTHENTIC")
 
 
-def test_render_pending_renders_what_decisions_numbered(runner):
-    f.project()
+def test_render_pending_queues_documents_that_have_no_file_and_no_job(runner):
+    app_id = f.submitted()
+    with transaction():  # as if numbered before the job queue existed: no rendering job
+        doc = issuing.issue_application_form(f.user("wuhua_applicant"), app_id)
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.kind == issuing.RENDER_JOB))
+    db.session.refresh(doc)
+    assert doc.versions == []
     first = runner.invoke(args=["documents", "render-pending"])
-    assert first.exit_code == 0 and "rendered 1 documents" in first.output
-    assert "rendered 0 documents" in runner.invoke(args=["documents", "render-pending"]).output
+    assert first.exit_code == 0 and "queued 1 documents" in first.output
+    db.session.refresh(doc)
+    assert len(doc.versions) == 1  # without a queue the job ran right after the command's commit
+    assert "queued 0 documents" in runner.invoke(args=["documents", "render-pending"]).output

@@ -16,11 +16,12 @@ from tests import factories as f
 from tests.documents.conftest import flat, pdf_text
 
 
-def test_approving_a_project_numbers_its_approval_document_and_the_first_download_renders_it(app):
+def test_approving_a_project_numbers_its_approval_document_and_a_job_renders_it_after_the_commit(app):
     project_id = f.project()
     project = db.session.get(Project, project_id)
     doc = issuing.latest("project_approval", project_id)
-    assert doc is not None and doc.versions == [] and doc.title == f"关于同意“{project.name}”立项的批复"
+    assert doc is not None and doc.title == f"关于同意“{project.name}”立项的批复"
+    assert len(doc.versions) == 1 and doc.versions[0].created_by_id is None  # made by its job
     with transaction():
         opened = issuing.open_document(f.user("wuhua_applicant"), doc.id)
     assert opened.data.startswith(b"%PDF") and opened.filename.startswith(doc.number)
@@ -29,6 +30,20 @@ def test_approving_a_project_numbers_its_approval_document_and_the_first_downloa
     with transaction():
         again = issuing.open_document(f.user("office"), doc.id)
     assert again.version.sha256 == opened.version.sha256 and len(doc.versions) == 1
+
+
+def test_a_document_still_being_rendered_says_so_when_downloaded(app):
+    app_id = f.submitted()
+    applicant = f.user("wuhua_applicant")
+    with transaction():
+        doc = issuing.issue_application_form(applicant, app_id)
+        assert doc.versions == []  # numbered in this transaction; its job runs after the commit
+        with pytest.raises(issuing.StillRendering) as pending:
+            issuing.open_document(applicant, doc.id)
+        assert doc.number in str(pending.value)
+        assert issuing.issue_application_form(applicant, app_id).id == doc.id  # asking again: the same
+    db.session.refresh(doc)
+    assert len(doc.versions) == 1
 
 
 def test_downloads_follow_the_visibility_of_the_page_they_belong_to(app):

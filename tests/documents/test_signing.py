@@ -8,7 +8,7 @@ from cryptography import x509
 
 from app.database import transaction
 from app.demo.seed import DEMO_PASSWORD
-from app.documents import pki, storage
+from app.documents import numbering, pki, storage
 from app.documents.verify import ALTERED, AUTHENTIC, SUPERSEDED
 from app.errors import Conflict, Invalid
 from app.extensions import db
@@ -26,8 +26,9 @@ def test_a_report_signed_by_three_experts_and_the_office_validates_version_by_ve
     assert result.verdict == AUTHENTIC and result.ok, result.problems
     assert len(result.signatures) == 4 and all(s.bottom_line and s.intact and s.trusted for s in result.signatures)
     experts = [m for m in sorted(acc.members, key=lambda m: (m.is_chair, m.position))]
+    # the experts in person, then the Information Office itself (its organisation seal, no person)
     assert [s.signer_name for s in result.signatures] == [m.expert.user.display_name for m in experts] + [
-        f.user("office").display_name]
+        numbering.issuer_settings()["issuer"]]
     assert result.signatures[2].field_name == issuing.expert_field(next(m for m in acc.members if m.is_chair).position)
     assert all(s.signed_at is not None for s in result.signatures)
     office = result.signatures[-1]
@@ -86,7 +87,7 @@ def _concluded():
 def test_signing_needs_the_experts_own_password_and_the_report_is_sealed_only_after_all_signed(app):
     acc_id, others, chair = _concluded()
     doc = issuing.latest("acceptance_report", acc_id)
-    assert len(doc.versions) == 1  # rendered (and numbered) when the chair concluded
+    assert len(doc.versions) == 1  # numbered when the chair concluded, rendered by its job after the commit
     for data in ({}, {"password": "wrong-password"}):
         with pytest.raises(Invalid) as err, transaction():
             svc.sign_report(others[0], acc_id, data)
@@ -96,18 +97,29 @@ def test_signing_needs_the_experts_own_password_and_the_report_is_sealed_only_af
     with transaction():
         svc.sign_report(others[0], acc_id, {"password": DEMO_PASSWORD})
     with pytest.raises(Conflict), transaction():  # guard: not every expert has signed
-        svc.seal_report(f.user("office"), acc_id, {"password": DEMO_PASSWORD})
+        svc.seal_report(f.user("office"), acc_id, {})
     for user in (others[1], chair):
         with transaction():
             svc.sign_report(user, acc_id, {"password": DEMO_PASSWORD})
-    with pytest.raises(Invalid), transaction():  # the office seals with its own password too
-        svc.seal_report(f.user("office"), acc_id, {"password": "not-the-office-password"})
     assert db.session.get(Acceptance, acc_id).state == AcceptanceState.SIGNING
-    with transaction():
-        svc.seal_report(f.user("office"), acc_id, {"password": DEMO_PASSWORD})
+    with transaction():  # the office confirms; the seal itself is the job's, after the commit
+        svc.seal_report(f.user("office"), acc_id, {})
+        assert len(doc.versions) == 4 and doc.finalised_at is None
     db.session.refresh(doc)
     assert db.session.get(Acceptance, acc_id).state == AcceptanceState.PASSED
-    assert len(doc.versions) == 5 and doc.finalised_at is not None
+    assert len(doc.versions) == 5 and doc.finalised_at is not None and doc.current.created_by_id is None
+
+
+def test_the_office_seal_is_an_organisation_certificate_whose_key_no_person_holds(app):
+    seal = pki.load_office_seal()
+    cert = x509.load_pem_x509_certificate(seal.certificate_pem.encode())
+    assert seal.organisation == numbering.issuer_settings()["issuer"]
+    assert cert.issuer == pki.trust_roots()[0].subject
+    assert "BEGIN ENCRYPTED PRIVATE KEY" in seal.encrypted_key_pem
+    with pytest.raises(pki.WrongPassword):  # not the demo password every person shares
+        pki.unwrap_key(seal.encrypted_key_pem, DEMO_PASSWORD)
+    assert pki.unwrap_key(seal.encrypted_key_pem, seal.passphrase).public_key() == cert.public_key()
+    assert (pki.pki_dir() / pki.SEAL_FILE).stat().st_mode & 0o077 == 0  # readable by the service alone
 
 
 def test_credentials_carry_non_repudiation_and_keys_open_only_with_the_password(app):

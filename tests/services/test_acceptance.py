@@ -95,12 +95,12 @@ def test_the_chair_signs_last_and_the_report_is_sealed_only_when_all_have_signed
     with transaction():
         svc.sign_report(others[0], acc_id, SIGN)
     with pytest.raises(Conflict), transaction():
-        svc.seal_report(f.user("office"), acc_id, SIGN)
+        svc.seal_report(f.user("office"), acc_id, {})
     for user in (others[1], chair):
         with transaction():
             svc.sign_report(user, acc_id, SIGN)
     with transaction():
-        svc.seal_report(f.user("office"), acc_id, SIGN)
+        svc.seal_report(f.user("office"), acc_id, {})
     assert db.session.get(Acceptance, acc_id).state == A.PASSED
     assert db.session.get(Project, project_id).state == P.EVALUATION
 
@@ -113,7 +113,7 @@ def test_a_failed_acceptance_is_redone_in_a_new_round_with_a_new_panel(app):
         with transaction():
             svc.sign_report(user, acc_id, SIGN)
     with transaction():
-        svc.seal_report(f.user("office"), acc_id, SIGN)
+        svc.seal_report(f.user("office"), acc_id, {})
     assert db.session.get(Acceptance, acc_id).state == A.FAILED
     assert db.session.get(Project, project_id).state == P.ACCEPTANCE
     with transaction():

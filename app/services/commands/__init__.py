@@ -17,6 +17,12 @@ from app.services.commands import (  # noqa: F401
                                    tokens,
                                    users,
 )
-from app.services.engine.actions import action, actions_for, all_actions, perform
+from app.services.engine.actions import (
+                                   action,
+                                   actions_for,
+                                   all_actions,
+                                   perform,
+                                   prepare_step,
+)
 
-__all__ = ["action", "actions_for", "all_actions", "perform"]
+__all__ = ["action", "actions_for", "all_actions", "perform", "prepare_step"]

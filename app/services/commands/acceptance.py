@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app import policies
 from app.errors import Invalid
 from app.extensions import db
 from app.models import (
@@ -102,34 +103,42 @@ def conclude(actor: User, acceptance_id: int, fields: dict, expected_version: in
          payload={"average": average, "conclusion": conclusion},
          changes={"average_score": average, "conclusion": conclusion,
                   "conditions": opinion if conclusion == "conditional" else ""})
-    issuing.issue("acceptance_report", acceptance, actor)  # numbered and rendered: signed next
+    issuing.reserve("acceptance_report", acceptance, actor)  # numbered now, rendered by a job: signed next
     return acceptance
 
 
-@verb("acceptance", "sign_report", schema=SignatureSchema)
-def sign_report(actor: User, acceptance_id: int, fields: dict,
-                expected_version: int | None = None) -> Acceptance:
+def prepare_signature(actor: User, acceptance_id: int, fields: dict) -> signatures.SignPlan:
+    """What the expert's signature needs; it is made before the deciding transaction."""
+    acceptance = load_visible(Acceptance, acceptance_id, actor)
+    policies.require("panel_member_yet_to_sign", actor, acceptance)
+    member = panel_membership(actor, acceptance)
+    return signatures.expert_signature(acceptance, member, actor, fields["password"])
+
+
+@verb("acceptance", "sign_report", schema=SignatureSchema, prepare=prepare_signature)
+def sign_report(actor: User, acceptance_id: int, fields: dict, expected_version: int | None = None,
+                prepared: signatures.Signed | None = None) -> Acceptance:
     """One panel expert signs the acceptance report (the chair last) with their own key,
-    unlocked by their password (``fields["password"]``): a PAdES signature in their field."""
-    password = fields["password"]
+    unlocked by their password: a PAdES signature in their field, made by ``prepare_signature``
+    outside the transaction; this records it, if nobody signed in between."""
     acceptance = load_visible(Acceptance, acceptance_id, actor)
     fire(acceptance, "sign_report", actor, expected_version=expected_version)
     member = panel_membership(actor, acceptance)
-    signatures.sign_acceptance_report(acceptance, member, actor, password)
+    signatures.record_signature(prepared, actor, f"signed {issuing.expert_field(member.position)} by {actor.username}")
     member.signed_at = utcnow()
     return acceptance
 
 
-@verb("acceptance", "seal_report", schema=SignatureSchema)
+@verb("acceptance", "seal_report")
 def seal_report(actor: User, acceptance_id: int, fields: dict,
                 expected_version: int | None = None) -> Acceptance:
-    """The office seals the signed report with its reviewer's own key (``fields["password"]``),
-    a final signature forbidding further change; a pass moves the project on to evaluation."""
-    password = fields["password"]
+    """The office confirms the signed report; a job applies the Information Office's own seal
+    (its organisation certificate), a final signature forbidding further change. A pass moves
+    the project on to evaluation."""
     acceptance = load_visible(Acceptance, acceptance_id, actor)
-    fire(acceptance, "seal_report", actor, expected_version=expected_version,
+    fire(acceptance, "seal_report", actor, opinion=fields["opinion"], expected_version=expected_version,
          payload={"conclusion": acceptance.conclusion, "average": acceptance.average_score})
-    signatures.seal_acceptance_report(acceptance, actor, password)
+    signatures.seal_request(acceptance)
     if acceptance.state in (AcceptanceState.PASSED, AcceptanceState.PASSED_WITH_CONDITIONS):
         fire(acceptance.project, "complete_acceptance", actor, payload={"acceptance_id": acceptance.id})
     return acceptance

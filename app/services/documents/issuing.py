@@ -8,7 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 
 from app import policies
@@ -27,17 +27,21 @@ from app.models import (
     Evaluation,
     IssuedDocument,
     MidtermCheck,
+    OutboxMessage,
+    OutboxStatus,
     Project,
     User,
 )
 from app.models.base import utcnow
 from app.services.engine.loading import load_visible
-from app.services.records import counters
+from app.services.records import counters, outbox
 from workflows.acceptance import CONCLUSION_WORDING, CRITERIA
 from workflows.application import APPLICATION
 from workflows.midterm_check import CONCLUSIONS, MIDTERM_CHECK
 
 OFFICE_SEAL_FIELD = "office-seal"
+RENDER_JOB = "render_document"
+SEAL_JOB = "seal_document"
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,9 @@ def expert_field(position: int) -> str:
 
 # --- issuing -----------------------------------------------------------------------------------
 def reserve(kind: str, entity, actor: User | None) -> IssuedDocument:
-    """Give ``entity`` a new document with the next number of the year. The counter and the
-    row share the caller's transaction, so numbers have neither gaps nor duplicates."""
+    """Give ``entity`` a new document with the next number of the year and leave its rendering to
+    a job (the outbox row is written in the same transaction). The counter and the row share the
+    caller's transaction, so numbers have neither gaps nor duplicates; no PDF work happens in it."""
     spec = KINDS[kind]
     now = utcnow()
     year = _local_date(now).year
@@ -83,38 +88,67 @@ def reserve(kind: str, entity, actor: User | None) -> IssuedDocument:
                          issued_by_id=actor.id if actor else None)
     db.session.add(doc)
     db.session.flush()
+    outbox.enqueue(RENDER_JOB, {"document_id": doc.id})
     return doc
 
 
-def issue(kind: str, entity, actor: User | None) -> IssuedDocument:
-    """Number and render now (the acceptance report, which is signed straight away)."""
-    doc = reserve(kind, entity, actor)
-    render(doc)
-    return doc
+@dataclass(frozen=True)
+class Composed:
+    """A document's print layout, filled in: everything the renderer needs, no database."""
+
+    document_id: int
+    kind: str
+    html: str
+    note: str
 
 
-def render(doc: IssuedDocument) -> DocumentVersion:
-    """Render the first version of a reserved document (idempotent; the row is locked)."""
-    db.session.scalar(sa.select(IssuedDocument.id).where(IssuedDocument.id == doc.id).with_for_update())
-    db.session.refresh(doc, ["versions"])
-    if doc.versions:
-        return doc.current
-    from app.documents.fields import (
-        add_signature_fields,  # late: WeasyPrint and pyHanko load slowly
-    )
-    from app.documents.render import render_template_pdf
-
+def compose(document_id: int) -> Composed | None:
+    """Fill in the layout of a reserved document from the database (in the caller's short
+    transaction); None when it is gone or already rendered."""
+    doc = db.session.get(IssuedDocument, document_id)
+    if doc is None or doc.versions:
+        return None
     spec = KINDS[doc.kind]
     entity = db.session.get(spec.model, doc.entity_id)
     context = {**numbering.issuer_settings(), "number": doc.number, "title": doc.title,
                "issued_on": cn_date(_local_date(doc.issued_at)), "cn_date": cn_date,
                **CONTEXTS[doc.kind](entity, doc)}
-    rendered = render_template_pdf(spec.template, **context)
+    return Composed(doc.id, doc.kind, render_template(spec.template, **context),
+                    f"rendered from {spec.entity_type} v{getattr(entity, 'version', 0)}")
+
+
+def lay_out(composed: Composed) -> tuple[bytes, str]:
+    """The PDF of a composed document and its version note (slow: run it outside any
+    transaction). The acceptance report gets empty signature fields, the Office's locking."""
+    from app.documents import (  # late: WeasyPrint and pyHanko load slowly (workers preload)
+        fields,
+        render,
+    )
+
+    rendered = render.render_html(composed.html)
     pdf = rendered.pdf
-    if doc.kind == "acceptance_report":
-        pdf = add_signature_fields(pdf, rendered.fields, locking=OFFICE_SEAL_FIELD)
-    note = f"rendered from {spec.entity_type} v{getattr(entity, 'version', 0)}, {rendered.pages} pages"
+    if composed.kind == "acceptance_report":
+        pdf = fields.add_signature_fields(pdf, rendered.fields, locking=OFFICE_SEAL_FIELD)
+    return pdf, f"{composed.note}, {rendered.pages} pages"
+
+
+def store_rendered(document_id: int, pdf: bytes, note: str) -> DocumentVersion | None:
+    """Keep the first version of a document (the row is locked: of two renderings of one
+    document only the first is kept); None when it had one already."""
+    doc = db.session.scalar(sa.select(IssuedDocument).where(IssuedDocument.id == document_id).with_for_update())
+    db.session.refresh(doc, ["versions"])
+    if doc.versions:
+        return None
     return add_version(doc, pdf, None, note)
+
+
+def render_now(doc: IssuedDocument) -> DocumentVersion:
+    """Compose, lay out and keep a document within the caller's transaction: only for set-up
+    and maintenance (the demo, ``flask documents render-pending``), never for a request."""
+    composed = compose(doc.id)
+    if composed is None:
+        return doc.current
+    return store_rendered(doc.id, *lay_out(composed))
 
 
 def add_version(doc: IssuedDocument, pdf: bytes, actor: User | None, note: str) -> DocumentVersion:
@@ -128,14 +162,41 @@ def add_version(doc: IssuedDocument, pdf: bytes, actor: User | None, note: str) 
     return version
 
 
-def render_pending(limit: int = 50) -> int:
-    """Render reserved documents that have no file yet (run by a worker after commits)."""
-    pending = db.session.scalars(
+def status_of(doc: IssuedDocument) -> str:
+    """What a page shows for a document: "generating" (no file yet, 正在生成), "sealing" (its
+    seal job has not run yet) or "ready"."""
+    if not doc.versions:
+        return "generating"
+    if doc.finalised_at is None and db.session.scalar(sa.select(OutboxMessage.id).where(
+            OutboxMessage.kind == SEAL_JOB, OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.payload["document_id"].as_integer() == doc.id).limit(1)) is not None:
+        return "sealing"
+    return "ready"
+
+
+def status_for(actor: User, document_id: int) -> str:
+    """``status_of`` a document the actor may see (for the page that waits on it)."""
+    doc = db.session.get(IssuedDocument, document_id)
+    if doc is None or doc.entity_type not in MODELS:
+        raise NotFound(f"document {document_id}")
+    load_visible(MODELS[doc.entity_type], doc.entity_id, actor)
+    return status_of(doc)
+
+
+def pending(limit: int = 50) -> list[IssuedDocument]:
+    """Reserved documents that have no file yet, oldest first."""
+    return list(db.session.scalars(
         sa.select(IssuedDocument).where(~sa.exists().where(DocumentVersion.document_id == IssuedDocument.id))
-        .order_by(IssuedDocument.id).limit(limit)).all()
-    for doc in pending:
-        render(doc)
-    return len(pending)
+        .order_by(IssuedDocument.id).limit(limit)))
+
+
+def requeue_pending(limit: int = 50) -> int:
+    """Give every document still without a file a new rendering job (after an admin fixed what
+    made its job fail, or for documents numbered before the job queue existed)."""
+    docs = pending(limit)
+    for doc in docs:
+        outbox.enqueue(RENDER_JOB, {"document_id": doc.id})
+    return len(docs)
 
 
 def latest(kind: str, entity_id: int) -> IssuedDocument | None:
@@ -174,13 +235,22 @@ def issue_application_form(actor: User, application_id: int, data: dict | None =
         raise Conflict(str(_l("Someone else acted on this item first; reload it and try again.")))
     previous = latest("application_form", app.id)
     if previous is not None and not previous.versions:
-        render(previous)  # numbered but not yet rendered: it shows the application as it is now
+        return previous  # numbered, being rendered: it will show the application as it is now
     if previous is not None and previous.versions[0].note.startswith(f"rendered from application v{app.version},"):
         return previous
-    return issue("application_form", app, actor)
+    return reserve("application_form", app, actor)
 
 
 # --- download ----------------------------------------------------------------------------------
+class StillRendering(Conflict):
+    """The document is numbered and its file is being made by a job (正在生成)."""
+
+    def __init__(self, doc: IssuedDocument):
+        super().__init__(str(_l("The document %(number)s is still being generated; it will be ready in a few "
+                                "seconds.", number=doc.number)))
+        self.document = doc
+
+
 @dataclass(frozen=True)
 class Opened:
     document: IssuedDocument
@@ -194,13 +264,13 @@ class Opened:
 
 def open_document(actor: User, document_id: int, position: int | None = None) -> Opened:
     """The document's bytes if the actor may see the item it belongs to (the same rules as that
-    item's page); a reserved document is rendered on first download (caller commits)."""
+    item's page); ``StillRendering`` while its job has not made the file yet."""
     doc = db.session.get(IssuedDocument, document_id)
     if doc is None or doc.entity_type not in MODELS:
         raise NotFound(f"document {document_id}")
     load_visible(MODELS[doc.entity_type], doc.entity_id, actor)
     if not doc.versions:
-        render(doc)
+        raise StillRendering(doc)
     if position is None:
         version = doc.current
     elif 1 <= position <= len(doc.versions):

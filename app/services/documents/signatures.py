@@ -2,17 +2,19 @@
 (the chair last), then the office's final seal that locks the document."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.documents import pki, storage
+from app.documents import numbering, pki, storage
 from app.documents.signing import SigningFailed, SignRequest, get_signer
 from app.errors import Conflict, Denied, Invalid
 from app.extensions import db
 from app.models import (
     Acceptance,
+    DocumentVersion,
     IssuedDocument,
     PanelMember,
     Role,
@@ -23,6 +25,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.passwords import verify_password
 from app.services.documents import issuing
+from app.services.records import outbox
 
 SIGNER_ROLES = (Role.EXPERT, Role.OFFICE_REVIEWER, Role.LEADER)
 
@@ -65,6 +68,7 @@ def ensure_signers(password: str) -> int:
     """Demo set-up: the CA exists and every signer without a certificate gets one; returns how
     many were issued. (Every demo account shares the demo password.)"""
     pki.ensure_authority()
+    pki.ensure_office_seal(numbering.issuer_settings()["issuer"])
     have = sa.select(SigningCredential.user_id)
     users = db.session.scalars(sa.select(User).join(UserRole).where(
         UserRole.role.in_(SIGNER_ROLES), User.active, User.id.not_in(have)).distinct().order_by(User.id)).all()
@@ -87,48 +91,104 @@ def _report_document(acceptance: Acceptance) -> IssuedDocument:
     doc = issuing.latest("acceptance_report", acceptance.id)
     if doc is None:
         raise Conflict(str(_l("The acceptance report has not been issued yet.")))
-    db.session.scalar(sa.select(IssuedDocument.id).where(IssuedDocument.id == doc.id).with_for_update())
     if not doc.versions:
-        issuing.render(doc)
+        raise issuing.StillRendering(doc)
     return doc
 
 
-def _sign(doc: IssuedDocument, actor: User, password: str, *, field: str, role: str, lock: bool) -> bytes:
-    if not password:
-        raise Invalid({"password": str(_l("Enter your password to sign."))})
-    credential = _credential(actor)
-    request = SignRequest(field_name=field, signer_name=actor.display_name, role=role,
-                          certificate_pem=credential.certificate_pem,
-                          encrypted_key_pem=credential.encrypted_key_pem, password=password, lock_document=lock)
+def _signed(pdf: bytes, request: SignRequest) -> bytes:
     try:
-        return get_signer().sign(storage.get(doc.current.sha256), request)
+        return get_signer().sign(pdf, request)
     except pki.WrongPassword:
         raise Invalid({"password": str(_l("The password does not unlock your signing key."))}) from None
     except SigningFailed as exc:
         raise Conflict(str(exc)) from None
 
 
-def sign_acceptance_report(acceptance: Acceptance, member: PanelMember, actor: User, password: str):
-    """The expert's PAdES signature in their own field, as a new version of the report."""
-    doc = _report_document(acceptance)
-    field = issuing.expert_field(member.position)
-    role = "验收专家组组长" if member.is_chair else "验收专家"
-    signed = _sign(doc, actor, password, field=field, role=role, lock=False)
-    return issuing.add_version(doc, signed, actor, f"signed {field} by {actor.username}")
+@dataclass(frozen=True)
+class Signed:
+    """A new version made outside any transaction, on top of version ``base`` of a document."""
+
+    document_id: int
+    base: int
+    pdf: bytes
 
 
-def seal_acceptance_report(acceptance: Acceptance, actor: User, password: str):
-    """The office's final signature: only when every expert's signature validates; after it the
-    document forbids any change, and it is marked final."""
+@dataclass(frozen=True)
+class SignPlan:
+    """What signing needs, read from the database; ``make`` needs no database at all."""
+
+    document_id: int
+    base: int
+    sha256: str
+    request: SignRequest
+    must_be_signed: tuple[str, ...] = ()  # fields that must carry a valid signature first
+
+    def make(self) -> Signed:
+        """Sign (most of a second): call it with no transaction open."""
+        pdf = storage.get(self.sha256)
+        if self.must_be_signed:
+            valid = {r.field_name for r in get_signer().validate(pdf) if r.bottom_line}
+            missing = [f for f in self.must_be_signed if f not in valid]
+            if missing:
+                raise Conflict(str(_l("Not every expert's signature on the report validates (%(n)d missing).",
+                                      n=len(missing))))
+        return Signed(self.document_id, self.base, _signed(pdf, self.request))
+
+
+def expert_signature(acceptance: Acceptance, member: PanelMember, actor: User, password: str) -> SignPlan:
+    """The plan of the expert's PAdES signature in their own field over the report's current
+    version; ``record_signature`` keeps what ``make`` returns, in the deciding transaction."""
+    if not password:
+        raise Invalid({"password": str(_l("Enter your password to sign."))})
     doc = _report_document(acceptance)
-    reports = get_signer().validate(storage.get(doc.current.sha256))
-    signed_fields = {r.field_name for r in reports if r.bottom_line}
-    missing = [m for m in acceptance.members if issuing.expert_field(m.position) not in signed_fields]
-    if missing:
-        raise Conflict(str(_l("Not every expert's signature on the report validates (%(n)d missing).",
-                              n=len(missing))))
-    sealed = _sign(doc, actor, password, field=issuing.OFFICE_SEAL_FIELD, role="省信息办盖章", lock=True)
-    version = issuing.add_version(doc, sealed, actor, f"sealed by {actor.username}")
+    credential = _credential(actor)
+    request = SignRequest(field_name=issuing.expert_field(member.position), signer_name=actor.display_name,
+                          role="验收专家组组长" if member.is_chair else "验收专家",
+                          certificate_pem=credential.certificate_pem,
+                          encrypted_key_pem=credential.encrypted_key_pem, password=password, lock_document=False)
+    return SignPlan(doc.id, doc.current.position, doc.current.sha256, request)
+
+
+def record_signature(signed: Signed, actor: User, note: str) -> DocumentVersion:
+    """Keep a prepared signature as the document's next version, if nobody added one since it
+    was prepared (the document row is locked; otherwise Conflict: sign again)."""
+    doc = db.session.scalar(sa.select(IssuedDocument).where(IssuedDocument.id == signed.document_id)
+                            .with_for_update())
+    db.session.refresh(doc, ["versions"])
+    if doc.current is None or doc.current.position != signed.base:
+        raise Conflict(str(_l("Someone signed the report first; reload it and sign again.")))
+    return issuing.add_version(doc, signed.pdf, actor, note)
+
+
+def seal_request(acceptance: Acceptance) -> None:
+    """The Office confirmed the report: its seal is applied by a job (``office_seal``)."""
+    doc = _report_document(acceptance)
+    outbox.enqueue(issuing.SEAL_JOB, {"document_id": doc.id})
+
+
+def office_seal(document_id: int) -> SignPlan | None:
+    """The plan of the Office's own seal over the report (its organisation certificate, never a
+    person's), valid only once every expert's signature validates; None when sealed already."""
+    doc = db.session.get(IssuedDocument, document_id)
+    if doc is None or doc.finalised_at is not None:
+        return None
+    acceptance = db.session.get(Acceptance, doc.entity_id)
+    seal = pki.load_office_seal()
+    request = SignRequest(field_name=issuing.OFFICE_SEAL_FIELD, signer_name=seal.organisation, role="省信息办盖章",
+                          certificate_pem=seal.certificate_pem, encrypted_key_pem=seal.encrypted_key_pem,
+                          password=seal.passphrase, lock_document=True)
+    return SignPlan(doc.id, doc.current.position, doc.current.sha256, request,
+                    tuple(issuing.expert_field(m.position) for m in acceptance.members))
+
+
+def record_seal(signed: Signed) -> DocumentVersion | None:
+    """Keep the seal as the final version (idempotent: a sealed report is left alone)."""
+    doc = db.session.scalar(sa.select(IssuedDocument).where(IssuedDocument.id == signed.document_id)
+                            .with_for_update())
+    if doc.finalised_at is not None:
+        return None
+    version = record_signature(signed, None, "sealed by the Office")
     doc.finalised_at = utcnow()
     db.session.flush()
     return version

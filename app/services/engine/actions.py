@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema
 
 from app.errors import Invalid
+from app.extensions import db
 from app.kinds import KINDS, MODEL_OF
 from app.models import User
 from app.schemas import OpinionSchema, load
@@ -26,28 +27,43 @@ from workflows import Step
 Verb = Callable[..., object]  # (actor, entity_id, data=None, expected_version=None) -> the entity or what it created
 
 
+Prepare = Callable[..., object]  # (actor, entity_id, fields) -> a plan whose make() the verb gets as ``prepared``
+
+
 @dataclass(frozen=True)
 class Registered:
     verb: Verb
     schema: type[Schema]
+    prepare: Prepare | None = None
 
 
 _REGISTRY: dict[tuple[str, str], Registered] = {}
 
 
-def verb(kind: str, *triggers: str, schema: type[Schema] = OpinionSchema):
+def verb(kind: str, *triggers: str, schema: type[Schema] = OpinionSchema, prepare: Prepare | None = None):
     """Register the decorated function as the verb of ``kind``'s ``triggers``. The data it gets
     is already validated by ``schema`` (so every caller — page, API, CLI, test — is checked
-    alike, before anything is loaded)."""
+    alike, before anything is loaded).
+
+    ``prepare`` reads what slow work the verb needs (an expert's signature) and returns a plan
+    whose ``make()`` does that work without the database. The adapters call ``prepare_step``
+    before the deciding transaction and pass the result in; a caller that did not (a test, the
+    demo) gets it made here, inside its own transaction."""
     def register(fn: Callable) -> Verb:
         @wraps(fn)
-        def run(actor: User, entity_id: int, data: dict | None = None, expected_version: int | None = None):
-            return fn(actor, entity_id, load(schema(), data or {}), expected_version)
+        def run(actor: User, entity_id: int, data: dict | None = None, expected_version: int | None = None,
+                prepared: object = None):
+            fields = load(schema(), data or {})
+            if prepare is None:
+                return fn(actor, entity_id, fields, expected_version)
+            if prepared is None:
+                prepared = prepare(actor, entity_id, fields).make()
+            return fn(actor, entity_id, fields, expected_version, prepared=prepared)
 
         for trigger in triggers:
             if (kind, trigger) in _REGISTRY:
                 raise RuntimeError(f"two verbs for {kind}.{trigger}")
-            _REGISTRY[(kind, trigger)] = Registered(run, schema)
+            _REGISTRY[(kind, trigger)] = Registered(run, schema, prepare)
         return run
     return register
 
@@ -70,6 +86,7 @@ class Action:
     schema: type[Schema]
     run: Verb = field(repr=False)
     generic: bool = False  # taken by the generic verb: the step records nothing but an opinion
+    prepare: Prepare | None = field(default=None, repr=False)
 
     # the step's own record
     trigger = property(lambda self: self.step.trigger)
@@ -106,7 +123,7 @@ def action(kind: str, trigger: str) -> Action:
     if found is None:
         return Action(kind, flow.step_for(trigger), OpinionSchema,
                       lambda actor, i, data=None, v=None: decide(kind, trigger, actor, i, data, v), generic=True)
-    return Action(kind, flow.step_for(trigger), found.schema, found.verb)
+    return Action(kind, flow.step_for(trigger), found.schema, found.verb, prepare=found.prepare)
 
 
 def all_actions() -> list[Action]:
@@ -120,10 +137,25 @@ def unknown_registrations() -> list[str]:
                   if kind not in KINDS or trigger not in KINDS[kind].flow.triggers)
 
 
+def prepare_step(actor: User, kind: str, entity_id: int, trigger: str, data: dict | None = None) -> object:
+    """Before the deciding transaction: the step's slow preparation (an expert's signature),
+    or None when it has none. It reads in a short transaction of its own and ends it."""
+    found = action(kind, trigger)
+    if found.prepare is None:
+        return None
+    plan = found.prepare(actor, entity_id, load(found.schema(), data or {}))
+    db.session.rollback()  # end the reads: no transaction stays open while the work is done
+    return plan.make()
+
+
 def perform(actor: User, kind: str, entity_id: int, trigger: str, data: dict | None = None,
-            expected_version: int | None = None):
-    """Run the verb behind ``trigger`` on the ``kind`` item ``entity_id``."""
-    return action(kind, trigger).run(actor, entity_id, data or {}, expected_version)
+            expected_version: int | None = None, prepared: object = None):
+    """Run the verb behind ``trigger`` on the ``kind`` item ``entity_id`` (with what
+    ``prepare_step`` made, if the step has a preparation)."""
+    found = action(kind, trigger)
+    if found.prepare is None:
+        return found.run(actor, entity_id, data or {}, expected_version)
+    return found.run(actor, entity_id, data or {}, expected_version, prepared)
 
 
 def actions_for(actor: User, kind: str, entity_id: int) -> tuple[object, list[Action]]:
