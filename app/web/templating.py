@@ -14,6 +14,7 @@ from werkzeug.routing import BuildError
 
 from app import policies
 from app.i18n import short_locale
+from app.kinds import PAGE_ENDPOINTS
 from app.models import Role
 from app.notifications import unread_count as notification_count
 from app.web import navigation
@@ -23,16 +24,8 @@ from workflows.acceptance import CRITERIA
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
-# Where each kind of workflow item is shown. The programme pages (part B) own the endpoints
-# for projects, checks, acceptances and evaluations; an endpoint that is not registered yet
-# simply yields no link.
-ENTITY_ENDPOINTS = {
-    "application": "applications.detail",
-    "project": "projects.detail",
-    "midterm_check": "projects.check",
-    "acceptance": "panels.acceptance",
-    "evaluation": "evaluation.detail",
-}
+ENTITY_ENDPOINTS = PAGE_ENDPOINTS  # where each kind of workflow item is shown (app.kinds)
+
 
 def label(value, locale: str | None = None) -> str:
     """The Chinese or English label of a LabelledEnum member (or a Step/Flow); '' for None."""
@@ -99,6 +92,8 @@ OTHER_TRIGGERS = {
     "create": _l("Created"), "edit": _l("Edited"), "attach": _l("Attachment added"),
     "detach": _l("Attachment removed"), "open": _l("Opened"), "request_funding": _l("Follow-on funding requested"),
     "publish": _l("Published"),
+    "remind": _l("Reminder: due soon"), "escalate": _l("Overdue: escalated to the supervising level"),
+    "urge": _l("Urged (催办)"),
 }
 
 
