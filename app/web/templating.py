@@ -17,6 +17,7 @@ from app.i18n import short_locale
 from app.kinds import PAGE_ENDPOINTS
 from app.models import Role
 from app.notifications import unread_count as notification_count
+from app.services.supervision.urging import may_urge
 from app.web import navigation
 from app.web.redirects import back_link
 from workflows import FLOWS
@@ -74,6 +75,13 @@ def nav_links() -> list:
     return navigation.links(may) if current_user.is_authenticated else []
 
 
+def can_urge(kind: str, entity) -> bool:
+    """Whether the signed-in user may urge (催办) the item now (the service's own rule)."""
+    if not current_user.is_authenticated:
+        return False
+    return bool(may_urge(current_user._get_current_object(), kind, entity))
+
+
 def unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
@@ -124,6 +132,8 @@ def state_of(entity_type: str, value: str | None):
 
 
 def role_label(value: str | None) -> str:
+    if value == "system":  # the time-limit scan's escalations
+        return str(_l("Automatic (time limits)"))
     try:
         return Role(value).label(short_locale())
     except ValueError:
@@ -181,6 +191,6 @@ def register(app: Flask) -> None:
         acceptance_criteria=acceptance_criteria, trigger_label=trigger_label, state_label=state_label,
         state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices,
         plan_choices=plan_choices, attachment_choices=attachment_choices,
-        recommendation_label=recommendation_label, tr=tr, back_link=back_link)
+        recommendation_label=recommendation_label, tr=tr, back_link=back_link, can_urge=can_urge)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["label"] = label

@@ -166,10 +166,11 @@ def send(letter: Letter) -> bool:
     message["To"] = letter.to
     message["Date"] = formatdate(clock.now().timestamp(), localtime=False)
     message["Message-ID"] = letter.message_id
-    message["Content-Language"] = "en" if letter.locale == "en" else "zh-CN"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(letter.text)
     message.add_alternative(letter.html, subtype="html")
+    # after the parts: making the message multipart moves Content-* headers into the first part
+    message["Content-Language"] = "en" if letter.locale == "en" else "zh-CN"
     with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT_SECONDS"]) as smtp:
         if cfg["MAIL_USE_TLS"]:
             smtp.starttls(context=ssl.create_default_context())
