@@ -98,4 +98,14 @@ def settings(instance_path: str) -> dict:
         "SWEEP_SECONDS": float(os.environ.get("PILOTFLOW_SWEEP_SECONDS", "5")),
         # Time limits (app.services.time.limits): "due soon" is this many working days or fewer.
         "DUE_SOON_WORKING_DAYS": int(os.environ.get("PILOTFLOW_DUE_SOON_WORKING_DAYS", "2")),
+        # E-mail (app.services.notify.mail): no MAIL_SERVER → mail is skipped with a log line,
+        # in-app notifications still arrive. BASE_URL makes the links in mails absolute.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "pilotflow@localhost"),
+        "MAIL_TIMEOUT_SECONDS": float(os.environ.get("MAIL_TIMEOUT_SECONDS", "10")),
+        "BASE_URL": os.environ.get("BASE_URL", "http://localhost:5000").rstrip("/"),
     }

@@ -27,6 +27,14 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("acceptance", Acceptance, ACCEPTANCE),
     Kind("evaluation", Evaluation, EVALUATION),
 )}
+# The web page of each kind of item (its endpoint takes ``id``): page links and mail links.
+PAGE_ENDPOINTS: dict[str, str] = {
+    "application": "applications.detail",
+    "project": "projects.detail",
+    "midterm_check": "projects.check",
+    "acceptance": "panels.acceptance",
+    "evaluation": "evaluation.detail",
+}
 MODEL_OF: dict[str, type] = {name: k.model for name, k in KINDS.items()}
 _BY_MODEL: dict[type, Kind] = {k.model: k for k in KINDS.values()}
 

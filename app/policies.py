@@ -18,6 +18,8 @@ from app.models import (
     Evaluation,
     JointOpinion,
     MidtermCheck,
+    Organisation,
+    OrgKind,
     PanelMember,
     Project,
     Role,
@@ -193,6 +195,54 @@ def panel_chair(actor: User, entity: object) -> Decision:
     member = panel_membership(actor, entity) if isinstance(entity, Acceptance) else None
     if member is None or not member.is_chair:
         return deny(_l("Only the panel's chair may conclude the acceptance."))
+    return ALLOW
+
+
+# --- supervision: 催办 ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Handling:
+    """An item and who can act on it now (``app.services.notify.audience``): the subject of
+    the supervision rules, which judge the actor against the handlers, not the item alone."""
+
+    entity: object
+    handler_ids: frozenset[int]
+    handler_orgs: tuple[Organisation, ...]
+
+
+def _division_ancestors(org: Organisation) -> list[str]:
+    codes, division = [], org.division.parent
+    while division is not None:
+        codes.append(division.code)
+        division = division.parent
+    return codes
+
+
+def supervises(office: Organisation, org: Organisation) -> bool:
+    """An IT office supervises the organisations below its division, and the departments (not
+    the IT office itself) of its own division."""
+    if office.kind != OrgKind.IT_OFFICE:
+        return False
+    if office.division_code in _division_ancestors(org):
+        return True
+    return office.division_code == org.division_code and org.kind != OrgKind.IT_OFFICE
+
+
+@rule("supervisor_of_handlers")
+def supervisor_of_handlers(actor: User, subject: object) -> Decision:
+    """催办: an Office leader, or an IT office above the level now handling the item; never
+    one of the handlers themselves, and only while somebody is expected to act."""
+    if not isinstance(subject, Handling):
+        return deny(_l("Only items that wait on somebody can be urged."))
+    if not subject.handler_ids:
+        return deny(_l("Nobody is expected to act on this item now: there is nobody to urge."))
+    if actor.id in subject.handler_ids:
+        return deny(_l("This item waits on you: act on it rather than urge it."))
+    if actor.has_role(Role.LEADER):
+        return ALLOW
+    if not actor.has_role(Role.ENDORSER):
+        return deny(_l("Only the Information Office's leaders and higher-level IT offices may urge (催办)."))
+    if not any(supervises(actor.organisation, org) for org in subject.handler_orgs):
+        return deny(_l("Your office does not supervise those now handling this item."))
     return ALLOW
 
 

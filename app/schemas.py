@@ -12,6 +12,7 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
+    pre_load,
     validate,
     validates,
     validates_schema,
@@ -20,6 +21,7 @@ from marshmallow import (
 from app import clock
 from app.bounds import MAX_ID
 from app.errors import Invalid
+from app.models.user import LOCALES, MailPreference
 from app.models.vocabulary import Domain, PilotCategory
 
 # Every id a client sends is an existing row's id or nothing: bounded so that a number beyond
@@ -219,6 +221,45 @@ class FundingRequestSchema(Schema):
     purpose = fields.String(required=True, validate=validate.Length(min=1, max=5000), error_messages=_required())
 
 
+class UrgeSchema(Schema):
+    """催办: a supervisor's note to those now handling an item."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500), error_messages=_required(),
+                         metadata=widget(_l("Note to those handling the item"), "textarea"))
+
+    @validates("note")
+    def _not_blank(self, value, **_):
+        if not value.strip():
+            raise ValidationError(str(_l("This field is required.")))
+
+
+class MailSettingsSchema(Schema):
+    """A user's own e-mail address, language of mails and how often they get mail."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    locale = fields.String(required=True, validate=validate.OneOf(LOCALES), error_messages=_required())
+    mail_preference = fields.String(required=True, validate=validate.OneOf(MailPreference.ALL),
+                                    error_messages=_required())
+
+    @pre_load
+    def _blank_is_none(self, data, **_):
+        if isinstance(data, dict) and isinstance(data.get("email"), str):
+            data = {**data, "email": data["email"].strip() or None}
+        return data
+
+    @validates_schema
+    def _address_for_mail(self, data, **_):
+        if data.get("mail_preference") != MailPreference.NONE and not data.get("email"):
+            raise ValidationError(str(_l("Give an e-mail address to receive mail, or choose no mail.")),
+                                  field_name="email")
+
+
 def load(schema: Schema, data: dict) -> dict:
     """Validate plain data with ``schema``; field errors become Invalid (one message per field)."""
     refuse_unstorable_text(data or {})
@@ -284,7 +325,8 @@ _PATTERNS = (
     (re.compile(r"^Must be greater than or equal to ([\d.]+)\.$"), _l("Enter a value of at least %(a)s.")),
     (re.compile(r"^Must be less than or equal to ([\d.]+)\.$"), _l("Enter a value of at most %(a)s.")),
 )
-_FIXED = (_l("String does not match expected pattern."), _l("Not a valid datetime."),
+_FIXED = (_l("String does not match expected pattern."), _l("Must be one of: immediate, digest, none."),
+          _l("Must be one of: zh_CN, en."), _l("Not a valid email address."), _l("Not a valid datetime."),
           _l("Missing data for required field."), _l("Not a valid integer."), _l("Not a valid number."),
           _l("Not a valid date."), _l("Field may not be null."))
 

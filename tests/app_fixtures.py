@@ -8,6 +8,7 @@ plus reference and demo data: a clone of a template built once per worker (tests
   client / runner     the test client (fresh app context per request) and the CLI runner
   users               users["office"] → the demo User of that name
   pki_dir             this run's deployment CA
+  mailbox             a real SMTP server (aiosmtpd) the app sends to, and the mails received
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from app.demo.seed import load_demo
 from app.extensions import db
 from app.models import User
 from tests import databases
+from tests.mailserver import mailbox  # noqa: F401  (the real SMTP server fixture)
 from tests.web.web_client import FreshContextClient
 
 

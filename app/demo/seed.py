@@ -66,6 +66,11 @@ PLAN_ITEMS = (
 )
 
 
+def demo_email(username: str) -> str:
+    """An example address (example.gov.cn is never delivered anywhere real)."""
+    return f"{username.replace('_', '.')}@example.gov.cn"
+
+
 def _organisation(code: str, name: str, division: str, kind: OrgKind) -> None:
     if db.session.scalar(sa.select(Organisation.id).where(Organisation.code == code)) is None:
         db.session.add(Organisation(code=code, name=name, short_name=name, kind=kind, division_code=division))
@@ -91,10 +96,11 @@ def load_demo(year: int | None = None) -> list[tuple[str, str, str]]:
     existing = set(db.session.scalars(sa.select(User.username)))
     for username, display, org, roles in DEMO_USERS:
         if username not in existing:
-            create_user(username, DEMO_PASSWORD, display, org, roles)
+            create_user(username, DEMO_PASSWORD, display, org, roles).email = demo_email(username)
     for username, display, org, specialties in EXPERTS:
         if username not in existing:
-            create_user(username, DEMO_PASSWORD, display, org, ["expert"], specialties=specialties, title="高级工程师")
+            create_user(username, DEMO_PASSWORD, display, org, ["expert"], specialties=specialties,
+                        title="高级工程师").email = demo_email(username)
     have_items = set(db.session.scalars(sa.select(PlanItem.code)))
     for code, name, category, domain in PLAN_ITEMS:
         if code not in have_items:

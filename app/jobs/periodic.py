@@ -13,14 +13,17 @@ from datetime import datetime, time
 from typing import Callable
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.database import transaction
 from app.extensions import db
 from app.models import ScheduledRun
+from app.services.notify.digest import send_digests
 from app.services.records import outbox
 from app.services.records.outbox import Message, finishing, handles
+from app.services.supervision.reminders import scan
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,11 @@ def last_runs() -> dict[str, ScheduledRun]:
     """Each scheduled job's latest run (for ``flask jobs status`` and the admin page)."""
     latest = sa.select(sa.func.max(ScheduledRun.id)).group_by(ScheduledRun.name)
     return {r.name: r for r in db.session.scalars(sa.select(ScheduledRun).where(ScheduledRun.id.in_(latest)))}
+
+
+# The day's time-limit scan runs before the digest, so the digest carries its reminders.
+register(Periodic("time_limits", _l("Time-limit reminders and escalations"), daily(time(7, 30)), scan))
+register(Periodic("mail_digest", _l("Daily mail digest"), daily(time(8, 0)), send_digests))
 
 
 @handles("scheduled")

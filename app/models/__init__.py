@@ -2,6 +2,7 @@
 from app.models.acceptance import Acceptance, AcceptanceScore, PanelMember
 from app.models.application import Application, Attachment, Endorsement, JointOpinion
 from app.models.audit import (
+    Alert,
     AuditHead,
     AuditRecord,
     Notification,
@@ -16,7 +17,7 @@ from app.models.org import Division, Organisation
 from app.models.programme import Batch, Counter, PlanItem
 from app.models.project import FundingRequest, MidtermCheck, Project
 from app.models.token import ApiToken
-from app.models.user import Expert, User, UserRole
+from app.models.user import LOCALES, Expert, MailPreference, User, UserRole
 from app.models.vocabulary import DivisionLevel, Domain, OrgKind, PilotCategory, Role
 
 __all__ = [
@@ -25,5 +26,5 @@ __all__ = [
     "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
     "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
-    "SigningCredential", "ApiToken", "CalendarDay", "CalendarYear", "DayKind",
+    "SigningCredential", "ApiToken", "Alert", "LOCALES", "MailPreference", "CalendarDay", "CalendarYear", "DayKind",
 ]

@@ -94,3 +94,18 @@ class Notification(db.Model):
     params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class Alert(db.Model):
+    """A reminder (due soon) or an escalation (overdue) sent for one stage episode of an item:
+    the unique key makes the daily scan send each at most once however often it runs."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (sa.UniqueConstraint("kind", "entity_type", "entity_id", "episode"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    entity_type: Mapped[str] = mapped_column(sa.String(32))
+    entity_id: Mapped[int]
+    episode: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

@@ -12,8 +12,22 @@ from app.models.org import Organisation
 from app.models.vocabulary import Role
 
 
+class MailPreference:
+    """How a user wants their notifications by e-mail (they always arrive in-app)."""
+
+    IMMEDIATE, DIGEST, NONE = "immediate", "digest", "none"
+    ALL = (IMMEDIATE, DIGEST, NONE)
+
+
+LOCALES = ("zh_CN", "en")
+
+
 class User(db.Model):
     __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("locale IN ('zh_CN', 'en')", name="locale_known"),
+        sa.CheckConstraint("mail_preference IN ('immediate', 'digest', 'none')", name="mail_preference_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -26,6 +40,12 @@ class User(db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    # E-mail (app.services.notify): where, in which language, and how often.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    locale: Mapped[str] = mapped_column(sa.String(8), default="zh_CN", server_default="zh_CN")
+    mail_preference: Mapped[str] = mapped_column(sa.String(16), default=MailPreference.IMMEDIATE,
+                                                 server_default=MailPreference.IMMEDIATE)
+    last_digest_at: Mapped[datetime | None] = mapped_column(Timestamp)  # the notifications mailed up to here
 
     organisation: Mapped[Organisation] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")

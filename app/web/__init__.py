@@ -14,13 +14,15 @@ from app.web import (
     panels,
     projects,
     review,
+    settings,
     templating,
     tokens,
     verify,
 )
 
 BLUEPRINTS = (auth.bp, actions.bp, inbox.bp, applications.bp, review.bp, tokens.bp, projects.bp, panels.bp,
-              evaluation.bp, demonstration.bp, dashboard.bp, admin.bp, verify.bp, calendar.bp)
+              evaluation.bp, demonstration.bp, dashboard.bp, admin.bp, verify.bp, calendar.bp, settings.bp,
+              settings.urging_bp)
 
 
 def register(app: Flask) -> None:

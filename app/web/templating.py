@@ -14,8 +14,10 @@ from werkzeug.routing import BuildError
 
 from app import policies
 from app.i18n import short_locale
+from app.kinds import PAGE_ENDPOINTS
 from app.models import Role
 from app.notifications import unread_count as notification_count
+from app.services.supervision.urging import may_urge
 from app.web import navigation
 from app.web.redirects import back_link
 from workflows import FLOWS
@@ -23,16 +25,8 @@ from workflows.acceptance import CRITERIA
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
-# Where each kind of workflow item is shown. The programme pages (part B) own the endpoints
-# for projects, checks, acceptances and evaluations; an endpoint that is not registered yet
-# simply yields no link.
-ENTITY_ENDPOINTS = {
-    "application": "applications.detail",
-    "project": "projects.detail",
-    "midterm_check": "projects.check",
-    "acceptance": "panels.acceptance",
-    "evaluation": "evaluation.detail",
-}
+ENTITY_ENDPOINTS = PAGE_ENDPOINTS  # where each kind of workflow item is shown (app.kinds)
+
 
 def label(value, locale: str | None = None) -> str:
     """The Chinese or English label of a LabelledEnum member (or a Step/Flow); '' for None."""
@@ -81,6 +75,13 @@ def nav_links() -> list:
     return navigation.links(may) if current_user.is_authenticated else []
 
 
+def can_urge(kind: str, entity) -> bool:
+    """Whether the signed-in user may urge (催办) the item now (the service's own rule)."""
+    if not current_user.is_authenticated:
+        return False
+    return bool(may_urge(current_user._get_current_object(), kind, entity))
+
+
 def unread_count() -> int:
     if not current_user.is_authenticated:
         return 0
@@ -99,6 +100,8 @@ OTHER_TRIGGERS = {
     "create": _l("Created"), "edit": _l("Edited"), "attach": _l("Attachment added"),
     "detach": _l("Attachment removed"), "open": _l("Opened"), "request_funding": _l("Follow-on funding requested"),
     "publish": _l("Published"),
+    "remind": _l("Reminder: due soon"), "escalate": _l("Overdue: escalated to the supervising level"),
+    "urge": _l("Urged (催办)"),
 }
 
 
@@ -129,6 +132,8 @@ def state_of(entity_type: str, value: str | None):
 
 
 def role_label(value: str | None) -> str:
+    if value == "system":  # the time-limit scan's escalations
+        return str(_l("Automatic (time limits)"))
     try:
         return Role(value).label(short_locale())
     except ValueError:
@@ -186,6 +191,6 @@ def register(app: Flask) -> None:
         acceptance_criteria=acceptance_criteria, trigger_label=trigger_label, state_label=state_label,
         state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices,
         plan_choices=plan_choices, attachment_choices=attachment_choices,
-        recommendation_label=recommendation_label, tr=tr, back_link=back_link)
+        recommendation_label=recommendation_label, tr=tr, back_link=back_link, can_urge=can_urge)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["label"] = label

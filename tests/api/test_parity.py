@@ -39,6 +39,8 @@ WEB_WRITES_IN_THE_API = {
     "calendar.remove_day": ("remove_day", "api_calendar.remove_day"),
     "calendar.import_schedule": ("import_schedule", "api_calendar.import_schedule"),
     "calendar.confirm": ("confirm_year", "api_calendar.confirm"),
+    "mail_settings.save": ("update_mail_settings", "api_mail_settings.put_mail_settings"),
+    "urging.urge_item": ("urge", "api_urging.urge_item"),
 }
 API_PATHS = {"application": "applications", "project": "projects", "midterm_check": "midterm_checks",
              "acceptance": "acceptances", "evaluation": "evaluations"}
