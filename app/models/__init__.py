@@ -15,6 +15,7 @@ from app.models.evaluation import DemonstrationPublication, Evaluation
 from app.models.org import Division, Organisation
 from app.models.programme import Batch, Counter, PlanItem
 from app.models.project import FundingRequest, MidtermCheck, Project
+from app.models.time_limit import StepLimit
 from app.models.token import ApiToken
 from app.models.user import Expert, User, UserRole
 from app.models.vocabulary import DivisionLevel, Domain, OrgKind, PilotCategory, Role
@@ -25,5 +26,5 @@ __all__ = [
     "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
     "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
-    "SigningCredential", "ApiToken", "CalendarDay", "CalendarYear", "DayKind",
+    "SigningCredential", "ApiToken", "CalendarDay", "CalendarYear", "DayKind", "StepLimit",
 ]
