@@ -195,7 +195,7 @@ def episodes(kind: str, changes: list[StateChange]) -> list[Episode]:
     return sorted(out, key=lambda e: e.started)
 
 
-def _deadline(spans: list[list], days: int) -> datetime:
+def deadline_within(spans: list[list], days: int) -> datetime:
     """The day the clock reaches ``days`` working days, counting only inside the spans."""
     used = 0
     for start, end in spans:
@@ -250,7 +250,7 @@ def _assess(kind: str, entity, changes, now: datetime) -> tuple[datetime | None,
     episode = current_episode(kind, entity, changes)
     if episode is None:
         return None, days, 0
-    return _deadline(episode.spans, days), days, episode.used(now)
+    return deadline_within(episode.spans, days), days, episode.used(now)
 
 
 def due_soon_days() -> int:
