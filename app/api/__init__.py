@@ -19,6 +19,7 @@ from app.api import (
     notifications,
     projects,
     reference,
+    time_limits,
 )
 from app.api.auth import SECURITY_SCHEME
 from app.api.blueprint import (
@@ -77,7 +78,7 @@ def numeric_decimal_bounds(converter, field, ret=None, **kwargs) -> dict:
 
 def resource_blueprints():
     return [*reference.BLUEPRINTS, applications.bp, endorsements.bp, projects.bp, *later_stages.BLUEPRINTS,
-            demonstration.bp, documents.bp, notifications.bp, admin.bp, calendar.bp]
+            demonstration.bp, documents.bp, notifications.bp, admin.bp, calendar.bp, time_limits.bp]
 
 
 def register(app: Flask) -> None:

@@ -14,13 +14,16 @@ from app.web import (
     panels,
     projects,
     review,
+    supervision,
     templating,
+    time_limits,
     tokens,
     verify,
 )
 
 BLUEPRINTS = (auth.bp, actions.bp, inbox.bp, applications.bp, review.bp, tokens.bp, projects.bp, panels.bp,
-              evaluation.bp, demonstration.bp, dashboard.bp, admin.bp, verify.bp, calendar.bp)
+              evaluation.bp, demonstration.bp, dashboard.bp, admin.bp, verify.bp, calendar.bp,
+              time_limits.bp, supervision.bp)
 
 
 def register(app: Flask) -> None:

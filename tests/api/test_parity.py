@@ -39,6 +39,8 @@ WEB_WRITES_IN_THE_API = {
     "calendar.remove_day": ("remove_day", "api_calendar.remove_day"),
     "calendar.import_schedule": ("import_schedule", "api_calendar.import_schedule"),
     "calendar.confirm": ("confirm_year", "api_calendar.confirm"),
+    "time_limits.set_limit": ("set_limit", "api_time_limits.set_limit"),
+    "time_limits.clear_limit": ("clear_limit", "api_time_limits.clear_limit"),
 }
 API_PATHS = {"application": "applications", "project": "projects", "midterm_check": "midterm_checks",
              "acceptance": "acceptances", "evaluation": "evaluations"}

@@ -192,12 +192,9 @@ def labels(dimension: str, keys, locale: str = "zh") -> dict[str, str]:
         names = dict(db.session.execute(sa.select(Division.code, Division.name)
                                         .where(Division.code.in_(codes))).all()) if codes else {}
         return {k: names.get(k, k) if k != PROVINCE else str(_l("Provincial departments")) for k in keys}
-    out = {}
-    for k in keys:
-        kind, _, state = k.partition(":")
-        flow = KINDS[kind].flow
-        out[k] = f"{flow.label(locale)} · {flow.states(state).label(locale)}"
-    return out
+    names = {f"{kind}:{st.value}": f"{KINDS[kind].flow.label(locale)} · {st.label(locale)}"
+             for kind, st, _days in limits.limited_stages()}
+    return {k: names.get(k, k) for k in keys}
 
 
 def board(actor: User, now: datetime | None = None, locale: str = "zh") -> Board:

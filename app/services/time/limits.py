@@ -30,6 +30,7 @@ from app.services.time import calendar
 from workflows.application import RETURNED
 from workflows.engine import LabelledEnum
 
+FILTER_LEVELS = ("on_time", "due_soon", "overdue")  # the levels a list may be filtered by
 DUE_SOON_DAYS = 2  # default for the DUE_SOON_WORKING_DAYS setting
 # The states in which an item waits on its applicant's revision: the reviewer's clock stands.
 PAUSES: dict[str, frozenset[str]] = {"application": frozenset(s.value for s in RETURNED)}
@@ -287,3 +288,10 @@ def statuses(kind: str, entities: Iterable, now: datetime | None = None) -> dict
     now = now or clock.now()
     history = state_changes(kind, [e.id for e in entities]) if entities else {}
     return {e.id: status(kind, e, now, history.get(e.id, [])) for e in entities}
+
+
+def attach_statuses(kind: str, entities: list, now: datetime | None = None) -> None:
+    """Give each loaded item its ``time_limit`` (a Limit) for lists, pages and the API."""
+    found = statuses(kind, entities, now)
+    for entity in entities:
+        entity.time_limit = found[entity.id]
