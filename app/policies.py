@@ -131,6 +131,20 @@ def calendar_editor(actor: User, entity: object = None) -> Decision:
     return _has(actor, Role.ADMIN, _l("Only an administrator may change the working-day calendar."))
 
 
+@rule("time_limit_editor")
+def time_limit_editor(actor: User, entity: object = None) -> Decision:
+    """Stages' time limits are the Office's rules: administrators set them."""
+    return _has(actor, Role.ADMIN, _l("Only an administrator may change the stages' time limits."))
+
+
+@rule("supervision_board")
+def supervision_board(actor: User, entity: object = None) -> Decision:
+    """电子监察: the Office's leaders and reviewers watch how every office keeps its time limits."""
+    if actor.has_role(Role.LEADER) or actor.has_role(Role.OFFICE_REVIEWER):
+        return ALLOW
+    return deny(_l("Only the Information Office's leaders and reviewers may see the supervision board."))
+
+
 @rule("calendar_reader")
 def calendar_reader(actor: User, entity: object = None) -> Decision:
     """Anyone signed in with an active account may read the calendar (check() denies the rest)."""

@@ -20,6 +20,7 @@ from app.api import (
     projects,
     reference,
     supervision,
+    time_limits,
 )
 from app.api.auth import SECURITY_SCHEME
 from app.api.blueprint import (
@@ -79,7 +80,7 @@ def numeric_decimal_bounds(converter, field, ret=None, **kwargs) -> dict:
 def resource_blueprints():
     return [*reference.BLUEPRINTS, applications.bp, endorsements.bp, projects.bp, *later_stages.BLUEPRINTS,
             demonstration.bp, documents.bp, notifications.bp, admin.bp, calendar.bp, supervision.settings_bp,
-            supervision.urging_bp]
+            supervision.urging_bp, time_limits.bp]
 
 
 def register(app: Flask) -> None:

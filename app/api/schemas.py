@@ -13,6 +13,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from app.i18n import short_locale
 from app.models.vocabulary import Domain, OrgKind, PilotCategory
 from app.schemas import ID_RANGE, ApplicationDraftSchema
+from app.services.time.limits import FILTER_LEVELS
 from workflows.acceptance import AcceptanceState
 from workflows.application import ApplicationState
 from workflows.evaluation import EvaluationState
@@ -212,6 +213,15 @@ class ApplicationSummarySchema(Schema):
     created_at = UtcDateTime(required=True)
     submitted_at = UtcDateTime(allow_none=True)
     stage_entered_at = UtcDateTime(required=True)
+    deadline = UtcDateTime(attribute="time_limit.deadline", allow_none=True, dump_only=True, metadata={
+        "description": "When the present stage is due (the reviewer's clock stops while returned to the applicant)."})
+    time_limit_level = fields.String(attribute="time_limit.level.value", dump_only=True, metadata={
+        "description": "none, on_time, due_soon (黄牌) or overdue (红牌)."})
+    time_limit_label = fields.Method("_level_label", dump_only=True)
+
+    def _level_label(self, obj) -> str:
+        limit = getattr(obj, "time_limit", None)
+        return limit.level.label(short_locale()) if limit else ""
 
 
 class ApplicationDetailSchema(ApplicationSummarySchema):
@@ -242,6 +252,8 @@ class ApplicationListArgs(PageArgs):
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     organisation_id = fields.Integer(validate=ID_RANGE)
     q = fields.String(validate=validate.Length(max=64), metadata={"description": "Name or contact contains."})
+    level = fields.String(validate=validate.OneOf(FILTER_LEVELS), metadata={
+        "description": "Only items at this time-limit level: on_time, due_soon (黄牌) or overdue (红牌)."})
 
 
 # --- projects and later stages --------------------------------------------------------------

@@ -16,6 +16,7 @@ from app.models.evaluation import DemonstrationPublication, Evaluation
 from app.models.org import Division, Organisation
 from app.models.programme import Batch, Counter, PlanItem
 from app.models.project import FundingRequest, MidtermCheck, Project
+from app.models.time_limit import StepLimit
 from app.models.token import ApiToken
 from app.models.user import LOCALES, Expert, MailPreference, User, UserRole
 from app.models.vocabulary import DivisionLevel, Domain, OrgKind, PilotCategory, Role
@@ -27,4 +28,5 @@ __all__ = [
     "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
     "SigningCredential", "ApiToken", "Alert", "LOCALES", "MailPreference", "CalendarDay", "CalendarYear", "DayKind",
+    "StepLimit",
 ]

@@ -15,14 +15,16 @@ from app.web import (
     projects,
     review,
     settings,
+    supervision,
     templating,
+    time_limits,
     tokens,
     verify,
 )
 
 BLUEPRINTS = (auth.bp, actions.bp, inbox.bp, applications.bp, review.bp, tokens.bp, projects.bp, panels.bp,
               evaluation.bp, demonstration.bp, dashboard.bp, admin.bp, verify.bp, calendar.bp, settings.bp,
-              settings.urging_bp)
+              settings.urging_bp, time_limits.bp, supervision.bp)
 
 
 def register(app: Flask) -> None:

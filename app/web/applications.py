@@ -29,9 +29,11 @@ from app.services.reads import applications as reads
 from app.services.reads import inbox, reference
 from app.services.reads.history import timeline
 from app.services.reads.projects import agency_history
+from app.services.time import limits
 from app.web.actions import form_data
 from app.web.diagram import flow_svg
 from app.web.exports import download
+from app.web.templating import local_time
 from workflows.application import APPLICATION, ApplicationState
 from workflows.diagrams import mermaid
 
@@ -54,7 +56,13 @@ def _filters() -> reads.ApplicationFilters:
     return reads.ApplicationFilters(
         batch_id=_int("batch_id"), state=_choice("state", ApplicationState),
         division_code=(request.args.get("division_code") or None), category=_choice("category", PilotCategory),
-        domain=_choice("domain", Domain), year=_int("year"), q=(request.args.get("q") or "").strip()[:64] or None)
+        domain=_choice("domain", Domain), year=_int("year"), q=(request.args.get("q") or "").strip()[:64] or None,
+        level=_level())
+
+
+def _level() -> str | None:
+    value = request.args.get("level") or None
+    return value if value in limits.FILTER_LEVELS else None
 
 
 @bp.get("/")
@@ -64,7 +72,8 @@ def index():
     page = reads.list_applications(current_user, filters, page_number(request.args), 20)
     return render_template("applications/index.html", page=page, filters=filters,
                            options=reference.filter_options(), states=ApplicationState,
-                           categories=PilotCategory, domains=Domain)
+                           categories=PilotCategory, domains=Domain,
+                           levels=[limits.Level(v) for v in limits.FILTER_LEVELS])
 
 
 @bp.get("/export.<any(csv, xlsx):fmt>")
@@ -74,10 +83,11 @@ def export(fmt: str):
     loc = short_locale()
     headers = [_("No."), _("Project name"), _("Applicant agency"), _("Batch"), _("Stage"), _("Category"),
                _("Domain"), _("Division"), _("Requested budget (10k yuan)"), _("Construction period (months)"),
-               _("In the plan"), _("Submitted at")]
+               _("In the plan"), _("Submitted at"), _("Deadline"), _("Time-limit status")]
     data = [[a.id, a.name, a.organisation.name, a.batch.name, a.state.label(loc), a.category.label(loc),
              a.domain.label(loc), a.division_code, float(a.requested_budget), a.construction_months,
-             a.plan_item.code if a.plan_item else _("No"), a.submitted_at] for a in rows]
+             a.plan_item.code if a.plan_item else _("No"), a.submitted_at,
+             local_time(a.time_limit.deadline, "%Y-%m-%d") or None, a.time_limit.level.label(loc)] for a in rows]
     return download(headers, data, "applications", fmt)
 
 

@@ -9,6 +9,7 @@ from app.database import transaction
 from app.services.commands.notifications import mark_notifications_read
 from app.services.reads import inbox as reads
 from app.services.reads.history import titles
+from app.services.time.limits import Level
 
 bp = Blueprint("inbox", __name__)
 
@@ -22,7 +23,8 @@ def _page() -> int:
 def index():
     groups = reads.inbox(current_user)
     return render_template("inbox/index.html", groups=groups, total=sum(len(g.tasks) for g in groups),
-                           overdue=sum(t.overdue for g in groups for t in g.tasks))
+                           overdue=sum(t.overdue for g in groups for t in g.tasks),
+                           due_soon=sum(t.limit.level is Level.DUE_SOON for g in groups for t in g.tasks))
 
 
 @bp.get("/inbox/handled")

@@ -36,9 +36,10 @@ NAV: tuple[NavLink, ...] = (
     NavLink("evaluation.index", _l("Evaluations"), "evaluation_list", ("evaluation.",)),
     NavLink("demonstration.index", _l("Demonstration"), "programme_overview", ("demonstration.index",)),
     NavLink("dashboard.index", _l("Dashboard"), "programme_overview", ("dashboard.",)),
+    NavLink("supervision.index", _l("Supervision"), "supervision_board", ("supervision.",)),
     NavLink("demonstration.published", _l("Demonstration projects"), "signed_in", ("demonstration.published",),
             instead_of="demonstration.index"),
-    NavLink("admin.users", _l("Administration"), "admin", ("admin.", "calendar.")),
+    NavLink("admin.users", _l("Administration"), "admin", ("admin.", "calendar.", "time_limits.")),
 )
 
 

@@ -1,7 +1,7 @@
 """mail: users' e-mail address, language and mail preference; reminders and escalations sent
 
 Revision ID: 0005_mail
-Revises: 0003_jobs
+Revises: 0004_time_limits
 Create Date: 2026-12-01 09:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_mail'
-down_revision = '0003_jobs'
+down_revision = '0004_time_limits'
 branch_labels = None
 depends_on = None
 

@@ -41,6 +41,8 @@ WEB_WRITES_IN_THE_API = {
     "calendar.confirm": ("confirm_year", "api_calendar.confirm"),
     "mail_settings.save": ("update_mail_settings", "api_mail_settings.put_mail_settings"),
     "urging.urge_item": ("urge", "api_urging.urge_item"),
+    "time_limits.set_limit": ("set_limit", "api_time_limits.set_limit"),
+    "time_limits.clear_limit": ("clear_limit", "api_time_limits.clear_limit"),
 }
 API_PATHS = {"application": "applications", "project": "projects", "midterm_check": "midterm_checks",
              "acceptance": "acceptances", "evaluation": "evaluations"}

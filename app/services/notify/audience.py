@@ -9,7 +9,15 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.kinds import KINDS
-from app.models import Division, DivisionLevel, Organisation, OrgKind, Role, User, UserRole
+from app.models import (
+    Division,
+    DivisionLevel,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+    UserRole,
+)
 from app.policies import Handling
 from app.services.engine.fire import available_steps
 

@@ -33,7 +33,14 @@ from app.i18n import short_locale
 from app.kinds import KINDS, MODEL_OF, PAGE_ENDPOINTS
 from app.models import LOCALES, Notification, User
 from app.services.engine.fire import available_steps
-from app.services.notify.deliver import DECISION, ESCALATION, REMINDER, TASK, URGE, wants_mail_now
+from app.services.notify.deliver import (
+    DECISION,
+    ESCALATION,
+    REMINDER,
+    TASK,
+    URGE,
+    wants_mail_now,
+)
 from app.services.reads.history import title_of
 from app.services.time.limits import deadline_of
 

@@ -9,7 +9,8 @@ from app.extensions import db
 from app.models import Application, Batch, Organisation, PlanItem, Project, User
 from app.policies import visible_to
 from app.services.engine.loading import load_visible
-from app.services.reads.paging import Detail, Page, attach, paginate
+from app.services.reads.paging import MAX_PER_PAGE, Detail, Page, attach, paginate
+from app.services.time import limits
 
 EXPORT_LIMIT = 10000
 
@@ -26,6 +27,7 @@ class ApplicationFilters:
     year: int | None = None
     organisation_id: int | None = None
     q: str | None = None
+    level: str | None = None  # a time-limit warning level (limits.FILTER_LEVELS): on_time, due_soon, overdue
     extra: dict = field(default_factory=dict)
 
     def clauses(self) -> list:
@@ -58,16 +60,37 @@ def applications_query(actor: User, filters: ApplicationFilters):
 
 def list_applications(actor: User, filters: ApplicationFilters, page: int = 1,
                       per_page: int = 20) -> Page[Application]:
-    """The list (web page and API), newest first, with the rows' organisations in one more query."""
-    result = paginate(applications_query(actor, filters), (Application.id.desc(),), page, per_page)
+    """The list (web page and API), newest first, with the rows' organisations in one more query
+    and each row's time limit (``row.time_limit``, the page's histories in one more)."""
+    if filters.level:
+        rows = _at_level(actor, filters)
+        per_page, page = max(1, min(per_page, MAX_PER_PAGE)), max(1, page)
+        result = Page(rows[(page - 1) * per_page:page * per_page], len(rows), page, per_page)
+    else:
+        result = paginate(applications_query(actor, filters), (Application.id.desc(),), page, per_page)
+        limits.attach_statuses("application", result.items)
     attach(result.items, "organisation", Organisation, "organisation_id")
     return result
 
 
+def _at_level(actor: User, filters: ApplicationFilters) -> list[Application]:
+    """The rows at the filter's warning level: only stages with a limit can be, so only those
+    are read (at most EXPORT_LIMIT), their histories in one query per 500."""
+    states = [st for kind, st, _days in limits.limited_stages() if kind == "application"]
+    rows = list(db.session.scalars(applications_query(actor, filters).where(Application.state.in_(states))
+                                   .order_by(Application.id.desc()).limit(EXPORT_LIMIT)))
+    limits.attach_statuses("application", rows)
+    return [r for r in rows if r.time_limit.level.value == filters.level]
+
+
 def all_applications(actor: User, filters: ApplicationFilters) -> list[Application]:
     """Exactly what the filtered list shows the actor, without pagination (for exports)."""
-    rows = list(db.session.scalars(applications_query(actor, filters).order_by(Application.id.desc())
-                                   .limit(EXPORT_LIMIT)))
+    if filters.level:
+        rows = _at_level(actor, filters)
+    else:
+        rows = list(db.session.scalars(applications_query(actor, filters).order_by(Application.id.desc())
+                                       .limit(EXPORT_LIMIT)))
+        limits.attach_statuses("application", rows)
     attach(rows, "organisation", Organisation, "organisation_id")
     attach(rows, "batch", Batch, "batch_id")
     attach(rows, "plan_item", PlanItem, "plan_item_id")
@@ -77,5 +100,6 @@ def all_applications(actor: User, filters: ApplicationFilters) -> list[Applicati
 def application_detail(actor: User, application_id: int) -> Detail:
     """One application the actor may see, with its project's id once approved (立项)."""
     app = load_visible(Application, application_id, actor)
+    limits.attach_statuses("application", [app])
     project_id = db.session.scalar(sa.select(Project.id).where(Project.application_id == app.id))
     return Detail(app, project_id=project_id)

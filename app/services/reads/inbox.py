@@ -31,7 +31,7 @@ from app.services.engine.guards import quota_key
 from app.services.reads.history import title_of
 from app.services.reads.paging import Page, paginate
 from app.services.records import counters
-from app.services.time.limits import deadline_of
+from app.services.time import limits
 from workflows.application import ApplicationState
 
 SCAN_LIMIT = 300  # items per kind and stage looked at for one inbox
@@ -45,6 +45,7 @@ class Task:
     steps: list
     deadline: datetime | None
     overdue: bool
+    limit: limits.Limit | None = None
 
 
 @dataclass
@@ -67,13 +68,13 @@ def inbox(actor: User, now: datetime | None = None) -> list[StageGroup]:
         rows = db.session.scalars(sa.select(model).where(visible_to(actor, model), model.state.in_(states))
                                   .order_by(model.stage_entered_at, model.id).limit(SCAN_LIMIT)).all()
         by_state: dict = {}
-        for entity in rows:
-            steps = [s for s in available_steps(entity, actor) if not s.optional]
-            if not steps:
-                continue
-            deadline = deadline_of(kind, entity)
+        waiting = [(entity, steps) for entity in rows
+                   if (steps := [s for s in available_steps(entity, actor) if not s.optional])]
+        history = limits.state_changes(kind, [e.id for e, _ in waiting]) if waiting else {}
+        for entity, steps in waiting:
+            limit = limits.status(kind, entity, now, history.get(entity.id, []))
             by_state.setdefault(entity.state, []).append(
-                Task(kind, entity, title_of(kind, entity), steps, deadline, bool(deadline and deadline < now)))
+                Task(kind, entity, title_of(kind, entity), steps, limit.deadline, limit.overdue, limit))
         groups.extend(StageGroup(kind, st, by_state[st]) for st in flow.states if st in by_state)
     return groups
 

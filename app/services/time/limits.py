@@ -1,22 +1,41 @@
 """Time limits (时限): when an item's current stage is due, and how close that is.
 
-A waiting step's limit is in working days on the official calendar (``calendar``), counted from
-the day the item reached its stage, and ends at midnight Beijing time. ``status`` is the one
-answer every list, page, reminder and escalation asks for.
+A waiting step's limit is in working days on the official calendar (``calendar``): the step
+record's default (``Step.days``) unless the Office has set its own for the stage
+(``StepLimit``, entered in ``step_limits``). It is counted from the day the item reached its
+stage and ends at midnight Beijing time.
+
+停表: the clock of the people who must act runs only while the item waits on them. While an
+application is returned to the applicant (a ``PAUSES`` state), the reviewer's clock stands; on
+resubmission it resumes with the working days already used (it does not restart). The clock is
+derived from the item's state-changing audit records (``state_changes``); records that change no
+state (催办, escalation, a joint opinion) are ignored. ``status`` is the one answer every list,
+page, reminder, escalation and the supervision board asks for; lists load the history of a page
+of items in one query (``state_changes(kind, ids)``) and pass it in.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 
+import sqlalchemy as sa
 from flask import current_app
 
 from app import clock
+from app.extensions import db
 from app.kinds import KINDS
+from app.models import AuditRecord, StepLimit
 from app.services.time import calendar
+from workflows.application import RETURNED
 from workflows.engine import LabelledEnum
 
+FILTER_LEVELS = ("on_time", "due_soon", "overdue")  # the levels a list may be filtered by
 DUE_SOON_DAYS = 2  # default for the DUE_SOON_WORKING_DAYS setting
+# The states in which an item waits on its applicant's revision: the reviewer's clock stands.
+PAUSES: dict[str, frozenset[str]] = {"application": frozenset(s.value for s in RETURNED)}
+_MEMO_KEY = "pilotflow.step_limits"
+_CHUNK = 500  # ids per IN (…) when loading histories
 
 
 class Level(LabelledEnum):
@@ -33,10 +52,160 @@ class Limit:
     deadline: datetime | None
     level: Level
     days_left: int | None  # working days from today to the deadline day; negative when overdue
+    days: int | None = None  # the stage's limit in working days
+    used: int = 0  # working days the people who must act have used in this stage (clock stopped excluded)
+    revision_days: int = 0  # working days the applicant has spent revising, over the item's whole history
 
     @property
     def overdue(self) -> bool:
         return self.level is Level.OVERDUE
+
+
+@dataclass(frozen=True)
+class StateChange:
+    at: datetime
+    from_state: str | None
+    to_state: str
+    actor_id: int | None = None
+
+
+@dataclass
+class Episode:
+    """One stay in a stage: the spans in which its clock ran (more than one when the item was
+    returned to the applicant and resubmitted in between), the change that ended it (None while
+    it lasts) and whether it stands paused (the item is with the applicant now)."""
+
+    state: str
+    spans: list[list]  # [start, end or None]
+    ended_by: StateChange | None = None
+    paused: bool = False
+
+    @property
+    def started(self) -> datetime:
+        return self.spans[0][0]
+
+    def used(self, now: datetime) -> int:
+        """Working days the clock has run in this stay (up to ``now`` while it runs)."""
+        return sum(calendar.working_days_between(_day(a), _day(b or now)) for a, b in self.spans)
+
+
+@dataclass
+class _Memo:
+    transaction: object = None
+    overrides: dict[tuple[str, str], int] | None = field(default=None)
+
+
+# --- the limits: default, the Office's override, effective -------------------------------------
+def default_days(kind: str, state) -> int | None:
+    """The step record's limit for a stage (the shortest of its waiting steps)."""
+    return KINDS[kind].flow.time_limit(KINDS[kind].flow.states(str(state)))
+
+
+def _memo() -> _Memo:
+    session = db.session()
+    memo, current = session.info.get(_MEMO_KEY), session.get_transaction()
+    if memo is None or current is None or memo.transaction is not current:
+        memo = session.info[_MEMO_KEY] = _Memo(current)
+    return memo
+
+
+def forget() -> None:
+    """Drop this transaction's memo of the overrides (the admin's edits call it)."""
+    db.session().info.pop(_MEMO_KEY, None)
+
+
+def overrides() -> dict[tuple[str, str], int]:
+    """(kind, state) → the Office's limit, read once per transaction."""
+    memo = _memo()
+    if memo.overrides is None:
+        memo.overrides = {(r.kind, r.state): r.days for r in db.session.scalars(sa.select(StepLimit))}
+    return memo.overrides
+
+
+def limit_days(kind: str, state) -> int | None:
+    """The effective limit of a stage: the Office's override, else the step record's default.
+    A stage without a default has no limit (nobody's clock runs there)."""
+    default = default_days(kind, state)
+    if default is None:
+        return None
+    return overrides().get((kind, str(state)), default)
+
+
+def limited_stages() -> list[tuple[str, LabelledEnum, int]]:
+    """Every stage somebody waits in with a time limit: (kind, state, default days), in flow order."""
+    return [(kind, st, days) for kind, k in KINDS.items() for st in k.flow.states
+            if (days := k.flow.time_limit(st)) is not None]
+
+
+# --- the history a clock is read from ---------------------------------------------------------
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _day(moment: datetime) -> date:
+    return _aware(moment).astimezone(calendar.BEIJING).date()
+
+
+def state_changes(kind: str, ids: Iterable[int]) -> dict[int, list[StateChange]]:
+    """The state-changing audit records of many items, oldest first, in one query per 500 ids."""
+    ids = sorted(set(ids))
+    out: dict[int, list[StateChange]] = {i: [] for i in ids}
+    for start in range(0, len(ids), _CHUNK):
+        rows = db.session.execute(
+            sa.select(AuditRecord.entity_id, AuditRecord.created_at, AuditRecord.from_state,
+                      AuditRecord.to_state, AuditRecord.actor_id)
+            .where(AuditRecord.entity_type == kind, AuditRecord.entity_id.in_(ids[start:start + _CHUNK]),
+                   AuditRecord.to_state.is_not(None),
+                   sa.or_(AuditRecord.from_state.is_(None), AuditRecord.from_state != AuditRecord.to_state))
+            .order_by(AuditRecord.id))
+        for entity_id, at, from_state, to_state, actor_id in rows:
+            out[entity_id].append(StateChange(_aware(at), from_state, to_state, actor_id))
+    return out
+
+
+def episodes(kind: str, changes: list[StateChange]) -> list[Episode]:
+    """The item's stays in each stage, oldest first. A return to the applicant and the
+    resubmission back to the same stage pause a stay instead of ending it (停表); the revision
+    in between is a stay of its own (the applicant's)."""
+    pauses = PAUSES.get(kind, frozenset())
+    out: list[Episode] = []
+    current: Episode | None = None
+    suspended: Episode | None = None
+    for ch in changes:
+        if current is not None:
+            current.spans[-1][1] = ch.at
+        if current is not None and ch.to_state in pauses and suspended is None:
+            current.ended_by, current.paused = ch, True
+            suspended, current = current, Episode(ch.to_state, [[ch.at, None]])
+        elif suspended is not None and ch.from_state in pauses and ch.to_state == suspended.state:
+            current.ended_by = ch
+            out.append(current)
+            suspended.spans.append([ch.at, None])
+            suspended.ended_by, suspended.paused = None, False
+            current, suspended = suspended, None
+        else:
+            if suspended is not None:  # returned and never resubmitted: the stay ended at the return
+                suspended.paused = False
+                out.append(suspended)
+                suspended = None
+            if current is not None:
+                current.ended_by = ch
+                out.append(current)
+            current = Episode(ch.to_state, [[ch.at, None]])
+    out.extend(e for e in (suspended, current) if e is not None)
+    return sorted(out, key=lambda e: e.started)
+
+
+def deadline_within(spans: list[list], days: int) -> datetime:
+    """The day the clock reaches ``days`` working days, counting only inside the spans."""
+    used = 0
+    for start, end in spans:
+        first = _day(start)
+        took = None if end is None else calendar.working_days_between(first, _day(end))
+        if took is None or used + took >= days:
+            return end_of_day(calendar.add_working_days(first, days - used))
+        used += took
+    return end_of_day(calendar.add_working_days(_day(spans[-1][1]), days - used))
 
 
 def end_of_day(day: date) -> datetime:
@@ -44,33 +213,85 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=calendar.BEIJING)
 
 
-def deadline_of(kind: str, entity) -> datetime | None:
-    """When the item's stage is due: the step record's time limit in working days on the
-    official calendar from the day the item reached the stage (Beijing time); a rectification
-    is due on the day the office set."""
+def current_episode(kind: str, entity, changes: list[StateChange] | None) -> Episode | None:
+    """The item's running stay in its present stage: earlier spans (before a return to the
+    applicant) from its history, the running one from ``stage_entered_at``."""
+    state = str(entity.state)
+    found = next((e for e in reversed(episodes(kind, changes or [])) if e.state == state and e.ended_by is None
+                  and not e.paused), None)
+    if entity.stage_entered_at is None:
+        return found
+    entered = _aware(entity.stage_entered_at)  # written with the state: it starts the running span
+    if found is None:
+        return Episode(state, [[entered, None]])
+    return Episode(state, [*found.spans[:-1], [entered, None]])
+
+
+def revision_days(kind: str, changes: list[StateChange], now: datetime) -> int:
+    """Working days the applicant has spent revising returned versions, over the whole history."""
+    pauses = PAUSES.get(kind, frozenset())
+    return sum(e.used(now) for e in episodes(kind, changes) if e.state in pauses)
+
+
+def deadline_of(kind: str, entity, changes: list[StateChange] | None = None) -> datetime | None:
+    """When the item's stage is due: the effective limit in working days, counted while the
+    clock runs (see the module's note on 停表); a rectification is due on the day the office set."""
+    return _assess(kind, entity, changes, clock.now())[0]
+
+
+def _assess(kind: str, entity, changes, now: datetime) -> tuple[datetime | None, int | None, int]:
+    """(deadline, limit, working days used) of the item's present stage."""
     if kind == "midterm_check" and entity.rectification_deadline and entity.state.value == "rectifying":
-        return end_of_day(entity.rectification_deadline)
-    days = KINDS[kind].flow.time_limit(entity.state)
-    entered = entity.stage_entered_at
-    if days is None or entered is None:
-        return None
-    if entered.tzinfo is None:
-        entered = entered.replace(tzinfo=timezone.utc)
-    return end_of_day(calendar.add_working_days(entered.astimezone(calendar.BEIJING).date(), days))
+        return end_of_day(entity.rectification_deadline), None, 0
+    days = limit_days(kind, entity.state)
+    if days is None:
+        return None, None, 0
+    if changes is None and kind in PAUSES:
+        changes = state_changes(kind, [entity.id])[entity.id]
+    episode = current_episode(kind, entity, changes)
+    if episode is None:
+        return None, days, 0
+    return deadline_within(episode.spans, days), days, episode.used(now)
 
 
 def due_soon_days() -> int:
     return int(current_app.config.get("DUE_SOON_WORKING_DAYS", DUE_SOON_DAYS))
 
 
-def status(kind: str, entity, now: datetime | None = None) -> Limit:
-    """The item's deadline and warning level at ``now`` (the product's clock by default)."""
-    now = now or clock.now()
-    deadline = deadline_of(kind, entity)
+def level_at(deadline: datetime | None, now: datetime) -> tuple[Level, int | None]:
+    """The warning level and working days left of a deadline at ``now``."""
     if deadline is None:
-        return Limit(None, Level.NONE, None)
-    today, due = now.astimezone(calendar.BEIJING).date(), deadline.date()
+        return Level.NONE, None
+    today, due = now.astimezone(calendar.BEIJING).date(), deadline.astimezone(calendar.BEIJING).date()
     if deadline < now:
-        return Limit(deadline, Level.OVERDUE, -calendar.working_days_between(due, today))
+        return Level.OVERDUE, -calendar.working_days_between(due, today)
     left = calendar.working_days_between(today, due)
-    return Limit(deadline, Level.DUE_SOON if left <= due_soon_days() else Level.ON_TIME, left)
+    return (Level.DUE_SOON if left <= due_soon_days() else Level.ON_TIME), left
+
+
+def status(kind: str, entity, now: datetime | None = None, changes: list[StateChange] | None = None) -> Limit:
+    """The item's deadline and warning level at ``now`` (the product's clock by default).
+    ``changes`` is the item's history when the caller batch-loaded it (``state_changes``);
+    without it the history is read for the items whose clock can stop."""
+    now = now or clock.now()
+    if changes is None and kind in PAUSES:
+        changes = state_changes(kind, [entity.id])[entity.id]
+    deadline, days, used = _assess(kind, entity, changes, now)
+    level, left = level_at(deadline, now)
+    revised = revision_days(kind, changes, now) if changes else 0
+    return Limit(deadline, level, left, days, used, revised)
+
+
+def statuses(kind: str, entities: Iterable, now: datetime | None = None) -> dict[int, Limit]:
+    """``status`` of many items of one kind, their histories read in one query."""
+    entities = list(entities)
+    now = now or clock.now()
+    history = state_changes(kind, [e.id for e in entities]) if entities else {}
+    return {e.id: status(kind, e, now, history.get(e.id, [])) for e in entities}
+
+
+def attach_statuses(kind: str, entities: list, now: datetime | None = None) -> None:
+    """Give each loaded item its ``time_limit`` (a Limit) for lists, pages and the API."""
+    found = statuses(kind, entities, now)
+    for entity in entities:
+        entity.time_limit = found[entity.id]
