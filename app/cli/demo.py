@@ -9,6 +9,7 @@ from app.database import transaction
 from app.demo.lifecycle import run_lifecycle
 from app.demo.reference import load_reference_data
 from app.demo.seed import DEMO_PASSWORD, load_demo
+from app.jobs import queue
 
 demo_cli = AppGroup("demo", help="Demo data and a full simulated programme.")
 
@@ -28,7 +29,8 @@ def demo_load() -> None:
 @click.option("--seed", default=2026, show_default=True)
 def demo_lifecycle(count: int, seed: int) -> None:
     """Drive COUNT applications through every stage and print where they ended."""
-    report = run_lifecycle(count, seed)
+    with queue.in_process():  # each step acts on the documents the previous one issued
+        report = run_lifecycle(count, seed)
     for kind, tally in report.states.items():
         click.echo(f"{kind}:")
         for state, n in sorted(tally.items(), key=lambda kv: str(kv[0])):

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import secrets
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
+from typing import Iterator
 
 from flask import Flask, current_app
 from redis import Redis
@@ -25,8 +27,22 @@ def init_app(app: Flask) -> None:
     app.extensions[_EXTENSION] = Redis.from_url(url) if url else None
 
 
+_here: ContextVar[bool] = ContextVar("pilotflow_jobs_here", default=False)
+
+
 def connection() -> Redis | None:
-    return current_app.extensions.get(_EXTENSION)
+    return None if _here.get() else current_app.extensions.get(_EXTENSION)
+
+
+@contextmanager
+def in_process() -> Iterator[None]:
+    """Inside the block, jobs run in this process right after each commit even when a queue is
+    configured: for set-up commands that act on what their previous step issued (the demo)."""
+    marker = _here.set(True)
+    try:
+        yield
+    finally:
+        _here.reset(marker)
 
 
 def queue() -> Queue | None:

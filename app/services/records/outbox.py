@@ -164,7 +164,9 @@ def retry(outbox_id: int) -> OutboxMessage:
     if row is None:
         raise NotFound(f"job {outbox_id}")
     if row.status == OutboxStatus.FAILED:
-        row.status, row.attempts, row.available_at, row.handed_at = OutboxStatus.PENDING, 0, clock.now(), None
+        now = clock.now()  # handed over right after the commit, as a new row would be
+        row.status, row.attempts, row.available_at, row.handed_at = OutboxStatus.PENDING, 0, now, now
+        db.session.info.setdefault(NEW_IDS, []).append(row.id)
     return row
 
 
