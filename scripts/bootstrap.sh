@@ -11,6 +11,7 @@ APT_PACKAGES=(
   poppler-utils           # pdftotext/pdffonts/pdftoppm used by the document tests
   chromium                # headless browser for the browser tests
   postgresql              # the production database; tests start a private cluster
+  redis-server            # the job queue's store; run.sh and the tests start private ones
   python3-venv
 )
 # The translations are compiled from translations/*/LC_MESSAGES/messages.po at the end.

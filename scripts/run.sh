@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up on a fresh Debian machine and serves Pilotflow on 127.0.0.1 with the
-# embedded SQLite database and demo data. PORT=8000 by default.
+# embedded SQLite database, demo data, a private redis-server (a socket under instance/) and one
+# job worker. PORT=8000 by default. Ctrl-C stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -8,6 +9,23 @@ export FLASK_APP=wsgi
 .venv/bin/flask db upgrade
 .venv/bin/flask demo load
 PORT=${PORT:-8000}
+
+mkdir -p instance/redis
+export REDIS_URL="unix://$PWD/instance/redis/redis.sock"
+pids=()
+stop_all() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop_all INT TERM EXIT
+
+redis-server --port 0 --unixsocket "$PWD/instance/redis/redis.sock" --unixsocketperm 700 \
+  --dir "$PWD/instance/redis" --save "" --appendonly no --loglevel warning &
+pids+=($!)
+for _ in $(seq 50); do [ -S instance/redis/redis.sock ] && break; sleep 0.1; done
+.venv/bin/flask worker --name "pilotflow-worker-$$" &
+pids+=($!)
+.venv/bin/gunicorn --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - wsgi:app &
+pids+=($!)
+
 echo
-echo "==> Pilotflow is at http://127.0.0.1:$PORT/login  (Ctrl-C stops it)"
-exec .venv/bin/gunicorn --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - wsgi:app
+echo "==> Pilotflow is at http://127.0.0.1:$PORT/login  (Ctrl-C stops the web server, the worker and Redis)"
+echo "    job queue: $REDIS_URL · one worker · \`.venv/bin/flask jobs status\` shows its work"
+wait -n "${pids[@]}"

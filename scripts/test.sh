@@ -23,12 +23,13 @@ source scripts/pg.sh
 trap pg_stop EXIT
 pg_start
 
-# Everything but the browser tests runs on every core (each test has its own database copy);
-# the browser tests drive one Chromium against live servers and run on their own, one at a time.
+# Everything but the browser and cluster tests runs on every core (each test has its own database
+# copy); those drive Chromium or start servers as processes, and run on their own, one at a time.
 WORKERS=${PILOTFLOW_TEST_WORKERS:-$(nproc)}
 suite() {
-  .venv/bin/python -m pytest -n "$WORKERS" -m "not browser" "$@"
-  .venv/bin/python -m pytest -m browser "$@" || [ $? -eq 5 ]  # 5: arguments selected no browser test
+  .venv/bin/python -m pytest -n "$WORKERS" -m "not browser and not cluster" "$@"
+  # Tests that start servers of their own (a browser, several processes) run one at a time.
+  .venv/bin/python -m pytest -m "browser or cluster" "$@" || [ $? -eq 5 ]  # 5: arguments selected none
 }
 
 echo "==> test suite on SQLite"
