@@ -468,6 +468,7 @@ class MarkedReadSchema(Schema):
 
 # --- administration -------------------------------------------------------------------------
 class AdminUserSchema(MeSchema):
+    email = fields.String(allow_none=True, metadata={"description": "The user's e-mail address, if any."})
     active = fields.Boolean(required=True)
     created_at = UtcDateTime(required=True)
 
