@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from calendar import monthrange
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,14 +23,17 @@ from flask import current_app
 from app.extensions import db
 from app.models import AuditRecord, Evaluation, MidtermCheck, Project
 from app.services.commands.checks import open_checks_as_system
-from app.services.commands.evaluation import EVALUATED_STATES, open_evaluations_as_system
+from app.services.commands.evaluation import (
+    EVALUATED_STATES,
+    open_evaluations_as_system,
+)
 from app.services.time import calendar
 from workflows.project import ProjectState
 
 
 def _local(moment: datetime) -> date:
     """The Beijing day of a moment (stored moments without a zone are UTC)."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(calendar.BEIJING).date()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(calendar.BEIJING).date()
 
 
 def add_months(day: date, months: int) -> date:

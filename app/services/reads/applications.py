@@ -9,7 +9,15 @@ from app.extensions import db
 from app.models import Application, Batch, Organisation, PlanItem, Project, User
 from app.policies import visible_to
 from app.services.engine.loading import load_visible
-from app.services.reads.paging import EXPORT_LIMIT, Detail, Page, Timed, attach, timed_page, timed_rows
+from app.services.reads.paging import (
+    EXPORT_LIMIT,
+    Detail,
+    Page,
+    Timed,
+    attach,
+    timed_page,
+    timed_rows,
+)
 from app.services.time import limits
 
 ORDER = (Application.id.desc(),)

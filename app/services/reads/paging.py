@@ -3,8 +3,9 @@ extras) and the lists with time limits: ``timed_page``/``timed_rows`` give each 
 ``time_limit`` and keep, when asked, only the rows at one warning level (黄牌/红牌)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -70,7 +71,7 @@ class Timed:
     timed: object
 
     @classmethod
-    def of(cls, kind: str) -> "Timed":
+    def of(cls, kind: str) -> Timed:
         """Items of a workflow kind: their own stage's limit (``limits.status``)."""
         return cls(lambda rows: limits.attach_statuses(kind, rows),
                    MODEL_OF[kind].state.in_(limits.timed_states(kind)))

@@ -35,7 +35,6 @@ from app.services.time import limits
 from workflows.evaluation import EvaluationState
 from workflows.project import ProjectState
 
-
 # --- projects --------------------------------------------------------------------------------
 # A project's own stages have no time limit: its row shows the most pressing deadline of its
 # open mid-term checks, acceptance rounds and evaluations (the earliest one).
