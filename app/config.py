@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 
 
@@ -41,6 +42,23 @@ def _proxy_count(value: str) -> int:
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() not in _OFF
+
+
+def month_day(value: str) -> str:
+    """A day of the year as "MM-DD" (29 February allowed: it means 28 February in other years)."""
+    try:
+        month, day = (int(part) for part in value.strip().split("-"))
+        date(2000, month, day)
+    except ValueError:
+        raise ValueError(f"PILOTFLOW_MIDTERM_OPENS_ON must be a day as MM-DD, not {value!r}") from None
+    return f"{month:02d}-{day:02d}"
+
+
+def _months(value: str) -> int:
+    months = int(value)
+    if not 1 <= months <= 120:
+        raise ValueError(f"PILOTFLOW_EVALUATION_EVERY_MONTHS must be 1–120, not {value!r}")
+    return months
 
 
 def settings(instance_path: str) -> dict:
@@ -96,6 +114,10 @@ def settings(instance_path: str) -> dict:
         "JOB_TIMEOUT_SECONDS": int(os.environ.get("PILOTFLOW_JOB_TIMEOUT_SECONDS", "300")),
         "JOB_STALE_SECONDS": int(os.environ.get("PILOTFLOW_JOB_STALE_SECONDS", "120")),
         "SWEEP_SECONDS": float(os.environ.get("PILOTFLOW_SWEEP_SECONDS", "5")),
+        # Scheduled openings (app.services.commands.openings): the day each year's mid-term
+        # checks open ("MM-DD", Beijing) and the months between a project's evaluation periods.
+        "MIDTERM_OPENS_ON": month_day(os.environ.get("PILOTFLOW_MIDTERM_OPENS_ON", "03-01")),
+        "EVALUATION_EVERY_MONTHS": _months(os.environ.get("PILOTFLOW_EVALUATION_EVERY_MONTHS", "12")),
         # Time limits (app.services.time.limits): "due soon" is this many working days or fewer.
         "DUE_SOON_WORKING_DAYS": int(os.environ.get("PILOTFLOW_DUE_SOON_WORKING_DAYS", "2")),
         # E-mail (app.services.notify.mail): no MAIL_SERVER → mail is skipped with a log line,

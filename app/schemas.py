@@ -236,22 +236,28 @@ class UrgeSchema(Schema):
             raise ValidationError(str(_l("This field is required.")))
 
 
-class MailSettingsSchema(Schema):
-    """A user's own e-mail address, language of mails and how often they get mail."""
+class EmailAddressSchema(Schema):
+    """A user's e-mail address, the one rule for it (the user's mail settings, the admin's user
+    form): a valid address of at most 254 characters; blank or null clears it."""
 
     class Meta:
         unknown = EXCLUDE
 
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
-    locale = fields.String(required=True, validate=validate.OneOf(LOCALES), error_messages=_required())
-    mail_preference = fields.String(required=True, validate=validate.OneOf(MailPreference.ALL),
-                                    error_messages=_required())
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
 
     @pre_load
     def _blank_is_none(self, data, **_):
         if isinstance(data, dict) and isinstance(data.get("email"), str):
             data = {**data, "email": data["email"].strip() or None}
         return data
+
+
+class MailSettingsSchema(EmailAddressSchema):
+    """A user's own e-mail address, language of mails and how often they get mail."""
+
+    locale = fields.String(required=True, validate=validate.OneOf(LOCALES), error_messages=_required())
+    mail_preference = fields.String(required=True, validate=validate.OneOf(MailPreference.ALL),
+                                    error_messages=_required())
 
     @validates_schema
     def _address_for_mail(self, data, **_):

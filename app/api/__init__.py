@@ -15,6 +15,7 @@ from app.api import (
     documents,
     endorsements,
     errors,
+    jobs,
     later_stages,
     notifications,
     projects,
@@ -79,7 +80,7 @@ def numeric_decimal_bounds(converter, field, ret=None, **kwargs) -> dict:
 
 def resource_blueprints():
     return [*reference.BLUEPRINTS, applications.bp, endorsements.bp, projects.bp, *later_stages.BLUEPRINTS,
-            demonstration.bp, documents.bp, notifications.bp, admin.bp, calendar.bp, supervision.settings_bp,
+            demonstration.bp, documents.bp, notifications.bp, admin.bp, jobs.bp, calendar.bp, supervision.settings_bp,
             supervision.urging_bp, time_limits.bp]
 
 

@@ -42,8 +42,8 @@ def list_users(args):
 def create_user():
     """Create a user account · 新建用户
 
-    With a first password (at least 8 characters), an organisation (by code) and roles; the
-    expert role also puts the user in the expert pool.
+    With a first password (at least 8 characters), an organisation (by code), roles and an
+    optional e-mail address; the expert role also puts the user in the expert pool.
     """
     data = json_body()
     with transaction():
@@ -55,9 +55,10 @@ def create_user():
 @bp.response(200, AdminUserSchema)
 @documented_errors(bp, 400, 401, 403, 404, 409, 422)
 def update_user(user_id: int):
-    """Change a user's name, organisation and roles · 修改用户
+    """Change a user's name, organisation, roles and e-mail · 修改用户
 
-    The whole account (PUT). Granting `expert` puts the user in the expert pool; taking it away
+    The whole account (PUT); `email` left out is kept, blank or null clears it, an invalid
+    address is a 422 with nothing written. Granting `expert` puts the user in the expert pool; taking it away
     stops them being drawn. Administrators cannot take the administrator role from themselves (409).
     """
     data = json_body()

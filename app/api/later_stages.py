@@ -39,7 +39,8 @@ evaluations = api_blueprint("evaluations", "/evaluations",
 def list_checks(args):
     """List mid-term checks
 
-    The checks of the projects the caller may see, newest first.
+    The checks of the projects the caller may see, newest first. With `level` (on_time, due_soon, overdue) only the rows at that time-limit level (黄牌/红牌);
+    every row has its `deadline`.
     """
     return reads.list_midterm_checks(actor(), **args)
 
@@ -74,7 +75,8 @@ def get_check(entity_id: int):
 def list_acceptances(args):
     """List acceptance rounds
 
-    Experts see the rounds of the panels they sit on; agencies their own projects'.
+    Experts see the rounds of the panels they sit on; agencies their own projects'. With `level` (on_time, due_soon, overdue) only the rows at that time-limit level (黄牌/红牌);
+    every row has its `deadline`.
     """
     return reads.list_acceptances(actor(), **args)
 
@@ -94,7 +96,8 @@ def get_acceptance(entity_id: int):
 def list_evaluations(args):
     """List performance evaluations
 
-    Newest first.
+    Newest first. With `level` (on_time, due_soon, overdue) only the rows at that time-limit level (黄牌/红牌);
+    every row has its `deadline`.
     """
     return reads.list_evaluations(actor(), **args)
 

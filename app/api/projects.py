@@ -30,7 +30,9 @@ bp = api_blueprint("projects", "/projects",
 def list_projects(args):
     """List projects
 
-    The projects the caller may see, newest first.
+    The projects the caller may see, newest first. A project's deadline is its most pressing
+    open check, acceptance or evaluation's. With `level` (on_time, due_soon, overdue) only the rows at that time-limit level (黄牌/红牌);
+    every row has its `deadline`.
     """
     return reads.list_projects(actor(), **args)
 

@@ -193,7 +193,29 @@ class EndorsementSchema(Schema):
     ranking = fields.Integer(allow_none=True)
 
 
-class ApplicationSummarySchema(Schema):
+class TimeLimitFields(Schema):
+    """A row's time limit (``limits.status``, attached by the read): every list and detail with one."""
+
+    deadline = UtcDateTime(attribute="time_limit.deadline", allow_none=True, dump_only=True, metadata={
+        "description": "When the present stage is due (the reviewer's clock stops while returned to the "
+                       "applicant); for a project, its most pressing open check, acceptance or evaluation."})
+    time_limit_level = fields.String(attribute="time_limit.level.value", dump_only=True, metadata={
+        "description": "none, on_time, due_soon (黄牌) or overdue (红牌)."})
+    time_limit_label = fields.Method("_level_label", dump_only=True)
+
+    def _level_label(self, obj) -> str:
+        limit = getattr(obj, "time_limit", None)
+        return limit.level.label(short_locale()) if limit else ""
+
+
+class LevelArgs(Schema):
+    """The warning-level filter every list with time limits takes."""
+
+    level = fields.String(validate=validate.OneOf(FILTER_LEVELS), metadata={
+        "description": "Only items at this time-limit level: on_time, due_soon (黄牌) or overdue (红牌)."})
+
+
+class ApplicationSummarySchema(TimeLimitFields):
     id = fields.Integer(required=True)
     batch_id = fields.Integer(required=True)
     organisation = fields.Nested(OrganisationRefSchema, required=True)
@@ -213,15 +235,6 @@ class ApplicationSummarySchema(Schema):
     created_at = UtcDateTime(required=True)
     submitted_at = UtcDateTime(allow_none=True)
     stage_entered_at = UtcDateTime(required=True)
-    deadline = UtcDateTime(attribute="time_limit.deadline", allow_none=True, dump_only=True, metadata={
-        "description": "When the present stage is due (the reviewer's clock stops while returned to the applicant)."})
-    time_limit_level = fields.String(attribute="time_limit.level.value", dump_only=True, metadata={
-        "description": "none, on_time, due_soon (黄牌) or overdue (红牌)."})
-    time_limit_label = fields.Method("_level_label", dump_only=True)
-
-    def _level_label(self, obj) -> str:
-        limit = getattr(obj, "time_limit", None)
-        return limit.level.label(short_locale()) if limit else ""
 
 
 class ApplicationDetailSchema(ApplicationSummarySchema):
@@ -240,7 +253,7 @@ class ApplicationDetailSchema(ApplicationSummarySchema):
     project_id = fields.Integer(allow_none=True, metadata={"description": "The project, once approved (立项)."})
 
 
-class ApplicationListArgs(PageArgs):
+class ApplicationListArgs(PageArgs, LevelArgs):
     """The filters of the web list (app.services.reads.applications.ApplicationFilters)."""
 
     batch_id = fields.Integer(validate=ID_RANGE)
@@ -252,12 +265,10 @@ class ApplicationListArgs(PageArgs):
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     organisation_id = fields.Integer(validate=ID_RANGE)
     q = fields.String(validate=validate.Length(max=64), metadata={"description": "Name or contact contains."})
-    level = fields.String(validate=validate.OneOf(FILTER_LEVELS), metadata={
-        "description": "Only items at this time-limit level: on_time, due_soon (黄牌) or overdue (红牌)."})
 
 
 # --- projects and later stages --------------------------------------------------------------
-class ProjectSchema(Schema):
+class ProjectSchema(TimeLimitFields):
     id = fields.Integer(required=True)
     code = fields.String(required=True)
     application_id = fields.Integer(required=True)
@@ -277,12 +288,12 @@ class ProjectSchema(Schema):
     demonstration_selected_at = UtcDateTime(allow_none=True)
 
 
-class ProjectListArgs(PageArgs):
+class ProjectListArgs(PageArgs, LevelArgs):
     state = fields.String(validate=_choices(ProjectState))
     batch_id = fields.Integer(validate=ID_RANGE)
 
 
-class MidtermCheckSchema(Schema):
+class MidtermCheckSchema(TimeLimitFields):
     id = fields.Integer(required=True)
     project_id = fields.Integer(required=True)
     year = fields.Integer(required=True)
@@ -296,7 +307,7 @@ class MidtermCheckSchema(Schema):
     stage_entered_at = UtcDateTime(required=True)
 
 
-class MidtermCheckListArgs(PageArgs):
+class MidtermCheckListArgs(PageArgs, LevelArgs):
     project_id = fields.Integer(validate=ID_RANGE)
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     state = fields.String(validate=_choices(MidtermCheckState))
@@ -327,7 +338,7 @@ class ScoreSchema(Schema):
     comment = fields.String()
 
 
-class AcceptanceSchema(Schema):
+class AcceptanceSchema(TimeLimitFields):
     id = fields.Integer(required=True)
     project_id = fields.Integer(required=True)
     round = fields.Integer(required=True)
@@ -348,12 +359,12 @@ class AcceptanceDetailSchema(AcceptanceSchema):
     scores = fields.List(fields.Nested(ScoreSchema))
 
 
-class AcceptanceListArgs(PageArgs):
+class AcceptanceListArgs(PageArgs, LevelArgs):
     project_id = fields.Integer(validate=ID_RANGE)
     state = fields.String(validate=_choices(AcceptanceState))
 
 
-class EvaluationSchema(Schema):
+class EvaluationSchema(TimeLimitFields):
     id = fields.Integer(required=True)
     project_id = fields.Integer(required=True)
     organisation_id = fields.Integer(required=True)
@@ -373,7 +384,7 @@ class EvaluationSchema(Schema):
     stage_entered_at = UtcDateTime(required=True)
 
 
-class EvaluationListArgs(PageArgs):
+class EvaluationListArgs(PageArgs, LevelArgs):
     project_id = fields.Integer(validate=ID_RANGE)
     period = fields.String(validate=validate.Length(max=16))
     state = fields.String(validate=_choices(EvaluationState))
@@ -457,6 +468,7 @@ class MarkedReadSchema(Schema):
 
 # --- administration -------------------------------------------------------------------------
 class AdminUserSchema(MeSchema):
+    email = fields.String(allow_none=True, metadata={"description": "The user's e-mail address, if any."})
     active = fields.Boolean(required=True)
     created_at = UtcDateTime(required=True)
 

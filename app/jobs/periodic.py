@@ -20,6 +20,7 @@ from app import clock
 from app.database import transaction
 from app.extensions import db
 from app.models import ScheduledRun
+from app.services.commands import openings
 from app.services.notify.digest import send_digests
 from app.services.records import outbox
 from app.services.records.outbox import Message, finishing, handles
@@ -82,6 +83,12 @@ def last_runs() -> dict[str, ScheduledRun]:
 # The day's time-limit scan runs before the digest, so the digest carries its reminders.
 register(Periodic("time_limits", _l("Time-limit reminders and escalations"), daily(time(7, 30)), scan))
 register(Periodic("mail_digest", _l("Daily mail digest"), daily(time(8, 0)), send_digests))
+# The scheduled openings, as the system (no actor): the year's mid-term checks from their day on,
+# and each accepted project's next evaluation period when its cadence comes round.
+register(Periodic("midterm_checks", _l("Opening the year's mid-term checks"), openings.midterm_period,
+                  openings.open_midterm_checks))
+register(Periodic("evaluation_periods", _l("Opening due evaluation periods"), daily(time(7, 0)),
+                  openings.open_due_evaluations))
 
 
 @handles("scheduled")

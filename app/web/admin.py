@@ -55,7 +55,7 @@ def index():
 
 
 # --- users -------------------------------------------------------------------------------------
-USER_FIELDS = ("display_name", "organisation_code", "specialties", "title")
+USER_FIELDS = ("display_name", "organisation_code", "email", "specialties", "title")
 
 
 @bp.get("/users")
@@ -83,7 +83,7 @@ def edit_user(id: int):
         return _save(admin.update_user, (id,), _form(*USER_FIELDS, lists=("roles",)), _("The user has been saved."),
                      url_for("admin.users"), "admin/user_form.html", user=user)
     values = {"display_name": user.display_name, "organisation_code": user.organisation.code,
-              "roles": [r.value for r in user.roles]}
+              "email": user.email or "", "roles": [r.value for r in user.roles]}
     return render_template("admin/user_form.html", user=user, errors={}, values=values)
 
 

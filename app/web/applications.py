@@ -29,10 +29,10 @@ from app.services.reads import applications as reads
 from app.services.reads import inbox, reference
 from app.services.reads.history import timeline
 from app.services.reads.projects import agency_history
-from app.services.time import limits
 from app.web.actions import form_data
 from app.web.diagram import flow_svg
 from app.web.exports import download
+from app.web.levels import level_arg, level_choices
 from app.web.templating import local_time
 from workflows.application import APPLICATION, ApplicationState
 from workflows.diagrams import mermaid
@@ -57,12 +57,7 @@ def _filters() -> reads.ApplicationFilters:
         batch_id=_int("batch_id"), state=_choice("state", ApplicationState),
         division_code=(request.args.get("division_code") or None), category=_choice("category", PilotCategory),
         domain=_choice("domain", Domain), year=_int("year"), q=(request.args.get("q") or "").strip()[:64] or None,
-        level=_level())
-
-
-def _level() -> str | None:
-    value = request.args.get("level") or None
-    return value if value in limits.FILTER_LEVELS else None
+        level=level_arg())
 
 
 @bp.get("/")
@@ -73,7 +68,7 @@ def index():
     return render_template("applications/index.html", page=page, filters=filters,
                            options=reference.filter_options(), states=ApplicationState,
                            categories=PilotCategory, domains=Domain,
-                           levels=[limits.Level(v) for v in limits.FILTER_LEVELS])
+                           levels=level_choices())
 
 
 @bp.get("/export.<any(csv, xlsx):fmt>")

@@ -12,6 +12,7 @@ from app.database import transaction
 from app.services.commands import actions_for, evaluation
 from app.services.reads import projects as reads
 from app.services.reads.history import timeline
+from app.web.levels import level_arg, level_choices
 from app.web.projects import programme_context
 from workflows.evaluation import WEIGHTS, EvaluationState
 
@@ -25,9 +26,12 @@ def index():
     policies.require("evaluation_list", current_user)
     state = request.args.get("state") if request.args.get("state") in {s.value for s in EvaluationState} else None
     period = request.args.get("period", "").strip() or None
-    page = reads.list_evaluations(current_user, period=period, state=state, page=page_number(request.args))
+    level = level_arg()
+    page = reads.list_evaluations(current_user, period=period, state=state, page=page_number(request.args),
+                                  level=level)
     return render_template("evaluation/index.html", page=page, state=state, period=period,
-                           states=list(EvaluationState), next_period=str(clock.today().year + 1))
+                           states=list(EvaluationState), next_period=str(clock.today().year + 1),
+                           level=level, levels=level_choices())
 
 
 @bp.post("/open")

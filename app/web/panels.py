@@ -12,6 +12,7 @@ from app.bounds import page_number
 from app.services.commands import actions_for
 from app.services.reads import projects as reads
 from app.services.reads.history import timeline
+from app.web.levels import level_arg, level_choices
 from app.web.projects import programme_context
 from workflows.acceptance import AcceptanceState
 
@@ -27,9 +28,11 @@ def index():
     if policies.check("own_panels", current_user):
         return render_template("panels/mine.html", panels=reads.my_panels(current_user))
     state = request.args.get("state") if request.args.get("state") in {s.value for s in AcceptanceState} else None
+    level = level_arg()
     return render_template("panels/index.html",
-                           page=reads.list_acceptances(current_user, state=state, page=page_number(request.args)),
-                           state=state, states=list(AcceptanceState))
+                           page=reads.list_acceptances(current_user, state=state, page=page_number(request.args),
+                                                       level=level),
+                           state=state, states=list(AcceptanceState), level=level, levels=level_choices())
 
 
 @bp.get("/<int:id>")

@@ -15,6 +15,7 @@ from app.models import Role
 from app.services.commands import actions_for, checks, projects
 from app.services.reads import projects as reads
 from app.services.reads.history import timeline
+from app.web.levels import level_arg, level_choices
 from workflows.midterm_check import MidtermCheckState
 from workflows.project import ProjectState
 from workflows.registry import FLOWS
@@ -31,8 +32,11 @@ def _int(name: str) -> int | None:
 def index():
     policies.require("project_list", current_user)
     state = request.args.get("state") if request.args.get("state") in {s.value for s in ProjectState} else None
-    page = reads.list_projects(current_user, page=page_number(request.args), state=state, batch_id=_int("batch_id"))
-    return render_template("projects/index.html", page=page, state=state, states=list(ProjectState))
+    level = level_arg()
+    page = reads.list_projects(current_user, page=page_number(request.args), state=state, batch_id=_int("batch_id"),
+                               level=level)
+    return render_template("projects/index.html", page=page, state=state, states=list(ProjectState),
+                           level=level, levels=level_choices())
 
 
 @bp.get("/<int:id>")
@@ -48,9 +52,11 @@ def detail(id: int):
 @login_required
 def checks_index():
     state = request.args.get("state") if request.args.get("state") in {s.value for s in MidtermCheckState} else None
-    page = reads.list_midterm_checks(current_user, year=_int("year"), state=state, page=page_number(request.args))
+    level = level_arg()
+    page = reads.list_midterm_checks(current_user, year=_int("year"), state=state, page=page_number(request.args),
+                                     level=level)
     return render_template("projects/checks.html", page=page, state=state, states=list(MidtermCheckState),
-                           year=_int("year"), this_year=clock.today().year)
+                           year=_int("year"), this_year=clock.today().year, level=level, levels=level_choices())
 
 
 @bp.post("/checks/open")

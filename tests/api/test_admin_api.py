@@ -128,3 +128,16 @@ def test_the_expert_pool_is_listed_and_an_expert_taken_out_of_the_draw(api):
     assert changed.get_json() == {**first, "specialties": "大数据,云计算", "title": "教授", "active": False}
     long = assert_error(api.put(f"admin/experts/{first['id']}", "admin", json={"title": "长" * 65}), 422, "invalid")
     assert "title" in long["fields"]
+
+
+def test_an_administrator_sets_a_users_email_address(app, api):
+    bad = assert_error(api.post("admin/users", "admin", json={**NEW_USER, "email": "nope"}), 422, "invalid")
+    assert "email" in bad["fields"]
+    assert api.get("admin/users?q=reviewer2", "admin").json["items"] == []  # nothing written
+    created = api.post("admin/users", "admin", json={**NEW_USER, "email": "r2@example.gov.cn"}).json
+    assert created["email"] == "r2@example.gov.cn"
+    account = {k: NEW_USER[k] for k in ("display_name", "organisation_code", "roles")}
+    kept = api.put(f"admin/users/{created['id']}", "admin", json=account).json
+    assert kept["email"] == "r2@example.gov.cn"  # left out: kept
+    assert_error(api.put(f"admin/users/{created['id']}", "admin", json={**account, "email": "x" * 300}), 422, "invalid")
+    assert api.put(f"admin/users/{created['id']}", "admin", json={**account, "email": None}).json["email"] is None

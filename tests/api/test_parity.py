@@ -13,6 +13,7 @@ from app.kinds import KINDS
 
 # web endpoint → (the service function both adapters call, the API endpoint)
 WEB_WRITES_IN_THE_API = {
+    "jobs.retry": ("retry_job", "api_jobs.retry"),
     "applications.new": ("create_application", "api_applications.create_application"),
     "applications.edit": ("update_application", "api_applications.update_application"),
     "applications.upload": ("add_attachment", "api_applications.upload_attachment"),

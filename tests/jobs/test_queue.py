@@ -12,11 +12,12 @@ from rq import SimpleWorker
 from app import clock
 from app.database import transaction
 from app.extensions import db
-from app.jobs import queue
+from app.jobs import periodic, queue
 from app.models import IssuedDocument, OutboxMessage, OutboxStatus
 from app.services.documents import issuing
 from app.services.records import outbox
 from tests import factories as f
+from tests.api.conftest import ApiClient
 from tests.cluster.processes import Redis
 from tests.web.web_client import User
 
@@ -123,3 +124,22 @@ def test_a_document_job_never_makes_a_second_file(app):
     db.session.refresh(doc)
     assert len(doc.versions) == 1 and doc.current.sha256 == first
     assert db.session.scalar(sa.select(sa.func.count(IssuedDocument.id))) >= 1
+
+
+def test_the_job_queue_api_is_for_admins_and_retries_a_failed_job(app, client):
+    api = ApiClient(client)
+    job = _broken_job()
+    with transaction():
+        db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == job)
+                           .values(status=OutboxStatus.FAILED))
+    assert api.get("jobs", "office").status_code == 403
+    seen = api.get("jobs", "admin").get_json()
+    assert seen["counts"]["failed"] == 1 and [j["id"] for j in seen["failed"]] == [job]
+    assert "no handler" in seen["failed"][0]["last_error"]
+    assert {s["name"] for s in seen["scheduled"]} <= set(periodic.PERIODIC)
+    assert api.post(f"jobs/{job}/retry", "office").status_code == 403
+    again = api.post(f"jobs/{job}/retry", "admin").get_json()
+    assert again == {**again, "id": job, "status": "pending", "attempts": 0}
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, job).attempts == 1  # it ran at once after the commit, and failed again
+    assert api.post("jobs/999999/retry", "admin").status_code == 404

@@ -90,3 +90,28 @@ def test_plan_catalogue_organisations_and_expert_pool(app):
     expert = db.session.get(Expert, expert.id)
     assert expert.specialties == "大数据,云计算" and expert.active is False
     assert "大数据,云计算" in b.get("/admin/experts").text
+
+
+def test_the_user_form_sets_and_clears_the_email_address_and_refuses_a_bad_one(app):
+    b = Browser(app, "admin")
+    account = {"display_name": "新经办人", "organisation_code": "XXB", "roles": ["office_reviewer"]}
+    bad_new = b.post("/admin/users/new", {"username": "reviewer3", "password": "Review#2026",
+                                          "email": "not-an-address", **account})
+    assert bad_new.status_code == 422 and 'id="f-email-error"' in bad_new.text
+    assert db.session.scalar(sa.select(User.id).where(User.username == "reviewer3")) is None
+    assert b.post("/admin/users/new", {"username": "reviewer3", "password": "Review#2026",
+                                       "email": " reviewer3@example.gov.cn ", **account}).status_code == 302
+    user = db.session.scalar(sa.select(User).where(User.username == "reviewer3"))
+    assert user.email == "reviewer3@example.gov.cn"
+    assert 'value="reviewer3@example.gov.cn"' in b.get(f"/admin/users/{user.id}").text
+
+    bad = b.post(f"/admin/users/{user.id}", {**account, "display_name": "改了名", "email": "a@b@c<script>"})
+    assert bad.status_code == 422 and 'id="f-email-error"' in bad.text and "<script>" not in bad.text
+    db.session.expire_all()
+    assert (user.display_name, user.email) == ("新经办人", "reviewer3@example.gov.cn")  # nothing written
+    assert b.post(f"/admin/users/{user.id}", {**account, "email": "new@example.gov.cn"}).status_code == 302
+    db.session.expire_all()
+    assert user.email == "new@example.gov.cn"
+    assert b.post(f"/admin/users/{user.id}", {**account, "email": ""}).status_code == 302
+    db.session.expire_all()
+    assert user.email is None

@@ -28,7 +28,7 @@ from app.models import (
     UserRole,
 )
 from app.models.vocabulary import Domain, OrgKind, PilotCategory
-from app.schemas import load
+from app.schemas import EmailAddressSchema, load
 from app.services.commands import users as user_svc
 from app.services.engine.guards import quota_key
 from app.services.reads.paging import Page, paginate
@@ -39,11 +39,10 @@ def _required():
     return {"required": str(_l("This field is required.")), "null": str(_l("This field is required."))}
 
 
-class UserAccountSchema(Schema):
-    """A user's name, organisation and roles (the user form; the API's PUT /admin/users/{id})."""
-
-    class Meta:
-        unknown = EXCLUDE
+class UserAccountSchema(EmailAddressSchema):
+    """A user's name, organisation, roles and e-mail address (the user form; the API's PUT
+    /admin/users/{id}). The address follows the user's own mail settings' rule; left out, it is
+    kept; blank or null clears it."""
 
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=_required())
     organisation_code = fields.String(required=True, validate=validate.Length(min=1, max=32),
@@ -168,6 +167,7 @@ def create_user(actor: User, data: dict) -> User:
     user = user_svc.create_user(fields_["username"], fields_["password"], fields_["display_name"],
                                 fields_["organisation_code"], [r.value for r in fields_["roles"]],
                                 specialties=fields_["specialties"], title=fields_["title"])
+    user.email = fields_.get("email")
     _record(actor, "user", user.id, "admin_create_user", {
         "username": user.username, "organisation": fields_["organisation_code"],
         "roles": sorted(r.value for r in fields_["roles"])})
@@ -187,6 +187,9 @@ def update_user(actor: User, user_id: int, data: dict) -> User:
     before = sorted(r.value for r in user.roles)
     user.display_name = fields_["display_name"]
     user.organisation_id = _organisation(fields_["organisation_code"]).id
+    email_changed = "email" in fields_ and fields_["email"] != user.email
+    if "email" in fields_:
+        user.email = fields_["email"]
     for row in [r for r in user.role_rows if r.role not in roles]:
         user.role_rows.remove(row)
     user.role_rows.extend(UserRole(role=r) for r in roles - user.roles)
@@ -198,7 +201,7 @@ def update_user(actor: User, user_id: int, data: dict) -> User:
     db.session.flush()
     _record(actor, "user", user.id, "admin_update_user", {
         "display_name": user.display_name, "organisation": fields_["organisation_code"],
-        "roles_before": before, "roles": sorted(r.value for r in roles)})
+        "roles_before": before, "roles": sorted(r.value for r in roles), "email_changed": email_changed})
     return user
 
 

@@ -20,6 +20,15 @@ from workflows.project import ProjectState
 def open_checks(actor: User, year: int) -> list[MidtermCheck]:
     """Open the year's check for every project under construction that has none yet."""
     policies.require("office_reviewer", actor)
+    return _open_checks(actor, "office_reviewer", year)
+
+
+def open_checks_as_system(year: int) -> list[MidtermCheck]:
+    """The scheduled opening (``openings``): no human policy, audited with no actor, role "system"."""
+    return _open_checks(None, "system", year)
+
+
+def _open_checks(actor: User | None, role: str, year: int) -> list[MidtermCheck]:
     if not 2000 <= year <= 2100:
         raise Invalid({"year": str(_l("Enter a year between 2000 and 2100."))})
     have = sa.select(MidtermCheck.project_id).where(MidtermCheck.year == year)
@@ -32,7 +41,7 @@ def open_checks(actor: User, year: int) -> list[MidtermCheck]:
         db.session.add(check)
         db.session.flush()
         audit.record(entity_type="midterm_check", entity_id=check.id, trigger="open", actor=actor,
-                     role="office_reviewer", to_state=check.state.value,
+                     role=role, to_state=check.state.value,
                      payload={"project_id": project.id, "year": year})
         opened.append(check)
     return opened

@@ -26,6 +26,16 @@ EVALUATED_STATES = (ProjectState.EVALUATION, ProjectState.DEMONSTRATION)
 def open_evaluations(actor: User, period: str, project_ids: list[int] | None = None) -> list[Evaluation]:
     """Open the period's evaluation for accepted projects that have none for it yet."""
     policies.require("office_reviewer", actor)
+    return _open_evaluations(actor, "office_reviewer", period, project_ids)
+
+
+def open_evaluations_as_system(period: str, project_ids: list[int] | None = None) -> list[Evaluation]:
+    """The scheduled opening (``openings``): no human policy, audited with no actor, role "system"."""
+    return _open_evaluations(None, "system", period, project_ids)
+
+
+def _open_evaluations(actor: User | None, role: str, period: str,
+                      project_ids: list[int] | None) -> list[Evaluation]:
     period = (period or "").strip()
     if not 4 <= len(period) <= 16:
         raise Invalid({"period": str(_l("Name the period, e.g. 2027 or 2027H1."))})
@@ -39,7 +49,7 @@ def open_evaluations(actor: User, period: str, project_ids: list[int] | None = N
         db.session.add(ev)
         db.session.flush()
         audit.record(entity_type="evaluation", entity_id=ev.id, trigger="open", actor=actor,
-                     role="office_reviewer", to_state=ev.state.value,
+                     role=role, to_state=ev.state.value,
                      payload={"project_id": project.id, "period": period})
         opened.append(ev)
     return opened

@@ -9,10 +9,18 @@ from app.extensions import db
 from app.models import Application, Batch, Organisation, PlanItem, Project, User
 from app.policies import visible_to
 from app.services.engine.loading import load_visible
-from app.services.reads.paging import MAX_PER_PAGE, Detail, Page, attach, paginate
+from app.services.reads.paging import (
+    EXPORT_LIMIT,
+    Detail,
+    Page,
+    Timed,
+    attach,
+    timed_page,
+    timed_rows,
+)
 from app.services.time import limits
 
-EXPORT_LIMIT = 10000
+ORDER = (Application.id.desc(),)
 
 
 @dataclass
@@ -62,35 +70,16 @@ def list_applications(actor: User, filters: ApplicationFilters, page: int = 1,
                       per_page: int = 20) -> Page[Application]:
     """The list (web page and API), newest first, with the rows' organisations in one more query
     and each row's time limit (``row.time_limit``, the page's histories in one more)."""
-    if filters.level:
-        rows = _at_level(actor, filters)
-        per_page, page = max(1, min(per_page, MAX_PER_PAGE)), max(1, page)
-        result = Page(rows[(page - 1) * per_page:page * per_page], len(rows), page, per_page)
-    else:
-        result = paginate(applications_query(actor, filters), (Application.id.desc(),), page, per_page)
-        limits.attach_statuses("application", result.items)
+    result = timed_page(applications_query(actor, filters), ORDER, Timed.of("application"), page, per_page,
+                        filters.level)
     attach(result.items, "organisation", Organisation, "organisation_id")
     return result
 
 
-def _at_level(actor: User, filters: ApplicationFilters) -> list[Application]:
-    """The rows at the filter's warning level: only stages with a limit can be, so only those
-    are read (at most EXPORT_LIMIT), their histories in one query per 500."""
-    states = [st for kind, st, _days in limits.limited_stages() if kind == "application"]
-    rows = list(db.session.scalars(applications_query(actor, filters).where(Application.state.in_(states))
-                                   .order_by(Application.id.desc()).limit(EXPORT_LIMIT)))
-    limits.attach_statuses("application", rows)
-    return [r for r in rows if r.time_limit.level.value == filters.level]
-
-
 def all_applications(actor: User, filters: ApplicationFilters) -> list[Application]:
     """Exactly what the filtered list shows the actor, without pagination (for exports)."""
-    if filters.level:
-        rows = _at_level(actor, filters)
-    else:
-        rows = list(db.session.scalars(applications_query(actor, filters).order_by(Application.id.desc())
-                                       .limit(EXPORT_LIMIT)))
-        limits.attach_statuses("application", rows)
+    rows = timed_rows(applications_query(actor, filters), ORDER, Timed.of("application"), filters.level,
+                      EXPORT_LIMIT)
     attach(rows, "organisation", Organisation, "organisation_id")
     attach(rows, "batch", Batch, "batch_id")
     attach(rows, "plan_item", PlanItem, "plan_item_id")

@@ -1,6 +1,9 @@
-"""The one paginate and its Page, attach() (a many-to-one in one query) and Detail (an entity with extras)."""
+"""The one paginate and its Page, attach() (a many-to-one in one query), Detail (an entity with
+extras) and the lists with time limits: ``timed_page``/``timed_rows`` give each row its
+``time_limit`` and keep, when asked, only the rows at one warning level (黄牌/红牌)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -8,9 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
+from app.kinds import MODEL_OF
+from app.services.time import limits
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
+EXPORT_LIMIT = 10000  # rows an export, or a list filtered by warning level, reads at most
 
 
 @dataclass
@@ -53,3 +59,42 @@ class Detail:
 
     def __getattr__(self, name):
         return getattr(self.entity, name)
+
+
+@dataclass(frozen=True)
+class Timed:
+    """How a list's rows get their time limit: ``attach(rows)`` sets ``row.time_limit`` (one
+    query for the page's histories), ``timed`` is the clause of the rows that can have a
+    deadline at all (a level filter reads only those)."""
+
+    attach: Callable[[list], None]
+    timed: object
+
+    @classmethod
+    def of(cls, kind: str) -> Timed:
+        """Items of a workflow kind: their own stage's limit (``limits.status``)."""
+        return cls(lambda rows: limits.attach_statuses(kind, rows),
+                   MODEL_OF[kind].state.in_(limits.timed_states(kind)))
+
+
+def timed_rows(query, order_by, timed: Timed, level: str | None = None, limit: int = EXPORT_LIMIT) -> list:
+    """Every row of ``query`` (at most ``limit``) with its ``time_limit``; with ``level``
+    (one of ``limits.FILTER_LEVELS``) only the rows at that level."""
+    if level:
+        query = query.where(timed.timed)
+    rows = list(db.session.scalars(query.order_by(*order_by).limit(limit)))
+    timed.attach(rows)
+    return [r for r in rows if r.time_limit.level.value == level] if level else rows
+
+
+def timed_page(query, order_by, timed: Timed, page: int = 1, per_page: int = 20,
+               level: str | None = None) -> Page:
+    """``paginate`` with each row's ``time_limit``; filtered by ``level``, the level is computed
+    for the rows that can have a deadline and the page cut from those."""
+    if not level:
+        result = paginate(query, order_by, page, per_page)
+        timed.attach(result.items)
+        return result
+    rows = timed_rows(query, order_by, timed, level)
+    per_page, page = max(1, min(per_page, MAX_PER_PAGE)), max(1, page)
+    return Page(rows[(page - 1) * per_page:page * per_page], len(rows), page, per_page)

@@ -29,28 +29,66 @@ from app.models import (
 from app.policies import panel_membership, visible_to
 from app.services.engine.guards import DEMONSTRATION_KEY
 from app.services.engine.loading import load_visible
-from app.services.reads.paging import Detail, Page, attach, paginate
+from app.services.reads.paging import Detail, Page, Timed, attach, timed_page
 from app.services.records import counters
+from app.services.time import limits
 from workflows.evaluation import EvaluationState
 from workflows.project import ProjectState
 
-
 # --- projects --------------------------------------------------------------------------------
+# A project's own stages have no time limit: its row shows the most pressing deadline of its
+# open mid-term checks, acceptance rounds and evaluations (the earliest one).
+PROJECT_ITEMS = ("midterm_check", "acceptance", "evaluation")
+
+
+def _timed_items(kind: str):
+    model = MODEL_OF[kind]
+    return sa.select(model.project_id).where(model.state.in_(limits.timed_states(kind)))
+
+
+def attach_project_statuses(projects: list[Project]) -> None:
+    """Give each project its ``time_limit``: its most pressing open item's (``limits.status``),
+    else no time limit. One query per kind for the items, one per kind for their histories."""
+    ids = [p.id for p in projects]
+    best: dict[int, limits.Limit] = {}
+    for kind in PROJECT_ITEMS if ids else ():
+        model = MODEL_OF[kind]
+        items = list(db.session.scalars(sa.select(model).where(
+            model.project_id.in_(ids), model.state.in_(limits.timed_states(kind)))))
+        project_of = {i.id: i.project_id for i in items}
+        for item_id, limit in limits.statuses(kind, items).items():
+            project_id = project_of[item_id]
+            held = best.get(project_id)
+            if limit.deadline is not None and (held is None or limit.deadline < held.deadline):
+                best[project_id] = limit
+    for project in projects:
+        project.time_limit = best.get(project.id, NO_LIMIT)
+
+
+NO_LIMIT = limits.Limit(None, limits.Level.NONE, None)
+PROJECT_TIMED = Timed(attach_project_statuses,
+                      sa.or_(*(Project.id.in_(_timed_items(kind)) for kind in PROJECT_ITEMS)))
+
+
 def list_projects(actor: User, page: int = 1, per_page: int = 20, state: str | None = None,
-                  batch_id: int | None = None) -> Page[Project]:
-    """The list (web page and API), newest first, with the rows' organisations in one more query."""
+                  batch_id: int | None = None, level: str | None = None) -> Page[Project]:
+    """The list (web page and API), newest first, with the rows' organisations in one more query
+    and each row's most pressing deadline (``attach_project_statuses``); ``level`` keeps only
+    the rows at that warning level."""
     query = sa.select(Project).where(visible_to(actor, Project))
     if state:
         query = query.where(Project.state == state)
     if batch_id:
         query = query.where(Project.batch_id == batch_id)
-    result = paginate(query, (Project.id.desc(),), page, per_page)
+    result = timed_page(query, (Project.id.desc(),), PROJECT_TIMED, page, per_page, level)
     attach(result.items, "organisation", Organisation, "organisation_id")
     return result
 
 
 def project_detail(actor: User, project_id: int) -> Project:
-    return load_visible(Project, project_id, actor)
+    project = load_visible(Project, project_id, actor)
+    attach_project_statuses([project])
+    return project
 
 
 @dataclass(frozen=True)
@@ -113,7 +151,8 @@ def _with_project(model):
 
 # --- mid-term checks ---------------------------------------------------------------------------
 def list_midterm_checks(actor: User, project_id: int | None = None, year: int | None = None,
-                        state: str | None = None, page: int = 1, per_page: int = 20) -> Page[MidtermCheck]:
+                        state: str | None = None, page: int = 1, per_page: int = 20,
+                        level: str | None = None) -> Page[MidtermCheck]:
     query = sa.select(MidtermCheck).where(visible_to(actor, MidtermCheck)).options(_with_project(MidtermCheck))
     if project_id:
         query = query.where(MidtermCheck.project_id == project_id)
@@ -121,22 +160,24 @@ def list_midterm_checks(actor: User, project_id: int | None = None, year: int | 
         query = query.where(MidtermCheck.year == year)
     if state:
         query = query.where(MidtermCheck.state == state)
-    return paginate(query, (MidtermCheck.id.desc(),), page, per_page)
+    return timed_page(query, (MidtermCheck.id.desc(),), Timed.of("midterm_check"), page, per_page, level)
 
 
 def midterm_check_detail(actor: User, check_id: int) -> MidtermCheck:
-    return load_visible(MidtermCheck, check_id, actor)
+    check = load_visible(MidtermCheck, check_id, actor)
+    limits.attach_statuses("midterm_check", [check])
+    return check
 
 
 # --- acceptance rounds and their panels -----------------------------------------------------------
 def list_acceptances(actor: User, project_id: int | None = None, state: str | None = None,
-                     page: int = 1, per_page: int = 20) -> Page[Acceptance]:
+                     page: int = 1, per_page: int = 20, level: str | None = None) -> Page[Acceptance]:
     query = sa.select(Acceptance).where(visible_to(actor, Acceptance)).options(_with_project(Acceptance))
     if project_id:
         query = query.where(Acceptance.project_id == project_id)
     if state:
         query = query.where(Acceptance.state == state)
-    return paginate(query, (Acceptance.id.desc(),), page, per_page)
+    return timed_page(query, (Acceptance.id.desc(),), Timed.of("acceptance"), page, per_page, level)
 
 
 @dataclass(frozen=True)
@@ -173,6 +214,7 @@ def acceptance_detail(actor: User, acceptance_id: int) -> Detail:
     draw excluded and why."""
     access = visible_scores(actor, acceptance_id)
     acceptance = access.acceptance
+    limits.attach_statuses("acceptance", [acceptance])
     members = acceptance.members
     attach(members, "expert", Expert, "expert_id")
     attach([m.expert for m in members], "user", User, "user_id")
@@ -222,7 +264,8 @@ def my_panels(actor: User) -> list[tuple[Acceptance, PanelMember]]:
 
 # --- evaluations -------------------------------------------------------------------------------
 def list_evaluations(actor: User, project_id: int | None = None, period: str | None = None,
-                     state: str | None = None, page: int = 1, per_page: int = 20) -> Page[Evaluation]:
+                     state: str | None = None, page: int = 1, per_page: int = 20,
+                     level: str | None = None) -> Page[Evaluation]:
     query = sa.select(Evaluation).where(visible_to(actor, Evaluation)).options(_with_project(Evaluation))
     if project_id:
         query = query.where(Evaluation.project_id == project_id)
@@ -230,11 +273,13 @@ def list_evaluations(actor: User, project_id: int | None = None, period: str | N
         query = query.where(Evaluation.period == period)
     if state:
         query = query.where(Evaluation.state == state)
-    return paginate(query, (Evaluation.id.desc(),), page, per_page)
+    return timed_page(query, (Evaluation.id.desc(),), Timed.of("evaluation"), page, per_page, level)
 
 
 def evaluation_detail(actor: User, evaluation_id: int) -> Evaluation:
-    return load_visible(Evaluation, evaluation_id, actor)
+    ev = load_visible(Evaluation, evaluation_id, actor)
+    limits.attach_statuses("evaluation", [ev])
+    return ev
 
 
 # --- demonstration -----------------------------------------------------------------------------

@@ -34,6 +34,8 @@ FILTER_LEVELS = ("on_time", "due_soon", "overdue")  # the levels a list may be f
 DUE_SOON_DAYS = 2  # default for the DUE_SOON_WORKING_DAYS setting
 # The states in which an item waits on its applicant's revision: the reviewer's clock stands.
 PAUSES: dict[str, frozenset[str]] = {"application": frozenset(s.value for s in RETURNED)}
+# Stages whose deadline is a day somebody set rather than a limit (a rectification's own day).
+SET_DEADLINES: dict[str, frozenset[str]] = {"midterm_check": frozenset({"rectifying"})}
 _MEMO_KEY = "pilotflow.step_limits"
 _CHUNK = 500  # ids per IN (…) when loading histories
 
@@ -135,6 +137,12 @@ def limited_stages() -> list[tuple[str, LabelledEnum, int]]:
     """Every stage somebody waits in with a time limit: (kind, state, default days), in flow order."""
     return [(kind, st, days) for kind, k in KINDS.items() for st in k.flow.states
             if (days := k.flow.time_limit(st)) is not None]
+
+
+def timed_states(kind: str) -> list[str]:
+    """The stages of a kind in which an item can have a deadline (a limit or a set day): the
+    only rows a list filtered by warning level needs to read."""
+    return sorted({str(st) for k, st, _days in limited_stages() if k == kind} | SET_DEADLINES.get(kind, set()))
 
 
 # --- the history a clock is read from ---------------------------------------------------------
@@ -241,7 +249,7 @@ def deadline_of(kind: str, entity, changes: list[StateChange] | None = None) -> 
 
 def _assess(kind: str, entity, changes, now: datetime) -> tuple[datetime | None, int | None, int]:
     """(deadline, limit, working days used) of the item's present stage."""
-    if kind == "midterm_check" and entity.rectification_deadline and entity.state.value == "rectifying":
+    if str(entity.state) in SET_DEADLINES.get(kind, ()) and entity.rectification_deadline:
         return end_of_day(entity.rectification_deadline), None, 0
     days = limit_days(kind, entity.state)
     if days is None:
