@@ -41,7 +41,7 @@ def archive(app, monkeypatch):
     def draft_with_plan(applicant="wuhua_applicant", **overrides):
         app_id = drafted(applicant, **overrides)
         with transaction():
-            attachments.add_attachment(f.user(applicant), app_id, "construction_plan", r"C:\\Users\\刘洋\\建设方案.pdf",
+            attachments.add_attachment(f.user(applicant), app_id, "construction_plan", r"C:\Users\刘洋\建设方案.pdf",
                                        io.BytesIO(PLAN))
         return app_id
 
