@@ -119,7 +119,7 @@ def verify_detached(data: bytes, signature: bytes, roots: list[x509.Certificate]
         trust_problem = _trusted(cert, roots, when)
     except _Bad as exc:
         return CmsReport(False, False, False, False, problem=str(exc))
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as exc:
         return CmsReport(False, False, False, False, problem=f"the signature cannot be read ({type(exc).__name__})")
     problems = [p for p in (
         "" if covers else "the signature does not cover this manifest (its digest differs)",

@@ -134,7 +134,7 @@ def test_the_manifest_signature_checks_offline_with_openssl_and_the_archives_ca(
     result = subprocess.run(["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
                              str(tmp_path / package.SIGNATURE), "-content", str(tmp_path / package.MANIFEST),
                              "-CAfile", str(tmp_path / package.CA_CERT), "-purpose", "any", "-out", "/dev/null"],
-                            capture_output=True, text=True)
+                            check=False, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / package.CHECKPOINTS).is_dir() and not any((tmp_path / package.CHECKPOINTS).iterdir())
 
@@ -160,3 +160,15 @@ def test_an_unreadable_or_oversized_zip_is_refused_with_a_reason(app, data, reas
     with pytest.raises(Invalid) as refused:
         dossier_check.verify_data(data)
     assert reason in str(refused.value)
+
+
+def test_a_forged_archive_is_reported_not_crashed_on(app):
+    manifest = package.manifest_xml(package.Manifest(
+        "2026-01-01T00:00:00+08:00", "某单位", (("项目编号", "<b>X</b>"),),
+        (package.Entry(dossier.AUDIT_JSON, "audit", "0" * 64, 3),), ()))
+    data = _zip([(package.MANIFEST, manifest), (package.SIGNATURE, b"\x30\x03\x02\x01\x00"),
+                 (dossier.AUDIT_JSON, b'{"records": [{"id": Infinity}]}'), ("../../etc/passwd", b"x")])
+    report = dossier_check.verify_data(data)
+    assert report.verdict == "altered" and not report.seal.valid and report.project == {"项目编号": "<b>X</b>"}
+    assert {m.path: m.status for m in report.members} == {dossier.AUDIT_JSON: "altered", "../../etc/passwd": "added"}
+    assert f"{dossier.AUDIT_JSON} cannot be read" in report.problems

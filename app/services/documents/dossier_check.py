@@ -118,7 +118,7 @@ def _audit(files: dict[str, bytes]) -> tuple[int, list[int], str]:
         return 0, [], ""  # a missing member is reported as such
     try:
         claimed = {int(r["id"]): r for r in json.loads(files[AUDIT_JSON])["records"]}
-    except (KeyError, ValueError, TypeError, AttributeError):
+    except (KeyError, ValueError, TypeError, AttributeError, OverflowError, RecursionError):
         return 0, [], f"{AUDIT_JSON} cannot be read"
     failed = []
     for rec_id, rec in claimed.items():
