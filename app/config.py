@@ -73,6 +73,11 @@ def settings(instance_path: str) -> dict:
         # A whole request may carry one file at the limit plus the form around it; larger ones
         # are refused (413) before they are read.
         "MAX_CONTENT_LENGTH": int(os.environ.get("PILOTFLOW_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)) + 1024 * 1024,
+        # Reading a dossier archive back (/verify, `flask documents verify`): at most this many
+        # members, bytes once unpacked, and PDFs whose signatures are checked.
+        "DOSSIER_MAX_MEMBERS": int(os.environ.get("PILOTFLOW_DOSSIER_MAX_MEMBERS", 2000)),
+        "DOSSIER_MAX_BYTES": int(os.environ.get("PILOTFLOW_DOSSIER_MAX_BYTES", 256 * 1024 * 1024)),
+        "DOSSIER_MAX_DOCUMENTS": int(os.environ.get("PILOTFLOW_DOSSIER_MAX_DOCUMENTS", 100)),
         "BATCH_QUOTA_DEFAULT": int(os.environ.get("PILOTFLOW_BATCH_QUOTA", 50)),
         "DEMONSTRATION_MIN": int(os.environ.get("PILOTFLOW_DEMONSTRATION_MIN", 30)),
         "DEMONSTRATION_MAX": int(os.environ.get("PILOTFLOW_DEMONSTRATION_MAX", 40)),

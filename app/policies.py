@@ -309,6 +309,21 @@ def evaluation_list(actor: User, entity: object = None) -> Decision:
                      _l("Only the applicant agencies and the Information Office follow performance evaluations."))
 
 
+@rule("dossier_reader")
+def dossier_reader(actor: User, project: object) -> Decision:
+    """The whole project as one archive (一项目一档: every document, attachment, opinion and
+    audit record): the Information Office that keeps the record (its reviewers and leaders)
+    and the applicant agency for its own project. Nobody else — not the IT offices, the joint
+    reviewers or the experts, who each see only their part, nor the administrators, who run the
+    system rather than the programme."""
+    if actor.has_role(Role.OFFICE_REVIEWER) or actor.has_role(Role.LEADER):
+        return ALLOW
+    if actor.has_role(Role.APPLICANT) and owner_organisation_id(project) == actor.organisation_id:
+        return ALLOW
+    return deny(_l("Only the Information Office's reviewers and leaders, and the applicant agency for its own "
+                   "project, may export a project's dossier."))
+
+
 # --- scoping: what an actor may see ----------------------------------------------------------
 
 

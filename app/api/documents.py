@@ -11,7 +11,7 @@ from app.api.auth import actor
 from app.api.blueprint import api_blueprint, documented_errors
 from app.api.errors import error_response
 from app.api.schemas import UtcDateTime
-from app.services.documents import issuing
+from app.services.documents import dossier_check, issuing
 
 
 class DocumentDownloadArgs(Schema):
@@ -53,6 +53,41 @@ class SignatureReportSchema(Schema):
     problem = fields.String()
 
 
+class SealReportSchema(Schema):
+    valid = fields.Boolean(required=True)
+    covers_data = fields.Boolean(required=True, metadata={"description": "The signature covers this manifest."})
+    intact = fields.Boolean(required=True)
+    trusted = fields.Boolean(required=True, metadata={"description": "Issued by the deployment CA."})
+    signer = fields.String(required=True)
+    signed_at = UtcDateTime(allow_none=True)
+    problem = fields.String()
+
+
+class MemberCheckSchema(Schema):
+    path = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "intact, altered, missing or added"})
+    expected_sha256 = fields.String()
+    actual_sha256 = fields.String()
+
+
+class DocumentCheckSchema(Schema):
+    path = fields.String(required=True)
+    number = fields.String(required=True)
+    verdict = fields.String(required=True)
+    problems = fields.List(fields.String())
+
+
+class DossierCheckSchema(Schema):
+    project = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "The project's metadata from the manifest (项目编号, 题名, …)."})
+    created_at = fields.String(metadata={"description": "When the dossier was sealed (Beijing time)."})
+    seal = fields.Nested(SealReportSchema, required=True)
+    members = fields.List(fields.Nested(MemberCheckSchema), required=True)
+    documents = fields.List(fields.Nested(DocumentCheckSchema), required=True)
+    audit_checked = fields.Integer(required=True)
+    audit_failed = fields.List(fields.Integer())
+
+
 class VerificationSchema(Schema):
     verdict = fields.String(required=True, metadata={
         "description": "authentic, superseded, altered, unreadable, foreign, unknown or not_found"})
@@ -61,6 +96,9 @@ class VerificationSchema(Schema):
     match = fields.Nested(IssuedMatchSchema, allow_none=True)
     signatures = fields.List(fields.Nested(SignatureReportSchema))
     problems = fields.List(fields.String())
+    dossier = fields.Nested(DossierCheckSchema, metadata={
+        "description": "Only for a dossier ZIP: its seal, every member, each document's verdict and the audit "
+                       "records. `verdict` is then authentic (intact) or altered."})
 
 
 bp = api_blueprint("documents", "/documents", "Issued PDF documents: download and verify authenticity.")
@@ -72,7 +110,7 @@ class VerifyFile(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    file = Upload(required=True, metadata={"description": "The PDF to check."})
+    file = Upload(required=True, metadata={"description": "The PDF or project dossier ZIP to check."})
 
 
 @bp.route("/<id:document_id>")
@@ -111,9 +149,13 @@ def verify_number(args):
 @bp.response(200, VerificationSchema)
 @documented_errors(bp, 401, 422)
 def verify_file(files):
-    """Verify a PDF file
+    """Verify a PDF file or a project dossier
 
-    Each signature (validity and coverage of the whole file), and whether the system issued
-    exactly these bytes.
+    A PDF: each signature (validity and coverage of the whole file), and whether the system
+    issued exactly these bytes. A ZIP is checked as a project dossier: the Office's seal on its
+    manifest, every member against the manifest (`dossier.members` names each file altered,
+    added or missing), each document's own signatures and the audit records; a ZIP that
+    cannot be read as a dossier (not one, too large once unpacked, too many members) is 422
+    with the reason.
     """
-    return issuing.verify_upload(files["file"].stream)
+    return dossier_check.verify_upload(files["file"].stream)

@@ -2,8 +2,13 @@
 requests, and the workflow."""
 from __future__ import annotations
 
+from io import BytesIO
+
+from flask import send_file
+
 from app.api.auth import actor, json_body
 from app.api.blueprint import api_blueprint, documented_errors, json_request_body
+from app.api.errors import error_response
 from app.api.schemas import (
     AgencyEvaluationSchema,
     FiledFundingRequestSchema,
@@ -15,6 +20,8 @@ from app.api.workflow import add_workflow_routes
 from app.database import transaction
 from app.schemas import FundingRequestSchema
 from app.services.commands import projects
+from app.services.documents import dossier as dossiers
+from app.services.documents.issuing import StillRendering
 from app.services.reads import projects as reads
 
 ID = "<id:project_id>"
@@ -55,6 +62,35 @@ def agency_evaluations(project_id: int):
     follow-on funding request.
     """
     return reads.agency_history(actor(), "project", project_id)
+
+
+ZIP_RESPONSE = {"200": {"description": "The dossier: a ZIP archive whose manifest is sealed by the Office.",
+                        "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+@bp.route(f"/{ID}/dossier")
+@bp.doc(responses=ZIP_RESPONSE)
+@documented_errors(bp, 401, 403, 404, 409)
+def dossier(project_id: int):
+    """Download the project's dossier (一项目一档)
+
+    One ZIP archive: every issued document of the project and its application, mid-term
+    checks, acceptances and evaluations in its final version; every attachment; the complete
+    history as PDF and JSON; the audit records with their hashes and the digest rule; a
+    manifest (`manifest.xml`, after DA/T 48-2009) of every file with its SHA-256 and size,
+    sealed with the Office's detached CMS signature (`manifest.xml.p7s`), and the CA
+    certificate to check it offline. For the Office's reviewers and leaders and the
+    applicant agency for its own project (403 for others who see the project; 404 for a
+    project the caller may not see). 409 with `Retry-After` while one of its documents is
+    still being generated.
+    """
+    try:
+        with transaction():
+            contents = dossiers.collect_for(actor(), project_id)
+    except StillRendering as pending:
+        return error_response(409, str(pending), headers={"Retry-After": "2"})
+    return send_file(BytesIO(dossiers.build(contents)), mimetype="application/zip", as_attachment=True,
+                     download_name=contents.filename)
 
 
 @bp.route(f"/{ID}/funding-requests", methods=["POST"])

@@ -12,11 +12,13 @@ from app.cli.common import fail, user_named
 from app.database import transaction
 from app.documents import pki
 from app.errors import DomainError
-from app.services.documents.issuing import requeue_pending, verify_file, verify_number
+from app.services.documents import dossier
+from app.services.documents.dossier_check import DossierReport, verify_data
+from app.services.documents.issuing import requeue_pending, verify_number
 from app.services.documents.signatures import enrol_signer
 
 pki_cli = AppGroup("pki", help="The deployment's certificate authority for document signatures.")
-documents_cli = AppGroup("documents", help="Issued documents: verification and rendering.")
+documents_cli = AppGroup("documents", help="Issued documents and project dossiers: verification, rendering, export.")
 
 
 @pki_cli.command("init")
@@ -50,12 +52,36 @@ def pki_issue(username: str, password: str) -> None:
 @documents_cli.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def documents_verify(file: Path) -> None:
-    """Check FILE: every signature, and whether it is exactly a file the system issued.
-    Exit status 0 only for an authentic, current document."""
-    result = verify_file(file.read_bytes())
-    for line in describe(result):
+    """Check FILE: a PDF (every signature, and whether it is exactly a file the system issued)
+    or a project dossier ZIP (its seal, every member, each document's signatures, the audit
+    records). Exit status 0 only for an authentic, current document or an intact dossier; 2
+    for a ZIP that cannot be read as a dossier."""
+    try:
+        result = verify_data(file.read_bytes())
+    except DomainError as exc:
+        fail(exc)
+    for line in describe_dossier(result) if isinstance(result, DossierReport) else describe(result):
         click.echo(line)
     sys.exit(0 if result.ok else 1)
+
+
+@documents_cli.command("dossier")
+@click.argument("project_code")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the ZIP archive.")
+def documents_dossier(project_code: str, output: Path) -> None:
+    """Export the dossier of project PROJECT_CODE (一项目一档) as a sealed ZIP archive. The
+    operator of the server exports any project; on the pages and the API the policy
+    dossier_reader decides."""
+    try:
+        with transaction():
+            contents = dossier.collect(dossier.project_by_code(project_code))
+        data = dossier.build(contents)
+    except DomainError as exc:
+        fail(exc)
+    output.write_bytes(data)
+    click.echo(f"wrote {output} ({len(data)} bytes, {len(contents.stored)} documents and attachments, "
+               f"{len(contents.history)} history entries)")
 
 
 @documents_cli.command("lookup")
@@ -104,4 +130,26 @@ def describe(result) -> list[str]:
         lines.append(f"  {sig.field_name}: {sig.signer_name} at {when} — {state}{extra}"
                      + (f" ({sig.problem})" if sig.problem else ""))
     lines.extend(f"  problem: {p}" for p in result.problems)
+    return lines
+
+
+DOSSIER_VERDICTS = {
+    "authentic": "INTACT: the Office's seal on the manifest is valid and every file matches it.",
+    "altered": "ALTERED: the dossier differs from what the Office sealed (see below).",
+}
+
+
+def describe_dossier(report: DossierReport) -> list[str]:
+    lines = [DOSSIER_VERDICTS[report.verdict], f"SHA-256: {report.sha256}",
+             (f"project {report.project.get('项目编号', '?')} {report.project.get('题名', '')}, "
+              f"sealed at {report.created_at}"),
+             f"seal: {'valid' if report.seal.valid else 'INVALID'} — {report.seal.signer or '?'}"
+             + (f" ({report.seal.problem})" if report.seal.problem else "")]
+    counts = {s: sum(1 for m in report.members if m.status == s) for s in ("intact", "altered", "missing", "added")}
+    lines.append("members: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    lines.extend(f"  {m.status.upper()}: {m.path}" for m in report.members if m.status != "intact")
+    lines.extend(f"  document {d.path} ({d.number}): {d.verdict}" for d in report.documents)
+    lines.append(f"audit records: {report.audit_checked} checked"
+                 + (f", failing: {', '.join(map(str, report.audit_failed))}" if report.audit_failed else ", all hold"))
+    lines.extend(f"  problem: {p}" for p in report.problems)
     return lines

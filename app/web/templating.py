@@ -15,7 +15,7 @@ from werkzeug.routing import BuildError
 from app import policies
 from app.i18n import short_locale
 from app.kinds import PAGE_ENDPOINTS
-from app.models import Role
+from app.labels import kind_label, role_label, state_label, trigger_label
 from app.notifications import unread_count as notification_count
 from app.services.supervision.urging import may_urge
 from app.web import navigation
@@ -95,33 +95,6 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-# History entries that are not workflow steps.
-OTHER_TRIGGERS = {
-    "create": _l("Created"), "edit": _l("Edited"), "attach": _l("Attachment added"),
-    "detach": _l("Attachment removed"), "open": _l("Opened"), "request_funding": _l("Follow-on funding requested"),
-    "publish": _l("Published"),
-    "remind": _l("Reminder: due soon"), "escalate": _l("Overdue: escalated to the supervising level"),
-    "urge": _l("Urged (催办)"),
-}
-
-
-def trigger_label(entity_type: str, trigger: str) -> str:
-    flow = FLOWS.get(entity_type)
-    if flow is not None and trigger in flow.triggers:
-        return flow.step_for(trigger).label(short_locale())
-    return str(OTHER_TRIGGERS.get(trigger, trigger))
-
-
-def state_label(entity_type: str, value: str | None) -> str:
-    flow = FLOWS.get(entity_type)
-    if not value or flow is None:
-        return value or ""
-    try:
-        return flow.states(value).label(short_locale())
-    except ValueError:
-        return value
-
-
 def state_of(entity_type: str, value: str | None):
     """The state enum member behind a stored value (for badges), or the value itself."""
     flow = FLOWS.get(entity_type)
@@ -129,20 +102,6 @@ def state_of(entity_type: str, value: str | None):
         return flow.states(value) if flow is not None and value else value
     except ValueError:
         return value
-
-
-def role_label(value: str | None) -> str:
-    if value == "system":  # the time-limit scan's escalations
-        return str(_l("Automatic (time limits)"))
-    try:
-        return Role(value).label(short_locale())
-    except ValueError:
-        return value or ""
-
-
-def kind_label(entity_type: str) -> str:
-    flow = FLOWS.get(entity_type)
-    return flow.label(short_locale()) if flow is not None else entity_type
 
 
 def choices(items, value: str = "id", text: str = "name") -> list[tuple]:

@@ -15,7 +15,7 @@ from wtforms.validators import Length, Optional
 from app.bounds import bounded_int
 from app.database import transaction
 from app.errors import Invalid
-from app.services.documents import issuing
+from app.services.documents import dossier_check, issuing
 
 bp = Blueprint("documents", __name__)
 
@@ -29,13 +29,19 @@ VERDICTS = {
     "unknown": _l("Not issued by the system: the file has no signature and matches no issued document."),
     "not_found": _l("No issued document has this number."),
 }
+DOSSIER_VERDICTS = {
+    "authentic": _l("Intact: the Information Office's seal on the dossier's manifest is valid and every file "
+                    "matches it."),
+    "altered": _l("Altered: this dossier differs from what the Information Office sealed. Do not rely on it."),
+}
+MEMBER_STATUS = {"intact": _l("intact"), "altered": _l("altered"), "missing": _l("removed"), "added": _l("added")}
 KIND_LABELS = {"application_form": _l("Application form"), "project_approval": _l("Project approval document"),
                "midterm_report": _l("Mid-term check report"), "acceptance_report": _l("Acceptance report"),
                "evaluation_report": _l("Performance evaluation report")}
 
 
 class VerifyForm(FlaskForm):
-    file = FileField(_l("PDF file"))
+    file = FileField(_l("PDF file or project dossier (ZIP)"))
     number = StringField(_l("Document number"), validators=[Optional(), Length(max=48)])
 
 
@@ -47,18 +53,19 @@ def verify():
         upload = form.file.data
         if upload and upload.filename:
             try:
-                result = issuing.verify_upload(upload)
+                result = dossier_check.verify_upload(upload)
             except Invalid as exc:
                 error = exc.errors["file"]
         elif (form.number.data or "").strip():
             result, by_number = issuing.verify_number(form.number.data), True
         else:
-            error = _l("Choose a PDF file or enter a document number.")
+            error = _l("Choose a PDF file or a dossier ZIP, or enter a document number.")
     elif request.method == "POST":
         error = _l("The form expired; please try again.")
     status = 400 if error else 200
     return render_template("verify/index.html", form=form, result=result, by_number=by_number, error=error,
-                           verdicts=VERDICTS, kinds=KIND_LABELS), status
+                           verdicts=VERDICTS, dossier_verdicts=DOSSIER_VERDICTS, member_status=MEMBER_STATUS,
+                           kinds=KIND_LABELS), status
 
 
 @bp.post("/applications/<int:application_id>/application-form")

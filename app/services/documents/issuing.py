@@ -312,13 +312,13 @@ def verify_file(data: bytes) -> Verification:
     return assess(digest, reports, match, claimed=None if match else _claimed(data))
 
 
-def verify_upload(stream) -> Verification:
-    """verify_file for an uploaded stream: empty or over the upload limit is Invalid, read once."""
+def read_upload(stream) -> bytes:
+    """An uploaded file's bytes, read once: empty or over the upload limit is Invalid."""
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     data = stream.read(limit + 1)
     if not data or len(data) > limit:
-        raise Invalid({"file": str(_l("Send a non-empty PDF within the upload size limit."))})
-    return verify_file(data)
+        raise Invalid({"file": str(_l("Send a non-empty PDF or dossier ZIP within the upload size limit."))})
+    return data
 
 
 def verify_number(number: str) -> Verification:

@@ -38,14 +38,30 @@ def _utc_text(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
-def digest(prev_hash: str, rec: AuditRecord) -> str:
-    body = {
-        "prev": prev_hash, "at": _utc_text(rec.created_at), "type": rec.entity_type,
-        "id": rec.entity_id, "trigger": rec.trigger, "from": rec.from_state, "to": rec.to_state,
-        "actor": rec.actor_id, "role": rec.actor_role, "opinion": rec.opinion, "payload": rec.payload,
+DIGEST_RULE = ("hash = SHA-256 (hex) of the UTF-8 JSON object {\"prev\": prev_hash, **fields} with sorted keys, "
+               "no whitespace (separators \",\" and \":\") and non-ASCII characters as they are; \"at\" is the "
+               "record's UTC time without offset in ISO format with microseconds. The first record's prev_hash is "
+               + GENESIS + "; each record's prev_hash is the hash of the record before it in the whole chain.")
+
+
+def fields_of(rec: AuditRecord) -> dict:
+    """What a record's digest covers besides the previous hash (plain JSON values)."""
+    return {
+        "at": _utc_text(rec.created_at), "type": rec.entity_type, "id": rec.entity_id, "trigger": rec.trigger,
+        "from": rec.from_state, "to": rec.to_state, "actor": rec.actor_id, "role": rec.actor_role,
+        "opinion": rec.opinion, "payload": rec.payload,
     }
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def digest_fields(prev_hash: str, fields: dict) -> str:
+    """The digest of a record given as ``fields_of`` (``DIGEST_RULE``): also for records read
+    back from an exported dossier, with no database."""
+    canonical = json.dumps({"prev": prev_hash, **fields}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def digest(prev_hash: str, rec: AuditRecord) -> str:
+    return digest_fields(prev_hash, fields_of(rec))
 
 
 def record(*, entity_type: str, entity_id: int, trigger: str, actor: User | None, role: str,

@@ -1,0 +1,80 @@
+"""The dossier on the pages and the CLI: the project page's download (policy dossier_reader),
+`flask documents dossier` + `flask documents verify`, and /verify taking a ZIP (the API's
+endpoint is in tests/api/test_dossier_api.py)."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from app.documents import package
+from app.extensions import db
+from app.models import Project
+from tests import factories as f
+from tests.web.web_client import User
+
+
+def rezip_without(data: bytes, name: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if info.filename != name:
+                dst.writestr(info, src.read(info))
+    return out.getvalue()
+
+
+def test_the_project_page_offers_the_dossier_to_the_office_and_the_owner_only(app):
+    project_id = f.project("wuhua_applicant")
+    url = f"/projects/{project_id}/dossier"
+    owner = User(app, "wuhua_applicant")
+    assert 'data-testid="dossier-download"' in owner.get(f"/projects/{project_id}").text
+    got = owner.get(url)
+    assert got.status_code == 200 and got.mimetype == "application/zip" and got.data.startswith(b"PK")
+    assert package.MANIFEST in zipfile.ZipFile(io.BytesIO(got.data)).namelist()
+    assert User(app, "leader").get(url).status_code == 200
+
+    assert User(app, "dali_applicant").get(url).status_code == 404  # may not see the project: never the archive
+    endorser = User(app, "wuhua_office")  # sees the project, may not export it whole
+    assert 'data-testid="dossier-download"' not in endorser.get(f"/projects/{project_id}").text
+    refused = endorser.get(url)
+    assert refused.status_code == 403 and b"PK\x03\x04" not in refused.data
+    assert User(app).get(url).status_code == 302  # to the sign-in page
+
+
+def test_the_cli_exports_a_dossier_and_verifies_it_or_names_the_damage(runner, app, tmp_path):
+    project_id = f.project("wuhua_applicant")
+    code = db.session.get(Project, project_id).code
+    out = tmp_path / "dossier.zip"
+    exported = runner.invoke(args=["documents", "dossier", code, "-o", str(out)])
+    assert exported.exit_code == 0 and out.exists(), exported.output
+    ok = runner.invoke(args=["documents", "verify", str(out)])
+    assert ok.exit_code == 0 and ok.output.startswith("INTACT") and f"project {code}" in ok.output, ok.output
+    assert "seal: valid" in ok.output and "document documents/" in ok.output
+
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(rezip_without(out.read_bytes(), "audit/records.json"))
+    bad = runner.invoke(args=["documents", "verify", str(damaged)])
+    assert bad.exit_code == 1 and bad.output.startswith("ALTERED") and "MISSING: audit/records.json" in bad.output
+
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"PK\x05\x06" + b"\0" * 10)
+    assert runner.invoke(args=["documents", "verify", str(junk)]).exit_code == 2
+    assert runner.invoke(args=["documents", "dossier", "NO-SUCH", "-o", str(tmp_path / "x.zip")]).exit_code == 2
+
+
+def test_the_public_verify_page_checks_a_dossier_and_lists_each_member(app):
+    project_id = f.project("wuhua_applicant")
+    data = User(app, "office").get(f"/projects/{project_id}/dossier").data
+    visitor = User(app)
+
+    def verify(blob: bytes):
+        return visitor.post("/verify", {"file": (io.BytesIO(blob), "档案.zip")}, content_type="multipart/form-data")
+
+    page = verify(data)
+    assert page.status_code == 200 and re.search(r'data-verdict="authentic"', page.text)
+    assert 'data-member="history/history.pdf" data-status="intact"' in page.text
+    page = verify(rezip_without(data, "history/history.json"))
+    assert 'data-verdict="altered"' in page.text
+    assert 'data-member="history/history.json" data-status="missing"' in page.text
+    refused = verify(b"PK\x03\x04 broken")
+    assert refused.status_code == 400 and "ZIP" in refused.text and "data-verdict" not in refused.text
