@@ -90,7 +90,7 @@ def _against_database(store: anchor_store.Contents) -> tuple[list[str], int]:
     if removed:
         problems.append(f"{len(removed)} checkpoint(s) from number {min(removed)} on are in the outside store "
                         f"but no longer in the database")
-    if not store.exists and rows:
+    if not store.exists and any(row.anchored_at is not None for row in rows):
         problems.insert(0, f"the outside store {anchor_store.directory()} is missing")
     return problems, pending
 
