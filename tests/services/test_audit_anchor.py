@@ -213,7 +213,7 @@ def test_day_files_are_appended_to_and_closed_read_only_once_the_day_is_over(app
 
 
 def _forged_line(statement: dict, key, certificate_pem: str) -> dict:
-    text = checkpoints.canonical(statement)
+    text = audit.canonical(statement)
     signature = key.sign(text.encode(), ec.ECDSA(hashes.SHA256()))
     return {"seq": statement["seq"], "statement": text, "signature": base64.b64encode(signature).decode(),
             "certificate": certificate_pem}
@@ -235,7 +235,7 @@ def test_a_forged_checkpoint_is_refused(app):
     genuine = anchor_store.read().lines[0]
     statement = json.loads(genuine["statement"])
     # the seal's own signature over a statement altered afterwards
-    altered = {**genuine, "seq": 2, "statement": checkpoints.canonical({**statement, "seq": 2, "head_hash": "0" * 64})}
+    altered = {**genuine, "seq": 2, "statement": audit.canonical({**statement, "seq": 2, "head_hash": "0" * 64})}
     # a statement signed by a key of the attacker's own, and by another certificate of the CA
     key, cert = _self_signed()
     issued = pki.issue_credential(pki.load_authority(), common_name="x", organisation="x", uid="office-seal",

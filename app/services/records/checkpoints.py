@@ -15,7 +15,6 @@ in sequence order, and must run with no transaction open (it takes the store's l
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -25,15 +24,11 @@ from app.documents import pki
 from app.extensions import db
 from app.models import AuditCheckpoint, AuditRecord
 from app.services.records import anchor_store, outbox
-from app.services.records.audit import locked_head
+from app.services.records.audit import canonical, locked_head
 
 JOB = "audit_checkpoint"
 PREFIX = 8  # hex digits of each record's hash kept in a checkpoint
 REASONS = ("scheduled", "sealed", "manual")
-
-
-def canonical(body: dict) -> str:
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _runs(rows: Iterable[tuple[int, str]]) -> list[list]:
