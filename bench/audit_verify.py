@@ -21,13 +21,13 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
 
 def seed(records: int, every: int) -> int:
@@ -39,7 +39,7 @@ def seed(records: int, every: int) -> int:
     from app.services.records import audit, checkpoints
 
     table = AuditRecord.__table__
-    start = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
     prev, made = audit.GENESIS, 0
     for first in range(1, records + 1, every):
         rows = []
