@@ -69,6 +69,10 @@ def settings(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "UPLOAD_DIR": os.environ.get("PILOTFLOW_UPLOAD_DIR", str(instance / "uploads")),
         "DOCUMENT_DIR": os.environ.get("PILOTFLOW_DOCUMENT_DIR", str(instance / "documents")),
+        # The write-once store of the audit trail's signed checkpoints, one JSON-lines file per
+        # day (app.services.records.anchor_store). In production a directory the database's
+        # users cannot reach: another host's mount or an append-only volume.
+        "AUDIT_ANCHOR_DIR": os.environ.get("PILOTFLOW_AUDIT_ANCHOR_DIR", str(instance / "audit-anchors")),
         "UPLOAD_MAX_BYTES": int(os.environ.get("PILOTFLOW_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)),
         # A whole request may carry one file at the limit plus the form around it; larger ones
         # are refused (413) before they are read.

@@ -39,7 +39,7 @@ def pki_dir(tmp_path_factory):
 def _migrate_and_seed(url: str, workdir, pki) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
                       "UPLOAD_DIR": str(workdir / "uploads"), "DOCUMENT_DIR": str(workdir / "documents"),
-                      "PKI_DIR": str(pki)})
+                      "PKI_DIR": str(pki), "AUDIT_ANCHOR_DIR": str(workdir / "audit-anchors")})
     with app.app_context():
         upgrade(revision="heads")
         with transaction():
@@ -73,6 +73,7 @@ def app(request, database_url, tmp_path, pki_dir):
         "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True,
         "UPLOAD_DIR": str(tmp_path / "uploads"), "DOCUMENT_DIR": str(tmp_path / "documents"),
         "SECRET_KEY": "test-secret", "SERVER_NAME": None, "PKI_DIR": str(pki_dir),
+        "AUDIT_ANCHOR_DIR": str(tmp_path / "audit-anchors"),
         "RATELIMIT_ENABLED": False, **(marker.kwargs if marker else {}),
     })
     with app.app_context():

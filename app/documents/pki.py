@@ -12,6 +12,7 @@ from pathlib import Path
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
@@ -260,14 +261,67 @@ def ensure_office_seal(organisation: str) -> tuple[Seal, bool]:
     return load_office_seal(), True
 
 
-def load_office_seal() -> Seal:
-    folder = pki_dir()
-    path = folder / SEAL_FILE
+def _seal_file() -> tuple[str, str]:
+    """The seal file's certificate (PEM) and wrapped key."""
+    path = pki_dir() / SEAL_FILE
     if not path.exists():
         raise NoAuthority(f"no office seal at {path}; run `flask pki init`")
     data = path.read_text()
     split = data.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----\n")
-    cert = x509.load_pem_x509_certificate(data[:split].encode())
+    return data[:split], data[split:]
+
+
+def load_office_seal() -> Seal:
+    folder = pki_dir()
+    certificate_pem, wrapped = _seal_file()
+    cert = x509.load_pem_x509_certificate(certificate_pem.encode())
     organisation = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
-    return Seal(data[:split], data[split:], _seal_passphrase(folder),
+    return Seal(certificate_pem, wrapped, _seal_passphrase(folder),
                 organisation[0].value if organisation else "")
+
+
+def seal_sign(data: bytes) -> tuple[bytes, str]:
+    """A detached ECDSA-SHA256 signature of ``data`` by the Office seal, and the seal's
+    certificate (PEM): anyone holding the CA's certificate can check it offline."""
+    seal = load_office_seal()
+    key = unwrap_key(seal.encrypted_key_pem, seal.passphrase)
+    return key.sign(data, ec.ECDSA(hashes.SHA256())), seal.certificate_pem
+
+
+@dataclass(frozen=True)
+class SealCheck:
+    """Checks signatures claimed to be the Office seal's (certificates read once)."""
+
+    seal: x509.Certificate
+    roots: tuple[x509.Certificate, ...]
+
+    def problem(self, data: bytes, signature: bytes, certificate_pem: str) -> str:
+        """"" when ``signature`` over ``data`` is the Office seal's, from the deployment CA."""
+        try:
+            cert = x509.load_pem_x509_certificate(certificate_pem.encode())
+        except ValueError:
+            return "its certificate cannot be read"
+        if cert != self.seal:
+            return "its certificate is not the Office seal's"
+        if not any(_issued_by(cert, root) for root in self.roots):
+            return "its certificate is not from the deployment's CA"
+        try:
+            cert.public_key().verify(signature, data, ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            return "the Office seal's signature does not match it"
+        return ""
+
+
+def _issued_by(cert: x509.Certificate, root: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(root)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def seal_check() -> SealCheck:
+    """The Office seal's certificate and the trust roots, for checking many signatures; needs
+    neither the seal's passphrase nor the CA's key."""
+    certificate_pem, _ = _seal_file()
+    return SealCheck(x509.load_pem_x509_certificate(certificate_pem.encode()), tuple(trust_roots()))

@@ -2,11 +2,14 @@
 request: short ones around its reads and its final write, none while it renders or sends."""
 from __future__ import annotations
 
+from flask import current_app
+
 from app.database import transaction
 from app.jobs import periodic  # noqa: F401  (registers the "scheduled" kind and the scheduled jobs)
 from app.services.documents import issuing, signatures
 from app.services.notify import mail as mailer
 from app.services.notify.deliver import notify_decision
+from app.services.records import checkpoints
 from app.services.records.outbox import Message, finishing, handles
 
 
@@ -50,3 +53,17 @@ def seal_document(msg: Message) -> None:
     signed = plan.make()
     with transaction(), finishing(msg):
         signatures.record_seal(signed)
+
+
+@handles(checkpoints.JOB)
+def audit_checkpoint(msg: Message) -> None:
+    """Sign the audit trail's head, then copy every checkpoint not yet outside to the outside
+    store. A store that cannot be written leaves them waiting (logged, and reported by
+    ``flask audit verify``): the next checkpoint copies them."""
+    with transaction(), finishing(msg):
+        checkpoints.make(msg.payload["reason"])
+    try:
+        with transaction():
+            checkpoints.publish()
+    except OSError as exc:
+        current_app.logger.warning("audit checkpoints not copied to the outside store: %s", exc)

@@ -1,4 +1,4 @@
-"""Scheduled jobs: each is due once per period (a Beijing day, a year…), whoever ticks.
+"""Scheduled jobs: each is due once per period (a Beijing hour, day, year…), whoever ticks.
 
 ``tick`` runs in every worker every ``SWEEP_SECONDS`` (and from ``flask jobs tick``): for each
 job whose period has begun it inserts the period's ``ScheduledRun`` — the unique key lets exactly
@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import ScheduledRun
 from app.services.commands import openings
 from app.services.notify.digest import send_digests
-from app.services.records import outbox
+from app.services.records import checkpoints, outbox
 from app.services.records.outbox import Message, finishing, handles
 from app.services.supervision.reminders import scan
 
@@ -40,6 +40,13 @@ def daily(at: time) -> Callable[[datetime], str | None]:
     def period(moment: datetime) -> str | None:
         local = moment.astimezone(clock.BEIJING)
         return local.date().isoformat() if local.time() >= at else None
+    return period
+
+
+def hourly() -> Callable[[datetime], str]:
+    """Due every hour of Beijing time; the period is the date and hour ("2026-12-08T14")."""
+    def period(moment: datetime) -> str:
+        return moment.astimezone(clock.BEIJING).strftime("%Y-%m-%dT%H")
     return period
 
 
@@ -89,6 +96,9 @@ register(Periodic("midterm_checks", _l("Opening the year's mid-term checks"), op
                   openings.open_midterm_checks))
 register(Periodic("evaluation_periods", _l("Opening due evaluation periods"), daily(time(7, 0)),
                   openings.open_due_evaluations))
+
+# The audit trail's hourly checkpoint, signed by the Office seal and copied outside the database.
+register(Periodic("audit_checkpoint", _l("Audit trail checkpoint"), hourly(), checkpoints.scheduled))
 
 
 @handles("scheduled")

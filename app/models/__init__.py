@@ -3,6 +3,7 @@ from app.models.acceptance import Acceptance, AcceptanceScore, PanelMember
 from app.models.application import Application, Attachment, Endorsement, JointOpinion
 from app.models.audit import (
     Alert,
+    AuditCheckpoint,
     AuditHead,
     AuditRecord,
     Notification,
@@ -23,7 +24,7 @@ from app.models.vocabulary import DivisionLevel, Domain, OrgKind, PilotCategory,
 
 __all__ = [
     "Acceptance", "AcceptanceScore", "PanelMember", "Application", "Attachment", "Endorsement",
-    "JointOpinion", "AuditHead", "AuditRecord", "Notification", "OutboxMessage", "OutboxStatus", "ScheduledRun",
+    "JointOpinion", "AuditCheckpoint", "AuditHead", "AuditRecord", "Notification", "OutboxMessage", "OutboxStatus", "ScheduledRun",
     "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
     "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",

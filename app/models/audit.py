@@ -44,6 +44,25 @@ class AuditHead(db.Model):
     last_hash: Mapped[str] = mapped_column(sa.String(64))
 
 
+class AuditCheckpoint(db.Model):
+    """A statement of the chain's head — sequence number, last record, head hash, time — signed
+    by the Office seal, kept here and copied to the write-once store outside the database
+    (``services/records/checkpoints.py``). ``statement`` is the signed text, verbatim."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    record_id: Mapped[int] = mapped_column(index=True)
+    head_hash: Mapped[str] = mapped_column(sa.String(64))
+    made_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    reason: Mapped[str] = mapped_column(sa.String(16))
+    statement: Mapped[str] = mapped_column(sa.Text)
+    signature: Mapped[str] = mapped_column(sa.Text)
+    certificate_pem: Mapped[str] = mapped_column(sa.Text)
+    anchored_at: Mapped[datetime | None] = mapped_column(Timestamp)  # copied to the outside store
+
+
 class OutboxStatus:
     PENDING, DONE, FAILED = "pending", "done", "failed"
 

@@ -58,7 +58,7 @@ def live_server(live_database, tmp_path_factory, pki_dir):
     work = tmp_path_factory.mktemp("live-files")
     app = create_app({"SQLALCHEMY_DATABASE_URI": live_database, "SECRET_KEY": "browser-tests",
                       "UPLOAD_DIR": str(work / "uploads"), "DOCUMENT_DIR": str(work / "documents"),
-                      "PKI_DIR": str(pki_dir)})
+                      "PKI_DIR": str(pki_dir), "AUDIT_ANCHOR_DIR": str(work / "audit-anchors")})
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log in the test output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

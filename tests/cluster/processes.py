@@ -75,6 +75,7 @@ class Cluster:
                     "SECRET_KEY": "cluster-test", "PILOTFLOW_PKI_DIR": str(pki_dir),
                     "PILOTFLOW_DOCUMENT_DIR": str(workdir / "shared" / "documents"),
                     "PILOTFLOW_UPLOAD_DIR": str(workdir / "shared" / "uploads"),
+                    "PILOTFLOW_AUDIT_ANCHOR_DIR": str(workdir / "shared" / "audit-anchors"),
                     "PILOTFLOW_RATELIMIT_ENABLED": "0", "PILOTFLOW_SWEEP_SECONDS": "0.5",
                     "PILOTFLOW_JOB_STALE_SECONDS": "5"}
         self.env.pop("PILOTFLOW_TEST_DATABASE_URL", None)

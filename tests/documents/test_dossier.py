@@ -14,6 +14,7 @@ from app.documents import package
 from app.errors import Invalid
 from app.services.commands import attachments
 from app.services.documents import dossier, dossier_check
+from app.services.records import checkpoints
 from tests import factories as f
 from tests.documents.conftest import flat, pdf_text
 
@@ -172,3 +173,17 @@ def test_a_forged_archive_is_reported_not_crashed_on(app):
     assert report.verdict == "altered" and not report.seal.valid and report.project == {"项目编号": "<b>X</b>"}
     assert {m.path: m.status for m in report.members} == {dossier.AUDIT_JSON: "altered", "../../etc/passwd": "added"}
     assert f"{dossier.AUDIT_JSON} cannot be read" in report.problems
+
+
+def test_a_dossier_carries_the_signed_checkpoint_that_covers_its_audit_records(archive):
+    with transaction():
+        made = checkpoints.make("manual")
+    with transaction():
+        contents = dossier.collect_for(f.user("office"), archive["project_id"])
+    data = dossier.build(contents)
+    members = _members(data)
+    line = json.loads(members[dossier.checkpoint_path(made.seq)])
+    statement = json.loads(line["statement"])
+    assert statement["record_id"] >= max(r["id"] for r in contents.audit_records)
+    report = dossier_check.verify_dossier(data)
+    assert report.verdict == "authentic" and not report.problems, report.problems

@@ -44,12 +44,12 @@ from app.services.documents import issuing
 from app.services.engine.loading import load_visible
 from app.services.reads.history import title_of
 from app.services.reads.paging import attach
-from app.services.records import audit
+from app.services.records import audit, checkpoints
 
 HISTORY_PDF, HISTORY_JSON, AUDIT_JSON = "history/history.pdf", "history/history.json", "audit/records.json"
 HISTORY_TEMPLATE = "documents/dossier_history.html"
 EXTENSIONS = {v: k for k, v in CONTENT_TYPES.items()}
-CHECKPOINTS_NOTE = "审计检查点（预留）：覆盖本包审计记录的签名检查点将存放于此目录并列入本清单。"
+CHECKPOINTS_NOTE = "审计检查点：省信息办电子公章签署的、覆盖本包全部审计记录的第一个检查点（尚未生成时本目录为空）。"
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ class Contents:
     history: tuple[dict, ...]
     audit_records: tuple[dict, ...]
     issuer: str
+    checkpoints: tuple[dict, ...] = ()  # the first signed checkpoint covering the records, as stored outside
 
     @property
     def filename(self) -> str:
@@ -127,9 +128,10 @@ def collect(project: Project) -> Contents:
               ("立项批次", app.batch.name if app.batch else ""), ("批准预算", f"{project.approved_budget} 万元"),
               ("建设期", f"{project.starts_on.isoformat()}/{project.ends_on.isoformat()}"),
               ("项目状态", project.state.zh), ("立卷单位", issuer))
+    covering = checkpoints.checkpoints_covering([r.id for r in records])[:1]
     return Contents(project.code, project.name, record, tuple(stored), history,
                     tuple({"id": r.id, "fields": audit.fields_of(r), "prev_hash": r.prev_hash, "hash": r.hash}
-                          for r in records), issuer)
+                          for r in records), issuer, tuple(checkpoints.store_line(c) for c in covering))
 
 
 def _documents(items: dict[str, list], titles: dict, issuer: str) -> list[Member]:
@@ -161,6 +163,10 @@ def _attachments(project: Project) -> list[Member]:
             ("题名", a.display_name), ("附件类别", ATTACHMENT_KINDS.get(a.kind, (a.kind,))[0]),
             ("形成日期", beijing(a.uploaded_at)), ("格式", a.content_type)))
     return list(members.values())
+
+
+def checkpoint_path(seq: int) -> str:
+    return f"{package.CHECKPOINTS}checkpoint-{seq}.json"
 
 
 def beijing(moment: datetime) -> str:
@@ -231,6 +237,9 @@ def build(contents: Contents) -> bytes:
         (package.CA_CERT, ca.public_bytes(serialization.Encoding.PEM), "trust",
          (("题名", "部署证书颁发机构（CA）证书"), ("格式", "PEM"))),
         (package.README, readme(contents), "readme", (("题名", "封装包说明"), ("格式", "TXT"))),
+        *((checkpoint_path(line["seq"]), _json(line), "checkpoint", (("题名", f"审计检查点 {line['seq']}"),
+                                                                   ("格式", "JSON")))
+          for line in contents.checkpoints),
     ]
     manifest = package.Manifest(
         created_at, contents.issuer, contents.record,

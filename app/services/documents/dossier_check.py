@@ -5,6 +5,8 @@ follows from its fields and is the one the chain holds. Also the one entry point
 uploaded file, PDF or ZIP (``verify_upload``)."""
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -111,6 +113,13 @@ def _documents(manifest: package.Manifest, files: dict[str, bytes]) -> list[Docu
     return checks
 
 
+def _audited_ids(files: dict[str, bytes]) -> list[int]:
+    try:
+        return [int(r["id"]) for r in json.loads(files[AUDIT_JSON])["records"]]
+    except (KeyError, ValueError, TypeError, AttributeError, OverflowError, RecursionError):
+        return []
+
+
 def _audit(files: dict[str, bytes]) -> tuple[int, list[int], str]:
     """(records checked, ids whose hash does not follow from their fields or is not the one the
     chain holds, a problem reading the file)."""
@@ -133,6 +142,25 @@ def _audit(files: dict[str, bytes]) -> tuple[int, list[int], str]:
     return len(claimed), sorted(failed), ""
 
 
+def _checkpoints(manifest: package.Manifest, files: dict[str, bytes], audited: list[int]) -> list[str]:
+    """Problems with the archive's audit checkpoints: each must be signed by the Office seal
+    (from the deployment CA) and reach at least the archive's last audit record."""
+    problems, seal = [], None
+    for entry in (e for e in manifest.entries if e.category == "checkpoint" and e.path in files):
+        try:
+            line = json.loads(files[entry.path])
+            statement = json.loads(line["statement"])
+            why = (seal := seal or pki.seal_check()).problem(
+                line["statement"].encode(), base64.b64decode(line["signature"], validate=True), line["certificate"])
+        except (KeyError, ValueError, TypeError, binascii.Error):
+            why = "it cannot be read"
+        if not why and audited and int(statement.get("record_id", 0)) < max(audited):
+            why = "it does not reach the archive's last audit record"
+        if why:
+            problems.append(f"{entry.path}: {why}")
+    return problems
+
+
 def verify_dossier(data: bytes) -> DossierReport:
     """Check an archive; BadArchive (with the reason) when it cannot be read as a dossier."""
     cfg = current_app.config
@@ -151,6 +179,7 @@ def verify_dossier(data: bytes) -> DossierReport:
                  for d in documents if d.verdict not in (AUTHENTIC, SUPERSEDED)]
     problems += [f"{AUDIT_JSON}: record {i} does not match its hash or the chain" for i in failed]
     problems += [unreadable] if unreadable else []
+    problems += _checkpoints(manifest, files, _audited_ids(files))
     return DossierReport(_sha(data), ALTERED if problems else AUTHENTIC, seal, dict(manifest.record),
                          manifest.created_at, member_checks, documents, checked, failed, problems)
 

@@ -25,7 +25,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.passwords import verify_password
 from app.services.documents import issuing
-from app.services.records import outbox
+from app.services.records import checkpoints, outbox
 
 SIGNER_ROLES = (Role.EXPERT, Role.OFFICE_REVIEWER, Role.LEADER)
 
@@ -190,5 +190,6 @@ def record_seal(signed: Signed) -> DocumentVersion | None:
         return None
     version = record_signature(signed, None, "sealed by the Office")
     doc.finalised_at = utcnow()
+    checkpoints.request("sealed")  # the audit trail is anchored with every sealed document
     db.session.flush()
     return version
