@@ -11,6 +11,7 @@ from app.api.auth import actor
 from app.api.blueprint import api_blueprint, documented_errors
 from app.api.errors import error_response
 from app.api.schemas import UtcDateTime
+from app.documents.verify import ROLES, UNKNOWN_SIGNER, role_of
 from app.services.documents import issuing
 
 
@@ -40,10 +41,20 @@ class IssuedMatchSchema(Schema):
     is_current = fields.Boolean(required=True)
 
 
+def _beijing(sig) -> str | None:
+    return issuing.local_time(sig.signed_at).isoformat() if sig.signed_at else None
+
+
 class SignatureReportSchema(Schema):
-    field_name = fields.String(required=True)
+    role = fields.Function(role_of, required=True, metadata={
+        "type": "string", "enum": [*ROLES.values(), UNKNOWN_SIGNER],
+        "description": "chair (专家组组长), expert (专家), office (省信息办, the Office's seal) — or unknown: "
+                       "a role is believed only from a signature the deployment trusts."})
     signer_name = fields.String(required=True)
     signed_at = UtcDateTime(allow_none=True)
+    signed_at_beijing = fields.Function(_beijing, metadata={
+        "type": "string", "format": "date-time", "nullable": True,
+        "description": "The signing time in Beijing time (+08:00)."})
     intact = fields.Boolean(required=True)
     trusted = fields.Boolean(required=True)
     bottom_line = fields.Boolean(required=True)
@@ -55,7 +66,8 @@ class SignatureReportSchema(Schema):
 
 class VerificationSchema(Schema):
     verdict = fields.String(required=True, metadata={
-        "description": "authentic, superseded, altered, unreadable, foreign, unknown or not_found"})
+        "description": "authentic (issued and sealed), superseded, unsigned (issued, no signature), altered, untrusted "
+        "(signed by someone the deployment does not know), not_issued, unreadable or not_found"})
     ok = fields.Boolean(required=True)
     sha256 = fields.String(allow_none=True)
     match = fields.Nested(IssuedMatchSchema, allow_none=True)
@@ -114,6 +126,7 @@ def verify_file(files):
     """Verify a PDF file
 
     Each signature (validity and coverage of the whole file), and whether the system issued
-    exactly these bytes.
+    exactly these bytes. A file that is not a PDF, is truncated or cannot be read is refused
+    (422) with the reason.
     """
     return issuing.verify_upload(files["file"].stream)
