@@ -82,14 +82,14 @@ def assess(sha256: str | None, signatures: list[SignatureReport] | None,
                 for i, sig in enumerate(signatures, 1) if not sig.intact or (sig.trusted and not sig.bottom_line)]
     if signatures and not signatures[-1].covers_entire_file:
         problems.append("bytes were added after the last signature (it does not cover the whole file)")
-    if signatures and differs:
-        problems.append(differs)
     if problems:
         return Verification(sha256, ALTERED, signatures, match, problems)
     strangers = [f"signature {i}: {sig.signer_subject or 'no certificate'} is not known to this deployment"
                  for i, sig in enumerate(signatures, 1) if not sig.trusted]
-    if strangers:
-        return Verification(sha256, UNTRUSTED, signatures, match, strangers)
+    if strangers:  # a copy of an issued file signed by a stranger is, first of all, the stranger's
+        return Verification(sha256, UNTRUSTED, signatures, match, strangers + ([differs] if differs else []))
+    if signatures and differs:
+        return Verification(sha256, ALTERED, signatures, match, [differs])
     if match is not None and not match.is_current:
         return Verification(sha256, SUPERSEDED, signatures, match)
     if match is not None:

@@ -31,3 +31,11 @@ def test_the_approval_document_is_listed_downloaded_and_verified(api):
     assert tampered["match"] is None and tampered["verdict"] != "authentic"
     missing = api.get("documents/verify", "office", query_string={"number": "云信办〔1999〕1号"}).get_json()
     assert missing["verdict"] == "not_found" and missing["ok"] is False
+
+
+def test_the_api_refuses_what_is_not_a_readable_pdf_with_the_reason(api):
+    for data in (b"plain text", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog"):
+        response = api.post("documents/verify", "office", data={"file": (io.BytesIO(data), "x.pdf")},
+                            content_type="multipart/form-data")
+        body = assert_error(response, 422, "invalid")
+        assert body["fields"]["file"]
