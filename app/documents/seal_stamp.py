@@ -10,7 +10,12 @@ from io import BytesIO
 
 from markupsafe import escape
 from pyhanko.pdf_utils.content import PdfContent
-from pyhanko.pdf_utils.layout import AxisAlignment, BoxConstraints, Margins, SimpleBoxLayoutRule
+from pyhanko.pdf_utils.layout import (
+    AxisAlignment,
+    BoxConstraints,
+    Margins,
+    SimpleBoxLayoutRule,
+)
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.stamp import StaticStampStyle
 
