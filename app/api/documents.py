@@ -11,6 +11,7 @@ from app.api.auth import actor
 from app.api.blueprint import api_blueprint, documented_errors
 from app.api.errors import error_response
 from app.api.schemas import UtcDateTime
+from app.documents.verify import ROLES, UNKNOWN_SIGNER, role_of
 from app.services.documents import dossier_check, issuing
 
 
@@ -40,10 +41,20 @@ class IssuedMatchSchema(Schema):
     is_current = fields.Boolean(required=True)
 
 
+def _beijing(sig) -> str | None:
+    return issuing.local_time(sig.signed_at).isoformat() if sig.signed_at else None
+
+
 class SignatureReportSchema(Schema):
-    field_name = fields.String(required=True)
+    role = fields.Function(role_of, required=True, metadata={
+        "type": "string", "enum": [*ROLES.values(), UNKNOWN_SIGNER],
+        "description": "chair (专家组组长), expert (专家), office (省信息办, the Office's seal) — or unknown: "
+                       "a role is believed only from a signature the deployment trusts."})
     signer_name = fields.String(required=True)
     signed_at = UtcDateTime(allow_none=True)
+    signed_at_beijing = fields.Function(_beijing, metadata={
+        "type": "string", "format": "date-time", "nullable": True,
+        "description": "The signing time in Beijing time (+08:00)."})
     intact = fields.Boolean(required=True)
     trusted = fields.Boolean(required=True)
     bottom_line = fields.Boolean(required=True)
@@ -90,7 +101,8 @@ class DossierCheckSchema(Schema):
 
 class VerificationSchema(Schema):
     verdict = fields.String(required=True, metadata={
-        "description": "authentic, superseded, altered, unreadable, foreign, unknown or not_found"})
+        "description": "authentic (issued and sealed), superseded, unsigned (issued, no signature), altered, untrusted "
+        "(signed by someone the deployment does not know), not_issued, unreadable or not_found"})
     ok = fields.Boolean(required=True)
     sha256 = fields.String(allow_none=True)
     match = fields.Nested(IssuedMatchSchema, allow_none=True)
@@ -152,8 +164,9 @@ def verify_file(files):
     """Verify a PDF file or a project dossier
 
     A PDF: each signature (validity and coverage of the whole file), and whether the system
-    issued exactly these bytes. A ZIP is checked as a project dossier: the Office's seal on its
-    manifest, every member against the manifest (`dossier.members` names each file altered,
+    issued exactly these bytes; a file that is not a PDF, is truncated or cannot be read is
+    refused (422) with the reason. A ZIP is checked as a project dossier: the Office's seal on
+    its manifest, every member against the manifest (`dossier.members` names each file altered,
     added or missing), each document's own signatures and the audit records; a ZIP that
     cannot be read as a dossier (not one, too large once unpacked, too many members) is 422
     with the reason.

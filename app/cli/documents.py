@@ -11,10 +11,17 @@ from flask.cli import AppGroup
 from app.cli.common import fail, user_named
 from app.database import transaction
 from app.documents import pki
+from app.documents.numbering import issuer_settings
+from app.documents.verify import UNREADABLE, role_of
 from app.errors import DomainError
 from app.services.documents import dossier
 from app.services.documents.dossier_check import DossierReport, verify_data
-from app.services.documents.issuing import requeue_pending, verify_number
+from app.services.documents.issuing import (
+    local_time,
+    requeue_pending,
+    unreadable_message,
+    verify_number,
+)
 from app.services.documents.signatures import enrol_signer
 
 pki_cli = AppGroup("pki", help="The deployment's certificate authority for document signatures.")
@@ -31,6 +38,25 @@ def pki_init() -> None:
     click.echo(f"  SHA-256:     {authority.fingerprint}")
     click.echo(f"  valid until: {authority.certificate.not_valid_after_utc:%Y-%m-%d}")
     click.echo(f"  public certificate for verifiers: {where / pki.CA_CERT_FILE}")
+    seal, created = pki.ensure_office_seal(issuer_settings()["issuer"])
+    click.echo(("created" if created else "kept") + f" the Office's seal: {_describe_seal(seal)}")
+
+
+def _describe_seal(seal: pki.Seal) -> str:
+    cert = pki.seal_certificate(seal)
+    return f"{seal.organisation}, certificate {cert.serial_number:x}, valid until {cert.not_valid_after_utc:%Y-%m-%d}"
+
+
+@pki_cli.command("rotate-seal")
+def pki_rotate_seal() -> None:
+    """Issue a new key and certificate for the Office's seal. The old certificate stays in
+    PKI_DIR and every document sealed with it still verifies (trust is the CA)."""
+    try:
+        seal, archived = pki.rotate_office_seal(issuer_settings()["issuer"])
+    except pki.NoAuthority as exc:
+        fail(exc)
+    click.echo(f"new seal: {_describe_seal(seal)}")
+    click.echo(f"the previous certificate is kept in {archived}")
 
 
 @pki_cli.command("issue")
@@ -104,18 +130,23 @@ def documents_render_pending(limit: int) -> None:
 
 
 VERDICTS = {
-    "authentic": "AUTHENTIC: exactly the file the system issued, and every signature is valid.",
+    "authentic": "AUTHENTIC: issued by the system and sealed; exactly the file it issued, every signature valid.",
     "superseded": "ISSUED, BUT SUPERSEDED: the system issued this file, but a later version (more signatures) exists.",
+    "unsigned": "ISSUED, UNSIGNED: exactly the file the system issued; it carries no signature or seal.",
     "altered": "ALTERED: this file was changed after it was signed.",
-    "unreadable": "DAMAGED OR ALTERED: the file cannot be read as a PDF.",
-    "foreign": "NOT ISSUED HERE: the signatures are valid, but the system never issued this exact file.",
-    "unknown": "UNKNOWN: not signed and not issued by the system.",
+    "untrusted": "UNKNOWN SIGNER: the signatures are intact, but this deployment does not know who made them.",
+    "not_issued": "NOT ISSUED HERE: the system never issued this file.",
+    "unreadable": "UNREADABLE: the file cannot be read as a PDF.",
     "not_found": "NOT FOUND: no document has that number.",
 }
+ROLE_NAMES = {"chair": "专家组组长 (panel chair)", "expert": "专家 (expert)", "office": "省信息办 (the Office's seal)",
+              "unknown": "unknown signer"}
 
 
 def describe(result) -> list[str]:
     lines = [VERDICTS[result.verdict]]
+    if result.verdict == UNREADABLE:
+        lines.append(f"reason: {unreadable_message(result)}")
     if result.sha256:
         lines.append(f"SHA-256: {result.sha256}")
     if result.match:
@@ -123,13 +154,14 @@ def describe(result) -> list[str]:
         lines.append(f"document {m.number} ({m.kind}), version {m.position} of {m.versions}"
                      + (", final" if m.finalised else ""))
     for sig in result.signatures:
-        when = f"{sig.signed_at:%Y-%m-%d %H:%M:%S %Z}" if sig.signed_at else "?"
+        when = f"{local_time(sig.signed_at):%Y-%m-%d %H:%M:%S} Beijing time" if sig.signed_at else "?"
         state = "valid" if sig.bottom_line else "INVALID"
         extra = (", covers the whole file" if sig.covers_entire_file else "") + (
             ", locks the document" if sig.locks_document else "")
-        lines.append(f"  {sig.field_name}: {sig.signer_name} at {when} — {state}{extra}"
+        lines.append(f"  {ROLE_NAMES[role_of(sig)]}: {sig.signer_name or '?'} at {when} — {state}{extra}"
                      + (f" ({sig.problem})" if sig.problem else ""))
-    lines.extend(f"  problem: {p}" for p in result.problems)
+    if result.verdict != UNREADABLE:
+        lines.extend(f"  problem: {p}" for p in result.problems)
     return lines
 
 

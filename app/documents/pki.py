@@ -243,22 +243,49 @@ def ensure_office_seal(organisation: str) -> tuple[Seal, bool]:
     path = folder / SEAL_FILE
     if path.exists():
         return load_office_seal(), False
+    try:
+        _write_seal(organisation, replace=False)
+    except FileExistsError:  # another process made it first: theirs stands
+        return load_office_seal(), False
+    return load_office_seal(), True
+
+
+def _write_seal(organisation: str, *, replace: bool) -> None:
+    """A new seal certificate from the deployment CA, written atomically as SEAL_FILE (mode
+    0600): linked into place (FileExistsError if one is there) or, when ``replace``, renamed
+    over the old one."""
+    folder = pki_dir()
     authority, _ = ensure_authority()
-    passphrase = _seal_passphrase(folder)
     issued = issue_credential(authority, common_name=organisation, organisation=organisation,
-                              uid="office-seal", password=passphrase)
+                              uid="office-seal", password=_seal_passphrase(folder))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".seal-")
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(issued.certificate_pem + issued.encrypted_key_pem)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:  # another process made it first: theirs stands
-            return load_office_seal(), False
+        if replace:
+            os.replace(tmp, folder / SEAL_FILE)
+        else:
+            os.link(tmp, folder / SEAL_FILE)
     finally:
-        os.unlink(tmp)
-    return load_office_seal(), True
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def seal_certificate(seal: Seal) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(seal.certificate_pem.encode())
+
+
+def rotate_office_seal(organisation: str) -> tuple[Seal, Path]:
+    """Replace the Office's seal key and certificate. The old certificate stays in PKI_DIR
+    (``office-seal-<serial>.cert.pem``, public); its key is gone. Documents it sealed keep
+    validating: trust is the CA, not the seal's certificate. Returns (new seal, archived file)."""
+    old = load_office_seal()
+    serial = format(seal_certificate(old).serial_number, "x")
+    archived = pki_dir() / f"office-seal-{serial}.cert.pem"
+    archived.write_text(old.certificate_pem)
+    _write_seal(organisation or old.organisation, replace=True)
+    return load_office_seal(), archived
 
 
 def _seal_file() -> tuple[str, str]:

@@ -27,13 +27,14 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from app.documents import pki
+from app.documents import pki, seal_stamp
 from app.documents.fields import field_rects
 from app.documents.signing import SignatureReport, SigningFailed, SignRequest
 
 STAMP_FAMILY = "Noto Sans CJK SC"
 STAMP_TEXT = "%(signer)s\n%(role)s · 数字签名\n%(when)s\n证书 %(serial)s"
 STAMP_RED = (0.7, 0.0, 0.0)
+MAX_SIGNATURES = 20  # more than any issued document carries: a file with more is refused at once
 
 
 @functools.lru_cache(maxsize=4)
@@ -86,8 +87,7 @@ class PyHankoSigner:
         fields = field_rects(pdf)
         if request.field_name not in fields:
             raise SigningFailed(f"the document has no signature field {request.field_name!r}")
-        _width, _height, filled = fields[request.field_name]
-        if filled:
+        if fields[request.field_name][2]:
             raise SigningFailed(f"the field {request.field_name!r} is already signed")
         key = pki.unwrap_key(request.encrypted_key_pem, request.password)  # WrongPassword propagates
         cert = x509.load_pem_x509_certificate(request.certificate_pem.encode())
@@ -102,13 +102,20 @@ class PyHankoSigner:
         meta = signers.PdfSignatureMetadata(
             field_name=request.field_name, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
             reason=request.role, location=request.location, name=request.signer_name,
-            docmdp_permissions=MDPPerm.NO_CHANGES if request.lock_document else None)
-        font = _SubsetFont(self._stamp_font, STAMP_TEXT % params, size=10)
-        style = TextStampStyle(stamp_text=STAMP_TEXT, border_width=1, border_color=STAMP_RED,
-                               text_box_style=TextBoxStyle(font=font, font_size=10, text_color=STAMP_RED))
-        pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style)
+            docmdp_permissions=MDPPerm.NO_CHANGES if request.lock_document else None,
+            # PDF allows a certification signature only as a document's first signature
+            certify=request.lock_document and not any(filled for *_, filled in fields.values()))
+        pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=self._style(request, params))
         out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), appearance_text_params=params)
         return out.getvalue()
+
+    def _style(self, request: SignRequest, params: dict):
+        """The round red seal for an organisation's seal, a framed text stamp for a person."""
+        if request.seal:
+            return seal_stamp.seal_style(request.signer_name)
+        font = _SubsetFont(self._stamp_font, STAMP_TEXT % params, size=10)
+        return TextStampStyle(stamp_text=STAMP_TEXT, border_width=1, border_color=STAMP_RED,
+                              text_box_style=TextBoxStyle(font=font, font_size=10, text_color=STAMP_RED))
 
     def validate(self, pdf: bytes) -> list[SignatureReport]:
         """One report per signature, oldest first; raises ValueError if the PDF cannot be read."""
@@ -117,6 +124,8 @@ class PyHankoSigner:
             embedded = list(reader.embedded_signatures)
         except Exception as exc:  # a damaged file: pyHanko raises several kinds
             raise ValueError(f"not a readable PDF: {exc}") from exc
+        if len(embedded) > MAX_SIGNATURES:
+            raise ValueError(f"not a document of this system: {len(embedded)} signatures")
         context = ValidationContext(trust_roots=self._trust_roots_loader(), allow_fetching=False,
                                     revocation_mode="soft-fail")
         reports = []
@@ -150,4 +159,4 @@ class PyHankoSigner:
             covers_entire_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
             modification_level=level.name.lower() if level is not None else "unknown",
             locks_document=sig.docmdp_level == MDPPerm.NO_CHANGES,
-            problem="; ".join(problems))
+            problem="; ".join(problems), reason=str(sig.sig_object.get("/Reason", ""))[:64])

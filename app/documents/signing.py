@@ -26,7 +26,9 @@ class SignRequest:
     certificate_pem: str     # the signer's certificate (built-in signer)
     encrypted_key_pem: str   # their wrapped key, unlocked with ``password`` (built-in signer)
     password: str
-    lock_document: bool = False  # the final seal: no change of any kind after it
+    lock_document: bool = False  # the final seal: no change of any kind after it (a certification
+    #                               signature when it is the document's first signature)
+    seal: bool = False           # an organisation's seal: its visible stamp is the round red seal
     location: str = "云南省昆明市"
 
 
@@ -44,6 +46,7 @@ class SignatureReport:
     modification_level: str
     locks_document: bool
     problem: str = ""
+    reason: str = ""      # the role the signature states (``SignRequest.role``)
 
     @property
     def ok(self) -> bool:

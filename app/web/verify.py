@@ -14,19 +14,24 @@ from wtforms.validators import Length, Optional
 
 from app.bounds import bounded_int
 from app.database import transaction
+from app.documents.verify import role_of
 from app.errors import Invalid
 from app.services.documents import dossier_check, issuing
 
 bp = Blueprint("documents", __name__)
 
 VERDICTS = {
-    "authentic": _l("Authentic: this is exactly the file the system issued, and every signature is valid."),
+    "authentic": _l("Issued by the system and sealed: this is exactly the file the system issued, and every "
+                    "signature on it is valid."),
     "superseded": _l("Issued by the system, but not the latest version: a later version with more "
                      "signatures exists."),
+    "unsigned": _l("Issued by the system, without a signature: this is exactly the file the system issued, "
+                   "and it carries no signature or seal (an application form is the applicant's own filing)."),
     "altered": _l("Altered: this file was changed after it was signed. Do not rely on it."),
+    "untrusted": _l("Signed by someone this system does not know: the signatures are intact, but their "
+                    "certificates were not issued by this deployment. Do not rely on it."),
+    "not_issued": _l("Not issued by this system: the file matches no document the system issued."),
     "unreadable": _l("Damaged or altered: the file cannot be read as a PDF."),
-    "foreign": _l("The signatures are valid, but the system never issued this exact file."),
-    "unknown": _l("Not issued by the system: the file has no signature and matches no issued document."),
     "not_found": _l("No issued document has this number."),
 }
 DOSSIER_VERDICTS = {
@@ -35,6 +40,8 @@ DOSSIER_VERDICTS = {
     "altered": _l("Altered: this dossier differs from what the Information Office sealed. Do not rely on it."),
 }
 MEMBER_STATUS = {"intact": _l("intact"), "altered": _l("altered"), "missing": _l("removed"), "added": _l("added")}
+ROLE_LABELS = {"chair": _l("Chair of the expert panel"), "expert": _l("Expert"),
+               "office": _l("Information Office (seal)"), "unknown": _l("Unknown signer")}
 KIND_LABELS = {"application_form": _l("Application form"), "project_approval": _l("Project approval document"),
                "midterm_report": _l("Mid-term check report"), "acceptance_report": _l("Acceptance report"),
                "evaluation_report": _l("Performance evaluation report")}
@@ -65,7 +72,8 @@ def verify():
     status = 400 if error else 200
     return render_template("verify/index.html", form=form, result=result, by_number=by_number, error=error,
                            verdicts=VERDICTS, dossier_verdicts=DOSSIER_VERDICTS, member_status=MEMBER_STATUS,
-                           kinds=KIND_LABELS), status
+                           kinds=KIND_LABELS, roles=ROLE_LABELS, role_of=role_of,
+                           local_time=issuing.local_time), status
 
 
 @bp.post("/applications/<int:application_id>/application-form")

@@ -19,7 +19,9 @@ def test_the_approval_document_is_listed_downloaded_and_verified(api):
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
 
     by_number = api.get("documents/verify", "dali_applicant", query_string={"number": doc["number"]}).get_json()
-    assert by_number["verdict"] in ("authentic", "unknown") and by_number["sha256"]
+    assert by_number["verdict"] == "authentic" and by_number["sha256"]  # sealed by the Office as it was issued
+    assert [s["role"] for s in by_number["signatures"]] == ["office"]
+    assert by_number["signatures"][0]["signed_at_beijing"].endswith("+08:00")
     checked = api.post("documents/verify", "office", data={"file": (io.BytesIO(pdf.data), "批复.pdf")},
                        content_type="multipart/form-data").get_json()
     assert checked["sha256"] == by_number["sha256"] and checked["match"]["number"] == doc["number"]
@@ -29,3 +31,11 @@ def test_the_approval_document_is_listed_downloaded_and_verified(api):
     assert tampered["match"] is None and tampered["verdict"] != "authentic"
     missing = api.get("documents/verify", "office", query_string={"number": "云信办〔1999〕1号"}).get_json()
     assert missing["verdict"] == "not_found" and missing["ok"] is False
+
+
+def test_the_api_refuses_what_is_not_a_readable_pdf_with_the_reason(api):
+    for data in (b"plain text", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog"):
+        response = api.post("documents/verify", "office", data={"file": (io.BytesIO(data), "x.pdf")},
+                            content_type="multipart/form-data")
+        body = assert_error(response, 422, "invalid")
+        assert body["fields"]["file"]

@@ -39,7 +39,9 @@ def test_documents_verify_reports_signers_and_alteration(runner, sealed, tmp_pat
     bad.write_bytes(flip_byte(sealed["pdf"], len(sealed["pdf"]) // 3))
     ok = runner.invoke(args=["documents", "verify", str(good)])
     assert ok.exit_code == 0 and ok.output.startswith("AUTHENTIC")
-    assert ok.output.count("— valid") == 4 and "office-seal: 云南省信息化工作领导小组办公室" in ok.output
+    assert ok.output.count("— valid") == 4 and "省信息办 (the Office's seal): 云南省信息化工作领导小组办公室" in ok.output
+    assert "专家组组长 (panel chair)" in ok.output and ok.output.count("专家 (expert)") == 2
+    assert "Beijing time" in ok.output and "expert-" not in ok.output and "office-seal" not in ok.output
     assert sealed["document"].number in ok.output and "locks the document" in ok.output
     altered = runner.invoke(args=["documents", "verify", str(bad)])
     assert altered.exit_code == 1 and ("ALTERED" in altered.output or "DAMAGED" in altered.output)

@@ -16,7 +16,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.documents import cms, package, pki
-from app.documents.verify import ALTERED, AUTHENTIC, SUPERSEDED, Verification
+from app.documents.verify import (
+    ALTERED,
+    AUTHENTIC,
+    SUPERSEDED,
+    UNREADABLE,
+    Verification,
+)
 from app.errors import Invalid
 from app.extensions import db
 from app.models import AuditRecord
@@ -188,7 +194,10 @@ def verify_data(data: bytes) -> Verification | DossierReport:
     """A PDF's verification, or a dossier's when the bytes are a ZIP archive; an archive that
     cannot be read as a dossier is Invalid with the reason."""
     if not package.is_zip(data):
-        return issuing.verify_file(data)
+        result = issuing.verify_file(data)
+        if result.verdict == UNREADABLE:  # not a PDF, truncated, damaged: refused with the reason
+            raise Invalid({"file": issuing.unreadable_message(result)})
+        return result
     try:
         return verify_dossier(data)
     except package.BadArchive as exc:

@@ -12,10 +12,17 @@ from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 
 from app import policies
-from app.documents import numbering, storage
+from app.documents import numbering, pki, storage
 from app.documents.pdfmeta import claimed_number
-from app.documents.signing import get_signer
-from app.documents.verify import NOT_FOUND, IssuedMatch, Verification, assess
+from app.documents.signing import SignRequest, get_signer
+from app.documents.verify import (
+    NOT_FOUND,
+    OFFICE_REASON,
+    IssuedMatch,
+    Verification,
+    assess,
+    precheck,
+)
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
 from app.models import (
@@ -42,6 +49,10 @@ from workflows.midterm_check import CONCLUSIONS, MIDTERM_CHECK
 OFFICE_SEAL_FIELD = "office-seal"
 RENDER_JOB = "render_document"
 SEAL_JOB = "seal_document"
+# When the Office's seal goes on: right after layout, in the rendering job (the Office's own
+# documents); by the "seal_document" job once every expert has signed (the acceptance report);
+# never (the 申报书 is the applicant's filing, issued unsealed and saying so on its face).
+AT_ISSUE, AFTER_EXPERTS, UNSEALED = "at issue", "after the experts", ""
 
 
 @dataclass(frozen=True)
@@ -52,17 +63,18 @@ class Kind:
     model: type
     entity_type: str
     title: str  # format string over the entity
+    seal: str = AT_ISSUE
 
 
 KINDS = {k.name: k for k in (
     Kind("application_form", "申报书", "documents/application_form.html", Application, "application",
-         "电子政务应用试点项目申报书（{e.name}）"),
+         "电子政务应用试点项目申报书（{e.name}）", UNSEALED),
     Kind("project_approval", "立项批复", "documents/project_approval.html", Project, "project",
          "关于同意“{e.name}”立项的批复"),
     Kind("midterm_report", "中期检查意见", "documents/midterm_report.html", MidtermCheck, "midterm_check",
          "关于“{e.project.name}”{e.year}年度中期检查意见的通知"),
     Kind("acceptance_report", "验收报告", "documents/acceptance_report.html", Acceptance, "acceptance",
-         "“{e.project.name}”项目验收报告"),
+         "“{e.project.name}”项目验收报告", AFTER_EXPERTS),
     Kind("evaluation_report", "绩效评估报告", "documents/evaluation_report.html", Evaluation, "evaluation",
          "关于“{e.project.name}”{e.period}期绩效评估结果的通报"),
 )}
@@ -112,6 +124,7 @@ def compose(document_id: int) -> Composed | None:
     entity = db.session.get(spec.model, doc.entity_id)
     context = {**numbering.issuer_settings(), "number": doc.number, "title": doc.title,
                "issued_on": cn_date(_local_date(doc.issued_at)), "cn_date": cn_date,
+               "seal_field": OFFICE_SEAL_FIELD if spec.seal == AT_ISSUE else None,
                **CONTEXTS[doc.kind](entity, doc)}
     return Composed(doc.id, doc.kind, render_template(spec.template, **context),
                     f"rendered from {spec.entity_type} v{getattr(entity, 'version', 0)}")
@@ -119,27 +132,46 @@ def compose(document_id: int) -> Composed | None:
 
 def lay_out(composed: Composed) -> tuple[bytes, str]:
     """The PDF of a composed document and its version note (slow: run it outside any
-    transaction). The acceptance report gets empty signature fields, the Office's locking."""
+    transaction). The acceptance report gets empty signature fields, the Office's locking; the
+    Office's own documents are sealed at once (one locking certification signature)."""
     from app.documents import (  # late: WeasyPrint and pyHanko load slowly (workers preload)
         fields,
         render,
     )
 
+    seal = KINDS[composed.kind].seal
     rendered = render.render_html(composed.html)
-    pdf = rendered.pdf
-    if composed.kind == "acceptance_report":
-        pdf = fields.add_signature_fields(pdf, rendered.fields, locking=OFFICE_SEAL_FIELD)
-    return pdf, f"{composed.note}, {rendered.pages} pages"
+    pdf, note = rendered.pdf, f"{composed.note}, {rendered.pages} pages"
+    if seal:
+        pdf = fields.add_signature_fields(pdf, rendered.fields,
+                                          locking=OFFICE_SEAL_FIELD if seal == AFTER_EXPERTS else None)
+    if seal == AT_ISSUE:
+        pdf, note = get_signer().sign(pdf, office_seal_request()), f"{note}, sealed by the Office"
+    return pdf, note
+
+
+def office_seal_request() -> SignRequest:
+    """The Office's own seal (its organisation certificate, never a person's) over the field
+    reserved for it; no change of any kind is allowed after it."""
+    seal = pki.load_office_seal()
+    return SignRequest(field_name=OFFICE_SEAL_FIELD, signer_name=seal.organisation, role=OFFICE_REASON,
+                       certificate_pem=seal.certificate_pem, encrypted_key_pem=seal.encrypted_key_pem,
+                       password=seal.passphrase, lock_document=True, seal=True)
 
 
 def store_rendered(document_id: int, pdf: bytes, note: str) -> DocumentVersion | None:
     """Keep the first version of a document (the row is locked: of two renderings of one
-    document only the first is kept); None when it had one already."""
+    document only the first is kept); None when it had one already. A document sealed at
+    issue is final at once."""
     doc = db.session.scalar(sa.select(IssuedDocument).where(IssuedDocument.id == document_id).with_for_update())
     db.session.refresh(doc, ["versions"])
     if doc.versions:
         return None
-    return add_version(doc, pdf, None, note)
+    version = add_version(doc, pdf, None, note)
+    if KINDS[doc.kind].seal == AT_ISSUE:
+        doc.finalised_at = utcnow()
+        db.session.flush()
+    return version
 
 
 def render_now(doc: IssuedDocument) -> DocumentVersion:
@@ -301,14 +333,24 @@ def _claimed(data: bytes) -> IssuedMatch | None:
     return _as_match(doc, None) if doc is not None else None
 
 
+UNREADABLE_REASONS = {
+    "not_pdf": _l("This is not a PDF file."),
+    "truncated": _l("The PDF is incomplete: its end is missing (the file was cut off)."),
+    "damaged": _l("The PDF is damaged and cannot be read."),
+}
+
+
 def verify_file(data: bytes) -> Verification:
     """Anyone may check a PDF: each signature, and whether the system issued exactly this file."""
     digest = storage.sha256(data)
     match = _match(digest)
+    problem = precheck(data)
+    if problem:
+        return assess(digest, None, match, unreadable_reason=problem)
     try:
         reports = get_signer().validate(data)
     except ValueError as exc:
-        return assess(digest, None, match, unreadable_reason=str(exc))
+        return assess(digest, None, match, unreadable_reason=f"damaged: {str(exc)[:200]}")
     return assess(digest, reports, match, claimed=None if match else _claimed(data))
 
 
@@ -319,6 +361,19 @@ def read_upload(stream) -> bytes:
     if not data or len(data) > limit:
         raise Invalid({"file": str(_l("Send a non-empty PDF or dossier ZIP within the upload size limit."))})
     return data
+
+
+def unreadable_message(result: Verification) -> str:
+    """Why a file could not be read, in the reader's language."""
+    code = (result.problems[0] if result.problems else "damaged").partition(":")[0]
+    return str(UNREADABLE_REASONS.get(code, UNREADABLE_REASONS["damaged"]))
+
+
+def local_time(moment: datetime | None) -> datetime | None:
+    """A moment in the documents' zone (Beijing time), for people to read."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(_zone())
 
 
 def verify_number(number: str) -> Verification:
@@ -341,8 +396,7 @@ def _zone() -> ZoneInfo:
 
 def _local_date(moment: datetime) -> date:
     """The date an official document bears: Beijing time, whatever the server's zone."""
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(_zone()).date()
+    return local_time(moment).date()
 
 
 def _decision(entity_type: str, entity_id: int, triggers, before: datetime | None = None) -> AuditRecord | None:

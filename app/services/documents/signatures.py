@@ -1,5 +1,6 @@
 """Signing credentials and the signatures on the acceptance report: each panel expert in turn
-(the chair last), then the office's final seal that locks the document."""
+(the chair last), then the office's final seal that locks the document (the Office's other
+documents are sealed as they are rendered: ``issuing.lay_out``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.documents import numbering, pki, storage
 from app.documents.signing import SigningFailed, SignRequest, get_signer
+from app.documents.verify import CHAIR_REASON, EXPERT_REASON
 from app.errors import Conflict, Denied, Invalid
 from app.extensions import db
 from app.models import (
@@ -144,7 +146,7 @@ def expert_signature(acceptance: Acceptance, member: PanelMember, actor: User, p
     doc = _report_document(acceptance)
     credential = _credential(actor)
     request = SignRequest(field_name=issuing.expert_field(member.position), signer_name=actor.display_name,
-                          role="验收专家组组长" if member.is_chair else "验收专家",
+                          role=CHAIR_REASON if member.is_chair else EXPERT_REASON,
                           certificate_pem=credential.certificate_pem,
                           encrypted_key_pem=credential.encrypted_key_pem, password=password, lock_document=False)
     return SignPlan(doc.id, doc.current.position, doc.current.sha256, request)
@@ -174,11 +176,7 @@ def office_seal(document_id: int) -> SignPlan | None:
     if doc is None or doc.finalised_at is not None:
         return None
     acceptance = db.session.get(Acceptance, doc.entity_id)
-    seal = pki.load_office_seal()
-    request = SignRequest(field_name=issuing.OFFICE_SEAL_FIELD, signer_name=seal.organisation, role="省信息办盖章",
-                          certificate_pem=seal.certificate_pem, encrypted_key_pem=seal.encrypted_key_pem,
-                          password=seal.passphrase, lock_document=True)
-    return SignPlan(doc.id, doc.current.position, doc.current.sha256, request,
+    return SignPlan(doc.id, doc.current.position, doc.current.sha256, issuing.office_seal_request(),
                     tuple(issuing.expert_field(m.position) for m in acceptance.members))
 
 
