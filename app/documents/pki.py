@@ -319,16 +319,17 @@ def seal_sign(data: bytes) -> tuple[bytes, str]:
 class SealCheck:
     """Checks signatures claimed to be the Office seal's (certificates read once)."""
 
-    seal: x509.Certificate
+    seals: tuple[x509.Certificate, ...]  # the current seal's certificate and every retired one's
     roots: tuple[x509.Certificate, ...]
 
     def problem(self, data: bytes, signature: bytes, certificate_pem: str) -> str:
-        """"" when ``signature`` over ``data`` is the Office seal's, from the deployment CA."""
+        """"" when ``signature`` over ``data`` is the Office seal's (the current one or one retired
+        by ``rotate_office_seal``), from the deployment CA."""
         try:
             cert = x509.load_pem_x509_certificate(certificate_pem.encode())
         except ValueError:
             return "its certificate cannot be read"
-        if cert != self.seal:
+        if cert not in self.seals:
             return "its certificate is not the Office seal's"
         if not any(_issued_by(cert, root) for root in self.roots):
             return "its certificate is not from the deployment's CA"
@@ -348,7 +349,10 @@ def _issued_by(cert: x509.Certificate, root: x509.Certificate) -> bool:
 
 
 def seal_check() -> SealCheck:
-    """The Office seal's certificate and the trust roots, for checking many signatures; needs
-    neither the seal's passphrase nor the CA's key."""
+    """The Office seal's certificates (current and retired) and the trust roots, for checking
+    many signatures; needs neither the seal's passphrase nor the CA's key."""
     certificate_pem, _ = _seal_file()
-    return SealCheck(x509.load_pem_x509_certificate(certificate_pem.encode()), tuple(trust_roots()))
+    retired = sorted(pki_dir().glob("office-seal-*.cert.pem"))
+    seals = [x509.load_pem_x509_certificate(certificate_pem.encode())]
+    seals += [x509.load_pem_x509_certificate(path.read_bytes()) for path in retired]
+    return SealCheck(tuple(seals), tuple(trust_roots()))

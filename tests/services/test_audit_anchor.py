@@ -289,3 +289,15 @@ def test_flask_audit_checkpoint_signs_and_copies_the_head(app, runner):
     head = db.session.get(AuditHead, 1)
     assert f"record {head.last_id}" in result.output and head.last_hash in result.output
     assert anchor_store.read().lines[0]["seq"] == 1
+
+
+def test_checkpoints_signed_before_a_seal_rotation_still_verify_after_it(app, runner, tmp_path, pki_dir):
+    shutil.copytree(pki_dir, tmp_path / "pki")
+    app.config["PKI_DIR"] = str(tmp_path / "pki")
+    some_history()
+    checkpoint()
+    assert runner.invoke(args=["pki", "rotate-seal"]).exit_code == 0
+    some_history()
+    checkpoint()
+    report = verify_anchored()
+    assert report.ok and report.anchored == 2, report.problems
