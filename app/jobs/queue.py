@@ -18,16 +18,14 @@ from app.services.records import outbox
 
 QUEUE_NAME = "pilotflow"
 _EXTENSION = "pilotflow.redis"
-_draining: ContextVar[list[int] | None] = ContextVar("pilotflow_draining", default=None)
+_draining: ContextVar[list[int] | None] = ContextVar("pilotflow_draining", default=None)  # rows run here
+_here: ContextVar[bool] = ContextVar("pilotflow_jobs_here", default=False)  # inside in_process()
 
 
 def init_app(app: Flask) -> None:
     """Connect to ``REDIS_URL`` if set (no connection is made until first use)."""
     url = app.config.get("REDIS_URL")
     app.extensions[_EXTENSION] = Redis.from_url(url) if url else None
-
-
-_here: ContextVar[bool] = ContextVar("pilotflow_jobs_here", default=False)
 
 
 def connection() -> Redis | None:
