@@ -4,11 +4,10 @@ supervision board are reachable from the navigation."""
 from __future__ import annotations
 
 import pytest
-from rq import SimpleWorker
 
 from app.jobs import queue
 from tests import factories
-from tests.cluster.processes import Redis
+from tests.cluster.processes import Redis, run_worker_burst
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +34,7 @@ def test_a_document_being_generated_says_so_and_the_page_updates_when_a_worker_m
     assert badge.inner_text().strip() == "正在生成"
     assert page.get_by_role("link", name="下载 PDF").count() == 0
     screenshot(page, "50-document-being-generated")
-    with queued.app_context():  # a worker takes the jobs: the 立项批复 is rendered
-        SimpleWorker([queue.queue()], connection=queue.connection()).work(burst=True, logging_level="WARNING")
+    run_worker_burst(queued, queued.config["REDIS_URL"])  # a worker process takes the jobs: the 立项批复 is made
     page.get_by_role("link", name="下载 PDF").wait_for(timeout=15_000)  # the page reloaded by itself
     assert page.locator("[data-document-status-url]").count() == 0
     screenshot(page, "51-document-ready")

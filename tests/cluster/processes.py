@@ -113,6 +113,24 @@ class Cluster:
         self.redis.stop()
 
 
+def environment_of(app, **extra: str) -> dict[str, str]:
+    """The environment a `flask` process needs to act as part of ``app``'s deployment: its
+    database, document and upload store, PKI and audit anchors."""
+    cfg = app.config
+    env = {**os.environ, "FLASK_APP": "wsgi", "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
+           "SECRET_KEY": cfg["SECRET_KEY"], "PILOTFLOW_PKI_DIR": str(cfg["PKI_DIR"]),
+           "PILOTFLOW_DOCUMENT_DIR": str(cfg["DOCUMENT_DIR"]), "PILOTFLOW_UPLOAD_DIR": str(cfg["UPLOAD_DIR"]),
+           "PILOTFLOW_AUDIT_ANCHOR_DIR": str(cfg["AUDIT_ANCHOR_DIR"]), **extra}
+    env.pop("PILOTFLOW_TEST_DATABASE_URL", None)
+    return env
+
+
+def run_worker_burst(app, redis_url: str, timeout: float = 120) -> None:
+    """A real `flask worker --burst` process on ``app``'s deployment: runs what is queued, then stops."""
+    subprocess.run([str(BIN / "flask"), "worker", "--burst"], cwd=ROOT, timeout=timeout, check=True,
+                   env=environment_of(app, REDIS_URL=redis_url), stdout=subprocess.DEVNULL)
+
+
 def _answers(url: str) -> bool:
     try:
         return requests.get(f"{url}/login", timeout=2).status_code == 200
