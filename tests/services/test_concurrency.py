@@ -4,11 +4,20 @@ import threading
 
 import sqlalchemy as sa
 
+from app import clock
 from app.database import transaction
 from app.errors import Conflict
 from app.extensions import db
-from app.models import Application, AuditRecord, Batch, IssuedDocument, Project, User
-from app.services.commands import perform, projects
+from app.models import (
+    Application,
+    AuditRecord,
+    Batch,
+    IssuedDocument,
+    MidtermCheck,
+    Project,
+    User,
+)
+from app.services.commands import checks, perform, projects
 from app.services.documents import issuing
 from app.services.engine.guards import message
 from app.services.records.audit import verify_chain
@@ -95,3 +104,21 @@ def test_concurrent_requests_for_one_unchanged_application_form_issue_one_docume
         IssuedDocument.entity_type == "application", IssuedDocument.entity_id == app_id,
         IssuedDocument.kind == "application_form")).all()
     assert len(issued) == 1 and len(issued[0].versions) == 1
+
+
+def test_the_office_and_the_scheduler_opening_the_years_checks_at_once_open_each_once(app):
+    project_ids = [f.project(), f.project("dali_applicant")]
+    office_id, year = f.user("office").id, clock.today().year
+
+    def by_the_office():
+        checks.open_checks(db.session.get(User, office_id), year)
+
+    def by_the_scheduler():
+        checks.open_checks_as_system(year)
+
+    results = race(app, [by_the_office, by_the_scheduler, by_the_office, by_the_scheduler])
+    assert results == ["ok"] * 4
+    db.session.expire_all()
+    opened = db.session.scalars(sa.select(MidtermCheck.project_id).where(MidtermCheck.year == year)).all()
+    assert sorted(opened) == sorted(project_ids)
+    assert verify_chain().ok

@@ -31,6 +31,9 @@ def open_checks_as_system(year: int) -> list[MidtermCheck]:
 def _open_checks(actor: User | None, role: str, year: int) -> list[MidtermCheck]:
     if not 2000 <= year <= 2100:
         raise Invalid({"year": str(_l("Enter a year between 2000 and 2100."))})
+    # The chain's head first: openers (the office, the scheduler) take turns, and each sees the
+    # checks the one before it opened — none is opened twice.
+    audit.locked_head()
     have = sa.select(MidtermCheck.project_id).where(MidtermCheck.year == year)
     projects = db.session.scalars(sa.select(Project).where(
         Project.state == ProjectState.UNDER_CONSTRUCTION, Project.id.not_in(have),

@@ -39,6 +39,7 @@ def _open_evaluations(actor: User | None, role: str, period: str,
     period = (period or "").strip()
     if not 4 <= len(period) <= 16:
         raise Invalid({"period": str(_l("Name the period, e.g. 2027 or 2027H1."))})
+    audit.locked_head()  # openers take turns (see checks._open_checks): none opens a period twice
     have = sa.select(Evaluation.project_id).where(Evaluation.period == period)
     query = sa.select(Project).where(Project.state.in_(EVALUATED_STATES), Project.id.not_in(have))
     if project_ids is not None:
