@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
 from app.models import ApiToken, User
-from app.models.base import utcnow
+from app.models.base import as_utc, utcnow
 from app.schemas import load
 
 SECRET_PREFIX = "pf_"
@@ -40,13 +40,6 @@ class TokenRequestSchema(Schema):
 
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 def create_token(actor: User, data: dict) -> tuple[ApiToken, str]:
@@ -85,7 +78,7 @@ def revoke_token(actor: User, token_id: int) -> ApiToken:
 
 def is_usable(token: ApiToken, now: datetime | None = None) -> bool:
     now = now or utcnow()
-    expires = _aware(token.expires_at)
+    expires = as_utc(token.expires_at)
     return token.revoked_at is None and (expires is None or expires > now)
 
 
@@ -100,7 +93,7 @@ def authenticate(secret: str | None, now: datetime | None = None) -> User | None
     user = db.session.get(User, token.user_id)
     if user is None or not user.active:
         return None
-    last = _aware(token.last_used_at)
+    last = as_utc(token.last_used_at)
     if last is None or now - last >= TOUCH_EVERY:
         token.last_used_at = now
     return user

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask import current_app
@@ -26,6 +26,7 @@ from app import clock
 from app.extensions import db
 from app.kinds import KINDS
 from app.models import AuditRecord, StepLimit
+from app.models.base import as_utc
 from app.services.time import calendar
 from workflows.application import RETURNED
 from workflows.engine import LabelledEnum
@@ -146,12 +147,8 @@ def timed_states(kind: str) -> list[str]:
 
 
 # --- the history a clock is read from ---------------------------------------------------------
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def _day(moment: datetime) -> date:
-    return _aware(moment).astimezone(calendar.BEIJING).date()
+    return as_utc(moment).astimezone(calendar.BEIJING).date()
 
 
 def state_changes(kind: str, ids: Iterable[int]) -> dict[int, list[StateChange]]:
@@ -167,7 +164,7 @@ def state_changes(kind: str, ids: Iterable[int]) -> dict[int, list[StateChange]]
                    sa.or_(AuditRecord.from_state.is_(None), AuditRecord.from_state != AuditRecord.to_state))
             .order_by(AuditRecord.id))
         for entity_id, at, from_state, to_state, actor_id in rows:
-            out[entity_id].append(StateChange(_aware(at), from_state, to_state, actor_id))
+            out[entity_id].append(StateChange(as_utc(at), from_state, to_state, actor_id))
     return out
 
 
@@ -229,7 +226,7 @@ def current_episode(kind: str, entity, changes: list[StateChange] | None) -> Epi
                   and not e.paused), None)
     if entity.stage_entered_at is None:
         return found
-    entered = _aware(entity.stage_entered_at)  # written with the state: it starts the running span
+    entered = as_utc(entity.stage_entered_at)  # written with the state: it starts the running span
     if found is None:
         return Episode(state, [[entered, None]])
     return Episode(state, [*found.spans[:-1], [entered, None]])
