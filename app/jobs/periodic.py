@@ -63,21 +63,23 @@ def tick(now: datetime | None = None) -> list[str]:
     """Start every scheduled job whose period has begun and has no run yet; returns
     "name period" for each started here."""
     now = now or clock.now()
+    due = {job.name: period for job in PERIODIC.values() if (period := job.period(now)) is not None}
+    if not due:
+        return []
+    with transaction():  # one read for all (workers tick every few seconds): which periods ran
+        ran = set(db.session.execute(sa.select(ScheduledRun.name, ScheduledRun.period).where(
+            sa.tuple_(ScheduledRun.name, ScheduledRun.period).in_(list(due.items())))).all())
     started = []
-    for job in PERIODIC.values():
-        period = job.period(now)
-        if period is None:
+    for name, period in due.items():
+        if (name, period) in ran:
             continue
         try:
             with transaction():
-                if db.session.scalar(sa.select(ScheduledRun.id).where(
-                        ScheduledRun.name == job.name, ScheduledRun.period == period)) is not None:
-                    continue
-                row = outbox.enqueue("scheduled", {"name": job.name, "period": period, "at": now.isoformat()})
-                db.session.add(ScheduledRun(name=job.name, period=period, started_at=now, outbox_id=row.id))
+                row = outbox.enqueue("scheduled", {"name": name, "period": period, "at": now.isoformat()})
+                db.session.add(ScheduledRun(name=name, period=period, started_at=now, outbox_id=row.id))
         except IntegrityError:  # another worker started this period first
             continue
-        started.append(f"{job.name} {period}")
+        started.append(f"{name} {period}")
     return started
 
 
