@@ -7,7 +7,7 @@ import pytest
 
 from app.database import transaction
 from app.errors import Invalid, NotFound
-from app.models.base import utcnow
+from app.models.base import as_utc, utcnow
 from app.services.commands import tokens
 from tests import factories
 
@@ -32,7 +32,7 @@ def test_the_secret_is_returned_once_and_only_its_digest_stored():
 def test_lifetime_defaults_to_90_days_and_is_bounded():
     _create()
     token = tokens.list_tokens(factories.user("office"))[0]
-    expires = tokens._aware(token.expires_at)
+    expires = as_utc(token.expires_at)
     assert timedelta(days=89) < expires - utcnow() <= timedelta(days=90)
     with pytest.raises(Invalid):
         _create(expires_in_days=0)
