@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app import clock
+from app import clock, models
 from app.database import transaction
 from app.documents import storage
 from app.extensions import db
@@ -19,6 +19,7 @@ from app.services.commands import checks
 from app.services.documents import dossier, dossier_check, dossier_exports
 from app.services.records import outbox
 from tests import factories as f
+from tests.services.test_concurrency import race
 from tests.web.web_client import User
 
 NO_QUEUE_LISTENS = "redis://127.0.0.1:1/0"  # connection refused at once: the rows wait in the outbox
@@ -161,3 +162,16 @@ def test_a_failed_attempt_is_said_in_words_and_retried_into_the_same_file(app, h
     [export] = _exports(project_id)
     assert export.status == DossierStatus.READY and _files(app) == [storage.named_path(export.file_name)]
     assert re.search(r'data-testid="dossier-download"', owner.get(f"/projects/{project_id}").text)
+
+
+def test_concurrent_requests_make_one_export(app, hold_jobs):
+    project_id = _project()
+    hold_jobs()
+    ids = [f.user(name).id for name in ("office", "leader", "wuhua_applicant", "office")] * 2
+
+    def requester(user_id):
+        return lambda: dossier_exports.request(db.session.get(models.User, user_id), project_id)
+
+    assert race(app, [requester(i) for i in ids]) == ["ok"] * len(ids)  # the project's row: they take turns
+    # (without that lock 8 concurrent requests made 5 exports on PostgreSQL)
+    assert len(_exports(project_id)) == 1 and len(_jobs()) == 1
