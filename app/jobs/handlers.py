@@ -10,7 +10,7 @@ from app.services.documents import dossier, dossier_exports, issuing, signatures
 from app.services.notify import mail as mailer
 from app.services.notify.deliver import notify_decision
 from app.services.records import checkpoints
-from app.services.records.outbox import Message, finishing, handles
+from app.services.records.outbox import AlreadyDone, Message, finishing, handles
 
 
 @handles("state_changed")
@@ -67,12 +67,14 @@ def build_dossier(msg: Message) -> None:
         if build is None:
             return
         data = dossier.build(build.contents)
+        with transaction(), finishing(msg):
+            dossier_exports.store(build, data)
+    except AlreadyDone:
+        raise
     except Exception as exc:
         with transaction():
             dossier_exports.record_failure(msg, exc)
         raise
-    with transaction(), finishing(msg):
-        dossier_exports.store(build, data)
 
 
 @handles(checkpoints.JOB)
