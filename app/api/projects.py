@@ -11,6 +11,7 @@ from app.api.blueprint import api_blueprint, documented_errors, json_request_bod
 from app.api.errors import error_response
 from app.api.schemas import (
     AgencyEvaluationSchema,
+    DossierExportSchema,
     FiledFundingRequestSchema,
     ProjectListArgs,
     ProjectSchema,
@@ -20,8 +21,7 @@ from app.api.workflow import add_workflow_routes
 from app.database import transaction
 from app.schemas import FundingRequestSchema
 from app.services.commands import projects
-from app.services.documents import dossier as dossiers
-from app.services.documents.issuing import StillRendering
+from app.services.documents import dossier_exports as exports
 from app.services.reads import projects as reads
 
 ID = "<id:project_id>"
@@ -66,31 +66,79 @@ def agency_evaluations(project_id: int):
 
 ZIP_RESPONSE = {"200": {"description": "The dossier: a ZIP archive whose manifest is sealed by the Office.",
                         "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}}
+RETRY = {"Retry-After": str(exports.RETRY_AFTER)}
 
 
-@bp.route(f"/{ID}/dossier")
-@bp.doc(responses=ZIP_RESPONSE)
-@documented_errors(bp, 401, 403, 404, 409)
-def dossier(project_id: int):
-    """Download the project's dossier (一项目一档)
+def _zip(open_):
+    try:
+        with transaction():
+            opened = open_()
+    except exports.StillBuilding as pending:
+        return error_response(409, str(pending), headers=RETRY)
+    return send_file(BytesIO(opened.data), mimetype="application/zip", as_attachment=True,
+                     download_name=opened.filename)
+
+
+@bp.route(f"/{ID}/dossier", methods=["POST"])
+@bp.response(202, DossierExportSchema, description="The export: being built, or a ready one still current.")
+@documented_errors(bp, 401, 403, 404)
+def request_dossier(project_id: int):
+    """Build the project's dossier (一项目一档)
 
     One ZIP archive: every issued document of the project and its application, mid-term
     checks, acceptances and evaluations in its final version; every attachment; the complete
     history as PDF and JSON; the audit records with their hashes and the digest rule; a
     manifest (`manifest.xml`, after DA/T 48-2009) of every file with its SHA-256 and size,
     sealed with the Office's detached CMS signature (`manifest.xml.p7s`), and the CA
-    certificate to check it offline. For the Office's reviewers and leaders and the
-    applicant agency for its own project (403 for others who see the project; 404 for a
-    project the caller may not see). 409 with `Retry-After` while one of its documents is
-    still being generated.
+    certificate to check it offline. A job builds and seals it: the answer is 202 with the
+    export (`Location`: its status) — the one being built if there is one, a ready one if the
+    project has not changed since (then `status` is already `ready`), else a new one. Poll
+    `links.self`, then download `links.download` (or `GET …/dossier` for the latest). For the
+    Office's reviewers and leaders and the applicant agency for its own project (403 for others
+    who see the project; 404 for a project the caller may not see).
     """
-    try:
-        with transaction():
-            contents = dossiers.collect_for(actor(), project_id)
-    except StillRendering as pending:
-        return error_response(409, str(pending), headers={"Retry-After": "2"})
-    return send_file(BytesIO(dossiers.build(contents)), mimetype="application/zip", as_attachment=True,
-                     download_name=contents.filename)
+    with transaction():
+        export_id = exports.request(actor(), project_id).id
+    with transaction():  # after the commit: without a queue its job has run already
+        found = exports.status(actor(), project_id, export_id)
+    return found, 202, {"Location": DossierExportSchema().dump(found)["links"]["self"]}
+
+
+@bp.route(f"/{ID}/dossier")
+@bp.doc(responses=ZIP_RESPONSE)
+@documented_errors(bp, 401, 403, 404, 409)
+def dossier(project_id: int):
+    """Download the project's latest dossier
+
+    The archive of the latest export requested with `POST …/dossier`, if it is ready and still
+    current. 404 when none was requested; 409 with `Retry-After` while it is being built; 409
+    without it when it failed or the project has changed since (request it again).
+    """
+    return _zip(lambda: exports.open_latest(actor(), project_id))
+
+
+@bp.route(f"/{ID}/dossier/exports/<id:export_id>")
+@bp.response(200, DossierExportSchema)
+@documented_errors(bp, 401, 403, 404)
+def dossier_export(project_id: int, export_id: int):
+    """One dossier export's status
+
+    pending, ready or failed, and whether a ready archive is still current.
+    """
+    with transaction():
+        return exports.status(actor(), project_id, export_id)
+
+
+@bp.route(f"/{ID}/dossier/exports/<id:export_id>/file")
+@bp.doc(responses=ZIP_RESPONSE)
+@documented_errors(bp, 401, 403, 404, 409)
+def dossier_export_file(project_id: int, export_id: int):
+    """Download one dossier export
+
+    Its archive once ready, even if the project has changed since; 409 with `Retry-After`
+    while it is being built, 409 without it when it failed.
+    """
+    return _zip(lambda: exports.open_export(actor(), project_id, export_id))
 
 
 @bp.route(f"/{ID}/funding-requests", methods=["POST"])

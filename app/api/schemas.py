@@ -588,6 +588,34 @@ def draft_body() -> type[Schema]:
 
 
 # --- issued documents -----------------------------------------------------------------------
+class DossierExportSchema(Schema):
+    """A project dossier's export (``dossier_exports.Status``: the export and whether it is current)."""
+
+    id = fields.Integer(required=True, attribute="export.id")
+    project_id = fields.Integer(required=True, attribute="export.project_id")
+    status = fields.String(required=True, attribute="export.status", metadata={
+        "enum": ["pending", "ready", "failed"],
+        "description": "pending: its job is building and sealing it (正在生成); ready: download it; failed: "
+                       "its job gave up after its last attempt (`error` says why when it can): request again."})
+    current = fields.Boolean(required=True, metadata={
+        "description": "Ready and still the project's record: no audit record, document, version, attachment or "
+                       "covering checkpoint of the project since it was built."})
+    requested_at = UtcDateTime(required=True, attribute="export.requested_at")
+    finished_at = UtcDateTime(allow_none=True, attribute="export.finished_at")
+    sha256 = fields.String(allow_none=True, attribute="export.sha256", metadata={"description": "Of the ZIP, once ready."})
+    size = fields.Integer(allow_none=True, attribute="export.size", metadata={"description": "Bytes of the ZIP, once ready."})
+    last_record_id = fields.Integer(allow_none=True, attribute="export.last_record_id", metadata={
+        "description": "The project's last audit record the archive holds, once ready."})
+    error = fields.String(required=True, attribute="export.error", metadata={
+        "description": "Why the last attempt failed, when it can say."})
+    links = fields.Method("_links", metadata={"type": "object", "description": "self (this status) and download "
+                                                                                "(this export's ZIP)."})
+
+    def _links(self, found):
+        base = f"/api/v1/projects/{found.export.project_id}/dossier/exports/{found.export.id}"
+        return {"self": base, "download": f"{base}/file"}
+
+
 class DocumentSchema(Schema):
     id = fields.Integer(required=True)
     number = fields.String(required=True, metadata={"description": "e.g. 云信办〔2026〕12号"})

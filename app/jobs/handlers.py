@@ -6,11 +6,11 @@ from flask import current_app
 
 from app.database import transaction
 from app.jobs import periodic  # noqa: F401  (registers the "scheduled" kind and the scheduled jobs)
-from app.services.documents import issuing, signatures
+from app.services.documents import dossier, dossier_exports, issuing, signatures
 from app.services.notify import mail as mailer
 from app.services.notify.deliver import notify_decision
 from app.services.records import checkpoints
-from app.services.records.outbox import Message, finishing, handles
+from app.services.records.outbox import AlreadyDone, Message, finishing, handles
 
 
 @handles("state_changed")
@@ -53,6 +53,28 @@ def seal_document(msg: Message) -> None:
     signed = plan.make()
     with transaction(), finishing(msg):
         signatures.record_seal(signed)
+
+
+@handles(dossier_exports.JOB)
+def build_dossier(msg: Message) -> None:
+    """A project's dossier: read in a short transaction, built and sealed with none open (the
+    only place a request's dossier touches the seal key), kept inside ``finishing``. A failed
+    attempt leaves its reason on the export (failed after the last attempt) and raises: the row
+    backs off and is retried."""
+    try:
+        with transaction():
+            build = dossier_exports.collect(msg.payload["export_id"])
+        if build is None:
+            return
+        data = dossier.build(build.contents)
+        with transaction(), finishing(msg):
+            dossier_exports.store(build, data)
+    except AlreadyDone:
+        raise
+    except Exception as exc:
+        with transaction():
+            dossier_exports.record_failure(msg, exc)
+        raise
 
 
 @handles(checkpoints.JOB)

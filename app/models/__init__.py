@@ -13,6 +13,7 @@ from app.models.audit import (
 )
 from app.models.calendar import CalendarDay, CalendarYear, DayKind
 from app.models.document import DocumentVersion, IssuedDocument, SigningCredential
+from app.models.dossier import DossierExport, DossierStatus
 from app.models.evaluation import DemonstrationPublication, Evaluation
 from app.models.org import Division, Organisation
 from app.models.programme import Batch, Counter, PlanItem
@@ -29,5 +30,5 @@ __all__ = [
     "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
     "SigningCredential", "ApiToken", "Alert", "LOCALES", "MailPreference", "CalendarDay", "CalendarYear", "DayKind",
-    "StepLimit",
+    "StepLimit", "DossierExport", "DossierStatus",
 ]

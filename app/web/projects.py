@@ -21,9 +21,9 @@ from app import clock, policies
 from app.bounds import bounded_int, page_number
 from app.database import transaction
 from app.errors import Invalid
-from app.models import Role
+from app.models import DossierStatus, Role
 from app.services.commands import actions_for, checks, projects
-from app.services.documents import dossier as dossiers
+from app.services.documents import dossier_exports as exports
 from app.services.reads import projects as reads
 from app.services.reads.history import timeline
 from app.web.levels import level_arg, level_choices
@@ -56,18 +56,43 @@ def detail(id: int):
     dossier = reads.project_dossier(current_user, id)
     steps = actions_for(current_user, "project", id)[1]
     return render_template("projects/detail.html", project=dossier.project, steps=steps, dossier=dossier,
-                           history=timeline(current_user, "project", id))
+                           history=timeline(current_user, "project", id),
+                           export=exports.latest_for(current_user._get_current_object(), dossier.project))
 
 
-@bp.get("/<int:id>/dossier")
+@bp.post("/<int:id>/dossier")
 @login_required
-def dossier_download(id: int):
-    """The project's dossier (一项目一档) as a sealed ZIP: read in one short transaction, built
-    with none open (policy dossier_reader; a project the user may not see is a 404)."""
+def dossier_request(id: int):
+    """Build the project's dossier (一项目一档): a job makes and seals it (policy dossier_reader; a
+    project the user may not see is a 404); the page shows it being built, then its link."""
     with transaction():
-        contents = dossiers.collect_for(current_user._get_current_object(), id)
-    return send_file(BytesIO(dossiers.build(contents)), mimetype="application/zip", as_attachment=True,
-                     download_name=contents.filename, max_age=0)
+        ready = exports.request(current_user._get_current_object(), id).status == DossierStatus.READY
+    flash(_("The project dossier is ready.") if ready else
+          _("The project dossier is being built; its download link appears here when it is ready."),
+          "success" if ready else "info")
+    return redirect(url_for("projects.detail", id=id, _anchor="dossier"))
+
+
+@bp.get("/<int:id>/dossier/<int:export_id>")
+@login_required
+def dossier_download(id: int, export_id: int):
+    """A built dossier's sealed ZIP (the policy checked again: 404 for a project one may not
+    see); while its job runs, a page that waits for it (202)."""
+    try:
+        opened = exports.open_export(current_user._get_current_object(), id, export_id)
+    except exports.StillBuilding as pending:
+        return render_template("projects/dossier_pending.html", project_id=id, export=pending.export,
+                               message=str(pending)), 202, {"Retry-After": str(exports.RETRY_AFTER)}
+    return send_file(BytesIO(opened.data), mimetype="application/zip", as_attachment=True,
+                     download_name=opened.filename, max_age=0)
+
+
+@bp.get("/<int:id>/dossier/<int:export_id>/status")
+@login_required
+def dossier_status(id: int, export_id: int):
+    """pending / ready / failed, for the page that waits on a dossier."""
+    found = exports.status(current_user._get_current_object(), id, export_id)
+    return {"status": found.status, "current": found.current}
 
 
 @bp.get("/checks")

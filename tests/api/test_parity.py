@@ -23,6 +23,7 @@ WEB_WRITES_IN_THE_API = {
     "review.endorsements": ("endorse_many", "api_endorsements.endorse_many"),
     "projects.open_checks": ("open_checks", "api_midterm_checks.open_checks"),
     "projects.funding": ("request_follow_on_funding", "api_projects.request_funding"),
+    "projects.dossier_request": ("request", "api_projects.request_dossier"),
     "evaluation.open_period": ("open_evaluations", "api_evaluations.open_evaluations"),
     "demonstration.publish": ("publish_demonstrations", "api_demonstration_lists.publish"),
     "inbox.mark_read": ("mark_notifications_read", "api_notifications.mark_read"),

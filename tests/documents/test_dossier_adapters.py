@@ -1,4 +1,4 @@
-"""The dossier on the pages and the CLI: the project page's download (policy dossier_reader),
+"""The dossier on the pages and the CLI: the project page's build and download (policy dossier_reader),
 `flask documents dossier` + `flask documents verify`, and /verify taking a ZIP (the API's
 endpoint is in tests/api/test_dossier_api.py)."""
 from __future__ import annotations
@@ -7,9 +7,11 @@ import io
 import re
 import zipfile
 
+import sqlalchemy as sa
+
 from app.documents import package
 from app.extensions import db
-from app.models import Project
+from app.models import DossierExport, Project
 from tests import factories as f
 from tests.web.web_client import User
 
@@ -23,22 +25,41 @@ def rezip_without(data: bytes, name: str) -> bytes:
     return out.getvalue()
 
 
-def test_the_project_page_offers_the_dossier_to_the_office_and_the_owner_only(app):
-    project_id = f.project("wuhua_applicant")
-    url = f"/projects/{project_id}/dossier"
-    owner = User(app, "wuhua_applicant")
-    assert 'data-testid="dossier-download"' in owner.get(f"/projects/{project_id}").text
-    got = owner.get(url)
+def built_dossier(app, username: str, project_id: int) -> bytes:
+    """Build the project's dossier from its page as ``username`` (its job runs in-process right
+    after the request's commit) and download it from the link the page then shows."""
+    user = User(app, username)
+    built = user.post(f"/projects/{project_id}/dossier")
+    assert built.status_code == 302 and built.headers["Location"].endswith(f"/projects/{project_id}#dossier")
+    page = user.get(f"/projects/{project_id}").text
+    link = re.search(rf'data-testid="dossier-download" href="(/projects/{project_id}/dossier/\d+)"', page)
+    assert link, page
+    got = user.get(link.group(1))
     assert got.status_code == 200 and got.mimetype == "application/zip" and got.data.startswith(b"PK")
-    assert package.MANIFEST in zipfile.ZipFile(io.BytesIO(got.data)).namelist()
-    assert User(app, "leader").get(url).status_code == 200
+    return got.data
 
-    assert User(app, "dali_applicant").get(url).status_code == 404  # may not see the project: never the archive
+
+def test_the_project_page_builds_the_dossier_for_the_office_and_the_owner_only(app):
+    project_id = f.project("wuhua_applicant")
+    owner = User(app, "wuhua_applicant")
+    page = owner.get(f"/projects/{project_id}").text
+    assert 'data-testid="dossier-build"' in page and 'data-testid="dossier-download"' not in page  # nothing built yet
+    data = built_dossier(app, "wuhua_applicant", project_id)
+    assert package.MANIFEST in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    export_id = db.session.scalar(sa.select(DossierExport.id).where(DossierExport.project_id == project_id))
+    url = f"/projects/{project_id}/dossier/{export_id}"
+    assert User(app, "leader").get(url).data == data  # the same archive: nothing built again
+
+    other = User(app, "dali_applicant")  # may not see the project: neither builds, polls nor downloads
+    assert other.post(f"/projects/{project_id}/dossier").status_code == 404
+    assert other.get(url).status_code == 404 and other.get(f"{url}/status").status_code == 404
     endorser = User(app, "wuhua_office")  # sees the project, may not export it whole
-    assert 'data-testid="dossier-download"' not in endorser.get(f"/projects/{project_id}").text
+    assert 'data-testid="dossier-build"' not in endorser.get(f"/projects/{project_id}").text
     refused = endorser.get(url)
     assert refused.status_code == 403 and b"PK\x03\x04" not in refused.data
+    assert endorser.post(f"/projects/{project_id}/dossier").status_code == 403
     assert User(app).get(url).status_code == 302  # to the sign-in page
+    assert db.session.scalar(sa.select(sa.func.count(DossierExport.id))) == 1  # refusals wrote nothing
 
 
 def test_the_cli_exports_a_dossier_and_verifies_it_or_names_the_damage(runner, app, tmp_path):
@@ -64,7 +85,7 @@ def test_the_cli_exports_a_dossier_and_verifies_it_or_names_the_damage(runner, a
 
 def test_the_public_verify_page_checks_a_dossier_and_lists_each_member(app):
     project_id = f.project("wuhua_applicant")
-    data = User(app, "office").get(f"/projects/{project_id}/dossier").data
+    data = built_dossier(app, "office", project_id)
     visitor = User(app)
 
     def verify(blob: bytes):

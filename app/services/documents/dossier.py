@@ -31,7 +31,9 @@ from app.labels import kind_label, role_label, state_label, trigger_label
 from app.models import (
     Acceptance,
     Attachment,
+    AuditCheckpoint,
     AuditRecord,
+    DocumentVersion,
     Evaluation,
     IssuedDocument,
     MidtermCheck,
@@ -109,6 +111,34 @@ def _items(project: Project) -> dict[str, list]:
 def _of_items(model, items: dict[str, list]):
     return sa.or_(*(sa.and_(model.entity_type == kind, model.entity_id.in_([e.id for e in entities]))
                     for kind, entities in items.items() if entities))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a dossier of the project would hold, in brief: ``key`` changes whenever the archive
+    would (a new audit record of its items — every state change and the project's own data —, a
+    new document or version, an attachment added or removed, a checkpoint now covering its
+    records); ``last_record_id`` is the project's last audit record."""
+
+    key: str
+    last_record_id: int | None
+
+
+def snapshot(project: Project) -> Snapshot:
+    """A few aggregate queries (no file is read). Take it before ``collect``: content newer than
+    its key only makes a later request build again, never reuse a stale archive."""
+    items = _items(project)
+    last = db.session.scalar(sa.select(sa.func.max(AuditRecord.id)).where(_of_items(AuditRecord, items)))
+    docs = db.session.execute(sa.select(sa.func.count(IssuedDocument.id), sa.func.max(IssuedDocument.id))
+                              .where(_of_items(IssuedDocument, items))).one()
+    version = db.session.scalar(sa.select(sa.func.max(DocumentVersion.id)).join(
+        IssuedDocument, IssuedDocument.id == DocumentVersion.document_id).where(_of_items(IssuedDocument, items)))
+    files = db.session.execute(sa.select(sa.func.count(Attachment.id), sa.func.max(Attachment.id))
+                               .where(Attachment.application_id == project.application_id)).one()
+    covering = None if last is None else db.session.scalar(
+        sa.select(sa.func.min(AuditCheckpoint.seq)).where(AuditCheckpoint.record_id >= last))
+    key = (f"p{project.version}:r{last}:d{docs[0]}/{docs[1]}:v{version}:a{files[0]}/{files[1]}:c{covering}")
+    return Snapshot(key, last)
 
 
 def collect(project: Project) -> Contents:

@@ -126,6 +126,12 @@ def finish(msg: Message) -> bool:
     return True
 
 
+def last_attempt(outbox_id: int) -> bool:
+    """Whether a failure of the running attempt will be the row's last (it is then *failed*)."""
+    attempts = db.session.scalar(sa.select(OutboxMessage.attempts).where(OutboxMessage.id == outbox_id))
+    return attempts is not None and attempts + 1 >= MAX_ATTEMPTS
+
+
 def record_failure(outbox_id: int, error: str) -> OutboxMessage | None:
     """Count a failed attempt: back off, or after the last attempt mark the row failed."""
     row = _lock(outbox_id)
