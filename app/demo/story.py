@@ -165,19 +165,17 @@ class Story:
         return db.session.scalar(sa.select(User).where(User.organisation_id == organisation_id)
                                  .order_by(User.id))
 
-    def moment(self, year: int, month: int, day: int) -> datetime:
-        return self.timeline.office_hours(date(year, month, day))
-
     def working_day(self, year: int, month: int, day: int, n: int) -> datetime:
         """Office hours on the (n+1)-th working day after the date."""
         return self.timeline.office_hours(calendar.add_working_days(date(year, month, day), n + 1))
 
     # -- an application ----------------------------------------------------------------------------
-    def file(self, batch_id: int, start: datetime, filing: Filing) -> None:
+    def file(self, start: datetime, filing: Filing) -> None:
         self.filed += 1
-        self.timeline.add(start, self._application(batch_id, self.filed, filing))
+        self.timeline.add(start, self._application(self.filed, filing))
 
-    def _application(self, batch_id: int, n: int, f: Filing) -> Iterator[Wait]:
+    def _application(self, n: int, f: Filing) -> Iterator[Wait]:
+        batch_id = self._batch(clock.today().year)  # filed into the batch open that day
         applicant, office, leader = demo_user(f.applicant), self.office, self.leader
         fields = draft_fields(n, batch_id, self.plan_items, off_plan=f.off_plan)
         fields["requested_budget"] = str(60 + self.rng.randint(0, 56) * 5)
@@ -303,7 +301,7 @@ class Story:
                 break
             yield 15
             acc_id = self.act(acc_svc.request_reacceptance, applicant, acc_id, {"opinion": "已整改，申请重新验收。"})
-        yield self.moment(self.this, 9, 8)  # the office opened the year's evaluations the week before
+        yield self.working_day(self.this, 9, 7, 0)  # the office opened the year's evaluations the week before
         ev_id = db.session.scalar(sa.select(Evaluation.id).where(Evaluation.project_id == project_id))
         self.act(evaluation.submit_self_evaluation, applicant, ev_id, {"report": "系统运行稳定，已在全市推广。"})
         yield 6
@@ -324,20 +322,18 @@ class Story:
         with_checks = datetime.combine(midterm_opening(self.this), time(7, 5), clock.BEIJING)
         yield with_checks
         periodic.tick(clock.now())
-        yield self.moment(self.this, 9, 1)
+        yield self.working_day(self.this, 8, 31, 0)
         self.act(evaluation.open_evaluations, self.office, str(self.this))
 
     # -- the two batches ------------------------------------------------------------------------------
     def tell(self) -> None:
-        last = self._batch(self.last)
-        this = self._batch(self.this)
         self.timeline.add(datetime.combine(date(self.last, 12, 31), time(12), clock.BEIJING), self._openings())
         for k, f in enumerate(LAST_YEAR):
-            self.file(last, self.working_day(self.last, 3, 1, k), f)
+            self.file(self.working_day(self.last, 3, 1, k), f)
         for k, f in enumerate(THIS_YEAR_DECIDED):
-            self.file(this, self.working_day(self.this, 3, 6, k), f)
+            self.file(self.working_day(self.this, 3, 6, k), f)
         for days_ago, f in THIS_YEAR_WAITING:
-            self.file(this, self.timeline.days_ago(days_ago), f)
+            self.file(self.timeline.days_ago(days_ago), f)
         with silent_mail():
             self.timeline.run()
             clock.set_now(self.timeline.days_ago(1))
@@ -403,7 +399,7 @@ THIS_YEAR_WAITING = (
     (30, Filing(P, "leader_approval", off_plan=True, pace=3)),  # overdue at the leader
     (22, Filing(K, "re_review", pace=2)),
     (35, Filing(D, "returned_by_re_review", pace=3)),
-    (26, Filing(P, "project_approval", pace=3)),  # overdue at the leader
+    (36, Filing(P, "project_approval", pace=3)),  # overdue at the leader (立项 within 10)
 )
 
 
