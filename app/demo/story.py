@@ -139,11 +139,13 @@ class Filing:
     off_plan: bool = False  # outside the plan: the leader's override comes before initial review
     pace: int = 3  # working days each desk takes
     slow_leader: bool = False  # the leader takes longer than the limit (a late, closed episode)
-    project: str | None = None  # the approved project's story (ProjectStory)
+    project: str | None = None  # the approved project's plot in its second year (Story._project)
     months: int = 24  # construction period
 
 
 class Story:
+    """The cast (the demo accounts), the scenes of both batches, and the timeline they run on."""
+
     def __init__(self, now: datetime, report: Report) -> None:
         self.now, self.report = now, report
         self.rng = random.Random(SEED)
