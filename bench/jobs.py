@@ -277,7 +277,7 @@ def main() -> None:
         redis = Redis(unix_socket_path=str(sock))
         wait_for(lambda: sock.exists() and redis.ping(), "redis-server", timeout=10)
         stack.flask("db", "upgrade")
-        stack.flask("demo", "load")
+        stack.flask("demo", "load", "--no-history")
         # The lifecycle, the tokens and gunicorn's start overlap (SQLite writers queue).
         port = free_port()
         gunicorn = stack.start("gunicorn", [str(VENV / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",

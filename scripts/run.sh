@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up on a fresh Debian machine and serves Pilotflow on 127.0.0.1 with the
-# embedded SQLite database, demo data, a private redis-server (a socket under instance/) and one
-# job worker. PORT=8000 by default. Ctrl-C stops all three.
+# embedded SQLite database, demo data (on the first run, two programme years of history: see
+# `flask demo load`), a private redis-server (a socket under instance/) and one job worker.
+# PORT=8000 by default. Ctrl-C stops all three. At the end it prints which demo account to start
+# with and what each one finds waiting (`flask demo waiting`, read from their inboxes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -28,4 +30,6 @@ pids+=($!)
 echo
 echo "==> Pilotflow is at http://127.0.0.1:$PORT/login  (Ctrl-C stops the web server, the worker and Redis)"
 echo "    job queue: $REDIS_URL · one worker · \`.venv/bin/flask jobs status\` shows its work"
+echo
+.venv/bin/flask demo waiting | sed 's/^/    /' || true
 wait -n "${pids[@]}"

@@ -9,19 +9,51 @@ from app.database import transaction
 from app.demo.lifecycle import run_lifecycle
 from app.demo.reference import load_reference_data
 from app.demo.seed import DEMO_PASSWORD, load_demo
+from app.demo.story import already_told, tell_story
+from app.demo.waiting import first_account, waiting
 from app.jobs import queue
 
 demo_cli = AppGroup("demo", help="Demo data and a full simulated programme.")
 
 
 @demo_cli.command("load")
-def demo_load() -> None:
-    """Load the real divisions, demo users for every role, a plan catalogue and a batch."""
+@click.option("--history/--no-history", default=True, show_default=True,
+              help="Also tell two years of the programme (into a database without applications).")
+def demo_load(history: bool) -> None:
+    """Load the real divisions, demo users for every role, a plan catalogue and a batch — and
+    about two years of history told through the services with the clock set back."""
     with transaction():
         logins = load_demo()
     click.echo(f"Demo data loaded. Every demo account's password: {DEMO_PASSWORD}")
     for username, display, roles in logins:
         click.echo(f"  {username:<20} {roles:<16} {display}")
+    if not history:
+        return
+    if filed := already_told():
+        click.echo(f"History: the database already holds {filed} applications; nothing added.")
+        return
+    with queue.in_process():  # each step acts on the documents the previous one issued
+        report = tell_story()
+    click.echo(f"History: two programme years told in {report.decisions} decisions "
+               f"({report.seconds:.1f} s).")
+
+
+@demo_cli.command("waiting")
+def demo_waiting() -> None:
+    """What each demo account finds waiting in its inbox now, and which one to start with."""
+    accounts = waiting()
+    first = first_account(accounts)
+    click.echo(f"Start with {first.username} ({first.display}), password {DEMO_PASSWORD}: "
+               f"the programme dashboard and {first.tasks} items waiting.")
+    for a in accounts:
+        if not a.tasks:
+            continue
+        stages = ", ".join(f"{zh} {n}" for zh, _en, n in a.stages)
+        overdue = f", {a.overdue} overdue" if a.overdue else ""
+        click.echo(f"  {a.username:<20} {a.display}: {a.tasks} waiting{overdue} — {stages}")
+    idle = [a.username for a in accounts if not a.tasks]
+    if idle:
+        click.echo(f"  nothing waiting: {', '.join(idle)}")
 
 
 @demo_cli.command("lifecycle")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter as Tally
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -51,11 +52,11 @@ class Report:
     seconds: float = 0.0
 
 
-def _user(name: str) -> User:
+def demo_user(name: str) -> User:
     return db.session.scalar(sa.select(User).where(User.username == name))
 
 
-def _act(report: Report, fn, *args, label: str | None = None):
+def act(report: Report, fn, *args, label: str | None = None):
     """One decision in its own transaction, timed under ``label`` (default: the verb's name)."""
     started = time.perf_counter()
     with transaction():
@@ -66,12 +67,12 @@ def _act(report: Report, fn, *args, label: str | None = None):
     return ident
 
 
-def _step(report: Report, actor: User, kind: str, entity_id: int, trigger: str, data: dict | None = None):
+def step(report: Report, actor: User, kind: str, entity_id: int, trigger: str, data: dict | None = None):
     """One workflow step through the action registry, as the pages and the API take it."""
-    return _act(report, perform, actor, kind, entity_id, trigger, data, label=trigger)
+    return act(report, perform, actor, kind, entity_id, trigger, data, label=trigger)
 
 
-def _draft(i: int, batch_id: int, plan_items: list[PlanItem], off_plan: bool) -> dict:
+def draft_fields(i: int, batch_id: int, plan_items: list[PlanItem], off_plan: bool) -> dict:
     item = plan_items[i % len(plan_items)]
     return {"batch_id": batch_id, "name": f"{item.name}（试点{i + 1:03d}）", "category": item.category.value,
             "domain": item.domain.value, "contact_name": "联系人", "contact_phone": "0871-6500000",
@@ -82,58 +83,62 @@ def _draft(i: int, batch_id: int, plan_items: list[PlanItem], off_plan: bool) ->
             "off_plan_justification": "该项目为本地区急需，规划编制时尚未列入。" if off_plan else ""}
 
 
+def awaiting_endorser(app_id: int) -> User | None:
+    """The demo endorser of the IT office whose endorsement the application awaits, if any."""
+    app = db.session.get(Application, app_id)
+    db.session.refresh(app)
+    current = app.current_endorsement
+    if current is None:
+        return None
+    return db.session.scalar(sa.select(User).where(User.organisation_id == current.office_id))
+
+
 def _endorse_all(report: Report, app_id: int) -> None:
-    while True:
-        app = db.session.get(Application, app_id)
-        db.session.refresh(app)
-        current = app.current_endorsement
-        if current is None:
-            return
-        endorser = db.session.scalar(sa.select(User).where(User.organisation_id == current.office_id))
-        _act(report, escalation.endorse, endorser, app_id, {"opinion": "同意推荐上报。", "ranking": 1})
+    while (endorser := awaiting_endorser(app_id)) is not None:
+        act(report, escalation.endorse, endorser, app_id, {"opinion": "同意推荐上报。", "ranking": 1})
 
 
 def _application(report: Report, i: int, batch_id: int, plan_items, office, leader, joint) -> None:
-    applicant = _user(APPLICANTS[i % len(APPLICANTS)])
+    applicant = demo_user(APPLICANTS[i % len(APPLICANTS)])
     fate = i % 30
-    app_id = _act(report, applications.create_application, applicant,
-                  _draft(i, batch_id, plan_items, off_plan=(i % 9 == 4)))
-    _act(report, applications.submit_application, applicant, app_id)
+    app_id = act(report, applications.create_application, applicant,
+                 draft_fields(i, batch_id, plan_items, off_plan=(i % 9 == 4)))
+    act(report, applications.submit_application, applicant, app_id)
     if fate == 3:
-        _step(report, applicant, "application", app_id, "withdraw", {"opinion": "单位调整计划，撤回申报。"})
+        step(report, applicant, "application", app_id, "withdraw", {"opinion": "单位调整计划，撤回申报。"})
         return
     if i % 5 == 0 and db.session.get(Application, app_id).endorsements:
         endorser_org = db.session.get(Application, app_id).current_endorsement.office_id
         endorser = db.session.scalar(sa.select(User).where(User.organisation_id == endorser_org))
-        _step(report, endorser, "application", app_id, "return_to_applicant", {"opinion": "请补充建设方案。"})
-        _act(report, applications.resubmit_application, applicant, app_id, {"opinion": "已补充建设方案。"})
+        step(report, endorser, "application", app_id, "return_to_applicant", {"opinion": "请补充建设方案。"})
+        act(report, applications.resubmit_application, applicant, app_id, {"opinion": "已补充建设方案。"})
     _endorse_all(report, app_id)
     if i % 7 == 1:
-        _step(report, office, "application", app_id, "return_for_revision", {"opinion": "预算明细不全，请修改。"})
-        _act(report, applications.resubmit_application, applicant, app_id, {"opinion": "已补充预算明细。"})
+        step(report, office, "application", app_id, "return_for_revision", {"opinion": "预算明细不全，请修改。"})
+        act(report, applications.resubmit_application, applicant, app_id, {"opinion": "已补充预算明细。"})
     if fate == 7:
-        _step(report, office, "application", app_id, "refuse", {"opinion": "不属于试点范围，不予受理。"})
+        step(report, office, "application", app_id, "refuse", {"opinion": "不属于试点范围，不予受理。"})
         return
     if db.session.get(Application, app_id).plan_item_id is None:
-        _act(report, review.override_plan_gate, leader, app_id, {"opinion": "地方急需，同意规划外特批。"})
-    _step(report, office, "application", app_id, "pass_initial_review", {"opinion": "材料齐全，符合要求。"})
+        act(report, review.override_plan_gate, leader, app_id, {"opinion": "地方急需，同意规划外特批。"})
+    step(report, office, "application", app_id, "pass_initial_review", {"opinion": "材料齐全，符合要求。"})
     if fate == 11:
-        _step(report, leader, "application", app_id, "leader_reject", {"opinion": "与已有系统重复，不予批准。"})
+        step(report, leader, "application", app_id, "leader_reject", {"opinion": "与已有系统重复，不予批准。"})
         return
-    _step(report, leader, "application", app_id, "leader_approve", {"opinion": "同意，提交复审。"})
+    step(report, leader, "application", app_id, "leader_approve", {"opinion": "同意，提交复审。"})
     for reviewer in joint:
-        _act(report, review.record_joint_opinion, reviewer, app_id,
-             {"recommendation": "reject" if fate == 15 else "approve", "opinion": "复审意见。"})
+        act(report, review.record_joint_opinion, reviewer, app_id,
+            {"recommendation": "reject" if fate == 15 else "approve", "opinion": "复审意见。"})
     if fate == 15:
-        _step(report, office, "application", app_id, "re_review_reject", {"opinion": "复审未通过。"})
+        step(report, office, "application", app_id, "re_review_reject", {"opinion": "复审未通过。"})
         return
-    _step(report, office, "application", app_id, "re_review_approve", {"opinion": "复审通过。"})
+    step(report, office, "application", app_id, "re_review_approve", {"opinion": "复审通过。"})
     try:
-        _act(report, projects.approve_project, leader, app_id,
-             {"opinion": "批准立项。", "approved_budget": "100", "construction_months": 12})
+        act(report, projects.approve_project, leader, app_id,
+            {"opinion": "批准立项。", "approved_budget": "100", "construction_months": 12})
     except Conflict as exc:
         report.quota_refusals.append(str(exc))
-        _step(report, leader, "application", app_id, "leader_reject", {"opinion": f"批次名额已满：{exc}"})
+        step(report, leader, "application", app_id, "leader_reject", {"opinion": f"批次名额已满：{exc}"})
 
 
 def _project(report: Report, n: int, project_id: int, year: int, office, leader, rng: random.Random) -> None:
@@ -141,55 +146,68 @@ def _project(report: Report, n: int, project_id: int, year: int, office, leader,
     applicant = db.session.scalar(sa.select(User).where(User.organisation_id == project.organisation_id))
     check_id = db.session.scalar(sa.select(MidtermCheck.id).where(MidtermCheck.project_id == project_id,
                                                                   MidtermCheck.year == year))
-    _act(report, checks.submit_progress_report, applicant, check_id, {"report": "已完成需求分析和系统开发。"})
+    act(report, checks.submit_progress_report, applicant, check_id, {"report": "已完成需求分析和系统开发。"})
     if n % 6 == 0:
-        _act(report, checks.order_rectification, office, check_id,
-             {"opinion": "进度滞后，限期整改。", "deadline": clock.today() + timedelta(days=30)})
-        _act(report, checks.submit_rectification, applicant, check_id, {"report": "已按要求完成整改。"})
+        act(report, checks.order_rectification, office, check_id,
+            {"opinion": "进度滞后，限期整改。", "deadline": clock.today() + timedelta(days=30)})
+        act(report, checks.submit_rectification, applicant, check_id, {"report": "已按要求完成整改。"})
     if n % 25 == 4:
-        _act(report, checks.terminate_from_check, leader, check_id, {"opinion": "建设条件丧失，终止项目。"})
+        act(report, checks.terminate_from_check, leader, check_id, {"opinion": "建设条件丧失，终止项目。"})
         return
-    _act(report, checks.pass_check, office, check_id, {"opinion": "年度检查通过。"})
-    acc_id = _act(report, projects.request_acceptance, applicant, project_id, {"summary": "项目已按批复完成建设。"})
+    act(report, checks.pass_check, office, check_id, {"opinion": "年度检查通过。"})
+    acc_id = act(report, projects.request_acceptance, applicant, project_id, {"summary": "项目已按批复完成建设。"})
     quality = {3: "low", 5: "middling"}.get(n % 10, "high")
     for attempt in (1, 2):
-        _accept(report, acc_id, office, rng, quality=quality if attempt == 1 else "high", seed=n * 10 + attempt)
+        accept_round(report, acc_id, office, rng, quality=quality if attempt == 1 else "high", seed=n * 10 + attempt)
         acc = db.session.get(Acceptance, acc_id)
         db.session.refresh(acc)
         if acc.state != AcceptanceState.FAILED:
             break
-        acc_id = _act(report, acc_svc.request_reacceptance, applicant, acc_id, {"opinion": "已整改，申请重新验收。"})
+        acc_id = act(report, acc_svc.request_reacceptance, applicant, acc_id, {"opinion": "已整改，申请重新验收。"})
 
 
 SCORE_BANDS = {"low": (0.3, 0.5), "middling": (0.62, 0.76), "high": (0.8, 0.99)}
 
 
-def _accept(report: Report, acc_id: int, office, rng: random.Random, *, quality: str, seed: int) -> None:
-    _act(report, acc_svc.form_panel, office, acc_id, {"size": 3, "seed": seed})
+def accept_round(report: Report, acc_id: int, office, rng: random.Random, *, quality: str, seed: int) -> None:
+    for _pause in acceptance_steps(report, acc_id, office, rng, quality=quality, seed=seed):
+        pass
+
+
+def acceptance_steps(report: Report, acc_id: int, office, rng: random.Random, *, quality: str,
+                     seed: int) -> Iterator[int]:
+    """One acceptance round — the panel, each expert's scores, the chair's conclusion, the
+    signatures (the chair last), the Office's seal — pausing between steps: it yields the working
+    days until the next one (the demo's history spreads them out; the lifecycle ignores them)."""
+    act(report, acc_svc.form_panel, office, acc_id, {"size": 3, "seed": seed})
     acc = db.session.get(Acceptance, acc_id)
     members = [(m.expert.user, m.is_chair) for m in acc.members]
     for user, _ in members:
+        yield 3
         scores = {key: {"score": str(round(maximum * rng.uniform(*SCORE_BANDS[quality]), 1)),
                         "comment": "符合要求。"} for key, _zh, _en, maximum in CRITERIA}
-        _act(report, acc_svc.submit_scores, user, acc_id, {"scores": scores})
+        act(report, acc_svc.submit_scores, user, acc_id, {"scores": scores})
     chair = next(u for u, is_chair in members if is_chair)
-    _act(report, acc_svc.conclude, chair, acc_id, {"opinion": "专家组意见：同意验收结论。"})
+    yield 1
+    act(report, acc_svc.conclude, chair, acc_id, {"opinion": "专家组意见：同意验收结论。"})
     for user, _ in sorted(members, key=lambda m: m[1]):  # the chair last
-        _act(report, acc_svc.sign_report, user, acc_id, {"password": DEMO_PASSWORD})
-    _act(report, acc_svc.seal_report, office, acc_id, {"password": DEMO_PASSWORD})
+        yield 1
+        act(report, acc_svc.sign_report, user, acc_id, {"password": DEMO_PASSWORD})
+    yield 2
+    act(report, acc_svc.seal_report, office, acc_id, {"password": DEMO_PASSWORD})
 
 
 def _evaluate(report: Report, period: str, office, leader, rng: random.Random) -> None:
-    _act(report, evaluation.open_evaluations, office, period)
+    act(report, evaluation.open_evaluations, office, period)
     for ev_id, org_id in db.session.execute(sa.select(Evaluation.id, Evaluation.organisation_id)
                                             .where(Evaluation.period == period,
                                                    Evaluation.state == "opened")).all():
         applicant = db.session.scalar(sa.select(User).where(User.organisation_id == org_id))
-        _act(report, evaluation.submit_self_evaluation, applicant, ev_id, {"report": "系统运行稳定，已在全市推广。"})
-        _act(report, evaluation.score_evaluation, office, ev_id, {
+        act(report, evaluation.submit_self_evaluation, applicant, ev_id, {"report": "系统运行稳定，已在全市推广。"})
+        act(report, evaluation.score_evaluation, office, ev_id, {
             "opinion": "评分如下。", "results_score": str(rng.randint(70, 99)),
             "operation_score": str(rng.randint(65, 99)), "promotion_score": str(rng.randint(55, 99))})
-        _act(report, evaluation.confirm_grade, leader, ev_id, {"opinion": "同意评定等级。"})
+        act(report, evaluation.confirm_grade, leader, ev_id, {"opinion": "同意评定等级。"})
 
 
 def run_lifecycle(count: int, seed: int = 2026) -> Report:
@@ -201,30 +219,30 @@ def run_lifecycle(count: int, seed: int = 2026) -> Report:
         year = clock.today().year
         batch = new_batch(f"演示批次 {time.strftime('%Y%m%d-%H%M%S')}-{rng.randint(0, 9999):04d}", year)
         batch_id = batch.id
-    office, leader = _user("office"), _user("leader")
-    joint = [_user(u) for u in ("fgw", "czt", "xxb")]
+    office, leader = demo_user("office"), demo_user("leader")
+    joint = [demo_user(u) for u in ("fgw", "czt", "xxb")]
     plan_items = list(db.session.scalars(sa.select(PlanItem).order_by(PlanItem.id)))
     for i in range(count):
         _application(report, i, batch_id, plan_items, office, leader, joint)
     project_ids = list(db.session.scalars(sa.select(Project.id).where(Project.batch_id == batch_id)
                                           .order_by(Project.id)))
-    _act(report, checks.open_checks, office, year)
+    act(report, checks.open_checks, office, year)
     for n, project_id in enumerate(project_ids):
         _project(report, n, project_id, year, office, leader, rng)
     _evaluate(report, str(year + 1), office, leader, rng)
     for project, _ev in demonstration.shortlist():
         try:
-            _act(report, demonstration.select_demonstration, leader, project.id, {"opinion": "成效显著，选为示范。"})
+            act(report, demonstration.select_demonstration, leader, project.id, {"opinion": "成效显著，选为示范。"})
         except Conflict:
             break
     try:
-        pub = _act(report, demonstration.publish_demonstrations, leader, {"opinion": "发布示范项目名单。"})
+        pub = act(report, demonstration.publish_demonstrations, leader, {"opinion": "发布示范项目名单。"})
         report.publication = f"published list #{pub}"
     except Conflict as exc:
         report.publication = f"not published: {exc}"
     for project in db.session.scalars(sa.select(Project).where(Project.batch_id == batch_id,
                                                                Project.state == "evaluation")).all()[::2]:
-        _step(report, office, "project", project.id, "close", {"opinion": "绩效评估完成，结项。"})
+        step(report, office, "project", project.id, "close", {"opinion": "绩效评估完成，结项。"})
     report.seconds = time.perf_counter() - started
     report.states = _tally(batch_id)
     return report

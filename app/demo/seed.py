@@ -84,6 +84,20 @@ def new_batch(name: str, year: int, quota: int | None = None) -> Batch:
     return batch
 
 
+def batch_name(year: int) -> str:
+    return f"{year}年度电子政务应用试点项目"
+
+
+def batch_named(year: int) -> Batch | None:
+    """The demo's batch of ``year``, if it exists."""
+    return db.session.scalar(sa.select(Batch).where(Batch.name == batch_name(year)))
+
+
+def year_batch(year: int) -> Batch:
+    """The demo's batch of ``year``, made if missing."""
+    return batch_named(year) or new_batch(batch_name(year), year)
+
+
 def load_demo(year: int | None = None) -> list[tuple[str, str, str]]:
     """Idempotent; returns (username, display name, roles) of the demo logins."""
     year = year or clock.today().year
@@ -105,9 +119,7 @@ def load_demo(year: int | None = None) -> list[tuple[str, str, str]]:
     for code, name, category, domain in PLAN_ITEMS:
         if code not in have_items:
             db.session.add(PlanItem(code=code, name=name, category=category, domain=domain))
-    batch_name = f"{year}年度电子政务应用试点项目"
-    if db.session.scalar(sa.select(Batch.id).where(Batch.name == batch_name)) is None:
-        new_batch(batch_name, year)
+    year_batch(year)
     db.session.flush()
     ensure_signers(DEMO_PASSWORD)  # the deployment CA, and certificates for experts and the office
     roles = {u: ",".join(r) for u, _, _, r in DEMO_USERS} | {u: "expert" for u, *_ in EXPERTS}

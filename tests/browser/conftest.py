@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Iterator
 
 import pytest
 from werkzeug.serving import make_server
@@ -53,12 +54,9 @@ def live_database(template_database, tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="session")
-def live_server(live_database, tmp_path_factory, pki_dir):
-    work = tmp_path_factory.mktemp("live-files")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": live_database, "SECRET_KEY": "browser-tests",
-                      "UPLOAD_DIR": str(work / "uploads"), "DOCUMENT_DIR": str(work / "documents"),
-                      "PKI_DIR": str(pki_dir), "AUDIT_ANCHOR_DIR": str(work / "audit-anchors")})
+@contextmanager
+def serving(app) -> Iterator[SimpleNamespace]:
+    """Serve ``app`` on 127.0.0.1 (a free port, a thread) for the duration of the block."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log in the test output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
@@ -70,6 +68,16 @@ def live_server(live_database, tmp_path_factory, pki_dir):
         from app.extensions import db
 
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database, tmp_path_factory, pki_dir):
+    work = tmp_path_factory.mktemp("live-files")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": live_database, "SECRET_KEY": "browser-tests",
+                      "UPLOAD_DIR": str(work / "uploads"), "DOCUMENT_DIR": str(work / "documents"),
+                      "PKI_DIR": str(pki_dir), "AUDIT_ANCHOR_DIR": str(work / "audit-anchors")})
+    with serving(app) as server:
+        yield server
 
 
 @pytest.fixture(scope="package")
@@ -107,25 +115,32 @@ def sign_in(browser, live_server):
     contexts = []
 
     def open_as(username: str | None, lang: str | None = None, viewport: dict | None = None):
-        context = browser.new_context(viewport=viewport or OFFICE_SCREEN, locale="zh-CN",
-                                      base_url=live_server.url)
-        context.set_default_timeout(10_000)
-        if lang:
-            context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url}])
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        if username:
-            page.fill("#username", username)
-            page.fill("#password", DEMO_PASSWORD)
-            page.click("form[action='/login'] button[type=submit]")
-            page.wait_for_url("**/inbox")
+        page = signed_in(browser, live_server.url, username, lang, viewport)
+        contexts.append(page.context)
         return page
 
     yield open_as
     for context in contexts:
         with suppress(Exception):
             context.close()
+
+
+def signed_in(browser, base_url: str, username: str | None, lang: str | None = None,
+              viewport: dict | None = None):
+    """A Page in a fresh browser context on ``base_url``, signed in as ``username`` (None: at the
+    sign-in form). The caller closes ``page.context``."""
+    context = browser.new_context(viewport=viewport or OFFICE_SCREEN, locale="zh-CN", base_url=base_url)
+    context.set_default_timeout(10_000)
+    if lang:
+        context.add_cookies([{"name": "lang", "value": lang, "url": base_url}])
+    page = context.new_page()
+    page.goto("/login")
+    if username:
+        page.fill("#username", username)
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_url("**/inbox")
+    return page
 
 
 def act(page, trigger: str, opinion: str | None = None, **fields) -> None:
