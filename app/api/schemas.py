@@ -217,6 +217,10 @@ class LevelArgs(Schema):
 
 class ApplicationSummarySchema(TimeLimitFields):
     id = fields.Integer(required=True)
+    number = fields.String(allow_none=True, required=True, metadata={
+        "description": "The application's human number, e.g. 云试申〔2026〕0012号 (prefix, Beijing year of "
+                       "submission, a gapless sequence per year), given at submission; null for a draft.",
+        "example": "云试申〔2026〕0012号"})
     batch_id = fields.Integer(required=True)
     organisation = fields.Nested(OrganisationRefSchema, required=True)
     division_code = fields.String(required=True)

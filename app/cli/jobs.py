@@ -88,7 +88,7 @@ def jobs_status() -> None:
     runs = periodic.last_runs()
     for name, job in periodic.PERIODIC.items():
         run = runs.get(name)
-        last = f"{run.period} (started {run.started_at:%Y-%m-%d %H:%M} UTC)" if run else "never"
+        last = f"{run.period} (started {clock.beijing(run.started_at)} Beijing time)" if run else "never"
         click.echo(f"  {name}: last run {last}")
 
 

@@ -79,7 +79,10 @@ def workflow_act(kind: str, entity_id: int, trigger: str, username: str, opinion
             before = entity.state
             perform(actor, kind, entity_id, trigger, data, expected_version, prepared)
             after, version = entity.state, entity.version
+            number = getattr(entity, "number", None)  # an application's human number
     except DomainError as exc:
         fail(exc)
-    click.echo(f"{kind} {entity_id}: {before.value} → {after.value} ({after.zh})")
+    # Both stages by their names, the stored codes after them for scripts.
+    click.echo(f"{kind} {entity_id}{' ' + number if number else ''}: {before.zh} → {after.zh} "
+               f"({before.value} → {after.value})")
     click.echo(f"version {version}")

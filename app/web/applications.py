@@ -22,6 +22,7 @@ from app.bounds import bounded_int, page_number
 from app.database import transaction
 from app.errors import Invalid
 from app.i18n import short_locale
+from app.labels import application_number
 from app.models.vocabulary import Domain, PilotCategory
 from app.services.commands import actions_for, applications, attachments
 from app.services.documents import issuing
@@ -76,14 +77,15 @@ def index():
 def export(fmt: str):
     rows = reads.all_applications(current_user, _filters())
     loc = short_locale()
-    headers = [_("No."), _("Project name"), _("Applicant agency"), _("Batch"), _("Stage"), _("Category"),
-               _("Domain"), _("Division"), _("Requested budget (10k yuan)"), _("Construction period (months)"),
-               _("In the plan"), _("Submitted at"), _("Deadline"), _("Time-limit status")]
-    data = [[a.id, a.name, a.organisation.name, a.batch.name, a.state.label(loc), a.category.label(loc),
-             a.domain.label(loc), a.division_code, float(a.requested_budget), a.construction_months,
-             a.plan_item.code if a.plan_item else _("No"), a.submitted_at,
+    headers = [_("Application number"), _("Project name"), _("Applicant agency"), _("Batch"), _("Stage"),
+               _("Category"), _("Domain"), _("Division"), _("Requested budget (10k yuan)"),
+               _("Construction period (months)"), _("Provincial plan item"), _("Submitted at (Beijing time)"),
+               _("Deadline"), _("Time-limit status")]
+    data = [[application_number(a), a.name, a.organisation.name, a.batch.name, a.state.label(loc),
+             a.category.label(loc), a.domain.label(loc), a.organisation.division.name, float(a.requested_budget),
+             a.construction_months, a.plan_item.name if a.plan_item else _("Not in the plan"), a.submitted_at,
              local_time(a.time_limit.deadline, "%Y-%m-%d") or None, a.time_limit.level.label(loc)] for a in rows]
-    return download(headers, data, "applications", fmt)
+    return download(headers, data, "applications", fmt, sheet=_("Applications"))
 
 
 def _form(template_values: dict, errors: dict, application=None, status: int = 200):

@@ -20,7 +20,12 @@ def timeline(actor: User, kind: str, entity_id: int) -> list[AuditRecord]:
 
 
 def title_of(kind: str, entity) -> str:
-    if kind in ("application", "project"):
+    """What a person calls the item: an application by its number and name (a draft, which has
+    no number yet, by its name), a project by its name, a stage of a project with its year,
+    round or period."""
+    if kind == "application":
+        return f"{entity.number} {entity.name}" if entity.number else entity.name
+    if kind == "project":
         return entity.name
     if kind == "midterm_check":
         return f"{entity.project.name} · {entity.year}"
