@@ -28,14 +28,14 @@ from app.services.commands import actions_for, applications, attachments
 from app.services.documents import issuing
 from app.services.reads import applications as reads
 from app.services.reads import inbox, reference
-from app.services.reads.history import timeline
+from app.services.reads.history import entered_by, timeline
 from app.services.reads.projects import agency_history
 from app.web.actions import form_data
 from app.web.diagram import flow_svg
 from app.web.exports import download
 from app.web.levels import level_arg, level_choices
 from app.web.templating import local_time
-from workflows.application import APPLICATION, ApplicationState
+from workflows.application import APPLICATION, RETURNED, ApplicationState
 from workflows.diagrams import mermaid
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
@@ -140,6 +140,7 @@ def _detail(id: int, upload_errors: dict | None = None, status: int = 200):
         evaluations=agency_history(current_user, "application", id), editable=editable,
         re_review=inbox.re_review_status(application), attachment_kinds=attachments.KINDS,
         upload_errors=upload_errors or {},
+        returned=entered_by(history, application.state) if application.state in RETURNED else None,
         diagram=flow_svg(APPLICATION, application.state, [r.to_state for r in history], loc,
                          _("Workflow; the current stage is highlighted")),
         mermaid_text=mermaid(APPLICATION, loc, current=application.state.value)), status

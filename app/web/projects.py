@@ -55,8 +55,7 @@ def index():
 def detail(id: int):
     dossier = reads.project_dossier(current_user, id)
     steps = actions_for(current_user, "project", id)[1]
-    return render_template("projects/detail.html", project=dossier.project, steps=steps, dossier=dossier,
-                           history=timeline(current_user, "project", id))
+    return render_template("projects/detail.html", project=dossier.project, steps=steps, dossier=dossier)
 
 
 @bp.get("/<int:id>/dossier")

@@ -22,6 +22,7 @@ from app.labels import (
 )
 from app.notifications import unread_count as notification_count
 from app.services.supervision.urging import may_urge
+from app.sizes import file_size
 from app.web import navigation
 from app.web.redirects import back_link
 from workflows import FLOWS
@@ -149,3 +150,4 @@ def register(app: Flask) -> None:
         application_number=application_number)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["file_size"] = file_size
