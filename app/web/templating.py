@@ -21,6 +21,7 @@ from app.labels import (
     trigger_label,
 )
 from app.notifications import unread_count as notification_count
+from app.services.reads.history import title_of
 from app.services.supervision.urging import may_urge
 from app.sizes import file_size
 from app.web import navigation
@@ -147,7 +148,7 @@ def register(app: Flask) -> None:
         state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices,
         plan_choices=plan_choices, attachment_choices=attachment_choices,
         recommendation_label=recommendation_label, tr=tr, back_link=back_link, can_urge=can_urge,
-        application_number=application_number)
+        application_number=application_number, item_title=title_of)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["file_size"] = file_size
