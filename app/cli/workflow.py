@@ -41,7 +41,7 @@ def workflow_steps(kind: str) -> None:
         click.echo(f"    role {first.role} (policy {first.policy}); {limit}; fields: {', '.join(needs)}")
         for s in same:
             guards = f"  if {', '.join(s.guards)}" if s.guards else ""
-            click.echo(f"    {', '.join(x.value for x in s.sources)} → {s.dest.value}{guards}")
+            click.echo(f"    {', '.join(f'{x.zh} ({x.value})' for x in s.sources)} → {s.dest.zh} ({s.dest.value}){guards}")
 
 
 def _name_value_pairs(_ctx, param, values: tuple[str, ...]) -> list[tuple[str, str]]:
