@@ -14,6 +14,7 @@ from app.i18n import short_locale
 from app.models.vocabulary import Domain, OrgKind, PilotCategory
 from app.schemas import ID_RANGE, ApplicationDraftSchema
 from app.services.time.limits import FILTER_LEVELS
+from app.sizes import file_size
 from workflows.acceptance import AcceptanceState
 from workflows.application import ApplicationState
 from workflows.evaluation import EvaluationState
@@ -180,7 +181,10 @@ class AttachmentSchema(Schema):
     kind = fields.String(required=True)
     display_name = fields.String(required=True)
     sha256 = fields.String(required=True)
-    size = fields.Integer(required=True)
+    size = fields.Integer(required=True, metadata={"description": "In bytes."})
+    size_text = fields.Function(lambda a: file_size(a.size), required=True, metadata={
+        "type": "string", "description": "The size as the pages show it, e.g. \"48 KB\" or \"1.5 MB\".",
+        "example": "48 KB"})
     content_type = fields.String(required=True)
     uploaded_by_id = fields.Integer(required=True)
     uploaded_at = UtcDateTime(required=True)

@@ -124,6 +124,10 @@ def test_attachment_sizes_read_in_kb(app):
     assert response.status_code in (302, 303), response.text
     text = visible_text(applicant.get(f"/applications/{app_id}").text)
     assert "5 KB" in text and "Bytes" not in text and "20 MB" in text
+    from tests.api.conftest import ApiClient
+
+    [listed] = ApiClient(app.test_client()).get(f"applications/{app_id}/attachments", "wuhua_applicant").get_json()
+    assert listed["size"] == len(PDF) and listed["size_text"] == "5 KB"
 
 
 def test_history_entries_name_both_stages(app):
