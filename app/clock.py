@@ -25,6 +25,29 @@ def today() -> date:
     return now().astimezone(BEIJING).date()
 
 
+def local(moment: datetime) -> datetime:
+    """A stored moment (naive means UTC, as SQLite hands it back) as Beijing time, to the second."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BEIJING).replace(microsecond=0)
+
+
+def beijing(moment: datetime | date | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """The one way a person reads a time: Beijing time (Asia/Shanghai), never UTC and never
+    microseconds — pages, exports, PDFs, mails, /verify and the CLI all call this. A date is
+    shown as it is; an ISO 8601 text (a manifest's) is read first; None is ''."""
+    if moment is None or moment == "":
+        return ""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    if isinstance(moment, datetime):
+        return local(moment).strftime(fmt)
+    return moment.strftime("%Y-%m-%d")
+
+
 def set_now(moment: datetime | None) -> None:
     """Stop the clock at ``moment`` (naive means Beijing time); ``None`` lets it run again."""
     global _set

@@ -82,6 +82,9 @@ def settings(instance_path: str) -> dict:
         "DOSSIER_MAX_MEMBERS": int(os.environ.get("PILOTFLOW_DOSSIER_MAX_MEMBERS", 2000)),
         "DOSSIER_MAX_BYTES": int(os.environ.get("PILOTFLOW_DOSSIER_MAX_BYTES", 256 * 1024 * 1024)),
         "DOSSIER_MAX_DOCUMENTS": int(os.environ.get("PILOTFLOW_DOSSIER_MAX_DOCUMENTS", 100)),
+        # An application's human number, 云试申〔2026〕0012号: this prefix, the Beijing year of
+        # its submission and a gapless sequence per year (app.services.commands.applications).
+        "APPLICATION_NUMBER_PREFIX": os.environ.get("PILOTFLOW_APPLICATION_NUMBER_PREFIX", "云试申"),
         "BATCH_QUOTA_DEFAULT": int(os.environ.get("PILOTFLOW_BATCH_QUOTA", 50)),
         "DEMONSTRATION_MIN": int(os.environ.get("PILOTFLOW_DEMONSTRATION_MIN", 30)),
         "DEMONSTRATION_MAX": int(os.environ.get("PILOTFLOW_DEMONSTRATION_MAX", 40)),

@@ -47,3 +47,9 @@ def role_label(value: str | None) -> str:
 def kind_label(entity_type: str) -> str:
     flow = FLOWS.get(entity_type)
     return flow.label(short_locale()) if flow is not None else entity_type
+
+
+def application_number(application) -> str:
+    """An application's human number, or "Draft" (未提交) while it has none."""
+    number = getattr(application, "number", None)
+    return number or str(_l("Draft (not submitted)"))

@@ -14,6 +14,7 @@ from app.i18n import short_locale
 from app.models.vocabulary import Domain, OrgKind, PilotCategory
 from app.schemas import ID_RANGE, ApplicationDraftSchema
 from app.services.time.limits import FILTER_LEVELS
+from app.sizes import file_size
 from workflows.acceptance import AcceptanceState
 from workflows.application import ApplicationState
 from workflows.evaluation import EvaluationState
@@ -180,7 +181,10 @@ class AttachmentSchema(Schema):
     kind = fields.String(required=True)
     display_name = fields.String(required=True)
     sha256 = fields.String(required=True)
-    size = fields.Integer(required=True)
+    size = fields.Integer(required=True, metadata={"description": "In bytes."})
+    size_text = fields.Function(lambda a: file_size(a.size), required=True, metadata={
+        "type": "string", "description": "The size as the pages show it, e.g. \"48 KB\" or \"1.5 MB\".",
+        "example": "48 KB"})
     content_type = fields.String(required=True)
     uploaded_by_id = fields.Integer(required=True)
     uploaded_at = UtcDateTime(required=True)
@@ -217,6 +221,10 @@ class LevelArgs(Schema):
 
 class ApplicationSummarySchema(TimeLimitFields):
     id = fields.Integer(required=True)
+    number = fields.String(allow_none=True, required=True, metadata={
+        "description": "The application's human number, e.g. 云试申〔2026〕0012号 (prefix, Beijing year of "
+                       "submission, a gapless sequence per year), given at submission; null for a draft.",
+        "example": "云试申〔2026〕0012号"})
     batch_id = fields.Integer(required=True)
     organisation = fields.Nested(OrganisationRefSchema, required=True)
     division_code = fields.String(required=True)

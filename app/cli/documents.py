@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from app import clock
 from app.cli.common import fail, user_named
 from app.database import transaction
 from app.documents import pki
@@ -17,7 +18,6 @@ from app.errors import DomainError
 from app.services.documents import dossier
 from app.services.documents.dossier_check import DossierReport, verify_data
 from app.services.documents.issuing import (
-    local_time,
     requeue_pending,
     unreadable_message,
     verify_number,
@@ -36,7 +36,7 @@ def pki_init() -> None:
     click.echo(("created" if created else "kept the existing") + f" CA in {where}")
     click.echo(f"  subject:     {authority.certificate.subject.rfc4514_string()}")
     click.echo(f"  SHA-256:     {authority.fingerprint}")
-    click.echo(f"  valid until: {authority.certificate.not_valid_after_utc:%Y-%m-%d}")
+    click.echo(f"  valid until: {clock.beijing(authority.certificate.not_valid_after_utc, '%Y-%m-%d')}")
     click.echo(f"  public certificate for verifiers: {where / pki.CA_CERT_FILE}")
     seal, created = pki.ensure_office_seal(issuer_settings()["issuer"])
     click.echo(("created" if created else "kept") + f" the Office's seal: {_describe_seal(seal)}")
@@ -44,7 +44,7 @@ def pki_init() -> None:
 
 def _describe_seal(seal: pki.Seal) -> str:
     cert = pki.seal_certificate(seal)
-    return f"{seal.organisation}, certificate {cert.serial_number:x}, valid until {cert.not_valid_after_utc:%Y-%m-%d}"
+    return f"{seal.organisation}, certificate {cert.serial_number:x}, valid until {clock.beijing(cert.not_valid_after_utc, '%Y-%m-%d')}"
 
 
 @pki_cli.command("rotate-seal")
@@ -72,7 +72,7 @@ def pki_issue(username: str, password: str) -> None:
             serial, not_after = credential.serial, credential.not_after
     except DomainError as exc:
         fail(exc)
-    click.echo(f"issued certificate {serial} to {username}, valid until {not_after:%Y-%m-%d}")
+    click.echo(f"issued certificate {serial} to {username}, valid until {clock.beijing(not_after, '%Y-%m-%d')}")
 
 
 @documents_cli.command("verify")
@@ -139,6 +139,10 @@ VERDICTS = {
     "unreadable": "UNREADABLE: the file cannot be read as a PDF.",
     "not_found": "NOT FOUND: no document has that number.",
 }
+KIND_NAMES = {"application_form": "申报书 (application form)", "project_approval": "立项批复 (project approval)",
+              "midterm_report": "中期检查意见 (mid-term check report)", "acceptance_report": "验收报告 (acceptance report)",
+              "evaluation_report": "绩效评估报告 (performance evaluation report)"}
+SECONDS = "%Y-%m-%d %H:%M:%S"
 ROLE_NAMES = {"chair": "专家组组长 (panel chair)", "expert": "专家 (expert)", "office": "省信息办 (the Office's seal)",
               "unknown": "unknown signer"}
 
@@ -151,10 +155,11 @@ def describe(result) -> list[str]:
         lines.append(f"SHA-256: {result.sha256}")
     if result.match:
         m = result.match
-        lines.append(f"document {m.number} ({m.kind}), version {m.position} of {m.versions}"
+        lines.append(f"document {m.number} ({KIND_NAMES.get(m.kind, m.kind)}), issued {clock.beijing(m.issued_at)}"
+                     f" Beijing time, version {m.position} of {m.versions}"
                      + (", final" if m.finalised else ""))
     for sig in result.signatures:
-        when = f"{local_time(sig.signed_at):%Y-%m-%d %H:%M:%S} Beijing time" if sig.signed_at else "?"
+        when = f"{clock.beijing(sig.signed_at, SECONDS)} Beijing time" if sig.signed_at else "?"
         state = "valid" if sig.bottom_line else "INVALID"
         extra = (", covers the whole file" if sig.covers_entire_file else "") + (
             ", locks the document" if sig.locks_document else "")
@@ -174,7 +179,7 @@ DOSSIER_VERDICTS = {
 def describe_dossier(report: DossierReport) -> list[str]:
     lines = [DOSSIER_VERDICTS[report.verdict], f"SHA-256: {report.sha256}",
              (f"project {report.project.get('项目编号', '?')} {report.project.get('题名', '')}, "
-              f"sealed at {report.created_at}"),
+              f"sealed at {clock.beijing(report.created_at, SECONDS)} Beijing time"),
              f"seal: {'valid' if report.seal.valid else 'INVALID'} — {report.seal.signer or '?'}"
              + (f" ({report.seal.problem})" if report.seal.problem else "")]
     counts = {s: sum(1 for m in report.members if m.status == s) for s in ("intact", "altered", "missing", "added")}

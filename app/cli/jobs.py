@@ -88,8 +88,25 @@ def jobs_status() -> None:
     runs = periodic.last_runs()
     for name, job in periodic.PERIODIC.items():
         run = runs.get(name)
-        last = f"{run.period} (started {run.started_at:%Y-%m-%d %H:%M} UTC)" if run else "never"
+        last = f"{run.period} (started {clock.beijing(run.started_at)} Beijing time)" if run else "never"
         click.echo(f"  {name}: last run {last}")
+
+
+SECONDS = "%Y-%m-%d %H:%M:%S"
+
+
+def _payload(payload: dict) -> str:
+    """A job's data as a person reads it: name=value pairs, moments in Beijing time (a stored
+    ISO time with its zone) and an hourly period ("2026-06-01T10", already Beijing's) spaced."""
+    def shown(value):
+        if not isinstance(value, str) or len(value) < 13 or "T" not in value:
+            return value
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return clock.beijing(moment, SECONDS) if moment.tzinfo else value.replace("T", " ") + "h"
+    return " ".join(f"{key}={shown(value)}" for key, value in (payload or {}).items())
 
 
 @jobs_cli.command("list")
@@ -101,7 +118,8 @@ def jobs_list(status: str, limit: int) -> None:
     rows = outbox.listed(status, limit)
     for row in rows:
         error = row.last_error.strip().splitlines()[-1] if row.last_error.strip() else ""
-        click.echo(f"{row.id}\t{row.kind}\t{row.status}\tattempts={row.attempts}\t{row.payload}\t{error}")
+        click.echo(f"{row.id}\t{row.kind}\t{row.status}\t{clock.beijing(row.created_at, SECONDS)}\t"
+                   f"attempts={row.attempts}\t{_payload(row.payload)}\t{error}")
     if not rows:
         click.echo(f"no {status} jobs")
 

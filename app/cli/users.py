@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app import clock
 from app.cli.common import fail, user_named
 from app.database import transaction
 from app.errors import DomainError
@@ -53,7 +54,7 @@ def token_create(username: str, name: str, days: int, quiet: bool) -> None:
     if quiet:
         click.echo(secret)
         return
-    click.echo(f"token {token_id} for {username}, valid until {expires:%Y-%m-%d}:")
+    click.echo(f"token {token_id} for {username}, valid until {clock.beijing(expires, '%Y-%m-%d')} (Beijing time):")
     click.echo(secret)
     click.echo("Store it now: it cannot be shown again. Use it as 'Authorization: Bearer <token>'.")
 
@@ -64,7 +65,7 @@ def token_list(username: str) -> None:
     """List USERNAME's tokens (never their secrets)."""
     for token in tokens.list_tokens(user_named(username)):
         status = "revoked" if token.revoked_at else ("active" if tokens.is_usable(token) else "expired")
-        used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+        used = clock.beijing(token.last_used_at) if token.last_used_at else "never"
         click.echo(f"{token.id:>5}  {token.prefix}…  {status:<8} used {used:<16}  {token.name}")
 
 

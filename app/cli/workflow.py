@@ -41,7 +41,7 @@ def workflow_steps(kind: str) -> None:
         click.echo(f"    role {first.role} (policy {first.policy}); {limit}; fields: {', '.join(needs)}")
         for s in same:
             guards = f"  if {', '.join(s.guards)}" if s.guards else ""
-            click.echo(f"    {', '.join(x.value for x in s.sources)} → {s.dest.value}{guards}")
+            click.echo(f"    {', '.join(f'{x.zh} ({x.value})' for x in s.sources)} → {s.dest.zh} ({s.dest.value}){guards}")
 
 
 def _name_value_pairs(_ctx, param, values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -79,7 +79,10 @@ def workflow_act(kind: str, entity_id: int, trigger: str, username: str, opinion
             before = entity.state
             perform(actor, kind, entity_id, trigger, data, expected_version, prepared)
             after, version = entity.state, entity.version
+            number = getattr(entity, "number", None)  # an application's human number
     except DomainError as exc:
         fail(exc)
-    click.echo(f"{kind} {entity_id}: {before.value} → {after.value} ({after.zh})")
+    # Both stages by their names, the stored codes after them for scripts.
+    click.echo(f"{kind} {entity_id}{' ' + number if number else ''}: {before.zh} → {after.zh} "
+               f"({before.value} → {after.value})")
     click.echo(f"version {version}")

@@ -1,4 +1,5 @@
-"""Document numbers in the official form 云信办〔2026〕12号: issuer prefix, year, sequence."""
+"""Document numbers in the official form 云信办〔2026〕12号: issuer prefix, year, sequence; and
+applications' human numbers, 云试申〔2026〕0012号."""
 from __future__ import annotations
 
 import re
@@ -7,6 +8,19 @@ DEFAULT_PREFIX = "云信办"
 DEFAULT_ISSUER = "云南省信息化工作领导小组办公室"
 DEFAULT_ISSUER_SHORT = "省信息办"
 NUMBER_RE = re.compile(r"^(?P<prefix>\S+?)〔(?P<year>\d{4})〕(?P<seq>\d+)号$")
+
+
+APPLICATION_PREFIX = "云试申"
+
+
+def application_counter_key(year: int) -> str:
+    """The gapless sequence of application numbers of one (Beijing) year."""
+    return f"appno:{year}"
+
+
+def format_application_number(prefix: str, year: int, seq: int) -> str:
+    """An application's human number: 云试申〔2026〕0012号 (four digits, more after 9999)."""
+    return f"{prefix}〔{year}〕{seq:04d}号"
 
 
 def counter_key(year: int) -> str:

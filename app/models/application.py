@@ -39,6 +39,8 @@ class Application(db.Model):
     division_code: Mapped[str] = mapped_column(sa.String(12), index=True)
     prefecture_code: Mapped[str | None] = mapped_column(sa.String(12), index=True)
 
+    # The human number (云试申〔2026〕0012号), allocated gaplessly at submission; None for a draft.
+    number: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(128))
     # Indexed for the dashboard's GROUP BY counts.
     category: Mapped[PilotCategory] = mapped_column(enum_column(PilotCategory), index=True)

@@ -22,19 +22,20 @@ from app.bounds import bounded_int, page_number
 from app.database import transaction
 from app.errors import Invalid
 from app.i18n import short_locale
+from app.labels import application_number
 from app.models.vocabulary import Domain, PilotCategory
 from app.services.commands import actions_for, applications, attachments
 from app.services.documents import issuing
 from app.services.reads import applications as reads
 from app.services.reads import inbox, reference
-from app.services.reads.history import timeline
+from app.services.reads.history import entered_by, timeline
 from app.services.reads.projects import agency_history
 from app.web.actions import form_data
 from app.web.diagram import flow_svg
 from app.web.exports import download
 from app.web.levels import level_arg, level_choices
 from app.web.templating import local_time
-from workflows.application import APPLICATION, ApplicationState
+from workflows.application import APPLICATION, RETURNED, ApplicationState
 from workflows.diagrams import mermaid
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
@@ -76,14 +77,15 @@ def index():
 def export(fmt: str):
     rows = reads.all_applications(current_user, _filters())
     loc = short_locale()
-    headers = [_("No."), _("Project name"), _("Applicant agency"), _("Batch"), _("Stage"), _("Category"),
-               _("Domain"), _("Division"), _("Requested budget (10k yuan)"), _("Construction period (months)"),
-               _("In the plan"), _("Submitted at"), _("Deadline"), _("Time-limit status")]
-    data = [[a.id, a.name, a.organisation.name, a.batch.name, a.state.label(loc), a.category.label(loc),
-             a.domain.label(loc), a.division_code, float(a.requested_budget), a.construction_months,
-             a.plan_item.code if a.plan_item else _("No"), a.submitted_at,
+    headers = [_("Application number"), _("Project name"), _("Applicant agency"), _("Batch"), _("Stage"),
+               _("Category"), _("Domain"), _("Division"), _("Requested budget (10k yuan)"),
+               _("Construction period (months)"), _("Provincial plan item"), _("Submitted at (Beijing time)"),
+               _("Deadline"), _("Time-limit status")]
+    data = [[application_number(a), a.name, a.organisation.name, a.batch.name, a.state.label(loc),
+             a.category.label(loc), a.domain.label(loc), a.organisation.division.name, float(a.requested_budget),
+             a.construction_months, a.plan_item.name if a.plan_item else _("Not in the plan"), a.submitted_at,
              local_time(a.time_limit.deadline, "%Y-%m-%d") or None, a.time_limit.level.label(loc)] for a in rows]
-    return download(headers, data, "applications", fmt)
+    return download(headers, data, "applications", fmt, sheet=_("Applications"))
 
 
 def _form(template_values: dict, errors: dict, application=None, status: int = 200):
@@ -138,6 +140,7 @@ def _detail(id: int, upload_errors: dict | None = None, status: int = 200):
         evaluations=agency_history(current_user, "application", id), editable=editable,
         re_review=inbox.re_review_status(application), attachment_kinds=attachments.KINDS,
         upload_errors=upload_errors or {},
+        returned=entered_by(history, application.state) if application.state in RETURNED else None,
         diagram=flow_svg(APPLICATION, application.state, [r.to_state for r in history], loc,
                          _("Workflow; the current stage is highlighted")),
         mermaid_text=mermaid(APPLICATION, loc, current=application.state.value)), status

@@ -56,7 +56,6 @@ def detail(id: int):
     dossier = reads.project_dossier(current_user, id)
     steps = actions_for(current_user, "project", id)[1]
     return render_template("projects/detail.html", project=dossier.project, steps=steps, dossier=dossier,
-                           history=timeline(current_user, "project", id),
                            export=exports.latest_for(current_user._get_current_object(), dossier.project))
 
 

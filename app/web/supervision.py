@@ -51,7 +51,7 @@ def export():
     rows = [[_("All"), _("All"), *_figures(board.total)]]
     for dimension in supervision.DIMENSIONS:
         rows += [[names[dimension], row.label, *_figures(row.figures)] for row in board.rows[dimension]]
-    return download(headers, rows, "supervision", "xlsx")
+    return download(headers, rows, "supervision", "xlsx", sheet=_("Supervision"))
 
 
 def _figures(f: supervision.Figures) -> list:

@@ -3,27 +3,31 @@ Beijing time, links to any workflow item, the unread-notification count, and ``m
 the one way a template asks what the signed-in user may do (app.policies decides)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
 from enum import Enum
-from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from app import policies
+from app import clock, policies
 from app.i18n import short_locale
 from app.kinds import PAGE_ENDPOINTS
-from app.labels import kind_label, role_label, state_label, trigger_label
+from app.labels import (
+    application_number,
+    kind_label,
+    role_label,
+    state_label,
+    trigger_label,
+)
 from app.notifications import unread_count as notification_count
+from app.services.reads.history import title_of
 from app.services.supervision.urging import may_urge
+from app.sizes import file_size
 from app.web import navigation
 from app.web.redirects import back_link
 from workflows import FLOWS
 from workflows.acceptance import CRITERIA
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 ENTITY_ENDPOINTS = PAGE_ENDPOINTS  # where each kind of workflow item is shown (app.kinds)
 
@@ -42,14 +46,7 @@ def badge_tone(state) -> str:
     return getattr(state, "tone", "active")
 
 
-def local_time(moment: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if moment is None:
-        return ""
-    if isinstance(moment, datetime):
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(LOCAL_TZ).strftime(fmt)
-    return moment.strftime("%Y-%m-%d")
+local_time = clock.beijing  # the templates' ``|local_time`` filter: Beijing time
 
 
 def entity_url(kind: str, entity_id: int) -> str | None:
@@ -150,6 +147,8 @@ def register(app: Flask) -> None:
         acceptance_criteria=acceptance_criteria, trigger_label=trigger_label, state_label=state_label,
         state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices,
         plan_choices=plan_choices, attachment_choices=attachment_choices,
-        recommendation_label=recommendation_label, tr=tr, back_link=back_link, can_urge=can_urge)
+        recommendation_label=recommendation_label, tr=tr, back_link=back_link, can_urge=can_urge,
+        application_number=application_number, item_title=title_of)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["file_size"] = file_size

@@ -39,7 +39,10 @@ def test_submitting_a_draft_moves_it_and_records_it_exactly_as_the_web_button_do
     by_cli, by_web = f.draft(), f.draft()
     result = act(runner, "application", by_cli, "submit", "--as", "wuhua_applicant")
     assert result.exit_code == 0, result.output
-    assert result.output == f"application {by_cli}: draft → endorsing (逐级上报)\nversion 2\n"
+    number = application(by_cli).number
+    assert number and number.startswith("云试申〔")
+    # The stages by their names (both sides), the codes after them.
+    assert result.output == f"application {by_cli} {number}: 草稿 → 逐级上报 (draft → endorsing)\nversion 2\n"
 
     assert WebUser(app, "wuhua_applicant").act("application", by_web, "submit").status_code == 302
     assert application(by_cli).state == application(by_web).state == "endorsing"
@@ -89,7 +92,8 @@ def test_an_endorsement_carries_its_ranking(runner):
     result = act(runner, "application", app_id, "endorse", "--as", office.username,
                  "--opinion", "同意上报", "--field", "ranking=1")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"application {app_id}: endorsing → ")
+    assert result.output.startswith(f"application {app_id} {application(app_id).number}: 逐级上报 → ")
+    assert "(endorsing → " in result.output
     endorsement = application(app_id).endorsements[0]
     assert endorsement.ranking == 1 and endorsement.endorsed_at is not None
     assert last_record(app_id)["payload"] == {"ranking": 1}
@@ -104,7 +108,8 @@ def test_approving_a_project_takes_its_fields_and_says_which_are_missing(runner)
     result = act(runner, "application", app_id, "approve_project", "--as", "leader", "--opinion", "批准立项",
                  "--field", "approved_budget=120", "--field", "construction_months=12")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"application {app_id}: project_approval → approved (已立项)")
+    assert result.output.startswith(f"application {app_id} {application(app_id).number}: ")
+    assert "→ 已立项 (project_approval → approved)" in result.output
     project = db.session.scalar(sa.select(Project).where(Project.application_id == app_id))
     assert project.approved_budget == 120
 

@@ -122,3 +122,17 @@ def test_the_office_and_the_scheduler_opening_the_years_checks_at_once_open_each
     opened = db.session.scalars(sa.select(MidtermCheck.project_id).where(MidtermCheck.year == year)).all()
     assert sorted(opened) == sorted(project_ids)
     assert verify_chain().ok
+
+
+def test_concurrent_submissions_take_distinct_gapless_numbers(app):
+    drafts = [f.draft() for _ in range(6)]
+    applicant_id = f.user("wuhua_applicant").id
+
+    def submit(app_id):
+        return lambda: perform(db.session.get(User, applicant_id), "application", app_id, "submit", {})
+
+    assert race(app, [submit(a) for a in drafts]) == ["ok"] * len(drafts)
+    db.session.expire_all()
+    numbers = sorted(db.session.scalars(sa.select(Application.number).where(Application.id.in_(drafts))))
+    year = clock.today().year
+    assert numbers == [f"云试申〔{year}〕{n:04d}号" for n in range(1, len(drafts) + 1)]

@@ -40,6 +40,8 @@ def test_submitting_tells_the_county_office_in_app_and_by_mail_not_the_applicant
     body = mailbox.text(mail)
     assert f"https://pilot.example.gov.cn/applications/{app_id}" in body
     assert "推荐上报" in body and "刘洋（五华区民政局）" in body and "(UTC+8)" in body
+    number = db.session.get(Application, app_id).number  # the application by its human number
+    assert number and number in body and number in mail["Subject"]
     row = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "mail"))
     assert mail["Message-ID"] == f"<outbox-{row.id}.pilotflow@example.gov.cn>"
     assert row.status == OutboxStatus.DONE

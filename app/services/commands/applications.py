@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from app import policies
+from app import clock, policies
+from app.documents import numbering
 from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.models import Application, Batch, PlanItem, User
@@ -15,7 +17,7 @@ from app.services.commands.review import next_re_review_round
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
 from app.services.engine.loading import load_visible
-from app.services.records import audit
+from app.services.records import audit, counters
 from workflows.application import EDITABLE, ApplicationState
 
 
@@ -83,9 +85,21 @@ def submit_application(actor: User, application_id: int, fields: dict,
     if app.state == ApplicationState.DRAFT and not app.endorsements:
         app.endorsements.extend(endorsement_route(app.organisation))  # the guards route by it
         db.session.flush()
+    now = utcnow()
+    # The number is taken only once the policy and the guards let the step through (the
+    # changes are computed then), in the deciding transaction: a refusal or a lost race rolls
+    # the counter back with everything else, so the sequence has no gaps.
     fire(app, "submit", actor, opinion=fields["opinion"], expected_version=expected_version,
-         changes={"submitted_at": utcnow()})
+         changes=lambda _state: {"submitted_at": now, "number": app.number or application_number(now)})
     return app
+
+
+def application_number(moment) -> str:
+    """The next human number of the Beijing year of ``moment`` (云试申〔2026〕0012号)."""
+    year = moment.astimezone(clock.BEIJING).year
+    seq = counters.take(numbering.application_counter_key(year))
+    prefix = current_app.config.get("APPLICATION_NUMBER_PREFIX", numbering.APPLICATION_PREFIX)
+    return numbering.format_application_number(prefix, year, seq)
 
 
 @verb("application", "resubmit")

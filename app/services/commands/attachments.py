@@ -25,6 +25,7 @@ from app.models import Application, Attachment, User
 from app.services.commands.applications import require_editable
 from app.services.engine.loading import load_visible
 from app.services.records import audit
+from app.sizes import file_size
 
 CHUNK = 64 * 1024
 
@@ -109,18 +110,14 @@ def _store(stream: BinaryIO, limit: int) -> StoredFile:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise Invalid({"file": str(_l("The file is larger than %(mb)s MB.",
-                                                  mb=_megabytes(limit)))})
+                    raise Invalid({"file": str(_l("The file is larger than %(size)s.",
+                                                  size=file_size(limit)))})
                 hasher.update(chunk)
                 out.write(chunk)
         return StoredFile(hasher.hexdigest(), size, tmp)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-def _megabytes(limit: int) -> str:
-    return f"{limit / (1024 * 1024):.3g}"
 
 
 def _editable_application(actor: User, application_id: int) -> Application:

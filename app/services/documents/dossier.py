@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import hashes, serialization
@@ -44,7 +44,7 @@ from app.services.commands.attachments import CONTENT_TYPES, storage_path
 from app.services.commands.attachments import KINDS as ATTACHMENT_KINDS
 from app.services.documents import issuing
 from app.services.engine.loading import load_visible
-from app.services.reads.history import title_of
+from app.services.reads.history import of_items, title_of
 from app.services.reads.paging import attach
 from app.services.records import audit, checkpoints
 
@@ -108,11 +108,6 @@ def _items(project: Project) -> dict[str, list]:
             "evaluation": of(Evaluation, Evaluation.id)}
 
 
-def _of_items(model, items: dict[str, list]):
-    return sa.or_(*(sa.and_(model.entity_type == kind, model.entity_id.in_([e.id for e in entities]))
-                    for kind, entities in items.items() if entities))
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """What a dossier of the project would hold, in brief: ``key`` changes whenever the archive
@@ -128,11 +123,11 @@ def snapshot(project: Project) -> Snapshot:
     """A few aggregate queries (no file is read). Take it before ``collect``: content newer than
     its key only makes a later request build again, never reuse a stale archive."""
     items = _items(project)
-    last = db.session.scalar(sa.select(sa.func.max(AuditRecord.id)).where(_of_items(AuditRecord, items)))
+    last = db.session.scalar(sa.select(sa.func.max(AuditRecord.id)).where(of_items(AuditRecord, items)))
     docs = db.session.execute(sa.select(sa.func.count(IssuedDocument.id), sa.func.max(IssuedDocument.id))
-                              .where(_of_items(IssuedDocument, items))).one()
+                              .where(of_items(IssuedDocument, items))).one()
     version = db.session.scalar(sa.select(sa.func.max(DocumentVersion.id)).join(
-        IssuedDocument, IssuedDocument.id == DocumentVersion.document_id).where(_of_items(IssuedDocument, items)))
+        IssuedDocument, IssuedDocument.id == DocumentVersion.document_id).where(of_items(IssuedDocument, items)))
     files = db.session.execute(sa.select(sa.func.count(Attachment.id), sa.func.max(Attachment.id))
                                .where(Attachment.application_id == project.application_id)).one()
     covering = None if last is None else db.session.scalar(
@@ -149,7 +144,7 @@ def collect(project: Project) -> Contents:
     with force_locale("zh_CN"):  # the archive speaks Chinese, whoever exports it
         titles = {(kind, e.id): f"{kind_label(kind)}：{title_of(kind, e)}" for kind, es in items.items() for e in es}
         stored = _documents(items, titles, issuer) + _attachments(project)
-        records = list(db.session.scalars(sa.select(AuditRecord).where(_of_items(AuditRecord, items))
+        records = list(db.session.scalars(sa.select(AuditRecord).where(of_items(AuditRecord, items))
                                           .order_by(AuditRecord.id)))
         attach(records, "actor", User, "actor_id")
         history = tuple(_history_entry(r, titles) for r in records)
@@ -165,7 +160,7 @@ def collect(project: Project) -> Contents:
 
 
 def _documents(items: dict[str, list], titles: dict, issuer: str) -> list[Member]:
-    docs = db.session.scalars(sa.select(IssuedDocument).where(_of_items(IssuedDocument, items))
+    docs = db.session.scalars(sa.select(IssuedDocument).where(of_items(IssuedDocument, items))
                               .options(sa.orm.selectinload(IssuedDocument.versions)).order_by(IssuedDocument.id))
     members = []
     for doc in docs:
@@ -200,9 +195,8 @@ def checkpoint_path(seq: int) -> str:
 
 
 def beijing(moment: datetime) -> str:
-    """A stored moment (naive means UTC) as Beijing time, e.g. 2026-05-01 09:30:00."""
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(clock.BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    """A stored moment as Beijing time, e.g. 2026-05-01 09:30:00."""
+    return clock.beijing(moment, "%Y-%m-%d %H:%M:%S")
 
 
 def _history_entry(rec: AuditRecord, titles: dict) -> dict:

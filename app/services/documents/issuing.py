@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app import policies
@@ -25,6 +26,7 @@ from app.documents.verify import (
 )
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
+from app.labels import trigger_label
 from app.models import (
     Acceptance,
     AcceptanceScore,
@@ -43,7 +45,6 @@ from app.models.base import utcnow
 from app.services.engine.loading import load_visible
 from app.services.records import counters, outbox
 from workflows.acceptance import CONCLUSION_WORDING, CRITERIA
-from workflows.application import APPLICATION
 from workflows.midterm_check import CONCLUSIONS, MIDTERM_CHECK
 
 OFFICE_SEAL_FIELD = "office-seal"
@@ -408,16 +409,11 @@ def _decision(entity_type: str, entity_id: int, triggers, before: datetime | Non
 
 
 def _application_context(app: Application, doc) -> dict:
-    def step(trigger):
-        try:
-            return APPLICATION.step_for(trigger).zh
-        except KeyError:
-            return trigger
-
     records = db.session.scalars(sa.select(AuditRecord).where(
         AuditRecord.entity_type == "application", AuditRecord.entity_id == app.id).order_by(AuditRecord.id))
-    history = [{"when": cn_date(_local_date(r.created_at)), "step": step(r.trigger),
-                "actor": r.actor.display_name if r.actor else "", "opinion": r.opinion} for r in records]
+    with force_locale("zh_CN"):  # the form speaks Chinese, whoever prints it: every entry by its name
+        history = [{"when": cn_date(_local_date(r.created_at)), "step": trigger_label("application", r.trigger),
+                    "actor": r.actor.display_name if r.actor else "", "opinion": r.opinion} for r in records]
     return {"app": app, "history": history}
 
 

@@ -163,4 +163,7 @@ def actions_for(actor: User, kind: str, entity_id: int) -> tuple[object, list[Ac
     if kind not in MODEL_OF:
         raise Invalid({"kind": str(_l("Unknown kind of item."))})
     entity = load_visible(MODEL_OF[kind], entity_id, actor)
-    return entity, [action(kind, s.trigger) for s in available_steps(entity, actor)]
+    # The way forward first: a destructive step (撤回, 终止 …) never stands above the step that
+    # carries the item on (a returned application's 重新提交 above its 撤回).
+    steps = sorted(available_steps(entity, actor), key=lambda s: s.style == "danger")
+    return entity, [action(kind, s.trigger) for s in steps]

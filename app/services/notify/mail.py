@@ -94,7 +94,7 @@ def item_url(kind: str, entity_id: int) -> str:
 
 
 def beijing(moment: datetime | None) -> str:
-    return moment.astimezone(clock.BEIJING).strftime("%Y-%m-%d %H:%M") + " (UTC+8)" if moment else ""
+    return clock.beijing(moment) + " (UTC+8)" if moment else ""
 
 
 def _line(n: Notification, recipient: User) -> Line | None:

@@ -57,7 +57,8 @@ class ApplicationFilters:
             c.append(Application.batch_id.in_(sa.select(Batch.id).where(Batch.year == self.year)))
         if self.q:
             pattern = f"%{self.q.strip()}%"
-            c.append(sa.or_(Application.name.ilike(pattern), Application.contact_name.ilike(pattern)))
+            c.append(sa.or_(Application.name.ilike(pattern), Application.contact_name.ilike(pattern),
+                           Application.number.ilike(pattern)))
         return c
 
 

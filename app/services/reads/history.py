@@ -19,8 +19,37 @@ def timeline(actor: User, kind: str, entity_id: int) -> list[AuditRecord]:
     return records
 
 
+def of_items(model, items: dict[str, list]):
+    """A WHERE clause: rows of ``model`` (audit records, issued documents) about any of the
+    items, given as {kind: [entities]}."""
+    return sa.or_(sa.false(), *(sa.and_(model.entity_type == kind, model.entity_id.in_([e.id for e in entities]))
+                                for kind, entities in items.items() if entities))
+
+
+def items_timeline(items: dict[str, list]) -> list[AuditRecord]:
+    """Every history entry of several items (a project with its checks, acceptance rounds and
+    evaluations) in the order they were written, their actors loaded in one query. The caller
+    scopes the items."""
+    records = list(db.session.scalars(sa.select(AuditRecord).where(of_items(AuditRecord, items))
+                                      .order_by(AuditRecord.id)))
+    attach(records, "actor", User, "actor_id")
+    return records
+
+
+def entered_by(records: list[AuditRecord], state) -> AuditRecord | None:
+    """The history entry that moved the item into ``state`` last (for a returned application:
+    who returned it, when, and why), or None."""
+    value = getattr(state, "value", state)
+    return next((r for r in reversed(records) if r.to_state == value and r.from_state != value), None)
+
+
 def title_of(kind: str, entity) -> str:
-    if kind in ("application", "project"):
+    """What a person calls the item: an application by its number and name (a draft, which has
+    no number yet, by its name), a project by its name, a stage of a project with its year,
+    round or period."""
+    if kind == "application":
+        return f"{entity.number} {entity.name}" if entity.number else entity.name
+    if kind == "project":
         return entity.name
     if kind == "midterm_check":
         return f"{entity.project.name} · {entity.year}"

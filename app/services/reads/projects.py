@@ -19,6 +19,7 @@ from app.models import (
     Evaluation,
     Expert,
     FundingRequest,
+    IssuedDocument,
     MidtermCheck,
     Organisation,
     PanelMember,
@@ -29,6 +30,7 @@ from app.models import (
 from app.policies import panel_membership, visible_to
 from app.services.engine.guards import DEMONSTRATION_KEY
 from app.services.engine.loading import load_visible
+from app.services.reads.history import items_timeline, of_items, title_of
 from app.services.reads.paging import Detail, Page, Timed, attach, timed_page
 from app.services.records import counters
 from app.services.time import limits
@@ -126,6 +128,9 @@ class Dossier:
     evaluations: list[Evaluation]
     funding_requests: list[FundingRequest]
     agency_evaluations: list[EvaluationRecord]
+    documents: list[IssuedDocument]  # the project's and its stages' official documents, oldest first
+    history: list[AuditRecord]  # every history entry of the project and of its stages
+    titles: dict[tuple[str, int], str]  # (kind, id) → what a person calls each of those items
 
 
 def project_dossier(actor: User, project_id: int) -> Dossier:
@@ -139,8 +144,15 @@ def project_dossier(actor: User, project_id: int) -> Dossier:
 
     funding = list(db.session.scalars(sa.select(FundingRequest).where(FundingRequest.project_id == project.id)
                                       .order_by(FundingRequest.id.desc())))
-    return Dossier(project, rows(MidtermCheck, MidtermCheck.year.desc()), rows(Acceptance, Acceptance.round.desc()),
-                   rows(Evaluation, Evaluation.id.desc()), funding, agency_evaluations(project.organisation_id))
+    checks, acceptances = rows(MidtermCheck, MidtermCheck.year.desc()), rows(Acceptance, Acceptance.round.desc())
+    evaluations = rows(Evaluation, Evaluation.id.desc())
+    items = {"project": [project], "midterm_check": checks, "acceptance": acceptances, "evaluation": evaluations}
+    documents = list(db.session.scalars(sa.select(IssuedDocument).where(of_items(IssuedDocument, items))
+                                        .options(sa.orm.selectinload(IssuedDocument.versions))
+                                        .order_by(IssuedDocument.id)))
+    titles = {(kind, e.id): title_of(kind, e) for kind, entities in items.items() for e in entities}
+    return Dossier(project, checks, acceptances, evaluations, funding, agency_evaluations(project.organisation_id),
+                   documents, items_timeline(items), titles)
 
 
 def _with_project(model):
