@@ -10,7 +10,9 @@ from typing import Callable
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import object_session
 
+from app import prefetch
 from app.errors import Denied
 from app.models import (
     Acceptance,
@@ -172,12 +174,23 @@ def joint_reviewer_pending(actor: User, entity: object) -> Decision:
         return deny(_l("Your organisation is not on the joint re-review panel."))
     if not isinstance(entity, Application):
         return deny(_l("Re-review opinions are given on applications."))
-    given = sa.select(JointOpinion.id).where(
-        JointOpinion.application_id == entity.id, JointOpinion.round == entity.re_review_round,
-        JointOpinion.organisation_id == actor.organisation_id)
-    if sa.inspect(entity).session.scalar(given) is not None:
+    if actor.organisation_id in prefetch.fact("joint_opinion_orgs", entity, joint_opinion_orgs):
         return deny(_l("Your organisation has already given its opinion in this round."))
     return ALLOW
+
+
+def joint_opinion_orgs(applications: list[Application]) -> dict[int, frozenset[int]]:
+    """Per application: the organisations that gave their opinion in its current re-review
+    round — one query for the whole list (``prefetch.fact``)."""
+    rounds = {a.id: a.re_review_round for a in applications}
+    given: dict[int, set[int]] = {i: set() for i in rounds}
+    rows = object_session(applications[0]).execute(
+        sa.select(JointOpinion.application_id, JointOpinion.round, JointOpinion.organisation_id)
+        .where(JointOpinion.application_id.in_(rounds)))
+    for application_id, round_, organisation_id in rows:
+        if round_ == rounds[application_id]:
+            given[application_id].add(organisation_id)
+    return {i: frozenset(orgs) for i, orgs in given.items()}
 
 
 def panel_membership(actor: User, acceptance: Acceptance) -> PanelMember | None:
