@@ -17,6 +17,7 @@ from app.errors import Denied
 from app.models import (
     Acceptance,
     Application,
+    DivisionLevel,
     Evaluation,
     JointOpinion,
     MidtermCheck,
@@ -341,9 +342,15 @@ def dossier_reader(actor: User, project: object) -> Decision:
 
 
 def _area_clause(model, actor: User):
-    """An endorser's area: their own division and, for a prefecture office, its counties."""
-    code = actor.organisation.division_code
-    return sa.or_(model.division_code == code, model.prefecture_code == code)
+    """An endorser's area: their own division and, for a prefecture office, its counties. Every
+    item carries its division's code and its prefecture's (a prefecture-level item's prefecture
+    is its own division), so the area is one equality — on the prefecture code for a prefecture
+    office, on the division code otherwise — which an index on (that code, id) serves in the
+    lists' order without sorting the area (docs/performance.md)."""
+    division = actor.organisation.division
+    if division.level == DivisionLevel.PREFECTURE:
+        return model.prefecture_code == division.code
+    return model.division_code == division.code
 
 
 def _panel_project_ids(actor: User):
