@@ -31,6 +31,11 @@ PAGES = [
 ]
 
 
+# The supervision board counts every visible item's stays, so it reads every item's history:
+# one query per 500 items (limits.state_changes), here one more for the 700 applications.
+GROWS = {"/supervision/": 1, "/supervision/items?measure=current": 1}
+
+
 def measure(clients: dict) -> dict:
     found = {}
     for who, url in PAGES:
@@ -50,4 +55,4 @@ def test_every_list_and_inbox_page_runs_as_many_statements_at_100_rows_as_at_1(a
         print(f"{key[0]:18} {key[1]:40} {one[key][0]:4} {hundred[key][0]:4}")
         if one[key][0] != hundred[key][0]:
             print("\n".join(grown(one[key][1], hundred[key][1])))
-    assert {k: hundred[k][0] - one[k][0] for k in one} == {k: 0 for k in one}
+    assert {k: hundred[k][0] - one[k][0] for k in one} == {k: GROWS.get(k[1], 0) for k in one}
