@@ -29,15 +29,20 @@ class Application(db.Model):
         sa.CheckConstraint("state = 'draft' OR plan_item_id IS NOT NULL "
                            "OR length(off_plan_justification) > 0", name="off_plan_justified"),
         sa.Index("ix_applications_batch_state", "batch_id", "state"),
+        # An endorser's area in the lists' order (newest first); submitted_at lets the area's
+        # COUNT read the index alone (policies.visible_to; docs/performance.md).
+        sa.Index("ix_applications_prefecture_area", "prefecture_code", "id", "submitted_at"),
+        sa.Index("ix_applications_division_area", "division_code", "id", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id"))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    # Denormalised from the applicant's division so that scoping and statistics need no joins.
-    division_code: Mapped[str] = mapped_column(sa.String(12), index=True)
-    prefecture_code: Mapped[str | None] = mapped_column(sa.String(12), index=True)
+    # Denormalised from the applicant's division so that scoping and statistics need no joins
+    # (indexed with the id: see __table_args__).
+    division_code: Mapped[str] = mapped_column(sa.String(12))
+    prefecture_code: Mapped[str | None] = mapped_column(sa.String(12))
 
     # The human number (云试申〔2026〕0012号), allocated gaplessly at submission; None for a draft.
     number: Mapped[str | None] = mapped_column(sa.String(32), unique=True)

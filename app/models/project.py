@@ -22,6 +22,9 @@ class Project(db.Model):
         sa.CheckConstraint("ends_on > starts_on", name="period_positive"),
         sa.CheckConstraint("state <> 'demonstration' OR demonstration_selected_at IS NOT NULL",
                            name="demonstration_dated"),
+        # An endorser's area in the list's order, newest first (policies.visible_to; docs/performance.md).
+        sa.Index("ix_projects_prefecture_area", "prefecture_code", "id"),
+        sa.Index("ix_projects_division_area", "division_code", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,8 +32,8 @@ class Project(db.Model):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
-    division_code: Mapped[str] = mapped_column(sa.String(12), index=True)
-    prefecture_code: Mapped[str | None] = mapped_column(sa.String(12), index=True)
+    division_code: Mapped[str] = mapped_column(sa.String(12))
+    prefecture_code: Mapped[str | None] = mapped_column(sa.String(12))
     name: Mapped[str] = mapped_column(sa.String(128))
     approved_budget: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
     starts_on: Mapped[date]

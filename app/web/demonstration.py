@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.database import transaction
-from app.services.commands import actions_for, demonstration
+from app.services.commands import actions_on, demonstration
 from app.services.reads import projects as reads
 from app.web.projects import programme_context
 
@@ -20,7 +20,9 @@ bp.context_processor(programme_context)
 @login_required
 def index():
     board = reads.demonstration_board(current_user)  # the office and leaders only
-    shortlist = [(p, ev, actions_for(current_user, "project", p.id)[1]) for p, ev in demonstration.shortlist()]
+    found = demonstration.shortlist()
+    steps = actions_on(current_user, "project", [p for p, _ in found])
+    shortlist = [(p, ev, steps[p.id]) for p, ev in found]
     return render_template("demonstration/index.html", board=board, shortlist=shortlist)
 
 

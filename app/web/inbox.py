@@ -9,7 +9,6 @@ from app.database import transaction
 from app.services.commands.notifications import mark_notifications_read
 from app.services.reads import inbox as reads
 from app.services.reads.history import titles
-from app.services.time.limits import Level
 
 bp = Blueprint("inbox", __name__)
 
@@ -21,10 +20,9 @@ def _page() -> int:
 @bp.get("/inbox")
 @login_required
 def index():
-    groups = reads.inbox(current_user)
-    return render_template("inbox/index.html", groups=groups, total=sum(len(g.tasks) for g in groups),
-                           overdue=sum(t.overdue for g in groups for t in g.tasks),
-                           due_soon=sum(t.limit.level is Level.DUE_SOON for g in groups for t in g.tasks))
+    inbox = reads.inbox_page(current_user, _page())
+    return render_template("inbox/index.html", inbox=inbox, page=inbox, groups=inbox.groups, total=inbox.total,
+                           overdue=inbox.overdue, due_soon=inbox.due_soon)
 
 
 @bp.get("/inbox/handled")

@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0009_application_numbers'
-down_revision = '0007_dossier_exports'
+down_revision = '0008_application_area'
 branch_labels = None
 depends_on = None
 

@@ -26,7 +26,7 @@ def test_existing_submissions_are_numbered_in_submission_order(app):
         draft = f.draft()
         db.session.commit()
         db.session.remove()
-        downgrade(revision="0007_dossier_exports")
+        downgrade(revision="0008_application_area")
         upgrade(revision="heads")
         db.session.remove()
         numbers = dict(db.session.execute(sa.select(Application.id, Application.number)).all())

@@ -21,9 +21,10 @@ from app.services.commands import (  # noqa: F401
 from app.services.engine.actions import (
                                    action,
                                    actions_for,
+                                   actions_on,
                                    all_actions,
                                    perform,
                                    prepare_step,
 )
 
-__all__ = ["action", "actions_for", "all_actions", "perform", "prepare_step"]
+__all__ = ["action", "actions_for", "actions_on", "all_actions", "perform", "prepare_step"]

@@ -13,6 +13,7 @@ from marshmallow import (
     validate,
     validates_schema,
 )
+from sqlalchemy.orm import contains_eager
 
 from app import policies
 from app.errors import Conflict, Invalid, NotFound
@@ -341,6 +342,8 @@ def update_plan_item(actor: User, item_id: int, data: dict) -> PlanItem:
 def list_experts(actor: User) -> list[Expert]:
     _require_admin(actor)
     return list(db.session.scalars(sa.select(Expert).join(User, User.id == Expert.user_id)
+                                   .options(contains_eager(Expert.user).joinedload(User.organisation),
+                                            contains_eager(Expert.user).lazyload(User.role_rows))
                                    .order_by(Expert.id)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from app import policies
 from app.errors import Conflict
@@ -25,7 +26,8 @@ def shortlist() -> list[tuple[Project, Evaluation]]:
     latest = (sa.select(Evaluation.project_id, sa.func.max(Evaluation.id).label("eid"))
               .where(Evaluation.state == EvaluationState.GRADED).group_by(Evaluation.project_id).subquery())
     rows = db.session.execute(
-        sa.select(Project, Evaluation).join(latest, latest.c.project_id == Project.id)
+        sa.select(Project, Evaluation).options(joinedload(Project.organisation))
+        .join(latest, latest.c.project_id == Project.id)
         .join(Evaluation, Evaluation.id == latest.c.eid)
         .where(Project.state == ProjectState.EVALUATION, Evaluation.grade.in_((Grade.EXCELLENT, Grade.GOOD)))
         .order_by(Evaluation.total_score.desc(), Project.id)).all()

@@ -15,6 +15,7 @@ from typing import Callable
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema
 
+from app import prefetch
 from app.errors import Invalid
 from app.extensions import db
 from app.kinds import KINDS, MODEL_OF
@@ -163,7 +164,17 @@ def actions_for(actor: User, kind: str, entity_id: int) -> tuple[object, list[Ac
     if kind not in MODEL_OF:
         raise Invalid({"kind": str(_l("Unknown kind of item."))})
     entity = load_visible(MODEL_OF[kind], entity_id, actor)
-    # The way forward first: a destructive step (撤回, 终止 …) never stands above the step that
-    # carries the item on (a returned application's 重新提交 above its 撤回).
-    steps = sorted(available_steps(entity, actor), key=lambda s: s.style == "danger")
-    return entity, [action(kind, s.trigger) for s in steps]
+    return entity, _buttons(kind, available_steps(entity, actor))
+
+
+def _buttons(kind: str, steps) -> list[Action]:
+    """The way forward first: a destructive step (撤回, 终止 …) never stands above the step that
+    carries the item on (a returned application's 重新提交 above its 撤回)."""
+    return [action(kind, s.trigger) for s in sorted(steps, key=lambda s: s.style == "danger")]
+
+
+def actions_on(actor: User, kind: str, entities: list) -> dict[int, list[Action]]:
+    """The actions on each of ``entities`` (already loaded, visible to the actor) — a list's
+    buttons: each step's policy before its guards, each guard's query once for them all."""
+    with prefetch.over(entities):
+        return {e.id: _buttons(kind, available_steps(e, actor)) for e in entities}

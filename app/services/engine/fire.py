@@ -89,13 +89,17 @@ def fire(entity, trigger: str, actor: User, *, opinion: str = "", payload: dict 
     return Moved(step, old_state, new_state, rec.id)
 
 
-def available_steps(entity, actor: User) -> list[Step]:
+def available_steps(entity, actor: User, waiting: bool = False) -> list[Step]:
     """The steps this actor may take now: the policy allows (checked first: it is cheaper and
-    rules most steps out) *and* the guards hold. One step per trigger."""
+    rules most steps out) *and* the guards hold. One step per trigger. ``waiting``: only the
+    steps somebody waits for (not ``optional``), whose guards alone are then evaluated — what
+    the inbox and "who can act now" ask."""
     flow = kind_of(entity).flow
     allowed: dict[str, bool] = {}
     candidates = []
     for step in flow.steps_from(entity.state):
+        if waiting and step.optional:
+            continue
         if step.policy not in allowed:
             allowed[step.policy] = bool(policies.check(step.policy, actor, entity))
         if allowed[step.policy]:

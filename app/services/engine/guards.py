@@ -9,15 +9,15 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import object_session
 
-from app import clock
+from app import clock, prefetch
 from app.models import (
     Acceptance,
     Application,
     Evaluation,
-    JointOpinion,
     MidtermCheck,
     Project,
 )
+from app.policies import joint_opinion_orgs
 from app.services.records import counters
 from workflows.evaluation import EvaluationState, Grade
 from workflows.midterm_check import MidtermCheckState
@@ -63,17 +63,20 @@ def quota_key(batch_id: int) -> str:
 DEMONSTRATION_KEY = "programme:demonstrations"
 
 
+def _quota_used(apps: list[Application]) -> dict[int, int]:
+    """Per application: the projects approved so far in its batch (one query for the list)."""
+    used = counters.values(quota_key(a.batch_id) for a in apps)
+    return {a.id: used[quota_key(a.batch_id)] for a in apps}
+
+
 def application_guards(app: Application, actor=None, today: date | None = None) -> Guards:
-    session = object_session(app)
     needs = lambda: len(app.endorsements) > 0
     in_plan_or_justified = lambda: app.plan_item_id is not None or bool(app.off_plan_justification.strip())
     in_plan_or_overridden = lambda: app.plan_item_id is not None or app.plan_overridden_by_id is not None
 
     def joint_opinions_in() -> bool:
-        orgs = current_app.config["JOINT_REVIEW_ORGS"]
-        given = session.scalar(sa.select(sa.func.count(JointOpinion.id)).where(
-            JointOpinion.application_id == app.id, JointOpinion.round == app.re_review_round))
-        return given >= len(orgs)
+        given = prefetch.fact("joint_opinion_orgs", app, joint_opinion_orgs)
+        return len(given) >= len(current_app.config["JOINT_REVIEW_ORGS"])
 
     return {
         "needs_endorsement": needs,
@@ -85,39 +88,57 @@ def application_guards(app: Application, actor=None, today: date | None = None) 
         "off_plan_not_overridden": lambda: not in_plan_or_overridden(),
         "in_plan_or_overridden": in_plan_or_overridden,
         "all_joint_opinions_in": joint_opinions_in,
-        "batch_quota_left": lambda: counters.value(quota_key(app.batch_id)) < app.batch.quota,
+        "batch_quota_left": lambda: prefetch.fact("quota_used", app, _quota_used) < app.batch.quota,
     }
 
 
+def _latest_acceptance_states(projects: list[Project]) -> dict[int, str]:
+    """Per project: the state of its latest acceptance round (one query for the list)."""
+    rows = object_session(projects[0]).execute(
+        sa.select(Acceptance.project_id, Acceptance.state).where(Acceptance.project_id.in_([p.id for p in projects]))
+        .order_by(Acceptance.project_id, Acceptance.round))
+    return {project_id: state.value for project_id, state in rows}  # the last round wins
+
+
+def _open_checks(projects: list[Project]) -> dict[int, bool]:
+    """Per project: whether a mid-term check of it is still open (one query for the list)."""
+    done = (MidtermCheckState.PASSED, MidtermCheckState.TERMINATED)
+    open_ = set(object_session(projects[0]).scalars(
+        sa.select(MidtermCheck.project_id).where(MidtermCheck.project_id.in_([p.id for p in projects]),
+                                                 MidtermCheck.state.not_in(done))))
+    return {p.id: p.id in open_ for p in projects}
+
+
+def _latest_grades(projects: list[Project]) -> dict[int, Grade]:
+    """Per project: the grade of its latest (highest id) graded evaluation (one query for the list)."""
+    rows = object_session(projects[0]).execute(
+        sa.select(Evaluation.project_id, Evaluation.grade).where(
+            Evaluation.project_id.in_([p.id for p in projects]), Evaluation.state == EvaluationState.GRADED)
+        .order_by(Evaluation.project_id, Evaluation.id))
+    return {project_id: grade for project_id, grade in rows}  # the highest id wins
+
+
+def _demonstrations(projects: list[Project]) -> dict[int, int]:
+    """The places taken on the demonstration list, as seen from each project (one query)."""
+    return dict.fromkeys((p.id for p in projects), counters.value(DEMONSTRATION_KEY))
+
+
 def project_guards(project: Project, actor=None) -> Guards:
-    session = object_session(project)
-
-    def latest_acceptance() -> Acceptance | None:
-        return session.scalar(sa.select(Acceptance).where(Acceptance.project_id == project.id)
-                              .order_by(Acceptance.round.desc()).limit(1))
-
-    def open_check() -> bool:
-        done = (MidtermCheckState.PASSED, MidtermCheckState.TERMINATED)
-        return session.scalar(sa.select(MidtermCheck.id).where(
-            MidtermCheck.project_id == project.id, MidtermCheck.state.not_in(done)).limit(1)) is not None
-
     def graded(grades=None) -> bool:
         """Has a graded evaluation; with ``grades``: the latest one (highest id, as the
         demonstration shortlist reads it) is one of them."""
-        latest = session.scalar(sa.select(Evaluation.grade).where(
-            Evaluation.project_id == project.id, Evaluation.state == EvaluationState.GRADED)
-            .order_by(Evaluation.id.desc()).limit(1))
+        latest = prefetch.fact("latest_grade", project, _latest_grades)
         return latest is not None and (grades is None or latest in grades)
 
     def acceptance_passed() -> bool:
-        a = latest_acceptance()
-        return a is not None and a.state.value in ("passed", "passed_with_conditions")
+        state = prefetch.fact("latest_acceptance_state", project, _latest_acceptance_states)
+        return state in ("passed", "passed_with_conditions")
 
     return {
-        "no_open_midterm_check": lambda: not open_check(),
+        "no_open_midterm_check": lambda: not prefetch.fact("open_check", project, _open_checks),
         "acceptance_passed": acceptance_passed,
         "well_evaluated": lambda: graded((Grade.EXCELLENT, Grade.GOOD)),
-        "demonstration_places_left": lambda: counters.value(DEMONSTRATION_KEY)
+        "demonstration_places_left": lambda: prefetch.fact("demonstrations", project, _demonstrations)
         < current_app.config["DEMONSTRATION_MAX"],
         "has_graded_evaluation": lambda: graded(),
     }

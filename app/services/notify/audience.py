@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from app import prefetch
 from app.extensions import db
 from app.kinds import KINDS
 from app.models import (
@@ -40,10 +41,10 @@ def handlers(kind: str, entity) -> list[Handler]:
         sa.select(User).where(User.active, User.id.in_(
             sa.select(UserRole.user_id).where(UserRole.role.in_(roles)))).order_by(User.id)).all()
     found = []
-    for user in candidates:
-        steps = [s for s in available_steps(entity, user) if not s.optional]
-        if steps:
-            found.append(Handler(user, frozenset(s.role for s in steps)))
+    with prefetch.over([entity]):  # each guard's query once, however many candidates
+        for user in candidates:
+            if steps := available_steps(entity, user, waiting=True):
+                found.append(Handler(user, frozenset(s.role for s in steps)))
     return found
 
 

@@ -106,7 +106,7 @@ def _line(n: Notification, recipient: User) -> Line | None:
     loc, flow, params = short_locale(), KINDS[kind].flow, n.params or {}
     trigger = params.get("trigger", "")
     if n.kind == TASK:
-        step = "、".join(dict.fromkeys(s.label(loc) for s in available_steps(entity, recipient) if not s.optional))
+        step = "、".join(dict.fromkeys(s.label(loc) for s in available_steps(entity, recipient, waiting=True)))
     else:
         step = flow.step_for(trigger).label(loc) if trigger in flow.triggers else ""
     actor = db.session.get(User, params["actor_id"]) if params.get("actor_id") else None

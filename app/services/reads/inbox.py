@@ -7,19 +7,24 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
 
-from app import policies
+from app import policies, prefetch
 from app.extensions import db
 from app.kinds import KINDS
 from app.models import (
+    Acceptance,
     Application,
     AuditRecord,
     Batch,
     Division,
     Endorsement,
+    Evaluation,
     JointOpinion,
+    MidtermCheck,
     Notification,
     Organisation,
+    PanelMember,
     Project,
     Role,
     User,
@@ -29,12 +34,23 @@ from app.policies import visible_to
 from app.services.engine.fire import available_steps
 from app.services.engine.guards import quota_key
 from app.services.reads.history import title_of
-from app.services.reads.paging import Page, paginate
+from app.services.reads.paging import MAX_PER_PAGE, Page, paginate
 from app.services.records import counters
 from app.services.time import limits
 from workflows.application import ApplicationState
 
-SCAN_LIMIT = 300  # items per kind and stage looked at for one inbox
+PER_PAGE = 50  # tasks on one page of the inbox
+
+# What the waiting steps' policies, guards and the tasks' titles read of each kind of item,
+# loaded with the candidates (a few queries for the whole inbox, never one per item).
+LOADS = {
+    "application": (selectinload(Application.endorsements), selectinload(Application.batch)),
+    "project": (),
+    "midterm_check": (joinedload(MidtermCheck.project),),
+    "acceptance": (joinedload(Acceptance.project),
+                   selectinload(Acceptance.members).joinedload(PanelMember.expert)),
+    "evaluation": (joinedload(Evaluation.project),),
+}
 
 
 @dataclass
@@ -55,28 +71,68 @@ class StageGroup:
     tasks: list[Task] = field(default_factory=list)
 
 
+@dataclass
+class InboxPage:
+    """One page of the inbox: its tasks by stage, and the figures of the whole inbox."""
+
+    groups: list[StageGroup]
+    total: int
+    overdue: int
+    due_soon: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _waiting(actor: User, kind: str) -> list[tuple[object, list]]:
+    """(item, the waiting steps the actor may take on it) for every visible item of ``kind`` in
+    a stage where the actor holds a waiting step's role: the items with their loads in a few
+    queries, each step's policy before its guards, each guard's query once for all the items
+    (``prefetch.over``)."""
+    k = KINDS[kind]
+    flow, model = k.flow, k.model
+    states = [st for st in flow.states if any(actor.has_role(Role(s.role)) for s in flow.waiting_steps(st))]
+    if not states:
+        return []
+    rows = db.session.scalars(sa.select(model).where(visible_to(actor, model), model.state.in_(states))
+                              .options(*LOADS[kind]).order_by(model.stage_entered_at, model.id)).unique().all()
+    with prefetch.over(rows):
+        return [(entity, steps) for entity in rows if (steps := available_steps(entity, actor, waiting=True))]
+
+
 def inbox(actor: User, now: datetime | None = None) -> list[StageGroup]:
     """What awaits the actor: visible items on which they may take a non-optional step now,
-    grouped by (kind, stage) in the flows' order, each with its deadline."""
+    grouped by (kind, stage) in the flows' order, each with its deadline — all of them, in a
+    number of queries that does not grow with the number of items."""
     now = now or utcnow()
     groups: list[StageGroup] = []
     for kind, k in KINDS.items():
-        flow, model = k.flow, k.model
-        states = [st for st in flow.states if any(actor.has_role(Role(s.role)) for s in flow.waiting_steps(st))]
-        if not states:
-            continue
-        rows = db.session.scalars(sa.select(model).where(visible_to(actor, model), model.state.in_(states))
-                                  .order_by(model.stage_entered_at, model.id).limit(SCAN_LIMIT)).all()
-        by_state: dict = {}
-        waiting = [(entity, steps) for entity in rows
-                   if (steps := [s for s in available_steps(entity, actor) if not s.optional])]
+        waiting = _waiting(actor, kind)
         history = limits.state_changes(kind, [e.id for e, _ in waiting]) if waiting else {}
+        by_state: dict = {}
         for entity, steps in waiting:
             limit = limits.status(kind, entity, now, history.get(entity.id, []))
             by_state.setdefault(entity.state, []).append(
                 Task(kind, entity, title_of(kind, entity), steps, limit.deadline, limit.overdue, limit))
-        groups.extend(StageGroup(kind, st, by_state[st]) for st in flow.states if st in by_state)
+        groups.extend(StageGroup(kind, st, by_state[st]) for st in k.flow.states if st in by_state)
     return groups
+
+
+def inbox_page(actor: User, page: int = 1, per_page: int = PER_PAGE, now: datetime | None = None) -> InboxPage:
+    """One page of the inbox (the stages in the flows' order, oldest first within a stage) with
+    the exact number of tasks, and of those due soon and overdue, over the whole inbox."""
+    groups = inbox(actor, now)
+    tasks = [t for g in groups for t in g.tasks]
+    per_page, page = max(1, min(per_page, MAX_PER_PAGE)), max(1, page)
+    shown: dict = {}
+    for task in tasks[(page - 1) * per_page:page * per_page]:
+        shown.setdefault((task.kind, task.entity.state), []).append(task)
+    return InboxPage([StageGroup(kind, state, found) for (kind, state), found in shown.items()], len(tasks),
+                     sum(t.overdue for t in tasks), sum(t.limit.level is limits.Level.DUE_SOON for t in tasks),
+                     page, per_page)
 
 
 def handled(actor: User, page: int = 1, per_page: int = 20) -> Page[AuditRecord]:

@@ -306,7 +306,8 @@ class DemonstrationBoard:
 
 def demonstration_board(actor: User) -> DemonstrationBoard:
     policies.require("programme_overview", actor)
-    selected = list(db.session.scalars(sa.select(Project).where(Project.state == ProjectState.DEMONSTRATION)
+    selected = list(db.session.scalars(sa.select(Project).options(joinedload(Project.organisation))
+                                       .where(Project.state == ProjectState.DEMONSTRATION)
                                        .order_by(Project.demonstration_selected_at, Project.id)))
     return DemonstrationBoard(selected, current_app.config["DEMONSTRATION_MIN"],
                               current_app.config["DEMONSTRATION_MAX"],

@@ -27,4 +27,11 @@ def take(key: str, limit: int | None = None) -> int | None:
 
 
 def value(key: str) -> int:
-    return db.session.scalar(sa.select(Counter.value).where(Counter.key == key)) or 0
+    return values([key])[key]
+
+
+def values(keys) -> dict[str, int]:
+    """Several counters in one query (an absent counter is 0)."""
+    keys = set(keys)
+    found = dict(db.session.execute(sa.select(Counter.key, Counter.value).where(Counter.key.in_(keys))).all())
+    return {key: found.get(key) or 0 for key in keys}

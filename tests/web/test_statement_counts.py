@@ -1,0 +1,58 @@
+"""Every list and inbox page costs the same number of SQL statements whatever the number of rows:
+counted around one GET at one item per list and again at a hundred (no per-row loads, no
+per-item guard or policy queries)."""
+from tests.statement_counts import grown, multiply, seed_one_of_each, statements
+from tests.web.web_client import User
+
+# (user, page): every list and inbox page, for every role that has it
+PAGES = [
+    *[(who, "/inbox") for who in ("office", "leader", "wuhua_applicant", "dali_applicant", "dali_city_office",
+                                    "dali_office", "fgw", "expert1", "admin")],
+    *[(who, "/inbox/handled") for who in ("office", "dali_applicant")],
+    *[(who, "/notifications") for who in ("office", "dali_applicant")],
+    *[(who, "/applications/") for who in ("office", "dali_applicant", "dali_office", "dali_city_office", "fgw",
+                                          "expert1")],
+    *[(who, "/projects/") for who in ("office", "dali_applicant", "dali_office", "fgw")],
+    *[(who, "/projects/checks") for who in ("office", "dali_applicant", "dali_office")],
+    *[(who, "/acceptances/") for who in ("office", "dali_applicant", "expert1")],
+    *[(who, "/evaluations/") for who in ("office", "dali_applicant")],
+    ("dali_city_office", "/endorsements"),
+    ("leader", "/quota"),
+    ("office", "/demonstration/"),
+    ("office", "/supervision/"),
+    ("office", "/supervision/items?measure=current"),
+    ("admin", "/admin/users"),
+    ("admin", "/admin/experts"),
+    ("admin", "/admin/organisations"),
+    ("admin", "/admin/batches"),
+    ("admin", "/admin/plan"),
+    ("admin", "/admin/jobs/"),
+    ("admin", "/admin/time-limits/"),
+]
+
+
+# The supervision board counts every visible item's stays, so it reads every item's history:
+# one query per 500 items (limits.state_changes), here one more for the 700 applications.
+GROWS = {"/supervision/": 1, "/supervision/items?measure=current": 1}
+
+
+def measure(clients: dict) -> dict:
+    found = {}
+    for who, url in PAGES:
+        n, response, sql = statements(clients[who].get, url)
+        assert response.status_code == 200, (who, url, response.status_code)
+        found[(who, url)] = n, sql
+    return found
+
+
+def test_every_list_and_inbox_page_runs_as_many_statements_at_100_rows_as_at_1(app):
+    seed_one_of_each()
+    clients = {who: User(app, who) for who in {who for who, _ in PAGES}}
+    one = measure(clients)
+    multiply(100)
+    hundred = measure(clients)
+    for key in one:
+        print(f"{key[0]:18} {key[1]:40} {one[key][0]:4} {hundred[key][0]:4}")
+        if one[key][0] != hundred[key][0]:
+            print("\n".join(grown(one[key][1], hundred[key][1])))
+    assert {k: hundred[k][0] - one[k][0] for k in one} == {k: GROWS.get(k[1], 0) for k in one}
