@@ -95,7 +95,8 @@ def multiply(times: int) -> None:
         expert_users = _rows(User, User.id.in_(sa.select(Expert.user_id)))
         for i in range(1, times):
             for app in applications:
-                new_app = _copy(Application, app, name=f"{app['name']} 副本{i}")
+                new_app = _copy(Application, app, name=f"{app['name']} 副本{i}",
+                                number=app["number"] and f"{app['number']}-{i}")
                 _copy_children(Endorsement, "application_id", app["id"], new_app)
                 _copy_children(JointOpinion, "application_id", app["id"], new_app)
                 for project in _rows(Project, Project.application_id == app["id"]):
@@ -109,7 +110,8 @@ def multiply(times: int) -> None:
             for note in notifications:
                 _copy(Notification, note)
             for record in records:
-                _copy(AuditRecord, record, hash=f"{i:04d}{record['hash'][4:]}")
+                # "copy" is not hex, so a copy's hash never equals a real one (or another copy's)
+                _copy(AuditRecord, record, hash=f"copy{i:04d}{record['hash'][8:]}")
             for user in expert_users:
                 new_user = _copy(User, user, username=f"{user['username']}-{i}")
                 _copy_children(UserRole, "user_id", user["id"], new_user)
