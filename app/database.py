@@ -101,11 +101,6 @@ def before_commit(app: Flask, hook: Callable[[], object]) -> None:
     app.extensions.setdefault(_BEFORE_HOOKS, []).append(hook)
 
 
-def in_write_transaction() -> bool:
-    """Whether the code runs inside ``transaction()``."""
-    return _writing.get()
-
-
 def _end_read_transaction(session: Session) -> None:
     """Before a unit of work: a deferred transaction the session opened to read (the signed-in
     user, the page's data) is ended, so that the unit of work begins with BEGIN IMMEDIATE."""
