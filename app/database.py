@@ -1,7 +1,17 @@
-"""Engine tuning and the unit of work: callers own the transaction, services never commit."""
+"""Engine tuning and the unit of work: callers own the transaction, services never commit.
+
+On SQLite a unit of work that writes begins with ``BEGIN IMMEDIATE`` (writers queue on the busy
+timeout instead of failing), and everything else — the signed-in user's load, page and API
+reads — begins with a deferred ``BEGIN``, which never takes the write lock. A deferred
+transaction that has read and then tries to write could only fail ("database is locked": its
+snapshot is older than another writer's commit), so that is refused at once with
+``WriteOutsideTransaction``: writes go through ``transaction()``. PostgreSQL needs none of this.
+"""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Callable, Iterator
 
 from flask import Flask, current_app
@@ -12,11 +22,29 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 
 _HOOKS = "pilotflow.after_commit"
+_BEFORE_HOOKS = "pilotflow.before_commit"
+_writing: ContextVar[bool] = ContextVar("pilotflow_writing", default=False)  # inside transaction()
+_no_wait: ContextVar[bool] = ContextVar("pilotflow_no_wait", default=False)  # transaction(wait=False)
+BUSY_TIMEOUT_MS = 15000
+
+# conn.info keys (per DBAPI connection) describing its open transaction on SQLite.
+_MODE = "pilotflow.begin"      # "immediate" or "deferred"
+_READ = "pilotflow.has_read"   # a statement that reads ran in a deferred transaction
+_WROTE = "pilotflow.has_written"
+_NO_WAIT = "pilotflow.no_wait"
+_DML = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+_DDL = re.compile(r"\s*(CREATE|ALTER|DROP)\b", re.IGNORECASE)
+_PASSIVE = re.compile(r"\s*(PRAGMA|SAVEPOINT|RELEASE|ROLLBACK)\b", re.IGNORECASE)
+
+
+class WriteOutsideTransaction(RuntimeError):
+    """A write after a read in a deferred SQLite transaction: it would fail under load with
+    "database is locked", so it is refused every time. Wrap the unit of work in ``transaction()``."""
 
 
 def tune_engine(engine: Engine) -> None:
-    """SQLite: WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE so writers queue
-    instead of failing with 'database is locked'. PostgreSQL needs nothing here."""
+    """SQLite: WAL, a busy timeout, foreign keys; ``BEGIN IMMEDIATE`` inside ``transaction()``
+    so writers queue, a deferred ``BEGIN`` elsewhere so reads never wait for the write lock."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -25,13 +53,41 @@ def tune_engine(engine: Engine) -> None:
         dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below start transactions
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        writing = _writing.get()
+        if writing and _no_wait.get():
+            conn.exec_driver_sql("PRAGMA busy_timeout=0")  # restored when the transaction ends
+            conn.info[_NO_WAIT] = True
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        conn.info[_MODE] = "immediate" if writing else "deferred"
+        conn.info[_READ] = conn.info[_WROTE] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_statement(conn, _cursor, statement, _params, _context, _many):
+        if conn.info.get(_MODE) != "deferred" or conn.info.get(_WROTE) or _PASSIVE.match(statement):
+            return
+        if _DML.match(statement):
+            if conn.info.get(_READ):
+                raise WriteOutsideTransaction(
+                    "a write after a read outside transaction() (on SQLite it could fail with "
+                    f"'database is locked'): {statement[:80]}")
+            conn.info[_WROTE] = True  # a write first takes the lock (waiting on the busy timeout)
+        elif _DDL.match(statement):
+            conn.info[_WROTE] = True
+        else:
+            conn.info[_READ] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn):
+        conn.info.pop(_MODE, None)
+        if conn.info.pop(_NO_WAIT, False):
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def after_commit(app: Flask, hook: Callable[[], object]) -> None:
@@ -39,20 +95,51 @@ def after_commit(app: Flask, hook: Callable[[], object]) -> None:
     app.extensions.setdefault(_HOOKS, []).append(hook)
 
 
+def before_commit(app: Flask, hook: Callable[[], object]) -> None:
+    """Run ``hook`` inside every unit of work of ``app`` just before its commit (work that rides
+    along with a write transaction when there is one, e.g. an API token's last-used time)."""
+    app.extensions.setdefault(_BEFORE_HOOKS, []).append(hook)
+
+
+def _end_read_transaction(session: Session) -> None:
+    """Before a unit of work: a deferred transaction the session opened to read (the signed-in
+    user, the page's data) is ended, so that the unit of work begins with BEGIN IMMEDIATE."""
+    if not session.in_transaction():
+        return
+    info = session.connection().info
+    if info.get(_MODE) != "deferred" or info.get(_WROTE):
+        return  # PostgreSQL, or a transaction that already holds the write lock
+    if session.new or session.dirty or session.deleted:
+        raise WriteOutsideTransaction("changes were made outside transaction() before it began")
+    session.rollback()  # only reads: nothing is lost; loaded objects reload in the unit of work
+
+
 @contextmanager
-def transaction() -> Iterator[Session]:
+def transaction(*, wait: bool = True) -> Iterator[Session]:
     """Run a unit of work: commit if the block succeeds, roll back if it raises.
+
+    ``wait=False`` (bookkeeping that may be skipped): on SQLite, fail at once with
+    "database is locked" instead of queueing behind another writer.
 
     After a successful commit the after-commit hooks run (the outbox is delivered), outside the
     transaction, so a failing hook never undoes a decision: its work stays queued for next time.
     """
     session = db.session
+    if not _writing.get():  # (a nested unit of work is already in a write transaction)
+        _end_read_transaction(session())
+    marker, no_wait = _writing.set(True), _no_wait.set(not wait)
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        try:
+            yield session
+            for hook in current_app.extensions.get(_BEFORE_HOOKS, ()):
+                hook()
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    finally:
+        _writing.reset(marker)
+        _no_wait.reset(no_wait)
     for hook in current_app.extensions.get(_HOOKS, ()):
         try:
             hook()

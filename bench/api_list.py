@@ -10,13 +10,11 @@ counts SQL statements per request to show they do not grow with the page size.
 from __future__ import annotations
 
 import argparse
-import random
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -24,44 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
-STATES = ["draft", "endorsing", "initial_review", "leader_approval", "re_review", "project_approval",
-          "returned_by_reviewer", "withdrawn", "rejected", "not_accepted"]
-CATEGORIES = ["business", "collaborative", "online_service", "resource_database"]
-DOMAINS = ["office", "finance", "agriculture", "credit", "environment", "social_security"]
-
-
-def seed(rows: int) -> None:
-    from app.extensions import db
-    from app.models import Application, Batch, Organisation, PlanItem, User
-
-    rng = random.Random(2026)
-    batch_id = db.session.scalar(sa.select(Batch.id))
-    plan_ids = list(db.session.scalars(sa.select(PlanItem.id)))
-    applicants = db.session.execute(
-        sa.select(User.id, Organisation.id, Organisation.division_code)
-        .join(Organisation, Organisation.id == User.organisation_id)
-        .where(User.username.like("%_applicant"))).all()
-    now = datetime.now(timezone.utc)
-    chunk = []
-    for i in range(rows):
-        user_id, org_id, division = applicants[i % len(applicants)]
-        state = rng.choice(STATES)
-        chunk.append({
-            "batch_id": batch_id, "organisation_id": org_id, "created_by_id": user_id,
-            "division_code": division, "prefecture_code": division[:4] + "00" if division != "530000" else None,
-            "name": f"试点项目 {i:06d} 号信息平台", "category": rng.choice(CATEGORIES),
-            "domain": rng.choice(DOMAINS), "contact_name": "刘洋", "contact_phone": "0871-65123456",
-            "requested_budget": rng.randint(10, 900), "construction_months": 12, "objectives": "目标",
-            "content": "内容", "expected_benefits": "效益", "plan_item_id": rng.choice(plan_ids),
-            "off_plan_justification": "", "state": state, "version": 1, "endorsement_level": 0,
-            "re_review_round": 0, "created_at": now, "stage_entered_at": now,
-            "submitted_at": None if state == "draft" else now,
-        })
-        if len(chunk) == 5000:
-            db.session.execute(sa.insert(Application), chunk)
-            chunk = []
-    if chunk:
-        db.session.execute(sa.insert(Application), chunk)
+from bench import seed as bulk  # noqa: E402
 
 
 def timed(fn, repeat: int) -> float:
@@ -84,10 +45,10 @@ def main() -> None:
 
     from app import create_app
     from app.database import transaction
+    from app.demo.seed import load_demo
     from app.extensions import db
     from app.models import User
     from app.services.commands import tokens
-    from app.demo.seed import load_demo
 
     workdir = Path(tempfile.mkdtemp(prefix="pilotflow-bench-"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.sqlite3'}", "TESTING": True,
@@ -98,7 +59,7 @@ def main() -> None:
             load_demo()
         started = time.perf_counter()
         with transaction():
-            seed(args.rows)
+            bulk.applications(args.rows)
         print(f"seeded {args.rows:,} applications in {time.perf_counter() - started:.1f} s")
         secrets = {}
         for username in ("office", "wuhua_applicant", "kunming_office"):

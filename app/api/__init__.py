@@ -23,7 +23,7 @@ from app.api import (
     supervision,
     time_limits,
 )
-from app.api.auth import SECURITY_SCHEME
+from app.api.auth import SECURITY_SCHEME, register_touch
 from app.api.blueprint import (
     PREFIX,
     IdConverter,
@@ -100,4 +100,5 @@ def register(app: Flask) -> None:
         csrf.exempt(bp)  # token authentication, no cookies: nothing for CSRF to forge
         api.register_blueprint(bp)
     app.register_blueprint(docs.bp)
+    register_touch(app)
     app.extensions["pilotflow-api"] = api

@@ -5,13 +5,22 @@ may do exactly what the user's web pages allow.
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    request,
+)
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from werkzeug.exceptions import Unauthorized
 
+from app import clock
 from app.api.schemas import VersionSchema
-from app.database import transaction
+from app.database import before_commit, transaction
 from app.errors import Invalid
 from app.extensions import db
 from app.models import User
@@ -22,19 +31,55 @@ SECURITY_SCHEME = {"type": "http", "scheme": "bearer",
                    "description": "A personal API token (Settings → API tokens, or `flask users token create`)."}
 
 
+_TOUCH = "api_token_touch"  # g: (token id, time) of a last-used time still to write
+
+
 def authenticate_request() -> None:
-    """before_request of every API blueprint: resolve the token to a user, or 401."""
+    """before_request of every API blueprint: resolve the token to a user, or 401. Only reads:
+    the token's last-used time (at most once a minute) rides along with the request's own write
+    transaction, or is written after the response has gone when the request writes nothing."""
     refresh()  # the locale is cached per app context, which a test client's requests may share
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized()
-    with transaction():
-        user = tokens.authenticate(secret.strip())
-        user_id = user.id if user is not None else None
-    if user_id is None:
+    now = clock.now()
+    token = tokens.usable_token(secret.strip(), now)
+    if token is None:
         raise Unauthorized()
-    g.api_user_id = user_id
+    g.api_user_id = token.user_id
+    if tokens.touch_due(token, now):
+        g.setdefault(_TOUCH, (token.id, now))
     refuse_unstorable_text(request.args.to_dict(flat=False), "query")
+
+
+def _touch_in_transaction() -> None:
+    """before-commit hook: the pending last-used time joins the request's write transaction."""
+    if has_request_context() and (pending := g.pop(_TOUCH, None)) is not None:
+        tokens.touch(*pending)
+
+
+def _touch_after_response(response: Response) -> Response:
+    """after_request: a request that wrote nothing leaves its last-used time for after the
+    response is sent: its own short transaction, which never queues for the write lock (when
+    another writer holds it, a later request records the use) and writes nothing when another
+    request already did."""
+    pending = g.pop(_TOUCH, None)
+    if pending is not None:
+        app = current_app._get_current_object()
+
+        def write() -> None:
+            with app.app_context():
+                try:
+                    with transaction(wait=False):
+                        tokens.touch(*pending)
+                except Exception as exc:  # bookkeeping: a later request records the use
+                    app.logger.info("API token's last use not recorded now: %s", exc)
+        response.call_on_close(write)
+    return response
+
+
+def register_touch(app: Flask) -> None:
+    before_commit(app, _touch_in_transaction)
 
 
 def actor() -> User:
@@ -43,6 +88,7 @@ def actor() -> User:
 
 def protect(blueprint: Blueprint) -> None:
     blueprint.before_request(authenticate_request)
+    blueprint.after_request(_touch_after_response)
 
 
 def json_body() -> dict:

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import mimetypes
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STATIC_SCHEME = "pilotflow-static"
@@ -14,6 +16,8 @@ STATIC_SCHEME = "pilotflow-static"
 SERVABLE = {".css", ".png", ".jpg", ".jpeg", ".svg", ".woff", ".woff2", ".otf", ".ttf"}
 CSS_PX_TO_PT = 0.75
 FIELD_ANCHOR_PREFIX = "sig-"
+PRINT_CSS = "documents/print.css"  # the print stylesheet every issued document links
+PRINT_CSS_LINK = f'<link rel="stylesheet" href="{STATIC_SCHEME}:{PRINT_CSS}">'
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -62,11 +66,48 @@ def static_root() -> Path:
     return Path(current_app.static_folder)
 
 
+class _Reused(threading.local):
+    """Per worker thread: one FontConfiguration (fontconfig's set-up is a tenth of a render) and
+    the print stylesheet parsed against it, kept across renders. Per thread, because neither is
+    meant to be shared between threads; rebuilt when the stylesheet's file changes."""
+
+    font_config: FontConfiguration | None = None
+    print_css: CSS | None = None
+    key: tuple | None = None
+
+
+_reused = _Reused()
+
+
+def _print_stylesheet(root: Path) -> tuple[FontConfiguration, CSS]:
+    path = root / PRINT_CSS
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if _reused.key != key or _reused.print_css is None:
+        font_config = _reused.font_config or FontConfiguration()
+        fetcher = StaticOnlyFetcher(root)  # the stylesheet may pull in only our static files too
+        _reused.print_css = CSS(string=path.read_text(encoding="utf-8"), base_url=f"{STATIC_SCHEME}:{PRINT_CSS}",
+                                url_fetcher=fetcher, media_type="print", font_config=font_config)
+        _reused.font_config, _reused.key = font_config, key
+    return _reused.font_config, _reused.print_css
+
+
 def render_html(html: str, *, root: str | Path | None = None) -> Rendered:
     """Lay out ``html`` and write the PDF; every element whose id starts with ``sig-``
-    becomes a place for a signature field (its box is measured from the laid-out page)."""
-    fetcher = StaticOnlyFetcher(root or static_root())
-    document = HTML(string=html, base_url=None, url_fetcher=fetcher, media_type="print").render()
+    becomes a place for a signature field (its box is measured from the laid-out page).
+
+    The linked print stylesheet is the one parsed once per worker thread (with the reused font
+    configuration); HarfBuzz still subsets the fonts of every PDF."""
+    root = Path(root or static_root()).resolve()
+    fetcher = StaticOnlyFetcher(root)
+    font_config, stylesheets = _reused.font_config, []
+    if PRINT_CSS_LINK in html:
+        font_config, print_css = _print_stylesheet(root)
+        html, stylesheets = html.replace(PRINT_CSS_LINK, "", 1), [print_css]
+    elif font_config is None:
+        font_config = _reused.font_config = FontConfiguration()
+    document = HTML(string=html, base_url=None, url_fetcher=fetcher, media_type="print").render(
+        font_config=font_config, stylesheets=stylesheets)
     boxes = []
     for index, page in enumerate(document.pages):
         height_pt = page.height * CSS_PX_TO_PT

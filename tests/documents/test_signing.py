@@ -150,3 +150,20 @@ def test_a_password_change_rewraps_the_same_key(app):
     assert after.private_numbers() == before.private_numbers()
     with pytest.raises(pki.WrongPassword):
         pki.unwrap_key(credential.encrypted_key_pem, DEMO_PASSWORD)
+
+
+def test_keys_are_wrapped_at_an_owasp_argon2id_minimum_and_older_parameters_stay_readable(app, monkeypatch):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    assert (pki.KDF["m"], pki.KDF["t"]) in pki.OWASP_ARGON2ID_MINIMUMS and pki.KDF["p"] == 1
+    key = ec.generate_private_key(ec.SECP256R1())
+    current = pki.wrap_key(key, "Pass#2026")
+    assert current.startswith(f"{pki.KDF_HEADER};m={pki.KDF['m']};t={pki.KDF['t']};p=1;salt=")
+    monkeypatch.setattr(pki, "KDF", {"m": 47104, "t": 1, "p": 1})  # a key wrapped before the change
+    older = pki.wrap_key(key, "Pass#2026")
+    monkeypatch.undo()
+    assert older.startswith(f"{pki.KDF_HEADER};m=47104;t=1;p=1;")
+    for wrapped in (current, older):
+        assert pki.unwrap_key(wrapped, "Pass#2026").private_numbers() == key.private_numbers()
+        with pytest.raises(pki.WrongPassword):
+            pki.unwrap_key(wrapped, "Pass#2027")

@@ -82,8 +82,8 @@ def is_usable(token: ApiToken, now: datetime | None = None) -> bool:
     return token.revoked_at is None and (expires is None or expires > now)
 
 
-def authenticate(secret: str | None, now: datetime | None = None) -> User | None:
-    """The active user owning this unrevoked, unexpired token, else None."""
+def usable_token(secret: str | None, now: datetime | None = None) -> ApiToken | None:
+    """The unrevoked, unexpired token with this secret whose user is active, else None (reads only)."""
     if not secret or not secret.startswith(SECRET_PREFIX) or len(secret) > 128:
         return None
     now = now or utcnow()
@@ -93,7 +93,29 @@ def authenticate(secret: str | None, now: datetime | None = None) -> User | None
     user = db.session.get(User, token.user_id)
     if user is None or not user.active:
         return None
+    return token
+
+
+def authenticate(secret: str | None, now: datetime | None = None) -> User | None:
+    """The active user owning this unrevoked, unexpired token, else None (reads only: the
+    last-used time is written by ``touch``)."""
+    token = usable_token(secret, now)
+    return db.session.get(User, token.user_id) if token is not None else None
+
+
+def touch_due(token: ApiToken, now: datetime | None = None) -> bool:
+    """Whether the token's last-used time is more than ``TOUCH_EVERY`` old."""
     last = as_utc(token.last_used_at)
-    if last is None or now - last >= TOUCH_EVERY:
-        token.last_used_at = now
-    return user
+    return last is None or (now or utcnow()) - last >= TOUCH_EVERY
+
+
+def touch(token_id: int, now: datetime | None = None) -> bool:
+    """Record the token's use at ``now`` unless it was recorded less than ``TOUCH_EVERY`` before:
+    one conditional UPDATE, so concurrent requests write it at most once a minute. In the
+    caller's transaction; True when it wrote."""
+    now = now or utcnow()
+    result = db.session.execute(
+        sa.update(ApiToken).where(ApiToken.id == token_id,
+                                  sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOUCH_EVERY))
+        .values(last_used_at=now).execution_options(synchronize_session=False))
+    return result.rowcount == 1

@@ -1,0 +1,185 @@
+"""The unit of work (app/database.py): on SQLite reads begin deferred and never take the write
+lock, writes begin with BEGIN IMMEDIATE inside transaction(), a write after a read outside it is
+refused; a request opens at most one write transaction (an API token's last use rides along, at
+most once a minute); a decision commits once."""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app import clock
+from app.database import WriteOutsideTransaction, transaction
+from app.extensions import db
+from app.jobs import queue
+from app.models import ApiToken, Application, User
+from app.models.base import as_utc
+from app.services.commands import tokens
+from tests import databases
+from tests import factories as f
+from tests.api.conftest import ApiClient
+from tests.cluster.processes import Redis
+from tests.web.web_client import User as WebUser
+
+sqlite_only = pytest.mark.skipif(databases.BACKEND != "sqlite", reason="SQLite's locking")
+
+
+@contextmanager
+def statements(app, *, end_reads: bool = True):
+    """Every SQL statement sent (BEGINs included) and the COMMITs, while the block runs."""
+    seen, commits = [], []
+    engine = db.engine
+    if end_reads:
+        db.session.remove()  # the test's own reads end here, not in the measured block
+
+    def on_statement(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    def on_commit(_conn):
+        commits.append(1)
+
+    sa.event.listen(engine, "before_cursor_execute", on_statement)
+    sa.event.listen(engine, "commit", on_commit)
+    try:
+        yield seen, commits
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", on_statement)
+        sa.event.remove(engine, "commit", on_commit)
+
+
+@contextmanager
+def write_lock_held(app):
+    """Another connection holds SQLite's write lock (an open BEGIN IMMEDIATE)."""
+    db.session.commit()
+    path = db.engine.url.database
+    other = sqlite3.connect(path, isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def _token(username: str) -> tuple[int, str]:
+    with transaction():
+        token, secret = tokens.create_token(f.user(username), {"name": "tests"})
+    return token.id, secret
+
+
+def _last_used(token_id: int):
+    db.session.remove()
+    value = db.session.scalar(sa.select(ApiToken.last_used_at).where(ApiToken.id == token_id))
+    db.session.remove()
+    return value
+
+
+@sqlite_only
+def test_reads_begin_deferred_and_units_of_work_immediate(app):
+    db.session.remove()
+    with statements(app) as (seen, _):
+        db.session.scalar(sa.select(User.id).limit(1))
+        db.session.remove()
+        with transaction():
+            f.user("office").email = "office@example.org"
+    begins = [s for s in seen if s.startswith("BEGIN")]
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE"]
+
+
+@sqlite_only
+def test_a_unit_of_work_after_reads_in_the_same_session_begins_afresh_and_writes(app):
+    db.session.remove()
+    office = f.user("office")  # a deferred read transaction is open
+    with statements(app, end_reads=False) as (seen, commits):
+        with transaction():
+            office.email = "office@example.org"
+    assert [s for s in seen if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE"] and len(commits) == 1
+    db.session.remove()
+    assert f.user("office").email == "office@example.org"
+
+
+@sqlite_only
+def test_a_write_after_a_read_outside_a_unit_of_work_is_refused_and_writes_nothing(app):
+    db.session.remove()
+    office = f.user("office")
+    office.email = "changed@example.org"
+    with pytest.raises(WriteOutsideTransaction):
+        db.session.flush()
+    db.session.rollback()
+    office.email = "changed@example.org"
+    with pytest.raises(WriteOutsideTransaction):  # nor can a unit of work adopt the change
+        with transaction():
+            pass
+    db.session.rollback()
+    db.session.remove()
+    assert f.user("office").email != "changed@example.org"
+
+
+@sqlite_only
+def test_pages_and_api_reads_answer_while_another_connection_holds_the_write_lock(app, client):
+    office = WebUser(app, "office")
+    _, secret = _token("office")
+    api = ApiClient(client)
+    api._secrets["office"] = secret
+    with write_lock_held(app):
+        for path in ("/inbox", "/applications/"):
+            response = office.client.get(path)
+            assert response.status_code == 200, response.text[:300]
+        response = api.get("applications?per_page=5", "office")
+        assert response.status_code == 200 and "items" in response.get_json()
+        response.close()  # the token's last use, due now, is skipped rather than waited for
+
+
+def test_a_tokens_last_use_is_written_at_most_once_a_minute(app, client):
+    clock.set_now(clock.now().replace(microsecond=0))
+    first = clock.now()
+    token_id, secret = _token("office")
+    api = ApiClient(client)
+    api._secrets["office"] = secret
+    with statements(app) as (_, commits):
+        api.get("applications?per_page=1", "office").close()  # due: written after the response
+    assert as_utc(_last_used(token_id)) == first and len(commits) == 1
+    clock.advance(timedelta(seconds=59))
+    with statements(app) as (seen, commits):
+        for _ in range(3):
+            api.get("applications?per_page=1", "office").close()
+    assert as_utc(_last_used(token_id)) == first
+    assert commits == [] and not any(s.lstrip().upper().startswith("UPDATE") for s in seen)
+    clock.advance(timedelta(seconds=2))
+    api.get("applications?per_page=1", "office").close()
+    assert as_utc(_last_used(token_id)) == first + timedelta(seconds=61)
+
+
+def test_two_requests_due_at_once_write_the_last_use_once(app):
+    token_id, secret = _token("office")
+    now = clock.now()
+    with transaction():
+        assert tokens.touch(token_id, now) is True
+    with transaction():
+        assert tokens.touch(token_id, now + timedelta(seconds=30)) is False
+    assert as_utc(_last_used(token_id)) == now
+
+
+def test_a_decision_request_commits_once_with_the_tokens_last_use(app, client, tmp_path):
+    app_id = f.submitted()
+    version = db.session.get(Application, app_id).version
+    token_id, secret = _token("wuhua_office")
+    api = ApiClient(client)
+    api._secrets["wuhua_office"] = secret
+    server = Redis(tmp_path).start()  # the decision's jobs go to the queue, as in production
+    app.config["REDIS_URL"] = server.url
+    queue.init_app(app)
+    try:
+        with statements(app) as (_, commits):
+            response = api.post(f"applications/{app_id}/actions/endorse", "wuhua_office",
+                                json={"version": version, "opinion": "同意上报", "ranking": 1})
+            response.close()
+        assert response.status_code == 200, response.get_json()
+        assert len(commits) == 1
+        assert _last_used(token_id) is not None  # rode along in the deciding commit
+        assert len(queue.queue()) > 0  # handed over without a second commit
+    finally:
+        server.stop()
