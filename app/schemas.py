@@ -164,20 +164,20 @@ class RectificationOrderSchema(OpinionSchema):
             raise ValidationError(_l("The deadline must be after today."))
 
 
+PANEL_SIZES = tuple(range(3, 16, 2))  # an odd panel of 3 to 15 experts
+
+
 class PanelSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    size = fields.Integer(load_default=3, validate=validate.Range(min=3, max=15),
+    # The odd sizes as a list of choices, so the OpenAPI document says exactly which (enum).
+    size = fields.Integer(load_default=3, validate=[validate.Range(min=3, max=15), validate.OneOf(
+                              PANEL_SIZES, error=_l("A panel has an odd number of experts."))],
                           metadata=widget(_l("Panel size (odd, at least 3)"), "number", min=3, max=15, step=2,
                                           required=True))
     seed = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=2**62),
                           metadata=widget(_l("Random seed (optional)"), "number", min=0))
-
-    @validates("size")
-    def _odd(self, value: int, **_):
-        if value % 2 == 0:
-            raise ValidationError(_l("A panel has an odd number of experts."))
 
 
 class CriterionScoreSchema(Schema):
