@@ -23,6 +23,7 @@ from app.bounds import MAX_ID
 from app.errors import Invalid
 from app.models.user import LOCALES, MailPreference
 from app.models.vocabulary import Domain, PilotCategory
+from workflows.acceptance import CRITERIA
 
 # Every id a client sends is an existing row's id or nothing: bounded so that a number beyond
 # the column is a field error, not a database overflow.
@@ -180,17 +181,41 @@ class PanelSchema(Schema):
                           metadata=widget(_l("Random seed (optional)"), "number", min=0))
 
 
-class CriterionScoreSchema(Schema):
-    score = fields.Decimal(required=True, places=2, as_string=True, error_messages=_required())
-    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+def _criterion_score(maximum: int) -> type[Schema]:
+    """One criterion's score (0 to its maximum points) and comment."""
+    return Schema.from_dict({
+        "score": fields.Decimal(required=True, places=2, as_string=True, error_messages=_required(),
+                                validate=validate.Range(min=0, max=maximum)),
+        "comment": fields.String(load_default="", validate=validate.Length(max=2000)),
+    }, name=f"CriterionScoreUpTo{maximum}")
+
+
+_SCORE_UP_TO = {maximum: _criterion_score(maximum) for *_, maximum in CRITERIA}
+
+
+class CriteriaScoresSchema(Schema.from_dict({key: fields.Nested(_SCORE_UP_TO[maximum], required=True,
+                                                               error_messages=_required())
+                                            for key, _zh, _en, maximum in CRITERIA})):
+    """Every acceptance criterion, each required with its own maximum: the document says which."""
+
+    class Meta:
+        unknown = EXCLUDE
 
 
 class ScoresSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    scores = fields.Dict(keys=fields.String(), values=fields.Nested(CriterionScoreSchema), required=True,
-                         error_messages=_required(), metadata=widget(_l("Scores"), "scores"))
+    scores = fields.Nested(CriteriaScoresSchema, required=True, error_messages=_required(),
+                           metadata=widget(_l("Scores"), "scores"))
+
+    def handle_error(self, error: ValidationError, data, **kwargs):
+        """One message per criterion (``{"funds": …}``), as the scoring form shows them."""
+        per_criterion = error.messages.get("scores") if isinstance(error.messages, dict) else None
+        if isinstance(per_criterion, dict):
+            raise ValidationError({("scores" if key == "_schema" else key):
+                                   (value.get("score") or next(iter(value.values()))) if isinstance(value, dict)
+                                   else value for key, value in per_criterion.items()})
 
 
 class EvaluationScoreSchema(OpinionSchema):
