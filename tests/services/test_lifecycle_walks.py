@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import collections
 import os
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -437,12 +438,16 @@ READS = {
 
 
 def test_random_walks_of_the_lifecycle_keep_every_invariant(walk_app):
+    started = time.process_time()  # reported, never asserted: speed is measured, not tested
     run_state_machine_as_test(LifecycleWalk, settings=settings(
         max_examples=WALKS, stateful_step_count=STEPS, deadline=None, database=None,
         derandomize=os.environ.get("CI") == "true", print_blob=True,
         suppress_health_check=list(HealthCheck)))
     done = sorted((k, n) for k, n in TALLY.items() if k.startswith("done "))
-    print(f"\n{WALKS} walks of up to {STEPS} steps: {TALLY['done']} steps done, "
+    print(f"\n{WALKS} walks of up to {STEPS} steps in {time.process_time() - started:.1f} s of CPU: "
+          f"{TALLY['done']} steps done, "
           + ", ".join(f"{n} {k}" for k, n in TALLY.items() if k.startswith("refused")))
     print("\n".join(f"  {n:5d}  {k[5:]}" for k, n in done))
-    assert TALLY["done"] > WALKS  # the walks move the items on, not only knock on closed doors
+    # the walks move the items on, not only knock on closed doors (hypothesis starts with its
+    # simplest walks, so a run of a handful may do nothing yet)
+    assert TALLY["done"] > WALKS or WALKS < 20
