@@ -275,8 +275,8 @@ class LifecycleWalk(RuleBasedStateMachine):
     def _verify_from(self, last_id: int, prev: str) -> tuple[int, str]:
         """The records after ``last_id``: each linked to the one before and matching its digest;
         the head names the last."""
-        for rec in db.session.execute(sa.select(*audit.CHAIN_COLUMNS).where(audit._T.id > last_id)
-                                      .order_by(audit._T.id)):
+        for rec in db.session.execute(sa.select(*audit.CHAIN_COLUMNS).where(AuditRecord.id > last_id)
+                                      .order_by(AuditRecord.id)):
             assert rec.prev_hash == prev, f"audit record {rec.id}: broken link"
             assert audit.digest(prev, rec) == rec.hash, f"audit record {rec.id}: digest"
             last_id, prev = rec.id, rec.hash
