@@ -23,6 +23,7 @@ from app.bounds import MAX_ID
 from app.errors import Invalid
 from app.models.user import LOCALES, MailPreference
 from app.models.vocabulary import Domain, PilotCategory
+from workflows.acceptance import CRITERIA
 
 # Every id a client sends is an existing row's id or nothing: bounded so that a number beyond
 # the column is a field error, not a database overflow.
@@ -164,33 +165,57 @@ class RectificationOrderSchema(OpinionSchema):
             raise ValidationError(_l("The deadline must be after today."))
 
 
+PANEL_SIZES = tuple(range(3, 16, 2))  # an odd panel of 3 to 15 experts
+
+
 class PanelSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    size = fields.Integer(load_default=3, validate=validate.Range(min=3, max=15),
+    # The odd sizes as a list of choices, so the OpenAPI document says exactly which (enum).
+    size = fields.Integer(load_default=3, validate=[validate.Range(min=3, max=15), validate.OneOf(
+                              PANEL_SIZES, error=_l("A panel has an odd number of experts."))],
                           metadata=widget(_l("Panel size (odd, at least 3)"), "number", min=3, max=15, step=2,
                                           required=True))
     seed = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=2**62),
                           metadata=widget(_l("Random seed (optional)"), "number", min=0))
 
-    @validates("size")
-    def _odd(self, value: int, **_):
-        if value % 2 == 0:
-            raise ValidationError(_l("A panel has an odd number of experts."))
+
+def _criterion_score(maximum: int) -> type[Schema]:
+    """One criterion's score (0 to its maximum points) and comment."""
+    return Schema.from_dict({
+        "score": fields.Decimal(required=True, places=2, as_string=True, error_messages=_required(),
+                                validate=validate.Range(min=0, max=maximum)),
+        "comment": fields.String(load_default="", validate=validate.Length(max=2000)),
+    }, name=f"CriterionScoreUpTo{maximum}")
 
 
-class CriterionScoreSchema(Schema):
-    score = fields.Decimal(required=True, places=2, as_string=True, error_messages=_required())
-    comment = fields.String(load_default="", validate=validate.Length(max=2000))
+_SCORE_UP_TO = {maximum: _criterion_score(maximum) for *_, maximum in CRITERIA}
+
+
+class CriteriaScoresSchema(Schema.from_dict({key: fields.Nested(_SCORE_UP_TO[maximum], required=True,
+                                                               error_messages=_required())
+                                            for key, _zh, _en, maximum in CRITERIA})):
+    """Every acceptance criterion, each required with its own maximum: the document says which."""
+
+    class Meta:
+        unknown = EXCLUDE
 
 
 class ScoresSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    scores = fields.Dict(keys=fields.String(), values=fields.Nested(CriterionScoreSchema), required=True,
-                         error_messages=_required(), metadata=widget(_l("Scores"), "scores"))
+    scores = fields.Nested(CriteriaScoresSchema, required=True, error_messages=_required(),
+                           metadata=widget(_l("Scores"), "scores"))
+
+    def handle_error(self, error: ValidationError, data, **kwargs):
+        """One message per criterion (``{"funds": …}``), as the scoring form shows them."""
+        per_criterion = error.messages.get("scores") if isinstance(error.messages, dict) else None
+        if isinstance(per_criterion, dict):
+            raise ValidationError({("scores" if key == "_schema" else key):
+                                   (value.get("score") or next(iter(value.values()))) if isinstance(value, dict)
+                                   else value for key, value in per_criterion.items()})
 
 
 class EvaluationScoreSchema(OpinionSchema):

@@ -5,10 +5,15 @@ from __future__ import annotations
 from flask import request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from app.api.auth import actor, expected_version, json_body
-from app.api.blueprint import api_blueprint, documented_errors
+from app.api.blueprint import (
+    api_blueprint,
+    documented_errors,
+    multipart_request_body,
+    refuse_unknown_parts,
+)
 from app.api.schemas import (
     AgencyEvaluationSchema,
     ApplicationDetailSchema,
@@ -36,7 +41,11 @@ bp = api_blueprint("applications", "/applications",
 
 
 class AttachmentUploadSchema(Schema):
-    """The multipart body of an upload (documentation; the attachment service checks it)."""
+    """The multipart body of an upload: ``refuse_unknown_parts`` refuses any other part; the
+    attachment service checks these."""
+
+    class Meta:
+        unknown = RAISE
 
     kind = fields.String(required=True, validate=validate.OneOf(list(attachments.KINDS)))
     file = Upload(required=True, metadata={"description": "PDF, Word, Excel, JPEG, PNG or ZIP."})
@@ -105,7 +114,7 @@ def list_attachments(application_id: int):
 
 
 @bp.route(f"/{ID}/attachments", methods=["POST"])
-@bp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": AttachmentUploadSchema}}})
+@bp.doc(**multipart_request_body(AttachmentUploadSchema))
 @bp.response(201, AttachmentSchema)
 @documented_errors(bp, 400, 401, 403, 404, 409, 413, 422)
 def upload_attachment(application_id: int):
@@ -115,6 +124,7 @@ def upload_attachment(application_id: int):
     The type is judged from the bytes; the size limit is the server's UPLOAD_MAX_BYTES.
     Only the applicant, on a draft or returned application.
     """
+    refuse_unknown_parts(AttachmentUploadSchema)
     upload = request.files.get("file")
     if upload is None:
         raise Invalid({"file": str(_l("Choose a file to upload."))})
@@ -124,9 +134,9 @@ def upload_attachment(application_id: int):
 
 
 @bp.route(f"/{ID}/attachments/{ATTACHMENT}")
-@bp.doc(responses={"200": {"description": "The file, with its original name.",
-                           "content": {"application/octet-stream": {"schema": {"type": "string",
-                                                                                "format": "binary"}}}}})
+@bp.doc(responses={"200": {"description": "The file, with its original name, as the type judged at upload.",
+                           "content": {content_type: {"schema": {"type": "string", "format": "binary"}}
+                                       for content_type in sorted(set(attachments.CONTENT_TYPES.values()))}}})
 @documented_errors(bp, 401, 404)
 def download_attachment(application_id: int, attachment_id: int):
     """Download an attachment

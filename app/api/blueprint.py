@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint as SmorestBlueprint
+from marshmallow import RAISE
 from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
 
 from app.api import errors
 from app.api.auth import protect
 from app.bounds import MAX_ID, BoundedIntConverter
+from app.errors import Invalid
 
 PREFIX = "/api/v1"
 # Statuses every operation may answer besides its success (documented as ErrorSchema bodies).
@@ -80,6 +84,23 @@ def json_request_body(schema) -> dict:
     """The ``requestBody`` of an operation whose JSON body the service itself loads with
     ``schema`` (the shared command schema): documented here, validated once, in the service."""
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def multipart_request_body(schema) -> dict:
+    """The ``requestBody`` of a multipart upload. ``schema`` names every part the operation
+    reads and refuses the rest (``Meta.unknown = RAISE``: ``additionalProperties: false`` in the
+    document); the view calls ``refuse_unknown_parts(schema)`` to enforce it."""
+    if schema.opts.unknown != RAISE:
+        raise TypeError(f"{schema.__name__} must refuse unknown parts (Meta.unknown = RAISE)")
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
+
+
+def refuse_unknown_parts(schema) -> None:
+    """A multipart body with a part ``schema`` does not name is refused (422, each unknown
+    part named), as a JSON body with an unknown field is."""
+    unknown = sorted((set(request.form) | set(request.files)) - set(schema().fields))
+    if unknown:
+        raise Invalid({name: str(_l("Unknown field.")) for name in unknown})
 
 
 def documented_errors(bp: Blueprint, *statuses: int):

@@ -8,9 +8,16 @@ from datetime import date
 
 from flask import request
 from flask_smorest.fields import Upload
+from marshmallow import RAISE
 
 from app.api.auth import actor, json_body
-from app.api.blueprint import api_blueprint, documented_errors, json_request_body
+from app.api.blueprint import (
+    api_blueprint,
+    documented_errors,
+    json_request_body,
+    multipart_request_body,
+    refuse_unknown_parts,
+)
 from app.api.schemas import (
     CalendarDaySchema,
     CalendarOverviewSchema,
@@ -30,7 +37,10 @@ bp = api_blueprint("calendar", "/calendar",
 
 class ScheduleImportSchema(schedule.ScheduleSourceSchema):
     """The multipart body of a schedule import (documentation: the schedule service reads the
-    file and loads ``source`` with its own schema)."""
+    file and loads ``source`` with its own schema); ``refuse_unknown_parts`` refuses any other part."""
+
+    class Meta:
+        unknown = RAISE
 
     file = Upload(required=True, metadata={
         "description": "CSV, UTF-8 or GB18030: the header date,kind,name, then one line per date "
@@ -80,7 +90,7 @@ def remove_day(day: date):
 
 
 @bp.route("/imports", methods=["POST"])
-@bp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": ScheduleImportSchema}}})
+@bp.doc(**multipart_request_body(ScheduleImportSchema))
 @bp.response(200, YearImportSchema(many=True))
 @documented_errors(bp, 400, 401, 403, 409, 413, 422)
 def import_schedule():
@@ -92,6 +102,7 @@ def import_schedule():
     nothing: if any line is wrong nothing changes and the answer is 422 with every problem in
     `fields`, keyed by line (`"line 3"`; `"file"` for the file as a whole).
     """
+    refuse_unknown_parts(ScheduleImportSchema)
     upload = request.files.get("file")
     with transaction():
         return schedule.import_schedule(actor(), upload.read() if upload else None, request.form.get("source", ""),

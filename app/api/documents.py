@@ -5,10 +5,10 @@ from io import BytesIO
 
 from flask import send_file
 from flask_smorest.fields import Upload
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from app.api.auth import actor
-from app.api.blueprint import api_blueprint, documented_errors
+from app.api.blueprint import api_blueprint, documented_errors, refuse_unknown_parts
 from app.api.errors import error_response
 from app.api.schemas import UtcDateTime
 from app.documents.verify import ROLES, UNKNOWN_SIGNER, role_of
@@ -120,7 +120,7 @@ PDF_RESPONSE = {"200": {"description": "The PDF.",
 
 class VerifyFile(Schema):
     class Meta:
-        unknown = EXCLUDE
+        unknown = RAISE  # any other part is refused (``refuse_unknown_parts``)
 
     file = Upload(required=True, metadata={"description": "The PDF or project dossier ZIP to check."})
 
@@ -171,4 +171,5 @@ def verify_file(files):
     cannot be read as a dossier (not one, too large once unpacked, too many members) is 422
     with the reason.
     """
+    refuse_unknown_parts(VerifyFile)
     return dossier_check.verify_upload(files["file"].stream)

@@ -2,13 +2,19 @@
 reference page rendered from it on the server with no outside assets."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from marshmallow import fields as ma_fields
+from marshmallow import validate
 from schemathesis.specs.openapi.definitions import OPENAPI_30_VALIDATOR
 
 from app.kinds import KINDS
 from app.services.commands import action
+from app.services.commands.attachments import CONTENT_TYPES
+from tests import factories
+from tests.services.test_attachments import PDF
 
 PATHS = {"application": "applications", "project": "projects", "midterm_check": "midterm-checks",
          "acceptance": "acceptances", "evaluation": "evaluations"}
@@ -83,3 +89,157 @@ def test_the_reference_page_is_rendered_from_the_spec_without_outside_assets(cli
                 assert f"{method.upper()} {path}" in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "<script" not in html
+
+
+# --- the document says what the server enforces ----------------------------------------------------
+def _documented_schemas(app) -> list[tuple[str, type]]:
+    """(component name, marshmallow schema class) for every schema the document was made from."""
+    plugin = next(p for p in app.extensions["pilotflow-api"].spec.plugins if hasattr(p, "converter"))
+    return sorted((name, key[0]) for key, name in plugin.converter.refs.items())
+
+
+def _expected_keywords(field) -> dict:
+    """The JSON-schema keywords a field's validators imply."""
+    expected = {}
+    is_list = isinstance(field, ma_fields.List)
+    for v in field.validators:
+        if isinstance(v, validate.Range):
+            if v.min is not None:
+                expected["minimum" if v.min_inclusive else "exclusiveMinimum"] = float(v.min)
+            if v.max is not None:
+                expected["maximum" if v.max_inclusive else "exclusiveMaximum"] = float(v.max)
+        elif isinstance(v, validate.Length):
+            low, high = ("minItems", "maxItems") if is_list else ("minLength", "maxLength")
+            if v.equal is not None:
+                expected[low] = expected[high] = v.equal
+            if v.min is not None:
+                expected[low] = v.min
+            if v.max is not None:
+                expected[high] = v.max
+        elif isinstance(v, validate.OneOf):
+            expected["enum"] = sorted(map(str, v.choices))
+    if isinstance(field, ma_fields.Enum):
+        expected["enum"] = sorted(str(m.value if field.by_value else m.name) for m in field.enum)
+    return expected
+
+
+def _documented(prop: dict, keyword: str):
+    value = prop.get(keyword)
+    if keyword == "enum":
+        return sorted(map(str, (v for v in value if v is not None))) if value is not None else None
+    return float(value) if value is not None and keyword in ("minimum", "maximum", "exclusiveMinimum",
+                                                           "exclusiveMaximum") else value
+
+
+def test_every_validated_field_carries_its_bounds_in_the_document(app, spec):
+    """Ranges, lengths and choices are read off the marshmallow schemas the server validates
+    with: each is in the document (minimum/maximum, minLength/maxLength, minItems/maxItems, enum)."""
+    checked, missing = 0, []
+    for name, schema_class in _documented_schemas(app):
+        component = spec["components"]["schemas"][name]
+        for field_name, field in schema_class().fields.items():
+            prop = component["properties"].get(field.data_key or field_name, {})
+            for keyword, value in _expected_keywords(field).items():
+                checked += 1
+                if _documented(prop, keyword) != value:
+                    missing.append(f"{name}.{field_name}: {keyword} {value!r}, documented {prop.get(keyword)!r}")
+    assert missing == []
+    assert checked > 100
+
+
+def test_an_odd_panel_is_documented_as_the_odd_sizes(spec):
+    body = spec["components"]["schemas"]["AcceptanceFormPanel"]["properties"]["size"]
+    assert body["enum"] == [3, 5, 7, 9, 11, 13, 15] and (body["minimum"], body["maximum"]) == (3, 15)
+
+
+def _outside(prop: dict):
+    """A value the document rules out for ``prop`` (None when it allows every value of its type)."""
+    if "enum" in prop:
+        if prop.get("type") == "integer":
+            return next(n for n in range(prop.get("minimum", 0), prop.get("maximum", 100) + 2)
+                        if n not in prop["enum"])
+        return "not-one-of-the-choices"
+    if "maximum" in prop:
+        return prop["maximum"] + 1 if prop.get("type") == "integer" else str(prop["maximum"] + 1)
+    if "maxLength" in prop:
+        return "字" * (prop["maxLength"] + 1)
+    if prop.get("minLength", 0) > 0:
+        return ""
+    return None
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_the_server_refuses_each_body_value_the_document_rules_out(api, spec, kind):
+    """For every step's body and every property with a documented bound or choice: a value just
+    outside it is a 422 naming that field (before anything is read: the id need not exist)."""
+    tried = 0
+    for trigger in KINDS[kind].flow.triggers:
+        op = spec["paths"][f"/api/v1/{PATHS[kind]}/{{entity_id}}/actions/{trigger}"]["post"]
+        body = _resolve(spec, op["requestBody"]["content"]["application/json"]["schema"])
+        for name, prop in body["properties"].items():
+            value = _outside(prop)
+            if name == "version" or value is None:
+                continue
+            tried += 1
+            response = api.post(f"{PATHS[kind]}/999999/actions/{trigger}", "office", json={"version": 1, name: value})
+            assert response.status_code == 422, (trigger, name, value, response.get_json())
+            assert name in response.get_json().get("fields", {}), (trigger, name, response.get_json())
+    assert tried or kind == "project"
+
+
+def test_the_application_draft_refuses_what_its_document_rules_out(api, spec):
+    draft = _resolve(spec, spec["paths"]["/api/v1/applications"]["post"]["requestBody"]["content"]
+                     ["application/json"]["schema"])
+    for name, prop in draft["properties"].items():
+        value = _outside(prop)
+        if value is None:
+            continue
+        response = api.post("applications", "wuhua_applicant", json={name: value})
+        assert response.status_code == 422 and name in response.get_json()["fields"], (name, value)
+
+
+MULTIPART = {  # operation → (caller, valid parts)
+    "/api/v1/applications/{application_id}/attachments": ("wuhua_applicant", {"kind": "budget"}),
+    "/api/v1/documents/verify": ("office", {}),
+    "/api/v1/calendar/imports": ("admin", {"source": "国办发明电"}),
+}
+
+
+@pytest.mark.parametrize("path", list(MULTIPART))
+def test_an_unknown_multipart_part_is_refused_as_documented(api, spec, path):
+    op = spec["paths"][path]["post"]
+    schema = _resolve(spec, op["requestBody"]["content"]["multipart/form-data"]["schema"])
+    assert schema["additionalProperties"] is False
+    caller, parts = MULTIPART[path]
+    url = path.replace("{application_id}", str(factories.draft()))
+    for extra in ({"surprise": "x"}, {"surprise": (io.BytesIO(b"%PDF-1.4"), "x.pdf")}):
+        data = {**parts, "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf"), **extra}
+        response = api.post(url, caller, data=data, content_type="multipart/form-data")
+        assert response.status_code == 422, (path, extra, response.get_json())
+        assert "surprise" in response.get_json()["fields"]
+    assert set(schema["properties"]) >= set(parts) | {"file"}
+
+
+def test_every_download_documents_its_real_content_types(spec):
+    """No download says application/octet-stream: each lists the types the server sends."""
+    downloads = {}
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            content = op.get("responses", {}).get("200", {}).get("content", {}) if isinstance(op, dict) else {}
+            if content and "application/json" not in content:
+                downloads[f"{method.upper()} {path}"] = set(content)
+    assert downloads["GET /api/v1/documents/{document_id}"] == {"application/pdf"}
+    assert downloads["GET /api/v1/projects/{project_id}/dossier"] == {"application/zip"}
+    assert downloads["GET /api/v1/applications/{application_id}/attachments/{attachment_id}"] == \
+        set(CONTENT_TYPES.values())
+    assert not any("application/octet-stream" in types for types in downloads.values())
+
+
+def test_an_attachment_downloads_as_one_of_its_documented_types(api, spec):
+    app_id = factories.draft()
+    att = api.post(f"applications/{app_id}/attachments", "wuhua_applicant",
+                   data={"kind": "budget", "file": (io.BytesIO(PDF), "预算.pdf")},
+                   content_type="multipart/form-data").get_json()
+    download = api.get(f"applications/{app_id}/attachments/{att['id']}", "office")
+    documented = spec["paths"]["/api/v1/applications/{application_id}/attachments/{attachment_id}"]["get"]
+    assert download.status_code == 200 and download.mimetype in documented["responses"]["200"]["content"]

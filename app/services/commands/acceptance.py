@@ -62,16 +62,9 @@ def form_panel(actor: User, acceptance_id: int, fields: dict, expected_version: 
 @verb("acceptance", "submit_scores", schema=ScoresSchema)
 def submit_scores(actor: User, acceptance_id: int, fields: dict,
                   expected_version: int | None = None) -> Acceptance:
-    """One expert's score and comment for every criterion."""
+    """One expert's score and comment for every criterion (``ScoresSchema`` requires each,
+    from 0 to its maximum)."""
     scores = fields["scores"]
-    errors = {}
-    for key, _zh, _en, maximum in CRITERIA:
-        if key not in scores:
-            errors[key] = str(_l("This field is required."))
-        elif not Decimal(0) <= Decimal(scores[key]["score"]) <= maximum:
-            errors[key] = str(_l("Give between 0 and %(max)d points.", max=maximum))
-    if errors:
-        raise Invalid(errors)
     acceptance = load_visible(Acceptance, acceptance_id, actor)
     fire(acceptance, "submit_scores", actor, expected_version=expected_version,
          payload={k: {"score": scores[k]["score"]} for k, *_ in CRITERIA})
