@@ -2,7 +2,9 @@
    - an action's button unfolds its form in place (without JavaScript it opens the step's page);
    - a destructive step or bulk change asks in a dialog, in the page's language, with the question
      the server wrote into data-confirm (without JavaScript a required confirmation box asks);
-   - a file input shows the product's own chooser and the chosen file's name.
+   - a file input shows the product's own chooser and the chosen file's name;
+   - a table too wide for the screen (.table-wrap scrolls sideways) can be reached and scrolled
+     with the keyboard.
    The <html> element gets the class "js" so the stylesheet can swap the no-script fallbacks. */
 (function () {
   "use strict";
@@ -38,6 +40,12 @@
           if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
         });
       });
+    });
+
+    each(".table-wrap", function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth && !wrap.hasAttribute("tabindex")) {
+        wrap.setAttribute("tabindex", "0");
+      }
     });
 
     each(".file-chooser input[type=file]", function (input) {
