@@ -59,3 +59,12 @@ if [ ! -f static/vendor/chart.umd.min.js ]; then
   mkdir -p static/vendor
   cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
 fi
+# axe-core (pinned the same way) audits every page the browser tests visit; the tests inject it
+# themselves (tests/browser/axe.py), no page serves it. Also committed; recreated when missing.
+if [ ! -f tests/browser/vendor/axe.min.js ]; then
+  command -v npm >/dev/null || { echo "npm is needed once to vendor axe-core (apt-get install npm)" >&2; exit 1; }
+  echo "==> vendoring axe-core from npm"
+  npm ci --no-audit --no-fund --silent
+  mkdir -p tests/browser/vendor
+  cp node_modules/axe-core/axe.min.js tests/browser/vendor/axe.min.js
+fi

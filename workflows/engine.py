@@ -50,6 +50,8 @@ class Step:
     so they make no inbox task and have no time limit; a step somebody waits for may have
     ``days``, its default time limit in working days from the moment the item reached its
     source state (a draft waits on nobody's clock, a rectification on its own deadline).
+    ``confirm`` marks a destructive step (withdraw, refuse, reject, terminate): the pages ask
+    the person to confirm it, saying what it touches, before it is taken.
     The extra input a step takes is declared with its verb (app.services.engine.actions).
     """
 
@@ -65,6 +67,7 @@ class Step:
     optional: bool = False
     days: int | None = None
     style: str = "primary"  # how a button for it looks: primary, secondary, danger
+    confirm: bool = False  # destructive: the pages ask for a confirmation first
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

@@ -30,6 +30,6 @@ MIDTERM_CHECK = Flow(
              "提交整改报告", "Submit rectification report", role="applicant", opinion_required=False),
         Step("terminate_project", (S.REPORT_SUBMITTED, S.RECTIFYING, S.RECTIFICATION_SUBMITTED),
              S.TERMINATED, "leader", "终止项目", "Terminate the project", role="leader", optional=True,
-             style="danger"),
+             style="danger", confirm=True),
     ),
 )

@@ -24,7 +24,7 @@ PROJECT = Flow(
              "验收通过，进入绩效评估", "Accepted: start evaluation", role="office_reviewer",
              guards=("acceptance_passed",), opinion_required=False),
         Step("terminate", (S.UNDER_CONSTRUCTION, S.ACCEPTANCE), S.TERMINATED, "leader",
-             "终止项目", "Terminate the project", role="leader", optional=True, style="danger"),
+             "终止项目", "Terminate the project", role="leader", optional=True, style="danger", confirm=True),
         Step("select_demonstration", (S.EVALUATION,), S.DEMONSTRATION, "leader",
              "选为示范项目", "Select as demonstration", role="leader",
              guards=("well_evaluated", "demonstration_places_left"), optional=True),

@@ -3,6 +3,10 @@
 GET  /act/<kind>/<id>/<trigger>  the step's form on its own page (opinion + the step's fields)
 POST /act/<kind>/<id>/<trigger>  actions.perform(...) in one transaction, then back to ``next``
 
+A destructive step (``Step.confirm``) is taken only with the form's confirmation box ticked
+(``confirmed=yes``); without it the form comes back (422) asking for it and nothing is written —
+so the confirmation holds without JavaScript too.
+
 Buttons are rendered by ``templates/macros/actions.html`` from ``actions.actions_for`` only,
 so nobody sees a button they may not press; the service still decides (403/409/422).
 """
@@ -23,7 +27,7 @@ from app.web.redirects import safe_target
 
 bp = Blueprint("actions", __name__)
 
-_NOT_DATA = {"csrf_token", "version", "next"}
+_NOT_DATA = {"csrf_token", "version", "next", "confirmed"}
 
 
 def form_data(form) -> dict:
@@ -60,6 +64,10 @@ def act(kind: str, id: int, trigger: str):
     back = safe_next()
     if request.method == "POST":
         data = form_data(request.form)
+        if step is not None and step.confirm and request.form.get("confirmed") != "yes":
+            return render_template("actions/form.html", kind=kind, entity=entity, step=step,
+                                   errors={"confirmed": _("Tick the box to confirm this step.")},
+                                   values=data, next=back), 422
         try:
             prepared = prepare_step(current_user, kind, id, trigger, data)  # e.g. a signature: before the transaction
             with transaction():

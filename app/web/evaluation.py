@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app import clock, policies
@@ -37,7 +38,18 @@ def index():
 @bp.post("/open")
 @login_required
 def open_period():
+    """Opening a period's evaluations is confirmed first, on a page saying how many projects it touches."""
     period = request.form.get("period", "").strip()
+    if request.form.get("confirmed") != "yes":
+        with transaction():
+            count = evaluation.evaluations_to_open(current_user, period)
+        return render_template(
+            "actions/confirm_bulk.html", title=_("Open evaluations"), count=count,
+            question=ngettext("This opens the %(period)s evaluation for %(num)d project. Continue?",
+                              "This opens the %(period)s evaluation for %(num)d projects. Continue?",
+                              count, period=period),
+            nothing=_("No accepted project is waiting for a %(period)s evaluation.", period=period),
+            action=url_for("evaluation.open_period"), fields={"period": period}, back=url_for("evaluation.index"))
     with transaction():
         count = len(evaluation.open_evaluations(current_user, period))
     flash(_("Opened %(n)d evaluations for the period %(period)s.", n=count, period=period), "success")

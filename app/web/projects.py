@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app import clock, policies
@@ -108,7 +109,18 @@ def checks_index():
 @bp.post("/checks/open")
 @login_required
 def open_checks():
+    """Opening every due check is confirmed first, on a page saying how many projects it touches."""
     year = request.form.get("year", "")
+    if request.form.get("confirmed") != "yes":
+        with transaction():
+            count = checks.checks_to_open(current_user, bounded_int(year) or 0)
+        return render_template(
+            "actions/confirm_bulk.html", title=_("Open mid-term checks"), count=count,
+            question=ngettext("This opens the %(year)s mid-term check for %(num)d project. Continue?",
+                              "This opens the %(year)s mid-term check for %(num)d projects. Continue?",
+                              count, year=year),
+            nothing=_("No project under construction is waiting for a %(year)s mid-term check.", year=year),
+            action=url_for("projects.open_checks"), fields={"year": year}, back=url_for("projects.checks_index"))
     with transaction():
         opened = checks.open_checks(current_user, bounded_int(year) or 0)
         count = len(opened)

@@ -1,6 +1,8 @@
 """Browser tests: the real app on a real HTTP server (127.0.0.1, a thread) over a migrated
 database with the demo data, driven by Debian's Chromium through Playwright — one server per
 test session and one browser for the browser tests. Screenshots go to test-artifacts/screenshots (printed at the end).
+axe-core audits every page the tests visit (tests/browser/axe.py): a serious or critical finding
+fails the test; every finding is written to test-artifacts/axe/.
 
 Fixtures for every browser test:
   live_server            .url, .app (use ``with live_server.app.app_context():`` for factories)
@@ -24,6 +26,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.demo.seed import DEMO_PASSWORD
 from tests import databases
+from tests.browser import axe
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -36,15 +39,43 @@ _taken: list[Path] = []
 
 
 def pytest_collection_modifyitems(items):
+    browsing = False
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            browsing = True
+    if browsing:
+        axe.install()
+        axe.start_report()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After a browser test: audit the pages it left too soon, write its findings, and fail it
+    on any serious or critical one (a test that failed already keeps its own error)."""
+    try:
+        result = yield
+    except BaseException:
+        axe.write(item.nodeid, axe.finish())
+        raise
+    audits = axe.finish()
+    axe.write(item.nodeid, audits)
+    serious = audits.serious()
+    if serious:
+        raise AssertionError("axe-core found serious or critical problems:\n" + axe.describe(serious))
+    return result
 
 
 def pytest_terminal_summary(terminalreporter):
     if _taken:
         terminalreporter.write_sep("-", "browser screenshots")
         terminalreporter.write_line(f"{len(_taken)} screenshots in {SCREENSHOTS}")
+    pages, counts = axe.totals()
+    if pages:
+        terminalreporter.write_sep("-", "axe-core")
+        terminalreporter.write_line(
+            f"{pages} pages audited: {counts['critical']} critical, {counts['serious']} serious, "
+            f"{counts['moderate']} moderate, {counts['minor']} minor findings ({axe.REPORTS})")
 
 
 @pytest.fixture(scope="session")
@@ -131,9 +162,11 @@ def signed_in(browser, base_url: str, username: str | None, lang: str | None = N
     sign-in form). The caller closes ``page.context``."""
     context = browser.new_context(viewport=viewport or OFFICE_SCREEN, locale="zh-CN", base_url=base_url)
     context.set_default_timeout(10_000)
+    context.add_init_script(path=str(axe.AXE_SOURCE))
     if lang:
         context.add_cookies([{"name": "lang", "value": lang, "url": base_url}])
     page = context.new_page()
+    axe.watch(page, username or "")
     page.goto("/login")
     if username:
         page.fill("#username", username)
@@ -143,22 +176,41 @@ def signed_in(browser, base_url: str, username: str | None, lang: str | None = N
     return page
 
 
+def open_action(page, trigger: str, within=None):
+    """Press the action's button (a real <button>) and return its unfolded form."""
+    box = (within or page).locator(f".action[data-trigger='{trigger}']")
+    button = box.locator("button[data-opens]")
+    button.click()
+    assert button.get_attribute("aria-expanded") == "true"
+    return box.locator("form.action-form")
+
+
+def confirm_dialog(page, accept: bool = True) -> str:
+    """Answer the product's confirmation dialog (static/js/forms.js); return its question."""
+    dialog = page.locator("dialog.confirm[open]")
+    question = dialog.locator("p").inner_text()
+    dialog.locator("button.danger" if accept else "button.secondary").click()
+    return question
+
+
 def act(page, trigger: str, opinion: str | None = None, **fields) -> None:
     """Press the generic action button for ``trigger``, fill its form and confirm (tests share it)."""
     inline = page.locator(f"form.inline[data-trigger='{trigger}'] button")
     if inline.count():
         inline.click()
     else:
-        box = page.locator(f"details[data-trigger='{trigger}']")
-        box.locator("summary").click()
+        form = open_action(page, trigger)
         for name, value in fields.items():
-            control = box.locator(f"[name='{name}']")
+            control = form.locator(f"[name='{name}']")
             if control.evaluate("e => e.tagName") == "SELECT":
                 control.select_option(str(value))
             else:
                 control.fill(str(value))
         if opinion is not None:
-            box.locator("textarea[name='opinion']").fill(opinion)
-        box.locator("button[type=submit]").click()
+            form.locator("textarea[name='opinion']").fill(opinion)
+        asks = form.get_attribute("data-confirm")  # a destructive step: the product's dialog asks
+        form.locator("button[type=submit]").click()
+        if asks:
+            confirm_dialog(page)
     page.wait_for_load_state()
     assert page.locator(".flash.success").count() == 1, page.locator("main").inner_text()[:800]

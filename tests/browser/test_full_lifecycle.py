@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.demo.seed import DEMO_PASSWORD
-from tests.browser.conftest import PHONE, act
+from tests.browser.conftest import PHONE, act, open_action
 from workflows.acceptance import CRITERIA
 
 pytestmark = pytest.mark.browser
@@ -102,6 +102,8 @@ def test_the_whole_lifecycle_by_each_role_in_turn(sign_in, screenshot, live_serv
     # --- 中期检查: the office opens the year's checks; report, rectification, pass ----------
     office.goto("/projects/checks")
     office.locator("form[action='/projects/checks/open'] button[type=submit]").click()
+    assert re.search(r"将为 \d+ 个项目启动", office.locator("#bulk-question").inner_text())  # says how many first
+    office.locator("main form button[type=submit]").click()
     assert office.locator(".flash.success").count() == 1
     applicant.goto(project_url)
     assert stage(applicant) == "建设中"
@@ -149,8 +151,7 @@ def test_the_whole_lifecycle_by_each_role_in_turn(sign_in, screenshot, live_serv
         expert = experts[username] = sign_in(username)
         expert.get_by_role("link", name=re.compile("我的评审|My panels")).first.click()
         expert.locator(f"a[href='/acceptances/{acc_id}']").click()
-        box = expert.locator("details[data-trigger='submit_scores']")
-        box.locator("summary").click()
+        box = open_action(expert, "submit_scores")
         for key, _zh, _en, maximum in CRITERIA:
             box.locator(f"[name='scores.{key}.score']").fill(str(round(maximum * 0.9, 1)))
             box.locator(f"[name='scores.{key}.comment']").fill(f"{username}：{key}达到要求")
@@ -182,6 +183,8 @@ def test_the_whole_lifecycle_by_each_role_in_turn(sign_in, screenshot, live_serv
     office.goto("/evaluations/")
     office.fill("#f-open-period", period)
     office.locator("form[action='/evaluations/open'] button[type=submit]").click()
+    assert re.search(r"将为 \d+ 个项目启动", office.locator("#bulk-question").inner_text())
+    office.locator("main form button[type=submit]").click()
     assert office.locator(".flash.success").count() == 1
     applicant.goto(project_url)
     assert stage(applicant) == "绩效评估期"
@@ -199,9 +202,9 @@ def test_the_whole_lifecycle_by_each_role_in_turn(sign_in, screenshot, live_serv
     # --- 示范项目: shortlisted, selected, published ------------------------------------------
     leader.goto("/demonstration/")
     row = leader.locator(f"tr[data-project='{project_id}']")
-    row.locator("details[data-trigger='select_demonstration'] summary").click()
-    row.locator("textarea[name='opinion']").fill("成效显著，选为示范项目。")
-    row.locator("button[type=submit]").click()
+    form = open_action(leader, "select_demonstration", within=row)
+    form.locator("textarea[name='opinion']").fill("成效显著，选为示范项目。")
+    form.locator("button[type=submit]").click()
     assert leader.locator(".flash.success").count() == 1
     config = live_server.app.config
     low = config["DEMONSTRATION_MIN"]

@@ -109,7 +109,7 @@ def test_upload_errors_are_clear_for_empty_wrong_type_and_oversized_files(app):
 def test_the_detail_page_offers_only_the_steps_this_user_may_take(app):
     app_id = factories.endorsed()  # in 初审
     office = User(app, "office").get(f"/applications/{app_id}").text
-    assert set(re.findall(r'<details data-trigger="(\w+)"', office)) == {
+    assert set(re.findall(r'<div class="action" data-trigger="(\w+)"', office)) == {
         "pass_initial_review", "return_for_revision", "refuse"}
     applicant = User(app, "wuhua_applicant").get(f"/applications/{app_id}").text
     assert set(re.findall(r'data-trigger="(\w+)"', applicant)) == {"withdraw"}
@@ -134,7 +134,10 @@ def test_a_missing_opinion_comes_back_next_to_the_field_and_a_stale_version_is_a
     version = db.session.get(Application, app_id).version
     missing = office.act("application", app_id, "return_for_revision", {"opinion": " "}, version=version)
     assert missing.status_code == 422
-    assert 'id="f-opinion-error">Please write your opinion' in missing.text
+    field = f"f-application-{app_id}-return_for_revision-opinion"  # ids carry the form's item and step
+    assert f'id="{field}-error">Please write your opinion' in missing.text
+    assert re.search(rf'<textarea id="{field}"[^>]* aria-invalid="true" aria-describedby="{field}-help {field}-error"',
+                     missing.text)
     assert office.act("application", app_id, "pass_initial_review", {"opinion": "同意"},
                       version=version).status_code == 302
     again = office.act("application", app_id, "pass_initial_review", {"opinion": "同意"}, version=version)

@@ -18,7 +18,7 @@ def test_evaluation_from_opening_to_grade(app):
     office, applicant, leader = Browser(app, "office"), Browser(app, "wuhua_applicant"), Browser(app, "leader")
 
     assert applicant.post("/evaluations/open", {"period": period}).status_code == 403
-    assert office.post("/evaluations/open", {"period": period}).status_code == 302
+    assert office.post("/evaluations/open", {"period": period, "confirmed": "yes"}).status_code == 302
     ev_id = db.session.scalar(sa.select(Evaluation.id).where(Evaluation.project_id == project_id))
     assert f"/evaluations/{ev_id}" in applicant.get("/evaluations/").text
 
@@ -29,7 +29,7 @@ def test_evaluation_from_opening_to_grade(app):
 
     r = office.act("evaluation", ev_id, "score", {"opinion": "评分", "results_score": "120",
                                                   "operation_score": "80", "promotion_score": "70"})
-    assert r.status_code == 422 and 'id="f-results_score-error"' in r.text
+    assert r.status_code == 422 and f'id="f-evaluation-{ev_id}-score-results_score-error"' in r.text
     assert office.act("evaluation", ev_id, "score", {"opinion": "成效明显。", "results_score": "90",
                                                      "operation_score": "80", "promotion_score": "70"}).status_code == 302
     page = leader.get(f"/evaluations/{ev_id}").text

@@ -49,7 +49,7 @@ def test_office_forms_the_panel_and_sees_the_seed_and_the_excluded_experts(app):
     # an even panel is refused with the reason next to the field
     _p2, acc2 = f.in_acceptance("dali_applicant")
     r = office.act("acceptance", acc2, "form_panel", {"size": "4"})
-    assert r.status_code == 422 and 'id="f-size-error"' in r.text
+    assert r.status_code == 422 and f'id="f-acceptance-{acc2}-form_panel-size-error"' in r.text
 
 
 def test_an_expert_sees_only_their_own_panels(app):
@@ -85,7 +85,7 @@ def test_scoring_signing_concluding_and_sealing_in_the_browser(app):
     # a score above the criterion's maximum comes back with the error beside it
     bad = {**_scores(0.9), f"scores.{CRITERIA[0][0]}.score": str(CRITERIA[0][3] + 1)}
     r = experts[others[0]].act("acceptance", acc_id, "submit_scores", bad)
-    assert r.status_code == 422 and f'f-scores-{CRITERIA[0][0]}-score' in r.text
+    assert r.status_code == 422 and f'id="f-acceptance-{acc_id}-submit_scores-scores-{CRITERIA[0][0]}-score-error"' in r.text
 
     for u in members:
         assert experts[u[0]].act("acceptance", acc_id, "submit_scores", _scores(0.9, f"{u[0]}意见")).status_code == 302

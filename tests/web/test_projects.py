@@ -29,7 +29,7 @@ def test_other_agencies_and_unrelated_experts_get_404(app):
     project_id = f.project("wuhua_applicant")
     year = date.today().year
     office = Browser(app, "office")
-    assert office.post("/projects/checks/open", {"year": str(year)}).status_code == 302
+    assert office.post("/projects/checks/open", {"year": str(year), "confirmed": "yes"}).status_code == 302
     check_id = _check_id(project_id)
     for who in ("dali_applicant", "expert3", "qujing_office"):
         b = Browser(app, who)
@@ -43,7 +43,7 @@ def test_midterm_check_with_rectification_then_acceptance_request(app):
     office, applicant = Browser(app, "office"), Browser(app, "wuhua_applicant")
 
     assert applicant.post("/projects/checks/open", {"year": str(year)}).status_code == 403
-    r = office.post("/projects/checks/open", {"year": str(year)}, follow_redirects=True)
+    r = office.post("/projects/checks/open", {"year": str(year), "confirmed": "yes"}, follow_redirects=True)
     assert r.status_code == 200 and "1" in r.text
     check_id = _check_id(project_id)
 
@@ -61,7 +61,7 @@ def test_midterm_check_with_rectification_then_acceptance_request(app):
     assert 'data-trigger="order_rectification"' in office_page.text
     # the deadline is required: the form comes back with the error beside the field
     r = office.act("midterm_check", check_id, "order_rectification", {"opinion": "进度滞后"})
-    assert r.status_code == 422 and 'id="f-deadline-error"' in r.text
+    assert r.status_code == 422 and f'id="f-midterm_check-{check_id}-order_rectification-deadline-error"' in r.text
     assert office.act("midterm_check", check_id, "order_rectification",
                       {"opinion": "进度滞后，限期整改。", "deadline": deadline}).status_code == 302
 

@@ -33,19 +33,24 @@ def _catalog(locale: str):
         return read_po(fh, locale=locale)
 
 
+def _text(message) -> str:
+    """A translation's text: every form of a plural one (ngettext) joined."""
+    return " ".join(message.string) if isinstance(message.string, (tuple, list)) else message.string
+
+
 def test_every_message_has_a_chinese_translation(msgids):
     catalog = _catalog("zh_CN")
     missing = sorted(m for m in msgids if catalog.get(m) is None)
     empty = sorted(m for m in msgids if catalog.get(m) is not None
-                   and (not catalog.get(m).string or catalog.get(m).fuzzy))
+                   and (not _text(catalog.get(m)).strip() or catalog.get(m).fuzzy))
     assert not missing, f"{len(missing)} messages are not in the zh_CN catalogue (run scripts/i18n.sh): {missing[:20]}"
     assert not empty, f"{len(empty)} messages have no Chinese translation yet: {empty[:20]}"
 
 
 def test_translations_keep_every_placeholder(msgids):
     catalog = _catalog("zh_CN")
-    wrong = [m for m in msgids if catalog.get(m) is not None and catalog.get(m).string
-             and set(PLACEHOLDER.findall(m)) != set(PLACEHOLDER.findall(catalog.get(m).string))]
+    wrong = [m for m in msgids if catalog.get(m) is not None and _text(catalog.get(m))
+             and set(PLACEHOLDER.findall(m)) != set(PLACEHOLDER.findall(_text(catalog.get(m))))]
     assert not wrong, f"placeholders differ between msgid and translation: {wrong}"
 
 

@@ -28,16 +28,28 @@ def open_checks_as_system(year: int) -> list[MidtermCheck]:
     return _open_checks(None, "system", year)
 
 
-def _open_checks(actor: User | None, role: str, year: int) -> list[MidtermCheck]:
+def checks_to_open(actor: User, year: int) -> int:
+    """How many projects opening the year's checks would touch now (what the Office confirms)."""
+    policies.require("office_reviewer", actor)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_due_for_check(year).subquery()))
+
+
+def _due_for_check(year: int) -> sa.Select:
+    """Projects under construction, started by ``year``, without that year's check yet."""
     if not 2000 <= year <= 2100:
         raise Invalid({"year": str(_l("Enter a year between 2000 and 2100."))})
+    have = sa.select(MidtermCheck.project_id).where(MidtermCheck.year == year)
+    return sa.select(Project).where(
+        Project.state == ProjectState.UNDER_CONSTRUCTION, Project.id.not_in(have),
+        sa.extract("year", Project.starts_on) <= year).order_by(Project.id)
+
+
+def _open_checks(actor: User | None, role: str, year: int) -> list[MidtermCheck]:
+    query = _due_for_check(year)
     # The chain's head first: openers (the office, the scheduler) take turns, and each sees the
     # checks the one before it opened — none is opened twice.
     audit.locked_head()
-    have = sa.select(MidtermCheck.project_id).where(MidtermCheck.year == year)
-    projects = db.session.scalars(sa.select(Project).where(
-        Project.state == ProjectState.UNDER_CONSTRUCTION, Project.id.not_in(have),
-        sa.extract("year", Project.starts_on) <= year).order_by(Project.id)).all()
+    projects = db.session.scalars(query).all()
     opened = []
     for project in projects:
         check = MidtermCheck(project_id=project.id, year=year)

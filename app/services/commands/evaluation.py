@@ -34,18 +34,31 @@ def open_evaluations_as_system(period: str, project_ids: list[int] | None = None
     return _open_evaluations(None, "system", period, project_ids)
 
 
-def _open_evaluations(actor: User | None, role: str, period: str,
-                      project_ids: list[int] | None) -> list[Evaluation]:
+def evaluations_to_open(actor: User, period: str) -> int:
+    """How many projects opening the period's evaluations would touch now (what the Office confirms)."""
+    policies.require("office_reviewer", actor)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_due_for_evaluation(period, None).subquery()))
+
+
+def _due_for_evaluation(period: str, project_ids: list[int] | None) -> sa.Select:
+    """Accepted projects (of ``project_ids``, if given) without an evaluation for ``period``."""
     period = (period or "").strip()
     if not 4 <= len(period) <= 16:
         raise Invalid({"period": str(_l("Name the period, e.g. 2027 or 2027H1."))})
-    audit.locked_head()  # openers take turns (see checks._open_checks): none opens a period twice
     have = sa.select(Evaluation.project_id).where(Evaluation.period == period)
     query = sa.select(Project).where(Project.state.in_(EVALUATED_STATES), Project.id.not_in(have))
     if project_ids is not None:
         query = query.where(Project.id.in_(project_ids))
+    return query.order_by(Project.id)
+
+
+def _open_evaluations(actor: User | None, role: str, period: str,
+                      project_ids: list[int] | None) -> list[Evaluation]:
+    query = _due_for_evaluation(period, project_ids)
+    period = period.strip()
+    audit.locked_head()  # openers take turns (see checks._open_checks): none opens a period twice
     opened = []
-    for project in db.session.scalars(query.order_by(Project.id)):
+    for project in db.session.scalars(query):
         ev = Evaluation(project_id=project.id, organisation_id=project.organisation_id, period=period)
         db.session.add(ev)
         db.session.flush()

@@ -98,6 +98,7 @@ class Action:
     opinion_required = property(lambda self: self.step.opinion_required)
     optional = property(lambda self: self.step.optional)
     style = property(lambda self: self.step.style)
+    confirm = property(lambda self: self.step.confirm)
 
     def label(self, locale: str = "zh") -> str:
         return self.step.label(locale)
