@@ -115,6 +115,19 @@ def _end_read_transaction(session: Session) -> None:
 
 
 @contextmanager
+def writing(*, wait: bool = True) -> Iterator[None]:
+    """Mark what runs inside as work that writes: on SQLite its transactions begin with
+    ``BEGIN IMMEDIATE`` (``transaction()``, and the migrations, which read and then write on
+    their own connection)."""
+    marker, no_wait = _writing.set(True), _no_wait.set(not wait)
+    try:
+        yield
+    finally:
+        _writing.reset(marker)
+        _no_wait.reset(no_wait)
+
+
+@contextmanager
 def transaction(*, wait: bool = True) -> Iterator[Session]:
     """Run a unit of work: commit if the block succeeds, roll back if it raises.
 
@@ -127,8 +140,7 @@ def transaction(*, wait: bool = True) -> Iterator[Session]:
     session = db.session
     if not _writing.get():  # (a nested unit of work is already in a write transaction)
         _end_read_transaction(session())
-    marker, no_wait = _writing.set(True), _no_wait.set(not wait)
-    try:
+    with writing(wait=wait):
         try:
             yield session
             for hook in current_app.extensions.get(_BEFORE_HOOKS, ()):
@@ -137,9 +149,6 @@ def transaction(*, wait: bool = True) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
-    finally:
-        _writing.reset(marker)
-        _no_wait.reset(no_wait)
     for hook in current_app.extensions.get(_HOOKS, ()):
         try:
             hook()

@@ -143,9 +143,8 @@ def test_a_failed_attempt_is_said_in_words_and_retried_into_the_same_file(app, h
     assert export.status == DossierStatus.PENDING and db.session.get(OutboxMessage, job).attempts == 1
     assert "data-dossier-status-url" in owner.get(f"/projects/{project_id}").text  # still 正在生成
 
-    row = db.session.get(OutboxMessage, job)  # every attempt failed but the last
-    row.attempts = outbox.MAX_ATTEMPTS - 1
-    db.session.commit()
+    with transaction():  # every attempt failed but the last
+        db.session.get(OutboxMessage, job).attempts = outbox.MAX_ATTEMPTS - 1
     clock.set_now(clock.now() + timedelta(hours=1))
     assert runner.run(job) == "failed"
     [export] = _exports(project_id)

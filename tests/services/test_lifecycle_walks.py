@@ -44,7 +44,7 @@ from hypothesis.stateful import (
 )
 
 from app import clock, create_app
-from app.database import transaction
+from app.database import transaction, writing
 from app.demo.seed import DEMO_PASSWORD, DEMO_USERS, EXPERTS
 from app.errors import Denied, DomainError, Invalid, NotFound
 from app.extensions import db
@@ -211,6 +211,8 @@ class LifecycleWalk(RuleBasedStateMachine):
     def start(self):
         db.session.rollback()
         clock.set_now(None)
+        self.writing = writing()  # the walk is one unit of work that writes (BEGIN IMMEDIATE on SQLite)
+        self.writing.__enter__()
         self.users = {u.username: u for u in db.session.scalars(sa.select(User).where(User.username.in_(USERNAMES)))}
         self.verified_id, self.verified_hash = self._verify_from(0, audit.GENESIS)
         self.counts, self.head, self.items = _row_counts(), _head_id(), _items()
@@ -223,6 +225,7 @@ class LifecycleWalk(RuleBasedStateMachine):
                 self._check_state_and_version(kind, "the walk")
         finally:
             db.session.rollback()
+            self.writing.__exit__(None, None, None)
             clock.set_now(None)
 
     # --- the one way every rule takes a step ----------------------------------------------------
