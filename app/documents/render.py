@@ -1,6 +1,7 @@
 """WeasyPrint rendering of the print layouts, with a URL fetcher that serves only our own static files."""
 from __future__ import annotations
 
+import atexit
 import mimetypes
 import threading
 from dataclasses import dataclass, field
@@ -77,6 +78,13 @@ class _Reused(threading.local):
 
 
 _reused = _Reused()
+
+
+@atexit.register
+def _let_go() -> None:
+    """Drop the kept FontConfiguration and stylesheet while the interpreter is still whole: left
+    to the interpreter's teardown, freeing them crashed a `flask worker --burst` (SIGSEGV) at exit."""
+    _reused.font_config = _reused.print_css = _reused.key = None
 
 
 def _print_stylesheet(root: Path) -> tuple[FontConfiguration, CSS]:
