@@ -178,7 +178,7 @@ def run(app_root: Path, *, clients: int = 16, seconds: float = 60, workers: int 
             shutil.copyfile(demo_database, workdir / "pilotflow.sqlite3")
         else:
             stack.flask(env, "db", "upgrade")
-            stack.flask(env, "demo", "load")
+            stack.flask(env, "demo", "load", "--no-history")
         tokens = {user: stack.flask(env, "users", "token", "create", user, "--name", "bench", "--quiet").strip()
                   for user in (*READERS, DECIDER)}
         items = seed_waiting(stack, env, int(seconds * 40) + 100)

@@ -236,7 +236,7 @@ def section_decisions(stack, workdir: Path, env: dict, demo: Path, sizes: Sizes,
         url = stack.postgres()
         penv = {**env, "DATABASE_URL": url}
         stack.flask(penv, "db", "upgrade")
-        stack.flask(penv, "demo", "load")
+        stack.flask(penv, "demo", "load", "--no-history")
         rows.append(("PostgreSQL", *measure_decisions(stack, penv, url, sizes.decisions)))
     print(f"\n2. One decision over HTTP (API endorsement, {sizes.decisions} timed) vs a bare transaction of the same "
           f"shape over HTTP (compare-and-set UPDATE + audit INSERT + outbox INSERT), same gunicorn")
@@ -340,7 +340,7 @@ def main() -> None:
         if only & {"pages", "decisions", "concurrency"}:
             started = time.perf_counter()
             stack.flask(env, "db", "upgrade")
-            stack.flask(env, "demo", "load")
+            stack.flask(env, "demo", "load", "--no-history")
             print(f"demo database (migrations + demo data) in {time.perf_counter() - started:.1f} s")
         if "pages" in only:
             section_pages(stack, workdir, env, demo, sizes)
