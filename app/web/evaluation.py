@@ -13,6 +13,7 @@ from app.database import transaction
 from app.services.commands import actions_for, evaluation
 from app.services.reads import projects as reads
 from app.services.reads.history import timeline
+from app.web import bulk
 from app.web.levels import level_arg, level_choices
 from app.web.projects import programme_context
 from workflows.evaluation import WEIGHTS, EvaluationState
@@ -40,16 +41,15 @@ def index():
 def open_period():
     """Opening a period's evaluations is confirmed first, on a page saying how many projects it touches."""
     period = request.form.get("period", "").strip()
-    if request.form.get("confirmed") != "yes":
-        with transaction():
-            count = evaluation.evaluations_to_open(current_user, period)
-        return render_template(
-            "actions/confirm_bulk.html", title=_("Open evaluations"), count=count,
-            question=ngettext("This opens the %(period)s evaluation for %(num)d project. Continue?",
-                              "This opens the %(period)s evaluation for %(num)d projects. Continue?",
-                              count, period=period),
-            nothing=_("No accepted project is waiting for a %(period)s evaluation.", period=period),
-            action=url_for("evaluation.open_period"), fields={"period": period}, back=url_for("evaluation.index"))
+    ask = bulk.ask_first(
+        lambda: evaluation.evaluations_to_open(current_user, period), title=_("Open evaluations"),
+        question=lambda n: ngettext("This opens the %(period)s evaluation for %(num)d project. Continue?",
+                                    "This opens the %(period)s evaluation for %(num)d projects. Continue?",
+                                    n, period=period),
+        nothing=_("No accepted project is waiting for a %(period)s evaluation.", period=period),
+        action=url_for("evaluation.open_period"), fields={"period": period}, back=url_for("evaluation.index"))
+    if ask is not None:
+        return ask
     with transaction():
         count = len(evaluation.open_evaluations(current_user, period))
     flash(_("Opened %(n)d evaluations for the period %(period)s.", n=count, period=period), "success")

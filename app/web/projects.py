@@ -27,6 +27,7 @@ from app.services.commands import actions_for, checks, projects
 from app.services.documents import dossier_exports as exports
 from app.services.reads import projects as reads
 from app.services.reads.history import timeline
+from app.web import bulk
 from app.web.levels import level_arg, level_choices
 from workflows.midterm_check import MidtermCheckState
 from workflows.project import ProjectState
@@ -111,16 +112,15 @@ def checks_index():
 def open_checks():
     """Opening every due check is confirmed first, on a page saying how many projects it touches."""
     year = request.form.get("year", "")
-    if request.form.get("confirmed") != "yes":
-        with transaction():
-            count = checks.checks_to_open(current_user, bounded_int(year) or 0)
-        return render_template(
-            "actions/confirm_bulk.html", title=_("Open mid-term checks"), count=count,
-            question=ngettext("This opens the %(year)s mid-term check for %(num)d project. Continue?",
-                              "This opens the %(year)s mid-term check for %(num)d projects. Continue?",
-                              count, year=year),
-            nothing=_("No project under construction is waiting for a %(year)s mid-term check.", year=year),
-            action=url_for("projects.open_checks"), fields={"year": year}, back=url_for("projects.checks_index"))
+    ask = bulk.ask_first(
+        lambda: checks.checks_to_open(current_user, bounded_int(year) or 0), title=_("Open mid-term checks"),
+        question=lambda n: ngettext("This opens the %(year)s mid-term check for %(num)d project. Continue?",
+                                    "This opens the %(year)s mid-term check for %(num)d projects. Continue?",
+                                    n, year=year),
+        nothing=_("No project under construction is waiting for a %(year)s mid-term check.", year=year),
+        action=url_for("projects.open_checks"), fields={"year": year}, back=url_for("projects.checks_index"))
+    if ask is not None:
+        return ask
     with transaction():
         opened = checks.open_checks(current_user, bounded_int(year) or 0)
         count = len(opened)
