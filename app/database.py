@@ -111,7 +111,14 @@ def _end_read_transaction(session: Session) -> None:
         return  # PostgreSQL, or a transaction that already holds the write lock
     if session.new or session.dirty or session.deleted:
         raise WriteOutsideTransaction("changes were made outside transaction() before it began")
-    session.rollback()  # only reads: nothing is lost; loaded objects reload in the unit of work
+    # Only reads: nothing is lost. Ending them with a commit that expires nothing keeps what was
+    # loaded (the signed-in user, the item on the page) as it was read, just as on PostgreSQL,
+    # where the same transaction simply goes on; every state change is compare-and-set anyway.
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 @contextmanager

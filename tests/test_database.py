@@ -29,17 +29,21 @@ sqlite_only = pytest.mark.skipif(databases.BACKEND != "sqlite", reason="SQLite's
 
 @contextmanager
 def statements(app, *, end_reads: bool = True):
-    """Every SQL statement sent (BEGINs included) and the COMMITs, while the block runs."""
-    seen, commits = [], []
+    """Every SQL statement sent (BEGINs included) and the COMMITs of transactions that wrote, while
+    the block runs (a read ended before a unit of work ends with a commit that writes nothing)."""
+    seen, commits, wrote = [], [], [False]
     engine = db.engine
     if end_reads:
         db.session.remove()  # the test's own reads end here, not in the measured block
 
     def on_statement(_conn, _cursor, statement, *_args):
         seen.append(statement)
+        wrote[0] = wrote[0] or statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
 
     def on_commit(_conn):
-        commits.append(1)
+        if wrote[0]:
+            commits.append(1)
+        wrote[0] = False
 
     sa.event.listen(engine, "before_cursor_execute", on_statement)
     sa.event.listen(engine, "commit", on_commit)

@@ -22,7 +22,6 @@ from app import clock
 from app.api.schemas import VersionSchema
 from app.database import before_commit, transaction
 from app.errors import Invalid
-from app.extensions import db
 from app.models import User
 from app.schemas import load, refuse_unstorable_text
 from app.services.commands import tokens
@@ -46,7 +45,7 @@ def authenticate_request() -> None:
     token = tokens.usable_token(secret.strip(), now)
     if token is None:
         raise Unauthorized()
-    g.api_user_id = token.user_id
+    g.api_user = token.user  # held for the request: the identity map keeps only what is referenced
     if tokens.touch_due(token, now):
         g.setdefault(_TOUCH, (token.id, now))
     refuse_unstorable_text(request.args.to_dict(flat=False), "query")
@@ -83,7 +82,7 @@ def register_touch(app: Flask) -> None:
 
 
 def actor() -> User:
-    return db.session.get(User, g.api_user_id)
+    return g.api_user
 
 
 def protect(blueprint: Blueprint) -> None:

@@ -90,8 +90,7 @@ def usable_token(secret: str | None, now: datetime | None = None) -> ApiToken | 
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(secret)))
     if token is None or not is_usable(token, now):
         return None
-    user = db.session.get(User, token.user_id)
-    if user is None or not user.active:
+    if token.user is None or not token.user.active:  # (the token holds its user for the request)
         return None
     return token
 
@@ -100,7 +99,7 @@ def authenticate(secret: str | None, now: datetime | None = None) -> User | None
     """The active user owning this unrevoked, unexpired token, else None (reads only: the
     last-used time is written by ``touch``)."""
     token = usable_token(secret, now)
-    return db.session.get(User, token.user_id) if token is not None else None
+    return token.user if token is not None else None
 
 
 def touch_due(token: ApiToken, now: datetime | None = None) -> bool:
