@@ -39,6 +39,14 @@ def _proxy_count(value: str) -> int:
     return int(value) if value.isdigit() else 1
 
 
+def limits_store(redis_url: str) -> str:
+    """The rate limits' store for the queue's Redis URL (the limits library spells a socket
+    ``redis+unix://``); ``memory://`` without one."""
+    if not redis_url:
+        return "memory://"
+    return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
+
+
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() not in _OFF
@@ -111,9 +119,12 @@ def settings(instance_path: str) -> dict:
         "TRUST_PROXY": _proxy_count(os.environ.get("PILOTFLOW_TRUST_PROXY", "")),
         "HSTS_SECONDS": int(os.environ.get("PILOTFLOW_HSTS_SECONDS", str(365 * 24 * 3600))),
         # Rate limits (app.ratelimits), on top of the account lockout; "N per minute/hour/day",
-        # several separated by ";". Counted in memory per process unless a shared store is named.
+        # several separated by ";". Counted in the job queue's Redis when there is one — shared by
+        # every web server, and without the thread per request that in-memory counting starts —
+        # else in memory per process; PILOTFLOW_RATELIMIT_STORAGE_URI names another store.
         "RATELIMIT_ENABLED": _flag("PILOTFLOW_RATELIMIT_ENABLED", True),
-        "RATELIMIT_STORAGE_URI": os.environ.get("PILOTFLOW_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": (os.environ.get("PILOTFLOW_RATELIMIT_STORAGE_URI")
+                                  or limits_store(os.environ.get("REDIS_URL", ""))),
         "RATELIMIT_SWALLOW_ERRORS": True,  # an unreachable store is logged, not a 500 for everyone
         "RATELIMIT_LOGIN_PER_ACCOUNT": os.environ.get("PILOTFLOW_RATELIMIT_LOGIN_PER_ACCOUNT", "10 per minute"),
         "RATELIMIT_LOGIN_PER_IP": os.environ.get("PILOTFLOW_RATELIMIT_LOGIN_PER_IP", "60 per minute"),

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.config import settings
+from app import create_app
+from app.config import limits_store, settings
 from tests.api.conftest import ApiClient, assert_error
+from tests.cluster.processes import Redis
 from tests.web.web_client import User
 
 LIMITS = {"RATELIMIT_ENABLED": True, "RATELIMIT_LOGIN_PER_ACCOUNT": "3 per minute",
@@ -91,3 +93,33 @@ def test_each_limit_and_the_store_are_read_from_the_environment(monkeypatch, tmp
     config = settings(str(tmp_path))
     assert config["RATELIMIT_LOGIN_PER_ACCOUNT"] == "4 per hour" and config["RATELIMIT_API_WRITES"] == "7 per second"
     assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/2" and config["RATELIMIT_ENABLED"] is False
+
+
+def test_with_a_queue_the_counts_live_in_its_redis_and_every_web_server_shares_them(monkeypatch, tmp_path,
+                                                                                 database_url, pki_dir):
+    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.delenv("PILOTFLOW_RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.setenv("REDIS_URL", "unix:///run/pilotflow/redis.sock")
+    assert settings(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "redis+unix:///run/pilotflow/redis.sock"
+    monkeypatch.setenv("REDIS_URL", "redis://queue:6379/0")
+    assert settings(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "redis://queue:6379/0"
+    monkeypatch.delenv("REDIS_URL")
+    assert settings(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "memory://"
+
+    server = Redis(tmp_path).start()
+    try:
+        config = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
+                  "SERVER_NAME": None, "PKI_DIR": str(pki_dir), **LIMITS,
+                  "RATELIMIT_STORAGE_URI": limits_store(server.url)}
+        servers = create_app(dict(config)), create_app(dict(config))  # two web servers
+
+        def sign_in(n: int, *args):
+            with servers[n % 2].app_context():
+                return _sign_in(servers[n % 2], *args)
+
+        for i in range(5):
+            assert sign_in(i, f"nobody{i}", "10.0.9.1").status_code == 401
+        assert_too_many_page(sign_in(0, "leader", "10.0.9.1", "Pilot#2026"))
+        assert_too_many_page(sign_in(1, "leader", "10.0.9.1", "Pilot#2026"))
+    finally:
+        server.stop()
