@@ -40,7 +40,7 @@ class Organisation(db.Model):
     kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind, 16))
     division_code: Mapped[str] = mapped_column(sa.ForeignKey("divisions.code"), index=True)
 
-    division: Mapped[Division] = relationship()
+    division: Mapped[Division] = relationship(lazy="joined", innerjoin=True)  # (see User.organisation)
 
     def __repr__(self) -> str:
         return f"<Organisation {self.code} {self.name}>"

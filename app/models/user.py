@@ -47,7 +47,9 @@ class User(db.Model):
                                                  server_default=MailPreference.IMMEDIATE)
     last_digest_at: Mapped[datetime | None] = mapped_column(Timestamp)  # the notifications mailed up to here
 
-    organisation: Mapped[Organisation] = relationship()
+    # Whoever acts is judged by their organisation and its division (policies.visible_to, the
+    # endorsement route): they come in the user's own SELECT, not two more per request.
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property
