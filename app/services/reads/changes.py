@@ -5,8 +5,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from app.models import ChangeRequest, Project, User
+from app.models import AuditRecord, ChangeRequest, Project, User
 from app.policies import require, visible_to
+from app.services.commands.changes import changes_of
 from app.services.engine.loading import load_visible
 from app.services.reads.paging import Page, Timed, timed_page
 from app.services.time import limits
@@ -41,3 +42,15 @@ def of_project(actor: User, project_id: int) -> list[ChangeRequest]:
     return list(db.session.scalars(
         sa.select(ChangeRequest).where(ChangeRequest.project_id == project_id, visible_to(actor, ChangeRequest))
         .options(selectinload(ChangeRequest.attachments)).order_by(ChangeRequest.id.desc())))
+
+
+def what_changes(cr: ChangeRequest) -> list[dict]:
+    """[{field, old, new}]: once approved, as the decision recorded them (the project holds the
+    new values now); before, against the project's values now."""
+    if cr.state.value == "approved":
+        payload = db.session.scalar(sa.select(AuditRecord.payload).where(
+            AuditRecord.entity_type == "change_request", AuditRecord.entity_id == cr.id,
+            AuditRecord.trigger == "approve").order_by(AuditRecord.id.desc()).limit(1))
+        if payload and payload.get("changes") is not None:
+            return payload["changes"]
+    return changes_of(cr)
