@@ -3,7 +3,7 @@ applying the change to the project with both values recorded, the acceptance dea
 one open request per project (also under concurrency), refusals that write nothing."""
 import io
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from app.database import transaction
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
-from app.models import Application, AuditRecord, ChangeRequest, Project, User
+from app.models import AuditRecord, ChangeRequest, Project, User
 from app.services.commands import changes, perform
-from app.services.reads import changes as reads
 from app.services.engine.guards import message
+from app.services.reads import changes as reads
 from app.services.time import limits
 from tests import factories as f
 from workflows.change_request import ChangeRequestState as C
