@@ -218,3 +218,10 @@ def test_concurrent_filings_leave_one_open_request(app):
     assert sorted(r.split(":")[0] for r in results) == ["conflict", "ok"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ChangeRequest)
                              .where(ChangeRequest.project_id == pid)) == 1
+
+
+def test_a_withdrawn_request_frees_the_project_for_another(app):
+    pid = f.project()
+    cr_id = file(pid, change_type="budget", reason="r", new_budget="10")
+    assert step(cr_id, "withdraw", "wuhua_applicant", confirmed="yes").state == C.WITHDRAWN
+    assert file(pid, change_type="budget", reason="重新测算", new_budget="12") != cr_id
