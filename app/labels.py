@@ -15,6 +15,7 @@ OTHER_TRIGGERS = {
     "publish": _l("Published"),
     "remind": _l("Reminder: due soon"), "escalate": _l("Overdue: escalated to the supervising level"),
     "urge": _l("Urged (催办)"),
+    "apply_change": _l("Approved change applied"),
 }
 
 

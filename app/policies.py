@@ -17,6 +17,7 @@ from app.errors import Denied
 from app.models import (
     Acceptance,
     Application,
+    ChangeRequest,
     DivisionLevel,
     Evaluation,
     JointOpinion,
@@ -78,7 +79,7 @@ def require(name: str, actor: User | None, entity: object = None) -> None:
 def owner_organisation_id(entity: object) -> int | None:
     if isinstance(entity, (Application, Project, Evaluation)):
         return entity.organisation_id
-    if isinstance(entity, (MidtermCheck, Acceptance)):
+    if isinstance(entity, (MidtermCheck, Acceptance, ChangeRequest)):
         return entity.project.organisation_id
     return None
 
@@ -323,6 +324,14 @@ def evaluation_list(actor: User, entity: object = None) -> Decision:
                      _l("Only the applicant agencies and the Information Office follow performance evaluations."))
 
 
+@rule("change_request_list")
+def change_request_list(actor: User, entity: object = None) -> Decision:
+    """The list of change requests (变更/延期申请): the agencies (their own), the IT offices (their
+    area) and the programme-wide roles."""
+    return _any_role(actor, (*_SEE_ALL, Role.APPLICANT, Role.ENDORSER),
+                     _l("Only the applicant agencies, the IT offices and the Information Office follow change requests."))
+
+
 @rule("dossier_reader")
 def dossier_reader(actor: User, project: object) -> Decision:
     """The whole project as one archive (一项目一档: every document, attachment, opinion and
@@ -366,6 +375,11 @@ def visible_to(actor: User, model) -> sa.ColumnElement[bool]:
         return sa.false()
     if any(actor.has_role(r) for r in _SEE_ALL):
         return sa.true()
+    if model is ChangeRequest:  # the agency's own and the IT offices' area; not the joint reviewers or experts
+        mine = [Project.organisation_id == actor.organisation_id] if actor.has_role(Role.APPLICANT) else []
+        area = [_area_clause(Project, actor)] if actor.has_role(Role.ENDORSER) else []
+        return (model.project_id.in_(sa.select(Project.id).where(sa.or_(*mine, *area))) if mine or area
+                else sa.false())
     if model in (MidtermCheck, Acceptance, Evaluation):
         return model.project_id.in_(sa.select(Project.id).where(visible_to(actor, Project)))
     if model not in (Application, Project):

@@ -24,6 +24,7 @@ from app.errors import Invalid
 from app.models.user import LOCALES, MailPreference
 from app.models.vocabulary import Domain, PilotCategory
 from workflows.acceptance import CRITERIA
+from workflows.change_request import ChangeType
 
 # Every id a client sends is an existing row's id or nothing: bounded so that a number beyond
 # the column is a field error, not a database overflow.
@@ -244,6 +245,37 @@ class FundingRequestSchema(Schema):
     amount = fields.Decimal(required=True, places=2, as_string=True,
                             validate=validate.Range(min=0.01, max=100000), error_messages=_required())
     purpose = fields.String(required=True, validate=validate.Length(min=1, max=5000), error_messages=_required())
+
+
+class ChangeValuesSchema(OpinionSchema):
+    """The proposed values of a change request (变更/延期申请) and its reason: which values are
+    needed depends on the type; the service checks them against the project."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=5000), error_messages=_required(),
+                           metadata=widget(_l("Reason for the change"), "textarea"))
+    new_budget = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
+                                validate=validate.Range(min=0.01, max=100000, error=_l(
+                                    "The budget must be more than 0 and at most 100,000 (10k yuan).")),
+                                metadata=widget(_l("New budget (10k yuan)"), "number", min=0.01, step="0.01"))
+    new_starts_on = fields.Date(load_default=None, allow_none=True,
+                                metadata=widget(_l("New construction start"), "date"))
+    new_ends_on = fields.Date(load_default=None, allow_none=True,
+                              metadata=widget(_l("New construction end (acceptance date)"), "date"))
+    new_content = fields.String(load_default="", validate=validate.Length(max=20000),
+                                metadata=widget(_l("New construction content"), "textarea"))
+    new_contact_name = fields.String(load_default="", validate=validate.Length(max=32),
+                                     metadata=widget(_l("New contact"), "text"))
+    new_contact_phone = fields.String(load_default="", validate=validate.Regexp(
+        r"^([0-9+\-() ]{7,32})?$", error=_l("Enter a valid telephone number.")),
+        metadata=widget(_l("New contact's telephone"), "text"))
+
+
+class ChangeRequestSchema(ChangeValuesSchema):
+    """Filing a change request: its type, then the values."""
+
+    change_type = fields.Enum(ChangeType, by_value=True, required=True, error_messages={
+        **_required(), "unknown": _l("Choose the kind of change.")},
+        metadata=widget(_l("Kind of change"), "select", options={t.value: t.zh for t in ChangeType}))
 
 
 class UrgeSchema(Schema):

@@ -11,6 +11,7 @@ from app.kinds import KINDS
 from app.models import (
     Acceptance,
     Application,
+    ChangeRequest,
     Evaluation,
     MidtermCheck,
     Organisation,
@@ -68,6 +69,12 @@ CRITICAL = {
     ("evaluation", "confirm_grade", "leader", True): True,
     ("evaluation", "confirm_grade", "office_reviewer", True): False,
     ("evaluation", "submit_self_evaluation", "applicant", False): False,
+    ("change_request", "resubmit", "applicant", True): True,
+    ("change_request", "resubmit", "applicant", False): False,
+    ("change_request", "review", "office_reviewer", True): True,
+    ("change_request", "review", "applicant", True): False,
+    ("change_request", "approve", "leader", True): True,
+    ("change_request", "approve", "office_reviewer", True): False,
 }
 
 
@@ -100,6 +107,7 @@ def matrix(app):
         "midterm_check": db.session.scalar(sa.select(MidtermCheck).where(MidtermCheck.project_id == project_id)),
         "acceptance": db.session.get(Acceptance, acc_id),
         "evaluation": Evaluation(project_id=project_id, organisation_id=org("D530102MZ").id, period="2030"),
+        "change_request": ChangeRequest(project_id=project_id, project=db.session.get(Project, project_id)),
     }
     cells = {}
     for kind in KINDS.values():

@@ -72,6 +72,7 @@ def demo_lifecycle(count: int, seed: int) -> None:
     for reason in dict.fromkeys(report.quota_refusals):
         click.echo(f"  “{reason}”")
     click.echo(f"demonstration list: {report.publication}")
+    _echo_change_requests(report)
     click.echo(f"{report.decisions} decisions in {report.seconds:.1f} s "
                f"({report.decisions / max(report.seconds, 1e-9):.0f} per second)")
 
@@ -82,3 +83,11 @@ def demo_reference() -> None:
     with transaction():
         added = load_reference_data(current_app.config["REFERENCE_DATA_DIR"])
     click.echo(f"added {added['divisions']} divisions and {added['organisations']} organisations")
+
+
+def _echo_change_requests(report) -> None:
+    """变更/延期申请: by type and outcome."""
+    total = sum(report.change_requests.values())
+    click.echo(f"change requests: {total}")
+    for (change_type, outcome), n in sorted(report.change_requests.items()):
+        click.echo(f"  {change_type:<10} {outcome:<9} {n}")

@@ -29,6 +29,7 @@ from app.models import (
 from app.services.commands import acceptance as acc_svc
 from app.services.commands import (
     applications,
+    changes,
     checks,
     demonstration,
     evaluation,
@@ -50,6 +51,7 @@ class Report:
     timings: dict[str, list[float]] = field(default_factory=dict)  # verb -> seconds per call
     decisions: int = 0
     seconds: float = 0.0
+    change_requests: Tally = field(default_factory=Tally)  # (type, outcome) -> count: 变更/延期申请
 
 
 def demo_user(name: str) -> User:
@@ -226,6 +228,7 @@ def run_lifecycle(count: int, seed: int = 2026) -> Report:
         _application(report, i, batch_id, plan_items, office, leader, joint)
     project_ids = list(db.session.scalars(sa.select(Project.id).where(Project.batch_id == batch_id)
                                           .order_by(Project.id)))
+    _change_requests(report, project_ids, office, leader)
     act(report, checks.open_checks, office, year)
     for n, project_id in enumerate(project_ids):
         _project(report, n, project_id, year, office, leader, rng)
@@ -246,6 +249,35 @@ def run_lifecycle(count: int, seed: int = 2026) -> Report:
     report.seconds = time.perf_counter() - started
     report.states = _tally(batch_id)
     return report
+
+
+# --- change requests (变更/延期申请) ---------------------------------------------------------------
+def _change_requests(report: Report, project_ids: list[int], office, leader) -> None:
+    """During construction: an extension approved (the acceptance date moves), a budget increase
+    returned for revision, resubmitted and rejected, a change of contact approved."""
+    plans = (
+        ("extension", lambda p: {"new_ends_on": (p.ends_on + timedelta(days=90)).isoformat()},
+         "设备到货延迟，申请延期三个月。", ("approve",)),
+        ("budget", lambda p: {"new_budget": str(p.approved_budget + 20)}, "需求增加，申请追加预算。",
+         ("return_for_revision", "resubmit", "reject")),
+        ("contact", lambda p: {"new_contact_name": "张新", "new_contact_phone": "0871-6511111"}, "原联系人调岗。",
+         ("approve",)),
+    )
+    for project_id, (change_type, values, reason, ending) in zip(project_ids[1::3], plans):
+        project = db.session.get(Project, project_id)
+        applicant = db.session.scalar(sa.select(User).where(User.organisation_id == project.organisation_id))
+        data = {"change_type": change_type, "reason": reason, **values(project)}
+        cr_id = act(report, changes.file_change_request, applicant, project_id, data)
+        if ending[0] != "return_for_revision":
+            step(report, office, "change_request", cr_id, "review", {"opinion": "理由充分，报领导审批。"})
+        for trigger in ending:
+            who = {"return_for_revision": office, "resubmit": applicant}.get(trigger, leader)
+            body = {"opinion": {"approve": "同意。", "reject": "预算不予追加。"}.get(trigger, "请补充测算依据。"),
+                    **({k: v for k, v in data.items() if k != "change_type"} if trigger == "resubmit" else {})}
+            step(report, who, "change_request", cr_id, trigger, body)
+            if trigger == "resubmit":
+                step(report, office, "change_request", cr_id, "review", {"opinion": "已补充，报领导审批。"})
+        report.change_requests[(change_type, "approved" if ending[-1] == "approve" else "rejected")] += 1
 
 
 def _tally(batch_id: int) -> dict[str, Tally]:

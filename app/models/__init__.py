@@ -12,6 +12,7 @@ from app.models.audit import (
     ScheduledRun,
 )
 from app.models.calendar import CalendarDay, CalendarYear, DayKind
+from app.models.change_request import ChangeAttachment, ChangeRequest
 from app.models.document import DocumentVersion, IssuedDocument, SigningCredential
 from app.models.dossier import DossierExport, DossierStatus
 from app.models.evaluation import DemonstrationPublication, Evaluation
@@ -31,4 +32,5 @@ __all__ = [
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
     "SigningCredential", "ApiToken", "Alert", "LOCALES", "MailPreference", "CalendarDay", "CalendarYear", "DayKind",
     "StepLimit", "DossierExport", "DossierStatus",
+    "ChangeAttachment", "ChangeRequest",
 ]

@@ -7,6 +7,7 @@ from app.web import (
     applications,
     auth,
     calendar,
+    changes,
     dashboard,
     demonstration,
     evaluation,
@@ -25,7 +26,7 @@ from app.web import (
 
 BLUEPRINTS = (auth.bp, actions.bp, inbox.bp, applications.bp, review.bp, tokens.bp, projects.bp, panels.bp,
               evaluation.bp, demonstration.bp, dashboard.bp, admin.bp, verify.bp, calendar.bp, settings.bp,
-              settings.urging_bp, time_limits.bp, supervision.bp, jobs.bp)
+              settings.urging_bp, time_limits.bp, supervision.bp, jobs.bp, changes.bp)
 
 
 def register(app: Flask) -> None:

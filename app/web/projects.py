@@ -25,8 +25,10 @@ from app.errors import Invalid
 from app.models import DossierStatus, Role
 from app.services.commands import actions_for, checks, projects
 from app.services.documents import dossier_exports as exports
+from app.services.reads import changes as change_reads
 from app.services.reads import projects as reads
 from app.services.reads.history import timeline
+from app.services.time import limits
 from app.web import bulk
 from app.web.levels import level_arg, level_choices
 from workflows.midterm_check import MidtermCheckState
@@ -58,7 +60,9 @@ def detail(id: int):
     dossier = reads.project_dossier(current_user, id)
     steps = actions_for(current_user, "project", id)[1]
     return render_template("projects/detail.html", project=dossier.project, steps=steps, dossier=dossier,
-                           export=exports.latest_for(current_user._get_current_object(), dossier.project))
+                           export=exports.latest_for(current_user._get_current_object(), dossier.project),
+                           change_requests=change_reads.of_project(current_user, id),
+                           acceptance_due=limits.status("project", dossier.project))
 
 
 @bp.post("/<int:id>/dossier")

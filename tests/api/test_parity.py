@@ -45,9 +45,11 @@ WEB_WRITES_IN_THE_API = {
     "urging.urge_item": ("urge", "api_urging.urge_item"),
     "time_limits.set_limit": ("set_limit", "api_time_limits.set_limit"),
     "time_limits.clear_limit": ("clear_limit", "api_time_limits.clear_limit"),
+    "changes.new": ("file_change_request", "api_change_requests.file_change_request"),
+    "changes.upload": ("add_change_attachment", "api_change_requests.upload_change_attachment"),
 }
 API_PATHS = {"application": "applications", "project": "projects", "midterm_check": "midterm_checks",
-             "acceptance": "acceptances", "evaluation": "evaluations"}
+             "acceptance": "acceptances", "evaluation": "evaluations", "change_request": "change_requests"}
 # The one generic action view: every step of every flow is one API operation, through perform().
 GENERIC_ACTION_VIEW = ("actions.act", "perform",
                        [f"api_{API_PATHS[kind]}.act_{trigger}" for kind, k in KINDS.items() for trigger in k.flow.triggers])

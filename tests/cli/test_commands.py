@@ -29,6 +29,9 @@ def test_the_lifecycle_ends_in_every_terminal_state_and_refuses_approvals_beyond
         assert state in out, state
     assert "refused by the batch quota: 1" in out
     assert "demonstration list: published" in out
+    assert "change requests: 3" in out  # 变更/延期申请: an extension and a contact approved, a budget rejected
+    for line in ("extension  approved", "budget     rejected", "contact    approved"):
+        assert line in out, line
     assert message("batch_quota_left") in out
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0 and "audit chain intact" in verify.output

@@ -20,6 +20,8 @@ GENERIC = {
     ("application", "re_review_return"), ("application", "re_review_reject"),
     ("project", "complete_acceptance"), ("project", "terminate"), ("project", "close"),
     ("evaluation", "return_self_evaluation"), ("evaluation", "rescore"),
+    ("change_request", "review"), ("change_request", "return_for_revision"), ("change_request", "reject"),
+    ("change_request", "withdraw"),
 }
 
 

@@ -8,6 +8,7 @@ from app.services.commands import (  # noqa: F401
                                    admin,
                                    applications,
                                    attachments,
+                                   changes,
                                    checks,
                                    demonstration,
                                    endorsement,

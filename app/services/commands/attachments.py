@@ -126,12 +126,19 @@ def _editable_application(actor: User, application_id: int) -> Application:
     return app
 
 
-def add_attachment(actor: User, application_id: int, kind: str, filename: str | None,
-                   stream: BinaryIO) -> Attachment:
-    """Store an uploaded file for the actor's own draft or returned application."""
-    if kind not in KINDS:
-        raise Invalid({"kind": str(_l("Choose the kind of attachment."))})
-    app = _editable_application(actor, application_id)
+@dataclass(frozen=True)
+class Upload:
+    """A checked upload, stored under its SHA-256: what an attachment row records."""
+
+    sha256: str
+    size: int
+    content_type: str
+    display_name: str
+
+
+def store_upload(filename: str | None, stream: BinaryIO) -> Upload:
+    """Store an uploaded file content-addressed, refusing one too large, empty or of a type not
+    accepted (judged from its bytes) — the one check of every attachment, whatever it belongs to."""
     stored = _store(stream, current_app.config["UPLOAD_MAX_BYTES"])
     try:
         if stored.size == 0:
@@ -147,15 +154,25 @@ def add_attachment(actor: User, application_id: int, kind: str, filename: str | 
             os.replace(stored.path, final)
     finally:
         stored.path.unlink(missing_ok=True)
-    attachment = Attachment(application_id=app.id, kind=kind, display_name=clean_display_name(filename, file_type),
-                            sha256=stored.sha256, size=stored.size, content_type=CONTENT_TYPES[file_type],
+    return Upload(stored.sha256, stored.size, CONTENT_TYPES[file_type], clean_display_name(filename, file_type))
+
+
+def add_attachment(actor: User, application_id: int, kind: str, filename: str | None,
+                   stream: BinaryIO) -> Attachment:
+    """Store an uploaded file for the actor's own draft or returned application."""
+    if kind not in KINDS:
+        raise Invalid({"kind": str(_l("Choose the kind of attachment."))})
+    app = _editable_application(actor, application_id)
+    upload = store_upload(filename, stream)
+    attachment = Attachment(application_id=app.id, kind=kind, display_name=upload.display_name,
+                            sha256=upload.sha256, size=upload.size, content_type=upload.content_type,
                             uploaded_by_id=actor.id)
     db.session.add(attachment)
     db.session.flush()
     audit.record(entity_type="application", entity_id=app.id, trigger="attach", actor=actor, role="applicant",
                  from_state=app.state.value, to_state=app.state.value,
                  payload={"attachment_id": attachment.id, "kind": kind, "name": attachment.display_name,
-                          "sha256": stored.sha256, "size": stored.size})
+                          "sha256": upload.sha256, "size": upload.size})
     return attachment
 
 

@@ -21,6 +21,7 @@ from app.policies import joint_opinion_orgs
 from app.services.records import counters
 from workflows.evaluation import EvaluationState, Grade
 from workflows.midterm_check import MidtermCheckState
+from workflows.project import ProjectState
 
 Guards = dict[str, Callable[[], bool]]
 
@@ -49,6 +50,7 @@ MESSAGES = {
     "concluded_with_conditions": _l("The panel's conclusion is not a pass with conditions."),
     "concluded_fail": _l("The panel's conclusion is not a fail."),
     "has_scores": _l("The evaluation has no scores yet."),
+    "project_under_construction": _l("The project is no longer under construction: the change cannot be applied."),
 }
 
 
@@ -167,6 +169,10 @@ def evaluation_guards(ev: Evaluation, actor=None) -> Guards:
     return {"has_scores": lambda: ev.grade is not None}
 
 
+def change_request_guards(cr, actor=None) -> Guards:
+    return {"project_under_construction": lambda: cr.project.state == ProjectState.UNDER_CONSTRUCTION}
+
+
 def no_guards(_entity, actor=None) -> Guards:
     return {}
 
@@ -175,4 +181,5 @@ def no_guards(_entity, actor=None) -> Guards:
 GUARDS: dict[str, Callable[..., Guards]] = {
     "application": application_guards, "project": project_guards, "midterm_check": no_guards,
     "acceptance": acceptance_guards, "evaluation": evaluation_guards,
+    "change_request": change_request_guards,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.i18n import short_locale
 from app.kinds import MODEL_OF
 from app.models import AuditRecord, User
 from app.services.engine.loading import load_visible
@@ -57,6 +58,8 @@ def title_of(kind: str, entity) -> str:
         return f"{entity.project.name} · #{entity.round}"
     if kind == "evaluation":
         return f"{entity.project.name} · {entity.period}"
+    if kind == "change_request":
+        return f"{entity.project.name} · {entity.change_type.label(short_locale())}"
     return f"#{entity.id}"
 
 

@@ -17,6 +17,7 @@ from app.models import (
     Application,
     AuditRecord,
     Batch,
+    ChangeRequest,
     Division,
     Endorsement,
     Evaluation,
@@ -50,6 +51,7 @@ LOADS = {
     "acceptance": (joinedload(Acceptance.project),
                    selectinload(Acceptance.members).joinedload(PanelMember.expert)),
     "evaluation": (joinedload(Evaluation.project),),
+    "change_request": (joinedload(ChangeRequest.project),),
 }
 
 

@@ -35,8 +35,11 @@ FILTER_LEVELS = ("on_time", "due_soon", "overdue")  # the levels a list may be f
 DUE_SOON_DAYS = 2  # default for the DUE_SOON_WORKING_DAYS setting
 # The states in which an item waits on its applicant's revision: the reviewer's clock stands.
 PAUSES: dict[str, frozenset[str]] = {"application": frozenset(s.value for s in RETURNED)}
-# Stages whose deadline is a day somebody set rather than a limit (a rectification's own day).
-SET_DEADLINES: dict[str, frozenset[str]] = {"midterm_check": frozenset({"rectifying"})}
+# Stages whose deadline is a day somebody set rather than a limit, and the column holding it: a
+# rectification's own day; a project under construction is due for acceptance when its
+# construction period ends (``ends_on``, which an approved extension moves).
+SET_DEADLINES: dict[str, dict[str, str]] = {"midterm_check": {"rectifying": "rectification_deadline"},
+                                            "project": {"under_construction": "ends_on"}}
 _MEMO_KEY = "pilotflow.step_limits"
 _CHUNK = 500  # ids per IN (…) when loading histories
 
@@ -143,7 +146,7 @@ def limited_stages() -> list[tuple[str, LabelledEnum, int]]:
 def timed_states(kind: str) -> list[str]:
     """The stages of a kind in which an item can have a deadline (a limit or a set day): the
     only rows a list filtered by warning level needs to read."""
-    return sorted({str(st) for k, st, _days in limited_stages() if k == kind} | SET_DEADLINES.get(kind, set()))
+    return sorted({str(st) for k, st, _days in limited_stages() if k == kind} | set(SET_DEADLINES.get(kind, {})))
 
 
 # --- the history a clock is read from ---------------------------------------------------------
@@ -246,8 +249,9 @@ def deadline_of(kind: str, entity, changes: list[StateChange] | None = None) -> 
 
 def _assess(kind: str, entity, changes, now: datetime) -> tuple[datetime | None, int | None, int]:
     """(deadline, limit, working days used) of the item's present stage."""
-    if str(entity.state) in SET_DEADLINES.get(kind, ()) and entity.rectification_deadline:
-        return end_of_day(entity.rectification_deadline), None, 0
+    column = SET_DEADLINES.get(kind, {}).get(str(entity.state))
+    if column and getattr(entity, column):
+        return end_of_day(getattr(entity, column)), None, 0
     days = limit_days(kind, entity.state)
     if days is None:
         return None, None, 0
