@@ -92,9 +92,9 @@ def project(applicant: str = "wuhua_applicant", **overrides) -> int:
             "opinion": "批准立项", "approved_budget": "100", "construction_months": 12}).id
 
 
-def in_acceptance(applicant: str = "wuhua_applicant") -> tuple[int, int]:
+def in_acceptance(applicant: str = "wuhua_applicant", **overrides) -> tuple[int, int]:
     """A project whose mid-term check passed and whose acceptance is requested: (project, acceptance)."""
-    project_id = project(applicant)
+    project_id = project(applicant, **overrides)
     with transaction():
         checks.open_checks(user("office"), date.today().year)
     check_id = db.session.scalar(sa.select(MidtermCheck.id).where(MidtermCheck.project_id == project_id))
