@@ -13,7 +13,7 @@ from marshmallow import (
     validate,
     validates_schema,
 )
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app import policies
 from app.errors import Conflict, Invalid, NotFound
@@ -345,10 +345,12 @@ def update_plan_item(actor: User, item_id: int, data: dict) -> PlanItem:
 # --- expert pool -------------------------------------------------------------------------------
 def list_experts(actor: User) -> list[Expert]:
     _require_admin(actor)
+    # the domains joined in the same statement: a selectin load would split a large pool's IN list
     return list(db.session.scalars(sa.select(Expert).join(User, User.id == Expert.user_id)
                                    .options(contains_eager(Expert.user).joinedload(User.organisation),
-                                            contains_eager(Expert.user).lazyload(User.role_rows))
-                                   .order_by(Expert.id)))
+                                            contains_eager(Expert.user).lazyload(User.role_rows),
+                                            joinedload(Expert.domain_rows))
+                                   .order_by(Expert.id)).unique())
 
 
 def update_expert(actor: User, expert_id: int, data: dict) -> Expert:
