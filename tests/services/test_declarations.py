@@ -6,7 +6,16 @@ import sqlalchemy as sa
 from app.database import transaction
 from app.errors import Denied, Invalid, NotFound
 from app.extensions import db
-from app.models import Acceptance, AcceptanceScore, AuditRecord, Domain, Expert, Notification, PanelMember, User
+from app.models import (
+    Acceptance,
+    AcceptanceScore,
+    AuditRecord,
+    Domain,
+    Expert,
+    Notification,
+    PanelMember,
+    User,
+)
 from app.services.commands import acceptance as svc
 from app.services.commands import admin
 from app.services.reads import expert_pool
