@@ -199,6 +199,24 @@ def panel_membership(actor: User, acceptance: Acceptance) -> PanelMember | None:
     return next((m for m in acceptance.members if m.expert.user_id == actor.id), None)
 
 
+def panel_seat(actor: User, acceptance: Acceptance) -> PanelMember | None:
+    """The actor's seat on the panel, a recused one included (``panel_membership``: seated only)."""
+    return next((m for m in acceptance.panel if m.expert.user_id == actor.id), None)
+
+
+@rule("panel_member_yet_to_declare")
+def panel_member_yet_to_declare(actor: User, entity: object) -> Decision:
+    """回避声明: a drawn expert declares (no conflict, or recusal) once, before scoring."""
+    seat = panel_seat(actor, entity) if isinstance(entity, Acceptance) else None
+    if seat is None:
+        return deny(_l("Only the experts on this panel may do this."))
+    if seat.scored_at is not None:
+        return deny(_l("You have already scored: a declaration after scoring is refused."))
+    if seat.declaration is not None:
+        return deny(_l("You have already made your declaration."))
+    return ALLOW
+
+
 @rule("panel_member_yet_to_score")
 def panel_member_yet_to_score(actor: User, entity: object) -> Decision:
     member = panel_membership(actor, entity) if isinstance(entity, Acceptance) else None
@@ -206,6 +224,8 @@ def panel_member_yet_to_score(actor: User, entity: object) -> Decision:
         return deny(_l("Only the experts on this panel may do this."))
     if member.scored_at is not None:
         return deny(_l("You have already submitted your scores."))
+    if member.declaration is None:
+        return deny(_l("Declare first that you have no conflict of interest (回避声明), or recuse."))
     return ALLOW
 
 

@@ -92,9 +92,9 @@ def project(applicant: str = "wuhua_applicant", **overrides) -> int:
             "opinion": "批准立项", "approved_budget": "100", "construction_months": 12}).id
 
 
-def in_acceptance(applicant: str = "wuhua_applicant") -> tuple[int, int]:
+def in_acceptance(applicant: str = "wuhua_applicant", **overrides) -> tuple[int, int]:
     """A project whose mid-term check passed and whose acceptance is requested: (project, acceptance)."""
-    project_id = project(applicant)
+    project_id = project(applicant, **overrides)
     with transaction():
         checks.open_checks(user("office"), date.today().year)
     check_id = db.session.scalar(sa.select(MidtermCheck.id).where(MidtermCheck.project_id == project_id))
@@ -107,11 +107,16 @@ def in_acceptance(applicant: str = "wuhua_applicant") -> tuple[int, int]:
     return project_id, acc.id
 
 
-def panel(acceptance_id: int, seed: int = 7) -> list[tuple[User, bool]]:
+def panel(acceptance_id: int, seed: int = 7, declare: bool = True) -> list[tuple[User, bool]]:
+    """Form the panel; with ``declare`` each expert then declares no conflict of interest."""
     with transaction():
         acceptance_svc.form_panel(user("office"), acceptance_id, {"size": 3, "seed": seed})
     acc = db.session.get(Acceptance, acceptance_id)
-    return [(m.expert.user, m.is_chair) for m in acc.members]
+    members = [(m.expert.user, m.is_chair) for m in acc.members]
+    for expert, _ in members if declare else ():
+        with transaction():
+            acceptance_svc.declare(expert, acceptance_id, {})
+    return members
 
 
 def full_scores(fraction: float = 0.9) -> dict:

@@ -30,9 +30,11 @@ MAY_PASS = {
     "office_reviewer": {"office_reviewer"}, "leader": {"leader"},
     "joint_reviewer_pending": {"joint_reviewer"}, "panel_member_yet_to_score": {"expert"},
     "panel_member_yet_to_sign": {"expert"}, "panel_chair": {"expert"},
+    "panel_member_yet_to_declare": {"expert"},
 }
 OWNERSHIP_BOUND = {"applicant_owns", "endorser_of_current_level", "joint_reviewer_pending",
-                   "panel_member_yet_to_score", "panel_member_yet_to_sign", "panel_chair"}
+                   "panel_member_yet_to_score", "panel_member_yet_to_sign", "panel_chair",
+                   "panel_member_yet_to_declare"}
 
 # (kind, trigger, role, acting for the owning side?) -> allowed
 CRITICAL = {
@@ -61,6 +63,10 @@ CRITICAL = {
     ("project", "select_demonstration", "leader", True): True,
     ("acceptance", "form_panel", "office_reviewer", True): True,
     ("acceptance", "form_panel", "expert", True): False,
+    ("acceptance", "declare", "expert", True): False,  # the chair has declared already
+    ("acceptance", "declare", "expert", False): False,
+    ("acceptance", "recuse", "expert", False): False,
+    ("acceptance", "declare", "office_reviewer", True): False,
     ("acceptance", "submit_scores", "expert", True): True,
     ("acceptance", "submit_scores", "expert", False): False,
     ("acceptance", "conclude", "expert", True): True,

@@ -43,6 +43,12 @@ ACCEPTANCE = Flow(
     steps=(
         Step("form_panel", (S.REQUESTED,), S.SCORING, "office_reviewer", "组建专家组", "Form the expert panel",
              role="office_reviewer", opinion_required=False, days=20),
+        # 回避声明: each drawn expert, before seeing scores or scoring (a recusal draws a replacement);
+        # the declaration shares the scoring stage's limit, so the stage's deadline stays 15 days.
+        Step("declare", (S.SCORING,), S.SCORING, "panel_member_yet_to_declare", "声明无利益冲突",
+             "Declare no conflict of interest", role="expert", opinion_required=False, days=15),
+        Step("recuse", (S.SCORING,), S.SCORING, "panel_member_yet_to_declare", "申请回避", "Recuse",
+             role="expert", optional=True, style="danger", confirm=True),
         Step("submit_scores", (S.SCORING,), S.SCORING, "panel_member_yet_to_score", "提交评分", "Submit scores",
              role="expert", opinion_required=False, days=15),
         Step("conclude", (S.SCORING,), S.SIGNING, "panel_chair", "形成验收结论", "Conclude",

@@ -329,6 +329,7 @@ class OpenChecksSchema(Schema):
 
 
 class PanelMemberSchema(Schema):
+    id = fields.Integer(required=True)
     expert_id = fields.Integer(required=True)
     name = fields.String(attribute="expert.user.display_name", required=True)
     title = fields.String(attribute="expert.title")
@@ -337,6 +338,13 @@ class PanelMemberSchema(Schema):
     is_chair = fields.Boolean(required=True)
     scored_at = UtcDateTime(allow_none=True)
     signed_at = UtcDateTime(allow_none=True)
+    declaration = fields.String(allow_none=True, metadata={
+        "description": "回避声明: no_conflict, recused, or null while not yet declared."})
+    declared_at = UtcDateTime(allow_none=True)
+    recusal_reason = fields.String()
+    replaces_id = fields.Integer(allow_none=True, metadata={
+        "description": "For a replacement: the seat (`id`) of the recused expert it replaces."})
+    draw_seed = fields.Integer(allow_none=True, metadata={"description": "For a replacement: the seed of its draw."})
 
 
 class ScoreSchema(Schema):
@@ -363,7 +371,16 @@ class AcceptanceSchema(TimeLimitFields):
 
 class AcceptanceDetailSchema(AcceptanceSchema):
     seed = fields.Integer(allow_none=True, metadata={"description": "The recorded seed of the panel draw."})
-    members = fields.List(fields.Nested(PanelMemberSchema), metadata={"description": "The expert panel."})
+    members = fields.List(fields.Nested(PanelMemberSchema), metadata={
+        "description": "The expert panel: those drawn who have not recused."})
+    panel = fields.List(fields.Nested(PanelMemberSchema), metadata={
+        "description": "Everyone drawn for this round with their declarations (回避声明), recused experts included."})
+    undeclared = fields.Boolean(metadata={
+        "description": "True for a panel expert who has not declared no conflict of interest: the summary and "
+                       "the scores are withheld until they do."})
+    domain = EnumValue(metadata={"description": "The project's domain (示范领域)."})
+    specialist_drawn = fields.Boolean(metadata={
+        "description": "False when no expert of the pool was a specialist of the project's domain."})
     scores = fields.List(fields.Nested(ScoreSchema))
 
 
@@ -495,6 +512,8 @@ class ExpertSchema(Schema):
     display_name = fields.String(attribute="user.display_name", required=True)
     organisation = fields.Nested(OrganisationRefSchema, required=True)
     specialties = fields.String(required=True)
+    domains = fields.List(EnumValue(), required=True, metadata={
+        "description": "The domains (示范领域) the expert is a specialist in, as codes."})
     title = fields.String(required=True)
     active = fields.Boolean(required=True, metadata={"description": "Drawn for new panels."})
 

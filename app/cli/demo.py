@@ -73,6 +73,9 @@ def demo_lifecycle(count: int, seed: int) -> None:
         click.echo(f"  “{reason}”")
     click.echo(f"demonstration list: {report.publication}")
     _echo_change_requests(report)
+    click.echo(f"expert declarations: {report.declarations} no conflict, {len(report.recusals)} recusals")
+    for line in report.recusals:
+        click.echo(f"  {line}")
     click.echo(f"{report.decisions} decisions in {report.seconds:.1f} s "
                f"({report.decisions / max(report.seconds, 1e-9):.0f} per second)")
 

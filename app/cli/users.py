@@ -3,14 +3,16 @@ service as the browser's token page)."""
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from app import clock
-from app.cli.common import fail, user_named
+from app.cli.common import acting_user, fail, user_named
 from app.database import transaction
 from app.errors import DomainError
-from app.models import Role
-from app.services.commands import tokens
+from app.extensions import db
+from app.models import Domain, Expert, Role, User
+from app.services.commands import admin, tokens
 from app.services.commands.users import create_user
 
 users_cli = AppGroup("users", help="User accounts.")
@@ -80,3 +82,31 @@ def token_revoke(username: str, token_id: int) -> None:
     except DomainError as exc:
         fail(exc)
     click.echo(f"token {token_id} revoked")
+
+
+@users_cli.command("expert-domains")
+@click.argument("username")
+@click.option("--domain", "domains", multiple=True, type=click.Choice([d.value for d in Domain]),
+              help="A domain the expert is a specialist in (repeat it); none clears them.")
+@click.option("--as", "as_user", default=None, help="The administrator making the change.")
+def users_expert_domains(username: str, domains: tuple[str, ...], as_user: str | None) -> None:
+    """Set the domains (示范领域) USERNAME, an expert, is a specialist in; the panel draw prefers them."""
+    try:
+        with transaction():
+            admin_user = acting_user(as_user, Role.ADMIN)
+            expert = expert_named(username)
+            saved = admin.update_expert(admin_user, expert.id, {
+                "specialties": expert.specialties, "title": expert.title, "active": expert.active,
+                "domains": list(domains)})
+            shown = ", ".join(f"{d.value} ({d.zh})" for d in saved.domains) or "none"
+    except DomainError as exc:
+        fail(exc)
+    click.echo(f"{username}: {shown}")
+
+
+def expert_named(username: str) -> Expert:
+    expert = db.session.scalar(sa.select(Expert).join(User, User.id == Expert.user_id)
+                               .where(User.username == username))
+    if expert is None:
+        raise click.ClickException(f"{username} is not in the expert pool")
+    return expert

@@ -52,6 +52,9 @@ class Report:
     decisions: int = 0
     seconds: float = 0.0
     change_requests: Tally = field(default_factory=Tally)  # (type, outcome) -> count: 变更/延期申请
+    # expert declarations (回避声明): each recusal, with its replacement, in words
+    recusals: list[str] = field(default_factory=list)
+    declarations: int = 0
 
 
 def demo_user(name: str) -> User:
@@ -182,7 +185,9 @@ def acceptance_steps(report: Report, acc_id: int, office, rng: random.Random, *,
     signatures (the chair last), the Office's seal — pausing between steps: it yields the working
     days until the next one (the demo's history spreads them out; the lifecycle ignores them)."""
     act(report, acc_svc.form_panel, office, acc_id, {"size": 3, "seed": seed})
+    yield from declaration_steps(report, acc_id)
     acc = db.session.get(Acceptance, acc_id)
+    db.session.refresh(acc)
     members = [(m.expert.user, m.is_chair) for m in acc.members]
     for user, _ in members:
         yield 3
@@ -197,6 +202,32 @@ def acceptance_steps(report: Report, acc_id: int, office, rng: random.Random, *,
         act(report, acc_svc.sign_report, user, acc_id, {"password": DEMO_PASSWORD})
     yield 2
     act(report, acc_svc.seal_report, office, acc_id, {"password": DEMO_PASSWORD})
+
+
+# --- expert declarations (回避声明) -------------------------------------------------------------
+RECUSAL_REASON = "本人曾参与该项目建设方案的咨询论证，申请回避。"
+
+
+def declaration_steps(report: Report, acc_id: int) -> Iterator[int]:
+    """Each drawn expert declares before scoring. In the run's first panel one member (not the
+    chair) recuses instead, and the replacement drawn for them declares in their turn."""
+    acc = db.session.get(Acceptance, acc_id)
+    if not report.recusals:
+        member = next(m for m in acc.members if not m.is_chair)
+        yield 1
+        act(report, acc_svc.recuse, member.expert.user, acc_id, {"opinion": RECUSAL_REASON})
+        db.session.refresh(acc)
+        db.session.expire(acc, ["panel", "members"])
+        seat = next(m for m in acc.panel if m.id == member.id)
+        replacement = next((m for m in acc.panel if m.replaces_id == seat.id), None)
+        report.recusals.append(
+            f"{acc.project.name} 第{acc.round}轮：{seat.expert.user.display_name} 回避（{seat.recusal_reason}），"
+            + (f"替补 {replacement.expert.user.display_name}（随机种子 {replacement.draw_seed}）"
+               if replacement else "专家库中已无可替补专家"))
+    for m in list(acc.members):
+        yield 1
+        act(report, acc_svc.declare, m.expert.user, acc_id, {})
+        report.declarations += 1
 
 
 def _evaluate(report: Report, period: str, office, leader, rng: random.Random) -> None:

@@ -54,6 +54,14 @@ EXPERTS = (
     ("expert7", "唐教授", "I-DLU", "财政信息化"), ("expert8", "许研究员", "I-YXNU", "项目管理"),
     ("expert9", "邓教授", "I-QJNU", "社会保障信息化"),
 )
+# The domains (示范领域) each demo expert is a specialist in: the panel draw prefers them. Nobody
+# covers 食品药品安全监管, so those projects' panels say the pool has no specialist.
+EXPERT_DOMAINS = {
+    "expert1": (Domain.OFFICE, Domain.PUBLIC_SECURITY), "expert3": (Domain.CREDIT, Domain.RESOURCES),
+    "expert4": (Domain.PUBLIC_SECURITY,), "expert5": (Domain.OFFICE, Domain.SOCIAL_SECURITY),
+    "expert7": (Domain.FINANCE, Domain.TAXATION), "expert8": (Domain.AGRICULTURE, Domain.ENVIRONMENT),
+    "expert9": (Domain.SOCIAL_SECURITY,),
+}
 PLAN_ITEMS = (
     ("GH-01", "全省协同办公平台", PilotCategory.COLLABORATIVE, Domain.OFFICE),
     ("GH-02", "财政预算执行监控系统", PilotCategory.BUSINESS, Domain.FINANCE),
@@ -114,7 +122,7 @@ def load_demo(year: int | None = None) -> list[tuple[str, str, str]]:
     for username, display, org, specialties in EXPERTS:
         if username not in existing:
             create_user(username, DEMO_PASSWORD, display, org, ["expert"], specialties=specialties,
-                        title="高级工程师").email = demo_email(username)
+                        title="高级工程师", domains=EXPERT_DOMAINS.get(username, ())).email = demo_email(username)
     have_items = set(db.session.scalars(sa.select(PlanItem.code)))
     for code, name, category, domain in PLAN_ITEMS:
         if code not in have_items:

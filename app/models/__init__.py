@@ -21,14 +21,21 @@ from app.models.programme import Batch, Counter, PlanItem
 from app.models.project import FundingRequest, MidtermCheck, Project
 from app.models.time_limit import StepLimit
 from app.models.token import ApiToken
-from app.models.user import LOCALES, Expert, MailPreference, User, UserRole
+from app.models.user import (
+    LOCALES,
+    Expert,
+    ExpertDomain,
+    MailPreference,
+    User,
+    UserRole,
+)
 from app.models.vocabulary import DivisionLevel, Domain, OrgKind, PilotCategory, Role
 
 __all__ = [
     "Acceptance", "AcceptanceScore", "PanelMember", "Application", "Attachment", "Endorsement",
     "JointOpinion", "AuditCheckpoint", "AuditHead", "AuditRecord", "Notification", "OutboxMessage", "OutboxStatus", "ScheduledRun",
     "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
-    "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
+    "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "ExpertDomain", "User", "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
     "SigningCredential", "ApiToken", "Alert", "LOCALES", "MailPreference", "CalendarDay", "CalendarYear", "DayKind",
     "StepLimit", "DossierExport", "DossierStatus",

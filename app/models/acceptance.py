@@ -41,13 +41,33 @@ class Acceptance(db.Model):
     stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     project: Mapped[Project] = relationship()
+    # Everyone ever drawn for this round, recused experts included (the declarations' record).
+    panel: Mapped[list[PanelMember]] = relationship(
+        order_by="PanelMember.position", cascade="all, delete-orphan", overlaps="members")
+    # The panel that scores, concludes and signs: those drawn who have not recused.
     members: Mapped[list[PanelMember]] = relationship(
-        order_by="PanelMember.position", cascade="all, delete-orphan")
+        primaryjoin="and_(PanelMember.acceptance_id == Acceptance.id, "
+                    "or_(PanelMember.declaration.is_(None), PanelMember.declaration != 'recused'))",
+        order_by="PanelMember.position", viewonly=True)
+
+
+DECLARATIONS = ("no_conflict", "recused")
 
 
 class PanelMember(db.Model):
+    """A seat on a panel. Before seeing scores or scoring, its expert declares (回避声明): no
+    conflict of interest, or a recusal with a reason; a recused seat stays on record and its
+    replacement (drawn with its own seed) says whom it ``replaces``."""
+
     __tablename__ = "panel_members"
-    __table_args__ = (sa.UniqueConstraint("acceptance_id", "expert_id", name="once_per_panel"),)
+    __table_args__ = (
+        sa.UniqueConstraint("acceptance_id", "expert_id", name="once_per_panel"),
+        sa.CheckConstraint("declaration IS NULL OR declaration IN ('no_conflict','recused')",
+                           name="declaration_known"),
+        sa.CheckConstraint("(declaration IS NULL) = (declared_at IS NULL)", name="declaration_dated"),
+        sa.CheckConstraint("declaration IS NULL OR declaration <> 'recused' OR length(recusal_reason) > 0",
+                           name="recusal_has_reason"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     acceptance_id: Mapped[int] = mapped_column(sa.ForeignKey("acceptances.id", ondelete="CASCADE"), index=True)
@@ -56,8 +76,18 @@ class PanelMember(db.Model):
     is_chair: Mapped[bool] = mapped_column(default=False)
     scored_at: Mapped[datetime | None] = mapped_column(Timestamp)
     signed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    declaration: Mapped[str | None] = mapped_column(sa.String(12))
+    declared_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    recusal_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("panel_members.id"))
+    draw_seed: Mapped[int | None] = mapped_column(sa.BigInteger)  # the replacement's own draw
 
     expert: Mapped[Expert] = relationship()
+    replaces: Mapped[PanelMember | None] = relationship(remote_side=[id])
+
+    @property
+    def recused(self) -> bool:
+        return self.declaration == "recused"
 
 
 class AcceptanceScore(db.Model):

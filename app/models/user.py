@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import Timestamp, enum_column, utcnow
 from app.models.org import Organisation
-from app.models.vocabulary import Role
+from app.models.vocabulary import Domain, Role
 
 
 class MailPreference:
@@ -95,7 +95,23 @@ class Expert(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     user: Mapped[User] = relationship()
+    # The structured specialties: the programme's domains (示范领域) the expert is drawn for.
+    domain_rows: Mapped[list[ExpertDomain]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ExpertDomain.domain")
 
     @property
     def organisation(self) -> Organisation:
         return self.user.organisation
+
+    @property
+    def domains(self) -> list[Domain]:
+        return [r.domain for r in self.domain_rows]
+
+
+class ExpertDomain(db.Model):
+    """One domain (``Domain``) an expert is a specialist in; the panel draw prefers them."""
+
+    __tablename__ = "expert_domains"
+
+    expert_id: Mapped[int] = mapped_column(sa.ForeignKey("experts.id", ondelete="CASCADE"), primary_key=True)
+    domain: Mapped[Domain] = mapped_column(enum_column(Domain), primary_key=True)

@@ -184,7 +184,8 @@ def experts():
 def edit_expert(id: int):
     expert = admin.load_for_edit(current_user, Expert, id)
     if request.method == "POST":
-        return _save(admin.update_expert, (id,), _form("specialties", "title", flags=("active",)),
+        return _save(admin.update_expert, (id,), _form("specialties", "title", lists=("domains",), flags=("active",)),
                      _("The expert has been saved."), url_for("admin.experts"), "admin/expert_form.html", expert=expert)
-    values = {"specialties": expert.specialties, "title": expert.title, "active": expert.active}
+    values = {"specialties": expert.specialties, "title": expert.title, "active": expert.active,
+              "domains": [d.value for d in expert.domains]}
     return render_template("admin/expert_form.html", expert=expert, errors={}, values=values)

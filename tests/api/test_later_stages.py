@@ -57,6 +57,14 @@ def test_an_acceptance_panel_scores_concludes_and_signs_over_the_api(api):
     scores = {k: {"score": str(m * 0.9), "comment": "好"} for k, _zh, _en, m in CRITERIA}
     too_many = {**scores, "completion": {"score": "31", "comment": ""}}
     chair = next(u for u, m in usernames.items() if m["is_chair"])
+    # 回避声明 first: until then no summary, and scoring is refused with the reason
+    undeclared = api.get(f"acceptances/{acc_id}", chair).get_json()
+    assert undeclared["undeclared"] is True and undeclared["summary"] == ""
+    assert "回避声明" in assert_error(api.act("acceptances", acc_id, "submit_scores", chair, scores=scores),
+                                    403, "forbidden")["message"]
+    for username in usernames:
+        assert api.act("acceptances", acc_id, "declare", username).status_code == 200
+    assert api.get(f"acceptances/{acc_id}", chair).get_json()["summary"] == "已完成建设"
     body = assert_error(api.act("acceptances", acc_id, "submit_scores", chair, scores=too_many), 422, "invalid")
     assert "completion" in body["fields"]
     for username in usernames:
@@ -105,3 +113,29 @@ def test_a_project_action_reports_what_it_created(api):
     result = api.act("projects", project_id, "request_acceptance", "wuhua_applicant", summary="完成").get_json()
     assert result["state"] == "acceptance" and result["created"]["kind"] == "acceptance"
     assert api.get(f"acceptances/{result['created']['id']}", "wuhua_applicant").get_json()["summary"] == "完成"
+
+
+def test_an_expert_recuses_over_the_api_and_an_admin_sets_specialist_domains(api):
+    _project_id, acc_id = factories.in_acceptance()
+    api.act("acceptances", acc_id, "form_panel", "office", size=3, seed=7)
+    detail = api.get(f"acceptances/{acc_id}", "office").get_json()
+    names = {m["user_id"]: factories.db.session.get(factories.User, m["user_id"]).username for m in detail["members"]}
+    member = next(names[m["user_id"]] for m in detail["members"] if not m["is_chair"])
+    empty = assert_error(api.act("acceptances", acc_id, "recuse", member), 422, "invalid")
+    assert "opinion" in empty["fields"]
+    assert api.act("acceptances", acc_id, "recuse", member, opinion="与申报单位有合作关系").status_code == 200
+    after = api.get(f"acceptances/{acc_id}", "office").get_json()
+    assert len(after["members"]) == 3 and len(after["panel"]) == 4
+    recused = next(m for m in after["panel"] if m["declaration"] == "recused")
+    assert recused["recusal_reason"] == "与申报单位有合作关系" and recused["declared_at"]
+    replacement = next(m for m in after["panel"] if m["replaces_id"] == recused["id"])
+    assert replacement["draw_seed"] is not None and replacement["declaration"] is None
+    assert_error(api.act("acceptances", acc_id, "declare", member), 403, "forbidden")
+
+    expert = next(e for e in api.get("admin/experts", "admin").get_json() if e["username"] == "expert2")
+    assert expert["domains"] == []
+    assert_error(api.put(f"admin/experts/{expert['id']}", "office", json={"domains": ["finance"]}), 403, "forbidden")
+    bad = assert_error(api.put(f"admin/experts/{expert['id']}", "admin", json={"domains": ["nope"]}), 422, "invalid")
+    assert "domains" in bad["fields"]
+    saved = api.put(f"admin/experts/{expert['id']}", "admin", json={"title": "教授", "domains": ["finance", "credit"]})
+    assert saved.status_code == 200 and saved.get_json()["domains"] == ["credit", "finance"]

@@ -151,6 +151,7 @@ def test_the_whole_lifecycle_by_each_role_in_turn(sign_in, screenshot, live_serv
         expert = experts[username] = sign_in(username)
         expert.get_by_role("link", name=re.compile("我的评审|My panels")).first.click()
         expert.locator(f"a[href='/acceptances/{acc_id}']").click()
+        act(expert, "declare")  # 回避声明 first: no conflict of interest
         box = open_action(expert, "submit_scores")
         for key, _zh, _en, maximum in CRITERIA:
             box.locator(f"[name='scores.{key}.score']").fill(str(round(maximum * 0.9, 1)))

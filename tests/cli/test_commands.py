@@ -33,6 +33,8 @@ def test_the_lifecycle_ends_in_every_terminal_state_and_refuses_approvals_beyond
     for line in ("extension  approved", "budget     rejected", "contact    approved"):
         assert line in out, line
     assert message("batch_quota_left") in out
+    # one expert recused (回避) and a replacement was drawn; the others declared no conflict
+    assert ", 1 recusals" in out and "回避（本人曾参与该项目建设方案的咨询论证" in out and "替补" in out
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0 and "audit chain intact" in verify.output
 

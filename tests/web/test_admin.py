@@ -115,3 +115,21 @@ def test_the_user_form_sets_and_clears_the_email_address_and_refuses_a_bad_one(a
     assert b.post(f"/admin/users/{user.id}", {**account, "email": ""}).status_code == 302
     db.session.expire_all()
     assert user.email is None
+
+
+def test_the_expert_form_sets_the_specialist_domains_and_refuses_an_unknown_one(app):
+    b = Browser(app, "admin")
+    expert = db.session.scalar(sa.select(Expert).join(User).where(User.username == "expert2"))
+    page = b.get(f"/admin/experts/{expert.id}").text
+    assert 'name="domains" value="finance"' in page and "财政管理" in page
+    r = b.post(f"/admin/experts/{expert.id}", {"specialties": "软件工程", "title": "教授", "active": "1",
+                                               "domains": ["finance", "nonsense"]})
+    assert r.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Expert, expert.id).domains == []
+    assert b.post(f"/admin/experts/{expert.id}", {"specialties": "软件工程", "title": "教授", "active": "1",
+                                                  "domains": ["finance", "credit"]}).status_code == 302
+    db.session.expire_all()
+    assert [d.value for d in db.session.get(Expert, expert.id).domains] == ["credit", "finance"]
+    assert "财政管理" in b.get("/admin/experts").text
+    assert Browser(app, "office").get(f"/admin/experts/{expert.id}").status_code == 403

@@ -82,6 +82,13 @@ def test_scoring_signing_concluding_and_sealing_in_the_browser(app):
     others = [u for u, c in members if not c]
     experts = {u: Browser(app, u) for u, _ in members}
 
+    # 回避声明 first: scoring without a declaration is refused with the reason, nothing written
+    r = experts[others[0]].act("acceptance", acc_id, "submit_scores", _scores(0.9))
+    assert r.status_code == 403 and "回避声明" in r.text
+    assert db.session.scalar(sa.select(sa.func.count(AcceptanceScore.id))) == 0
+    for u, _ in members:
+        assert experts[u].act("acceptance", acc_id, "declare", {}).status_code == 302
+
     # a score above the criterion's maximum comes back with the error beside it
     bad = {**_scores(0.9), f"scores.{CRITERIA[0][0]}.score": str(CRITERIA[0][3] + 1)}
     r = experts[others[0]].act("acceptance", acc_id, "submit_scores", bad)
@@ -116,3 +123,32 @@ def test_scoring_signing_concluding_and_sealing_in_the_browser(app):
     assert db.session.get(Acceptance, acc_id).state.value == "passed"
     assert db.session.get(Project, project_id).state.value == "evaluation"
     assert 'data-testid="conclusion"' in office.get(f"/acceptances/{acc_id}").text
+
+
+def test_an_undeclared_expert_sees_only_the_declaration_and_a_recusal_draws_a_replacement(app):
+    _project_id, acc_id = f.in_acceptance("wuhua_applicant")
+    office = _form_panel(app, acc_id)
+    members = _members(acc_id)
+    chair = next(u for u, c in members if c)
+    page = Browser(app, chair).get(f"/acceptances/{acc_id}").text
+    assert 'data-testid="declaration-statement"' in page and 'data-trigger="declare"' in page
+    assert 'data-trigger="recuse"' in page
+    assert "已完成建设" not in page  # the completion summary waits for the declaration
+    assert 'data-trigger="submit_scores"' not in page and 'id="scores-h"' not in page
+
+    # a recusal needs its reason and a confirmation; without them nothing is written
+    expert = Browser(app, chair)
+    assert expert.act("acceptance", acc_id, "recuse", {"opinion": "", "confirmed": "yes"}).status_code == 422
+    assert expert.act("acceptance", acc_id, "recuse", {"opinion": "曾参与该项目方案论证"}).status_code == 422
+    assert len(_members(acc_id)) == 3 and _members(acc_id) == members
+    r = expert.act("acceptance", acc_id, "recuse", {"opinion": "曾参与该项目方案论证", "confirmed": "yes"})
+    assert r.status_code == 302
+    after = _members(acc_id)
+    assert len(after) == 3 and chair not in [u for u, _ in after]
+    assert sum(c for _, c in after) == 1 and after[0][1]  # the earliest drawn still seated chairs
+    # the recused expert sees their recusal and nothing else; the office sees the declarations
+    mine = expert.get(f"/acceptances/{acc_id}").text
+    assert 'data-testid="my-recusal"' in mine and "曾参与该项目方案论证" in mine and 'id="scores-h"' not in mine
+    assert expert.act("acceptance", acc_id, "declare", {}).status_code == 403
+    table = office.get(f"/acceptances/{acc_id}").text.split('data-testid="declarations"')[1].split("</table>")[0]
+    assert "回避" in table and "曾参与该项目方案论证" in table and "随机种子" in table

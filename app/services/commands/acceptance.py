@@ -14,48 +14,111 @@ from app.extensions import db
 from app.models import (
     Acceptance,
     AcceptanceScore,
+    Domain,
     Expert,
-    Organisation,
     PanelMember,
     User,
 )
 from app.models.base import utcnow
-from app.policies import panel_membership
+from app.policies import panel_membership, panel_seat
 from app.schemas import PanelSchema, ScoresSchema, SignatureSchema
 from app.services.documents import issuing, signatures
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
 from app.services.engine.loading import load_visible
+from app.services.reads.expert_pool import eligible_experts, project_domain, specialists
 from workflows.acceptance import CRITERIA, AcceptanceState, conclusion_for
 
 
-def eligible_experts(acceptance: Acceptance) -> list[Expert]:
-    """The pool minus conflicts of interest: nobody from the applicant's organisation or division."""
-    project = acceptance.project
-    return list(db.session.scalars(
-        sa.select(Expert).join(User, User.id == Expert.user_id)
-        .join(Organisation, Organisation.id == User.organisation_id)
-        .where(Expert.active, User.active, User.organisation_id != project.organisation_id,
-               Organisation.division_code != project.division_code)
-        .order_by(Expert.id)))
+def draw_panel(pool: list[Expert], size: int, seed: int, domain: Domain) -> tuple[list[Expert], bool]:
+    """``size`` experts drawn from ``pool`` with ``seed``, the first drawn first. At least one is
+    a specialist of ``domain`` when the pool has one: if the plain draw has none, its last seat
+    goes to a specialist drawn with the same generator. Returns (panel, whether it has one)."""
+    rng = random.Random(seed)
+    drawn = rng.sample(pool, size)
+    matching = specialists(pool, domain)
+    if matching and not specialists(drawn, domain):
+        drawn[-1] = rng.choice(matching)
+    return drawn, bool(matching)
 
 
 @verb("acceptance", "form_panel", schema=PanelSchema)
 def form_panel(actor: User, acceptance_id: int, fields: dict, expected_version: int | None = None) -> Acceptance:
-    """Draw an odd panel (≥3) at random with a recorded seed; the first drawn chairs it."""
+    """Draw an odd panel (≥3) at random with a recorded seed, with a specialist of the project's
+    domain when the pool has one; the first drawn chairs it."""
     acceptance = load_visible(Acceptance, acceptance_id, actor)
     pool = eligible_experts(acceptance)
     if len(pool) < fields["size"]:
         raise Invalid({"size": str(_l("Only %(n)d experts without a conflict of interest are available.",
                                       n=len(pool)))})
     seed = fields["seed"] if fields["seed"] is not None else secrets.randbits(48)
-    drawn = random.Random(seed).sample(pool, fields["size"])
+    domain = project_domain(acceptance)
+    drawn, matched = draw_panel(pool, fields["size"], seed, domain)
     fire(acceptance, "form_panel", actor, expected_version=expected_version, changes={"seed": seed},
          payload={"seed": seed, "size": fields["size"], "pool": [e.id for e in pool],
-                  "panel": [e.id for e in drawn]})
-    acceptance.members.extend(PanelMember(expert_id=e.id, position=i, is_chair=(i == 0))
-                              for i, e in enumerate(drawn))
+                  "panel": [e.id for e in drawn], "domain": domain.value,
+                  "specialists": [e.id for e in specialists(pool, domain)], "specialist_drawn": matched})
+    db.session.add_all(PanelMember(acceptance_id=acceptance.id, expert_id=e.id, position=i, is_chair=(i == 0))
+                       for i, e in enumerate(drawn))
     db.session.flush()
+    db.session.expire(acceptance, ["panel", "members"])
+    return acceptance
+
+
+@verb("acceptance", "declare")
+def declare(actor: User, acceptance_id: int, fields: dict, expected_version: int | None = None) -> Acceptance:
+    """回避声明: the expert declares they have no conflict of interest with the project; only
+    then do they see the materials and the scores and may score."""
+    acceptance = load_visible(Acceptance, acceptance_id, actor)
+    fire(acceptance, "declare", actor, opinion=fields["opinion"], expected_version=expected_version,
+         payload={"declaration": "no_conflict"})
+    seat = panel_seat(actor, acceptance)
+    seat.declaration, seat.declared_at = "no_conflict", utcnow()
+    return acceptance
+
+
+@verb("acceptance", "recuse")
+def recuse(actor: User, acceptance_id: int, fields: dict, expected_version: int | None = None) -> Acceptance:
+    """The expert recuses with a reason. A replacement is drawn from the rest of the pool with a
+    recorded seed (a specialist of the project's domain if the panel would otherwise have none),
+    so the panel keeps its odd size; if the chair recused, the first drawn of those still seated
+    chairs. With nobody left in the pool the panel stays one short, and the page says so."""
+    reason = (fields["opinion"] or "").strip()
+    if not reason:
+        raise Invalid({"opinion": str(_l("Give the reason for your recusal."))})
+    acceptance = load_visible(Acceptance, acceptance_id, actor)
+    seat = panel_seat(actor, acceptance)
+    taken = {m.expert_id for m in acceptance.panel}
+    remaining = [e for e in eligible_experts(acceptance) if e.id not in taken]
+    seated = [m for m in acceptance.members if m is not seat]
+    domain = project_domain(acceptance)
+    seed = secrets.randbits(48)
+    replacement = None
+    if remaining:
+        wanted = specialists(remaining, domain)
+        has_specialist = any(domain in m.expert.domains for m in seated)
+        replacement = random.Random(seed).choice(wanted if wanted and not has_specialist else remaining)
+    was_chair = seat is not None and seat.is_chair
+    new_chair = None
+    if was_chair and seated:
+        new_chair = seated[0]  # members are in draw order: the first drawn still seated
+    fire(acceptance, "recuse", actor, opinion=reason, expected_version=expected_version,
+         payload={"declaration": "recused", "expert": seat.expert_id if seat else None,
+                  "replacement": replacement.id if replacement else None,
+                  "seed": seed if replacement else None, "pool": [e.id for e in remaining],
+                  "chair": (new_chair.expert_id if new_chair else None), "pool_exhausted": replacement is None})
+    seat.declaration, seat.declared_at, seat.recusal_reason = "recused", utcnow(), reason
+    if was_chair:
+        seat.is_chair = False
+        if new_chair is not None:
+            new_chair.is_chair = True
+    if replacement is not None:
+        position = max(m.position for m in acceptance.panel) + 1
+        db.session.add(PanelMember(acceptance_id=acceptance.id, expert_id=replacement.id, position=position,
+                                   is_chair=was_chair and new_chair is None, replaces_id=seat.id,
+                                   draw_seed=seed))
+    db.session.flush()
+    db.session.expire(acceptance, ["panel", "members"])
     return acceptance
 
 

@@ -13,7 +13,7 @@ from marshmallow import (
     validate,
     validates_schema,
 )
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app import policies
 from app.errors import Conflict, Invalid, NotFound
@@ -22,6 +22,7 @@ from app.models import (
     Batch,
     Division,
     Expert,
+    ExpertDomain,
     Organisation,
     PlanItem,
     Role,
@@ -126,6 +127,9 @@ class ExpertProfileSchema(Schema):
     specialties = fields.String(load_default="", validate=validate.Length(max=256))
     title = fields.String(load_default="", validate=validate.Length(max=64))
     active = fields.Boolean(load_default=True)
+    domains = fields.List(fields.Enum(Domain, by_value=True), load_default=None, metadata={
+        "description": "The domains (示范领域) the expert is a specialist in, as codes; the panel draw "
+                       "prefers them. Omitted: unchanged."})
 
 
 def _require_admin(actor: User) -> None:
@@ -341,10 +345,12 @@ def update_plan_item(actor: User, item_id: int, data: dict) -> PlanItem:
 # --- expert pool -------------------------------------------------------------------------------
 def list_experts(actor: User) -> list[Expert]:
     _require_admin(actor)
+    # the domains joined in the same statement: a selectin load would split a large pool's IN list
     return list(db.session.scalars(sa.select(Expert).join(User, User.id == Expert.user_id)
                                    .options(contains_eager(Expert.user).joinedload(User.organisation),
-                                            contains_eager(Expert.user).lazyload(User.role_rows))
-                                   .order_by(Expert.id)))
+                                            contains_eager(Expert.user).lazyload(User.role_rows),
+                                            joinedload(Expert.domain_rows))
+                                   .order_by(Expert.id)).unique())
 
 
 def update_expert(actor: User, expert_id: int, data: dict) -> Expert:
@@ -352,10 +358,24 @@ def update_expert(actor: User, expert_id: int, data: dict) -> Expert:
     _require_admin(actor)
     expert = _get(Expert, expert_id)
     fields_ = load(ExpertProfileSchema(), data)
+    domains = fields_.pop("domains")
     for key, value in fields_.items():
         setattr(expert, key, value)
-    _record(actor, "expert", expert.id, "admin_update_expert", fields_)
+    if domains is not None:
+        set_expert_domains(expert, domains)
+    _record(actor, "expert", expert.id, "admin_update_expert",
+            {**fields_, "domains": [d.value for d in expert.domains]})
     return expert
+
+
+def set_expert_domains(expert: Expert, domains: list[Domain]) -> None:
+    """The expert's structured specialties become exactly ``domains``."""
+    wanted = set(domains)
+    for row in [r for r in expert.domain_rows if r.domain not in wanted]:
+        expert.domain_rows.remove(row)
+    have = {r.domain for r in expert.domain_rows}
+    expert.domain_rows.extend(ExpertDomain(domain=d) for d in sorted(wanted - have, key=lambda d: d.value))
+    db.session.flush()
 
 
 def load_for_edit(actor: User, model, ident: int):

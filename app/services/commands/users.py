@@ -9,14 +9,14 @@ from flask_babel import lazy_gettext as _l
 from app import clock
 from app.errors import Invalid
 from app.extensions import db
-from app.models import Expert, Organisation, Role, User, UserRole
+from app.models import Domain, Expert, ExpertDomain, Organisation, Role, User, UserRole
 from app.passwords import hash_password, needs_rehash, verify_password
 
 MIN_PASSWORD = 8
 
 
 def create_user(username: str, password: str, display_name: str, organisation_code: str,
-                roles: list[str], *, specialties: str = "", title: str = "") -> User:
+                roles: list[str], *, specialties: str = "", title: str = "", domains: tuple[Domain, ...] = ()) -> User:
     errors = {}
     if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
         errors["username"] = str(_l("Use letters, digits, dots and underscores."))
@@ -41,7 +41,8 @@ def create_user(username: str, password: str, display_name: str, organisation_co
     db.session.add(user)
     db.session.flush()
     if Role.EXPERT in role_set:
-        db.session.add(Expert(user_id=user.id, specialties=specialties, title=title))
+        db.session.add(Expert(user_id=user.id, specialties=specialties, title=title,
+                              domain_rows=[ExpertDomain(domain=d) for d in domains]))
         db.session.flush()
     return user
 

@@ -12,7 +12,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from app import policies
+from app import clock, policies
 from app.documents import numbering, pki, storage
 from app.documents.pdfmeta import claimed_number
 from app.documents.signing import SignRequest, get_signer
@@ -454,7 +454,15 @@ def _acceptance_context(acc: Acceptance, doc) -> dict:
             if s is not None and s.comment:
                 comments.append({"expert": m.expert.user.display_name, "criterion": zh, "comment": s.comment})
     rec = _decision("acceptance", acc.id, ("conclude",))
+    replaced = {m.replaces_id: m for m in acc.panel if m.replaces_id is not None}
+    declarations = [{"name": m.expert.user.display_name, "recused": m.recused,
+                     "declared_at": clock.beijing(m.declared_at) if m.declared_at else "未声明",
+                     "reason": m.recusal_reason,
+                     "replacement": replaced[m.id].expert.user.display_name if m.id in replaced else "",
+                     "seed": replaced[m.id].draw_seed if m.id in replaced else None}
+                    for m in acc.panel]
     return {"acc": acc, "members": members, "criteria": criteria, "comments": comments,
+            "declarations": declarations,
             "office_field": OFFICE_SEAL_FIELD, "opinion": rec.opinion if rec else "",
             "conclusion": CONCLUSION_WORDING.get(acc.conclusion or "", "")}
 

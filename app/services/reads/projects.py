@@ -27,9 +27,10 @@ from app.models import (
     Role,
     User,
 )
-from app.policies import panel_membership, visible_to
+from app.policies import panel_membership, panel_seat, visible_to
 from app.services.engine.guards import DEMONSTRATION_KEY
 from app.services.engine.loading import load_visible
+from app.services.reads.expert_pool import project_domain, route_divisions
 from app.services.reads.history import items_timeline, of_items, title_of
 from app.services.reads.paging import Detail, Page, Timed, attach, timed_page
 from app.services.records import counters
@@ -209,8 +210,10 @@ def visible_scores(actor: User, acceptance_id: int) -> ScoreAccess:
     membership = panel_membership(actor, acceptance)
     office = bool(policies.check("office_reviewer", actor)) or bool(policies.check("leader", actor))
     owner = acceptance.project.organisation_id == actor.organisation_id
-    if membership is None and not office and not owner and actor.has_role(Role.EXPERT):
+    if panel_seat(actor, acceptance) is None and not office and not owner and actor.has_role(Role.EXPERT):
         raise NotFound(f"acceptances {acceptance_id}")  # another round's panel: not theirs to see
+    if membership is not None and membership.declaration != "no_conflict":
+        membership = None  # not declared yet (回避声明): no scores at all, not even the chair
     sees_all = office or (membership is not None and membership.is_chair)
     query = sa.select(AcceptanceScore).where(AcceptanceScore.acceptance_id == acceptance.id)
     if not sees_all:
@@ -236,20 +239,45 @@ def acceptance_detail(actor: User, acceptance_id: int) -> Detail:
     draw = db.session.scalar(sa.select(AuditRecord).where(
         AuditRecord.entity_type == "acceptance", AuditRecord.entity_id == acceptance.id,
         AuditRecord.trigger == "form_panel").order_by(AuditRecord.id.desc()).limit(1))
+    seat = panel_seat(actor, acceptance)
+    # An expert who has not declared no conflict sees only what judging a conflict needs.
+    undeclared = seat is not None and seat.declaration != "no_conflict" and not access.office
+    panel = acceptance.panel
+    attach(panel, "expert", Expert, "expert_id")
+    attach([m.expert for m in panel], "user", User, "user_id")
+    extra = {"summary": ""} if undeclared else {}
     return Detail(acceptance, members=members, scores=access.scores, scores_by_expert=by_expert,
                   membership=access.membership, sees_all_scores=access.sees_all, draw=draw,
-                  excluded=excluded_experts(acceptance) if access.office else [])
+                  excluded=excluded_experts(acceptance) if access.office else [],
+                  seat=seat, undeclared=undeclared, panel=panel, declarations=declarations(panel),
+                  specialist_drawn=(draw.payload or {}).get("specialist_drawn", True) if draw else True,
+                  domain=project_domain(acceptance), **extra)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One seat's 回避声明 as the acceptance page and the report show it."""
+
+    seat: PanelMember
+    replaced_by: PanelMember | None  # the replacement drawn for a recusal
+    unreplaced: bool  # recused with nobody left in the pool to replace them
+
+
+def declarations(panel: list[PanelMember]) -> list[Declaration]:
+    by_replaced = {m.replaces_id: m for m in panel if m.replaces_id is not None}
+    return [Declaration(m, by_replaced.get(m.id), m.recused and m.id not in by_replaced) for m in panel]
 
 
 @dataclass(frozen=True)
 class Excluded:
     expert: Expert
-    reason: str  # "same_organisation", "same_division" or "inactive"
+    reason: str  # "same_organisation", "same_division", "route_division" (above or below it) or "inactive"
 
 
 def excluded_experts(acceptance: Acceptance) -> list[Excluded]:
     """Who the random draw may not pick for this project, and why (conflict of interest)."""
     project = acceptance.project
+    route = route_divisions(project.division_code)
     rows = db.session.execute(
         sa.select(Expert, User, Organisation).join(User, User.id == Expert.user_id)
         .join(Organisation, Organisation.id == User.organisation_id).order_by(Expert.id)).all()
@@ -259,6 +287,8 @@ def excluded_experts(acceptance: Acceptance) -> list[Excluded]:
             out.append(Excluded(expert, "same_organisation"))
         elif org.division_code == project.division_code:
             out.append(Excluded(expert, "same_division"))
+        elif org.division_code in route:
+            out.append(Excluded(expert, "route_division"))
         elif not (expert.active and user.active):
             out.append(Excluded(expert, "inactive"))
     return out
