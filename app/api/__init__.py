@@ -10,6 +10,7 @@ from app.api import (
     admin,
     applications,
     calendar,
+    delegations,
     demonstration,
     docs,
     documents,
@@ -81,7 +82,7 @@ def numeric_decimal_bounds(converter, field, ret=None, **kwargs) -> dict:
 def resource_blueprints():
     return [*reference.BLUEPRINTS, applications.bp, endorsements.bp, projects.bp, *later_stages.BLUEPRINTS,
             demonstration.bp, documents.bp, notifications.bp, admin.bp, jobs.bp, calendar.bp, supervision.settings_bp,
-            supervision.urging_bp, time_limits.bp]
+            supervision.urging_bp, time_limits.bp, delegations.bp, delegations.versions_bp]
 
 
 def register(app: Flask) -> None:

@@ -8,6 +8,7 @@ from flask import Flask
 from app.cli.audit import audit_cli
 from app.cli.calendar import calendar_cli
 from app.cli.checks import checks_cli
+from app.cli.delegations import delegation_cli
 from app.cli.demo import demo_cli
 from app.cli.documents import documents_cli, pki_cli
 from app.cli.jobs import jobs_cli, worker_command
@@ -15,7 +16,7 @@ from app.cli.users import users_cli
 from app.cli.workflow import workflow_cli
 
 GROUPS = (demo_cli, checks_cli, workflow_cli, audit_cli, users_cli, pki_cli, documents_cli, calendar_cli, jobs_cli,
-          worker_command())
+          worker_command(), delegation_cli)
 
 
 def register(app: Flask) -> None:

@@ -12,6 +12,7 @@ from app.models.audit import (
     ScheduledRun,
 )
 from app.models.calendar import CalendarDay, CalendarYear, DayKind
+from app.models.delegation import Delegation
 from app.models.document import DocumentVersion, IssuedDocument, SigningCredential
 from app.models.dossier import DossierExport, DossierStatus
 from app.models.evaluation import DemonstrationPublication, Evaluation
@@ -30,5 +31,5 @@ __all__ = [
     "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
     "SigningCredential", "ApiToken", "Alert", "LOCALES", "MailPreference", "CalendarDay", "CalendarYear", "DayKind",
-    "StepLimit", "DossierExport", "DossierStatus",
+    "StepLimit", "DossierExport", "DossierStatus", "Delegation",
 ]

@@ -45,6 +45,9 @@ WEB_WRITES_IN_THE_API = {
     "urging.urge_item": ("urge", "api_urging.urge_item"),
     "time_limits.set_limit": ("set_limit", "api_time_limits.set_limit"),
     "time_limits.clear_limit": ("clear_limit", "api_time_limits.clear_limit"),
+    "delegations.designate": ("designate", "api_delegations.designate"),
+    "delegations.revoke": ("revoke", "api_delegations.revoke"),
+    "workflow_versions.migrate": ("migrate_case", "api_workflow_versions.migrate"),
 }
 API_PATHS = {"application": "applications", "project": "projects", "midterm_check": "midterm_checks",
              "acceptance": "acceptances", "evaluation": "evaluations"}

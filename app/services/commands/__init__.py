@@ -9,6 +9,7 @@ from app.services.commands import (  # noqa: F401
                                    applications,
                                    attachments,
                                    checks,
+                                   delegations,
                                    demonstration,
                                    endorsement,
                                    evaluation,

@@ -26,7 +26,7 @@ from app.documents.verify import (
 )
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
-from app.labels import trigger_label
+from app.labels import record_actor, trigger_label
 from app.models import (
     Acceptance,
     AcceptanceScore,
@@ -413,13 +413,15 @@ def _application_context(app: Application, doc) -> dict:
         AuditRecord.entity_type == "application", AuditRecord.entity_id == app.id).order_by(AuditRecord.id))
     with force_locale("zh_CN"):  # the form speaks Chinese, whoever prints it: every entry by its name
         history = [{"when": cn_date(_local_date(r.created_at)), "step": trigger_label("application", r.trigger),
-                    "actor": r.actor.display_name if r.actor else "", "opinion": r.opinion} for r in records]
+                    "actor": record_actor(r) if r.actor else "", "opinion": r.opinion} for r in records]
     return {"app": app, "history": history}
 
 
 def _approval_context(project: Project, doc) -> dict:
     rec = _decision("application", project.application_id, ("approve_project",))
-    return {"project": project, "opinion": rec.opinion if rec else ""}
+    with force_locale("zh_CN"):  # the approving leader, and the proxy who entered it (王华 批示，张敏 代录)
+        approver = record_actor(rec) if rec is not None and rec.actor else ""
+    return {"project": project, "opinion": rec.opinion if rec else "", "approver": approver}
 
 
 def _midterm_context(check: MidtermCheck, doc) -> dict:
