@@ -13,8 +13,9 @@ from app.database import transaction
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
 from app.labels import record_actor
-from app.models import Application, AuditRecord, Delegation, Notification
+from app.models import Application, AuditRecord, Delegation, Notification, Project
 from app.services.commands import actions_for, delegations, perform
+from app.services.documents import issuing
 from app.services.engine import proxy
 from app.services.engine.fire import fire
 from app.services.reads import inbox
@@ -155,3 +156,16 @@ def test_only_a_leader_designates_and_a_proxy_serves_one_leader_at_a_time(app):
     with pytest.raises(Conflict), transaction():
         _designate(start=clock.today() + timedelta(days=2))
     assert (_count(Delegation), _count(AuditRecord)) == before
+
+
+def test_the_approval_document_names_the_leader_and_the_proxy(app):
+    _designate()
+    app_id = f.awaiting_approval()
+    with transaction():
+        project = perform(f.user("office"), "application", app_id, "approve_project",
+                          {"opinion": "批准立项", "approved_budget": "100", "construction_months": 12})
+    project = db.session.get(Project, project.id)
+    context = issuing.CONTEXTS["project_approval"](project, None)
+    assert context["approver"] == "王华（省信息办主任） 批示，李明（省信息办） 代录"
+    rec = audit.history("application", app_id)[-1]
+    assert rec.trigger == "approve_project" and rec.entered_by_id == f.user("office").id
