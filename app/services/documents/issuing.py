@@ -417,11 +417,15 @@ def _application_context(app: Application, doc) -> dict:
     return {"app": app, "history": history}
 
 
+def _approver(rec: AuditRecord | None) -> str:
+    """The leader who decided, and the proxy who entered it if one did (王华 批示，张敏 代录)."""
+    with force_locale("zh_CN"):
+        return record_actor(rec) if rec is not None and rec.actor else ""
+
+
 def _approval_context(project: Project, doc) -> dict:
     rec = _decision("application", project.application_id, ("approve_project",))
-    with force_locale("zh_CN"):  # the approving leader, and the proxy who entered it (王华 批示，张敏 代录)
-        approver = record_actor(rec) if rec is not None and rec.actor else ""
-    return {"project": project, "opinion": rec.opinion if rec else "", "approver": approver}
+    return {"project": project, "opinion": rec.opinion if rec else "", "approver": _approver(rec)}
 
 
 def _midterm_context(check: MidtermCheck, doc) -> dict:
@@ -432,7 +436,7 @@ def _midterm_context(check: MidtermCheck, doc) -> dict:
 
 def _evaluation_context(ev: Evaluation, doc) -> dict:
     rec = _decision("evaluation", ev.id, ("confirm_grade",))
-    return {"ev": ev, "opinion": rec.opinion if rec else ""}
+    return {"ev": ev, "opinion": rec.opinion if rec else "", "approver": _approver(rec)}
 
 
 def _acceptance_context(acc: Acceptance, doc) -> dict:
