@@ -52,6 +52,7 @@ def test_a_leader_designates_the_proxy_enters_the_approval_and_the_history_names
     assert "王华（省信息办主任） (entered by 李明（省信息办）)" in english
     listed = leader.get("/delegations/").text
     assert "代我录入的审批" in listed and "审批同意" in listed
+    assert "您的代理人已代您录入（代录）" in leader.get("/notifications").text
 
 
 def test_refusals_on_the_pages_write_nothing(app):
