@@ -48,7 +48,7 @@ class VersionCount:
     steps: int
 
 
-def version_counts(actor: User | None = None) -> list[VersionCount]:
+def version_counts() -> list[VersionCount]:
     """Every loadable version of every flow with how many cases follow it (one GROUP BY per kind)."""
     rows = []
     for kind, k in KINDS.items():
