@@ -18,6 +18,7 @@ from workflows.change_request import CHANGE_REQUEST
 from workflows.evaluation import EVALUATION
 from workflows.midterm_check import MIDTERM_CHECK
 from workflows.project import PROJECT
+from workflows.registry import VERSIONS, flow_version
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,17 @@ _BY_MODEL: dict[type, Kind] = {k.model: k for k in KINDS.values()}
 def kind_of(entity: object) -> Kind:
     """The kind of a loaded workflow item."""
     return _BY_MODEL[type(entity)]
+
+
+def flow_of(entity: object) -> Flow:
+    """The flow definition a case follows: its kind's flow at the version the case is pinned to
+    (``flow_version``, set when the case is created; 1 for a case that predates versions)."""
+    kind = kind_of(entity)
+    if kind.name not in VERSIONS:  # a kind whose flow is not in workflows.registry: its one definition
+        return kind.flow
+    return flow_version(kind.name, getattr(entity, "flow_version", None))
+
+
+def flows_of(kind: str) -> list[Flow]:
+    """Every loadable version of a kind's flow, the current (highest) first."""
+    return [VERSIONS[kind][v] for v in sorted(VERSIONS.get(kind, {}), reverse=True)] or [KINDS[kind].flow]

@@ -129,6 +129,22 @@ def admin(actor: User, entity: object = None) -> Decision:
     return _has(actor, Role.ADMIN, _l("Only an administrator may do this."))
 
 
+@rule("delegation_manager")
+def delegation_manager(actor: User, entity: object = None) -> Decision:
+    """代理: a delegation is revoked by the leader who gave it or by an administrator."""
+    if actor.has_role(Role.ADMIN) or (actor.has_role(Role.LEADER) and getattr(entity, "leader_id", None) == actor.id):
+        return ALLOW
+    return deny(_l("Only the leader who designated the proxy, or an administrator, may revoke a delegation."))
+
+
+@rule("delegations_reader")
+def delegations_reader(actor: User, entity: object = None) -> Decision:
+    """The delegation page: leaders (theirs), Office reviewers (those they hold) and admins."""
+    if any(actor.has_role(r) for r in (Role.LEADER, Role.OFFICE_REVIEWER, Role.ADMIN)):
+        return ALLOW
+    return deny(_l("Only the Information Office's leaders, reviewers and administrators have delegations."))
+
+
 @rule("calendar_editor")
 def calendar_editor(actor: User, entity: object = None) -> Decision:
     """The working-day calendar decides every deadline: only administrators change it."""

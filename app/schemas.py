@@ -405,3 +405,36 @@ def localise(message) -> str:
             return gettext(msgid, a=groups[0], b=groups[1] if len(groups) > 1 else "")
     return gettext(text) if text else text
 
+
+
+class DelegationSchema(Schema):
+    """代理: a leader names a proxy (an Office reviewer, by user name) for a period of Beijing
+    dates, both included; the period may not start in the past."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    proxy = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=_required(),
+                          metadata=widget(_l("Proxy (代理人)"), "select"))
+    starts_on = fields.Date(required=True, error_messages=_required(), metadata=widget(_l("From"), "date"))
+    ends_on = fields.Date(required=True, error_messages=_required(), metadata=widget(_l("Until (included)"), "date"))
+
+    @validates("starts_on")
+    def _not_past(self, value: date, **_):
+        if value < clock.today():
+            raise ValidationError(_l("The period may not start in the past."))
+
+    @validates_schema
+    def _in_order(self, data, **_):
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError(str(_l("The period must end on or after its first day.")), field_name="ends_on")
+
+
+class CaseMigrationSchema(Schema):
+    """An admin's decision to move a case to its flow's current version, with the reason."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    opinion = fields.String(load_default="", validate=validate.Length(max=2000),
+                            metadata=widget(_l("Reason"), "textarea"))

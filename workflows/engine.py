@@ -117,9 +117,14 @@ class Flow:
     steps: tuple[Step, ...]
     zh: str = ""
     en: str = ""
+    # The definition's version: a changed flow is a new version, and every case keeps the
+    # version it started under (its ``flow_version``), so old definitions stay loadable.
+    version: int = 1
     _machine: Machine = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.version < 1:
+            raise ValueError(f"flow {self.name!r}: a version is a positive number")
         self._machine = Machine(
             model=None,
             states=[s.value for s in self.states],
@@ -144,8 +149,17 @@ class Flow:
         exits = {src for s in self.steps for src in s.sources if s.dest != src}
         return tuple(st for st in self.states if st not in exits)
 
+    @property
+    def used_states(self) -> frozenset[str]:
+        """The values of the states this version uses: its initial state and every state a step
+        leaves or reaches (a state of the enum no step touches is not part of this version)."""
+        return frozenset({self.initial.value, *(x.value for s in self.steps for x in (*s.sources, s.dest))})
+
+    def has_state(self, state: Enum | str) -> bool:
+        return getattr(state, "value", state) in self.used_states
+
     def steps_from(self, state: Enum) -> tuple[Step, ...]:
-        return tuple(s for s in self.steps if state in s.sources)
+        return tuple(s for s in self.steps if state in s.sources)  # str enums: equal by value
 
     def step_for(self, trigger: str) -> Step:
         """The first step of a trigger: its policy, labels and fields are shared by all of them."""

@@ -1,4 +1,10 @@
-"""All flows by name."""
+"""All flows by name, and every version of each kept loadable.
+
+``FLOWS`` holds each flow's current definition. A changed flow gets a new ``version`` in its
+module, and the definition it replaces moves to ``EARLIER`` (kept as data, e.g. in
+``workflows/earlier/``), so a case keeps following the version it started under
+(``flow_version`` on every case table) until an admin migrates it.
+"""
 from workflows.acceptance import ACCEPTANCE
 from workflows.application import APPLICATION
 from workflows.change_request import CHANGE_REQUEST
@@ -9,3 +15,40 @@ from workflows.project import PROJECT
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (APPLICATION, PROJECT, MIDTERM_CHECK, ACCEPTANCE, EVALUATION,
                                              CHANGE_REQUEST)}
+
+# Earlier versions of the flows, kept so that the cases started under them can finish.
+EARLIER: tuple[Flow, ...] = ()
+
+# name → version → definition.
+VERSIONS: dict[str, dict[int, Flow]] = {}
+
+
+def register(flow: Flow) -> None:
+    """Make a version of a flow loadable (the highest version of a name is its current one)."""
+    known = VERSIONS.setdefault(flow.name, {})
+    if known.get(flow.version, flow) is not flow:
+        raise ValueError(f"two definitions of {flow.name} version {flow.version}")
+    known[flow.version] = flow
+
+
+def unregister(flow: Flow) -> None:
+    """Forget a version (tests that define one); a flow's first definition stays."""
+    if VERSIONS.get(flow.name, {}).get(flow.version) is flow and FLOWS.get(flow.name) is not flow:
+        del VERSIONS[flow.name][flow.version]
+
+
+def flow_version(name: str, version: int | None) -> Flow:
+    """The definition of ``name`` at ``version`` (KeyError when there is none)."""
+    return VERSIONS[name][version or 1]
+
+
+def current_version(name: str) -> int:
+    return max(VERSIONS[name])
+
+
+def current_flow(name: str) -> Flow:
+    return VERSIONS[name][current_version(name)]
+
+
+for _flow in (*FLOWS.values(), *EARLIER):
+    register(_flow)

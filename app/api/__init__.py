@@ -11,6 +11,7 @@ from app.api import (
     applications,
     calendar,
     changes,
+    delegations,
     demonstration,
     docs,
     documents,
@@ -82,7 +83,7 @@ def numeric_decimal_bounds(converter, field, ret=None, **kwargs) -> dict:
 def resource_blueprints():
     return [*reference.BLUEPRINTS, applications.bp, endorsements.bp, projects.bp, *later_stages.BLUEPRINTS,
             demonstration.bp, documents.bp, notifications.bp, admin.bp, jobs.bp, calendar.bp, supervision.settings_bp,
-            supervision.urging_bp, time_limits.bp, changes.bp]
+            supervision.urging_bp, time_limits.bp, changes.bp, delegations.bp, delegations.versions_bp]
 
 
 def register(app: Flask) -> None:

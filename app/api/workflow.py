@@ -22,10 +22,11 @@ from app.api.schemas import (
 from app.database import transaction
 from app.extensions import db
 from app.i18n import short_locale
-from app.kinds import KINDS, MODEL_OF
+from app.kinds import MODEL_OF, flows_of
 from app.models import Acceptance, JointOpinion, Project
 from app.services.commands import action, actions_for, perform, prepare_step
 from app.services.documents import issuing
+from app.services.engine.actions import triggers_of
 from app.services.reads import history
 
 
@@ -39,6 +40,9 @@ class StepSchema(Schema):
                           metadata={"description": "Extra body fields besides opinion and version."})
     opinion_required = fields.Boolean(required=True)
     style = fields.String()
+    on_behalf_of = fields.Function(lambda a: a.on_behalf.display_name if getattr(a, "on_behalf", None) else None,
+                                   allow_none=True, metadata={"type": "string", "description":
+                                   "A proxy's action: the leader on whose behalf it is entered (代录)."})
 
     def _label(self, step):
         return step.label(short_locale())
@@ -78,6 +82,10 @@ class AuditEntrySchema(Schema):
     actor_id = fields.Integer(allow_none=True)
     actor_name = fields.String(attribute="actor.display_name", allow_none=True)
     actor_role = fields.String(required=True)
+    entered_by_id = fields.Integer(allow_none=True, metadata={
+        "description": "The proxy (代理) who entered this leader's step on the leader's behalf (代录); null otherwise."})
+    entered_by_name = fields.Function(lambda r: r.entered_by.display_name if r.entered_by_id else None,
+                                      allow_none=True, metadata={"type": "string"})
     opinion = fields.String()
     payload = fields.Dict()
 
@@ -91,7 +99,8 @@ def _camel(name: str) -> str:
 
 def describe(kind: str, trigger: str) -> tuple[str, str]:
     """Summary and description of a trigger's operation, from the step's record."""
-    steps = [s for s in KINDS[kind].flow.steps if s.trigger == trigger]
+    flow = next(f for f in flows_of(kind) if trigger in f.triggers)  # the newest version that has it
+    steps = [s for s in flow.steps if s.trigger == trigger]
     first = steps[0]
     moves = "; ".join(f"{', '.join(src.value for src in s.sources)} → {s.dest.value}"
                       + (f" (when {', '.join(s.guards)})" if s.guards else "") for s in steps)
@@ -166,6 +175,6 @@ def add_workflow_routes(bp: Blueprint, kind: str) -> None:
         """
         return issuing.documents_of(actor(), kind, entity_id)
 
-    for trigger in KINDS[kind].flow.triggers:
+    for trigger in triggers_of(kind):  # every version's: a case may follow an older one
         bp.route(f"/<id:entity_id>/actions/{trigger}", methods=["POST"],
                  endpoint=f"act_{trigger}")(_action_view(bp, kind, trigger))

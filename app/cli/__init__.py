@@ -9,6 +9,7 @@ from app.cli.audit import audit_cli
 from app.cli.calendar import calendar_cli
 from app.cli.changes import changes_cli
 from app.cli.checks import checks_cli
+from app.cli.delegations import delegation_cli
 from app.cli.demo import demo_cli
 from app.cli.documents import documents_cli, pki_cli
 from app.cli.jobs import jobs_cli, worker_command
@@ -16,7 +17,7 @@ from app.cli.users import users_cli
 from app.cli.workflow import workflow_cli
 
 GROUPS = (demo_cli, checks_cli, workflow_cli, audit_cli, users_cli, pki_cli, documents_cli, calendar_cli, jobs_cli,
-          worker_command(), changes_cli)
+          worker_command(), changes_cli, delegation_cli)
 
 
 def register(app: Flask) -> None:

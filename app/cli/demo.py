@@ -76,6 +76,7 @@ def demo_lifecycle(count: int, seed: int) -> None:
     click.echo(f"expert declarations: {report.declarations} no conflict, {len(report.recusals)} recusals")
     for line in report.recusals:
         click.echo(f"  {line}")
+    click.echo(f"approvals entered by the leader's proxy (代录): {report.proxy_entries}")
     click.echo(f"{report.decisions} decisions in {report.seconds:.1f} s "
                f"({report.decisions / max(report.seconds, 1e-9):.0f} per second)")
 

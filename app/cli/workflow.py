@@ -10,9 +10,11 @@ from app.errors import DomainError
 from app.kinds import MODEL_OF
 from app.schemas import nested_fields
 from app.services.commands import action, perform, prepare_step
+from app.services.engine import versions
 from app.services.engine.loading import load_visible
 from workflows import FLOWS
 from workflows.diagrams import mermaid
+from workflows.registry import VERSIONS, current_version
 
 workflow_cli = AppGroup("workflow", help="The workflow definitions.")
 
@@ -20,11 +22,44 @@ workflow_cli = AppGroup("workflow", help="The workflow definitions.")
 @workflow_cli.command("diagram")
 @click.argument("name")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
-def workflow_diagram(name: str, lang: str) -> None:
+@click.option("--version", "version", type=int, help="A version of the flow (default: the current one).")
+def workflow_diagram(name: str, lang: str, version: int | None) -> None:
     """Print the Mermaid diagram of the flow NAME."""
     if name not in FLOWS:
         raise click.BadParameter(f"known flows: {', '.join(FLOWS)}", param_hint="NAME")
-    click.echo(mermaid(FLOWS[name], lang), nl=False)
+    version = version or current_version(name)
+    if version not in VERSIONS[name]:
+        raise click.BadParameter(f"{name} has versions {', '.join(map(str, sorted(VERSIONS[name])))}",
+                                 param_hint="--version")
+    click.echo(mermaid(VERSIONS[name][version], lang), nl=False)
+
+
+@workflow_cli.command("versions")
+def workflow_versions() -> None:
+    """List each flow's versions and how many cases follow each (the current one marked *)."""
+    for row in versions.version_counts():
+        mark = "*" if row.current else " "
+        click.echo(f"{row.kind:<16} v{row.version}{mark} {row.cases:>6} cases   "
+                   f"{row.states} states, {row.steps} steps")
+
+
+@workflow_cli.command("migrate")
+@click.argument("kind", metavar="KIND", type=click.Choice(list(MODEL_OF)))
+@click.argument("entity_id", metavar="ID", type=int)
+@click.option("--as", "username", required=True, help="The administrator who decides it.")
+@click.option("--reason", default="", help="Why the case moves to the current version (recorded).")
+@click.option("--version", "expected_version", type=int,
+              help="Only if the item is still at this version (otherwise: a conflict).")
+def workflow_migrate(kind: str, entity_id: int, username: str, reason: str, expected_version: int | None) -> None:
+    """Move the KIND case ID to its flow's current version (only if its stage exists there)."""
+    actor = acting_user(username)
+    try:
+        with transaction():
+            entity = versions.migrate_case(actor, kind, entity_id, {"opinion": reason}, expected_version)
+            flow_version, state = entity.flow_version, entity.state
+    except DomainError as exc:
+        fail(exc)
+    click.echo(f"{kind} {entity_id}: now follows version {flow_version} ({state.zh} · {state.value})")
 
 
 @workflow_cli.command("steps")

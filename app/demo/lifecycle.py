@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import (
     Acceptance,
     Application,
+    AuditRecord,
     Evaluation,
     MidtermCheck,
     PlanItem,
@@ -37,6 +38,7 @@ from app.services.commands import (
     projects,
     review,
 )
+from app.services.commands import delegations as delegation_svc
 from app.services.commands import endorsement as escalation
 from workflows.acceptance import CRITERIA, AcceptanceState
 
@@ -55,6 +57,10 @@ class Report:
     # expert declarations (回避声明): each recusal, with its replacement, in words
     recusals: list[str] = field(default_factory=list)
     declarations: int = 0
+    # delegation (代理): the leader's proxy, while designated, and the approvals it entered
+    proxy: User | None = None
+    proxy_delegation: int | None = None
+    proxy_entries: int = 0
 
 
 def demo_user(name: str) -> User:
@@ -130,7 +136,7 @@ def _application(report: Report, i: int, batch_id: int, plan_items, office, lead
     if fate == 11:
         step(report, leader, "application", app_id, "leader_reject", {"opinion": "与已有系统重复，不予批准。"})
         return
-    step(report, leader, "application", app_id, "leader_approve", {"opinion": "同意，提交复审。"})
+    step(report, _approver(report, i, leader), "application", app_id, "leader_approve", {"opinion": "同意，提交复审。"})
     for reviewer in joint:
         act(report, review.record_joint_opinion, reviewer, app_id,
             {"recommendation": "reject" if fate == 15 else "approve", "opinion": "复审意见。"})
@@ -254,6 +260,7 @@ def run_lifecycle(count: int, seed: int = 2026) -> Report:
         batch_id = batch.id
     office, leader = demo_user("office"), demo_user("leader")
     joint = [demo_user(u) for u in ("fgw", "czt", "xxb")]
+    _designate_proxy(report, leader, office)
     plan_items = list(db.session.scalars(sa.select(PlanItem).order_by(PlanItem.id)))
     for i in range(count):
         _application(report, i, batch_id, plan_items, office, leader, joint)
@@ -277,6 +284,7 @@ def run_lifecycle(count: int, seed: int = 2026) -> Report:
     for project in db.session.scalars(sa.select(Project).where(Project.batch_id == batch_id,
                                                                Project.state == "evaluation")).all()[::2]:
         step(report, office, "project", project.id, "close", {"opinion": "绩效评估完成，结项。"})
+    _end_delegation(report, leader, batch_id)
     report.seconds = time.perf_counter() - started
     report.states = _tally(batch_id)
     return report
@@ -309,6 +317,32 @@ def _change_requests(report: Report, project_ids: list[int], office, leader) -> 
             if trigger == "resubmit":
                 step(report, office, "change_request", cr_id, "review", {"opinion": "已补充，报领导审批。"})
         report.change_requests[(change_type, "approved" if ending[-1] == "approve" else "rejected")] += 1
+# --- delegation (代理): the leader's proxy enters every fourth 领导审批 on the leader's behalf ---
+def _designate_proxy(report: Report, leader: User, proxy: User) -> None:
+    """The leader designates the Office reviewer as proxy for the next week (a proxy already
+    designated by an earlier run keeps serving)."""
+    today = clock.today()
+    try:
+        report.proxy_delegation = act(report, delegation_svc.designate, leader, {
+            "proxy": proxy.username, "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=7)).isoformat()})
+    except Conflict:  # an earlier run's delegation is still in force: it serves, and stays
+        pass
+    report.proxy = proxy
+
+
+def _approver(report: Report, i: int, leader: User) -> User:
+    """Who enters the leader's approval of application ``i``: the proxy for every fourth."""
+    return report.proxy if report.proxy is not None and i % 4 == 2 else leader
+
+
+def _end_delegation(report: Report, leader: User, batch_id: int) -> None:
+    """Count what the proxy entered for this batch; the leader revokes the delegation made here."""
+    report.proxy_entries = db.session.scalar(sa.select(sa.func.count(AuditRecord.id)).where(
+        AuditRecord.entity_type == "application", AuditRecord.entered_by_id.is_not(None),
+        AuditRecord.entity_id.in_(sa.select(Application.id).where(Application.batch_id == batch_id))))
+    if report.proxy_delegation is not None:
+        act(report, delegation_svc.revoke, leader, report.proxy_delegation)
+    report.proxy = None
 
 
 def _tally(batch_id: int) -> dict[str, Tally]:

@@ -13,6 +13,7 @@ from app.models.audit import (
 )
 from app.models.calendar import CalendarDay, CalendarYear, DayKind
 from app.models.change_request import ChangeAttachment, ChangeRequest
+from app.models.delegation import Delegation
 from app.models.document import DocumentVersion, IssuedDocument, SigningCredential
 from app.models.dossier import DossierExport, DossierStatus
 from app.models.evaluation import DemonstrationPublication, Evaluation
@@ -38,6 +39,6 @@ __all__ = [
     "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "ExpertDomain", "User", "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
     "SigningCredential", "ApiToken", "Alert", "LOCALES", "MailPreference", "CalendarDay", "CalendarYear", "DayKind",
-    "StepLimit", "DossierExport", "DossierStatus",
+    "StepLimit", "DossierExport", "DossierStatus", "Delegation",
     "ChangeAttachment", "ChangeRequest",
 ]

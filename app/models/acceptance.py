@@ -32,6 +32,7 @@ class Acceptance(db.Model):
     state: Mapped[AcceptanceState] = mapped_column(
         enum_column(AcceptanceState), default=AcceptanceState.REQUESTED, index=True)
     version: Mapped[int] = mapped_column(default=1)
+    flow_version: Mapped[int] = mapped_column(default=1, server_default="1")  # the flow's version it follows
     summary: Mapped[str] = mapped_column(sa.Text, default="")  # the applicant's completion summary
     seed: Mapped[int | None] = mapped_column(sa.BigInteger)
     average_score: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))

@@ -64,6 +64,7 @@ class Application(db.Model):
     state: Mapped[ApplicationState] = mapped_column(
         enum_column(ApplicationState), default=ApplicationState.DRAFT, index=True)
     version: Mapped[int] = mapped_column(default=1)
+    flow_version: Mapped[int] = mapped_column(default=1, server_default="1")  # the flow's version it follows
     endorsement_level: Mapped[int] = mapped_column(default=0)
     re_review_round: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

@@ -30,8 +30,12 @@ class AuditRecord(db.Model):
     payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # A step a proxy (代理) entered on the leader's behalf: ``actor`` is the leader whose
+    # decision it is, ``entered_by`` the proxy who recorded it (covered by the hash when set).
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
 
 
 class AuditHead(db.Model):

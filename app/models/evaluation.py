@@ -29,6 +29,7 @@ class Evaluation(db.Model):
     state: Mapped[EvaluationState] = mapped_column(
         enum_column(EvaluationState), default=EvaluationState.OPENED, index=True)
     version: Mapped[int] = mapped_column(default=1)
+    flow_version: Mapped[int] = mapped_column(default=1, server_default="1")  # the flow's version it follows
     self_report: Mapped[str] = mapped_column(sa.Text, default="")
     results_score: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     operation_score: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))

@@ -41,6 +41,7 @@ class Project(db.Model):
     state: Mapped[ProjectState] = mapped_column(
         enum_column(ProjectState), default=ProjectState.UNDER_CONSTRUCTION, index=True)
     version: Mapped[int] = mapped_column(default=1)
+    flow_version: Mapped[int] = mapped_column(default=1, server_default="1")  # the flow's version it follows
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     demonstration_selected_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -64,6 +65,7 @@ class MidtermCheck(db.Model):
     state: Mapped[MidtermCheckState] = mapped_column(
         enum_column(MidtermCheckState), default=MidtermCheckState.DUE, index=True)
     version: Mapped[int] = mapped_column(default=1)
+    flow_version: Mapped[int] = mapped_column(default=1, server_default="1")  # the flow's version it follows
     progress_report: Mapped[str] = mapped_column(sa.Text, default="")
     rectification_deadline: Mapped[date | None]
     rectification_report: Mapped[str] = mapped_column(sa.Text, default="")

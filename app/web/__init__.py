@@ -9,6 +9,7 @@ from app.web import (
     calendar,
     changes,
     dashboard,
+    delegations,
     demonstration,
     evaluation,
     inbox,
@@ -22,11 +23,13 @@ from app.web import (
     time_limits,
     tokens,
     verify,
+    workflow_versions,
 )
 
 BLUEPRINTS = (auth.bp, actions.bp, inbox.bp, applications.bp, review.bp, tokens.bp, projects.bp, panels.bp,
               evaluation.bp, demonstration.bp, dashboard.bp, admin.bp, verify.bp, calendar.bp, settings.bp,
-              settings.urging_bp, time_limits.bp, supervision.bp, jobs.bp, changes.bp)
+              settings.urging_bp, time_limits.bp, supervision.bp, jobs.bp, changes.bp,
+              delegations.bp, workflow_versions.bp)
 
 
 def register(app: Flask) -> None:

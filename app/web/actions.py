@@ -20,9 +20,10 @@ from app import policies
 from app.database import transaction
 from app.errors import Conflict, Invalid
 from app.i18n import short_locale
-from app.kinds import kind_of
+from app.kinds import flow_of
 from app.schemas import nested_fields
 from app.services.commands import actions_for, perform, prepare_step
+from app.services.engine.proxy import acting_as
 from app.web.redirects import safe_target
 
 bp = Blueprint("actions", __name__)
@@ -43,10 +44,11 @@ def safe_next(default: str | None = None) -> str:
 def _unavailable(entity, trigger: str, actor) -> None:
     """Say why a step is not offered: the policy's reason (403) or the stage/guards (409)."""
     try:
-        step = kind_of(entity).flow.step_for(trigger)
+        step = flow_of(entity).step_for(trigger)
     except KeyError:
         abort(404)
-    policies.require(step.policy, actor, entity)
+    acting, _proxy = acting_as(actor, step)  # a proxy outside their period: 403 with the dates
+    policies.require(step.policy, acting, entity)
     raise Conflict(_("This action is not possible now."))
 
 

@@ -22,6 +22,7 @@ from app.bounds import bounded_int, page_number
 from app.database import transaction
 from app.errors import Invalid
 from app.i18n import short_locale
+from app.kinds import flow_of
 from app.labels import application_number
 from app.models.vocabulary import Domain, PilotCategory
 from app.services.commands import actions_for, applications, attachments
@@ -35,7 +36,7 @@ from app.web.diagram import flow_svg
 from app.web.exports import download
 from app.web.levels import level_arg, level_choices
 from app.web.templating import local_time
-from workflows.application import APPLICATION, RETURNED, ApplicationState
+from workflows.application import RETURNED, ApplicationState
 from workflows.diagrams import mermaid
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
@@ -141,9 +142,9 @@ def _detail(id: int, upload_errors: dict | None = None, status: int = 200):
         re_review=inbox.re_review_status(application), attachment_kinds=attachments.KINDS,
         upload_errors=upload_errors or {},
         returned=entered_by(history, application.state) if application.state in RETURNED else None,
-        diagram=flow_svg(APPLICATION, application.state, [r.to_state for r in history], loc,
-                         _("Workflow; the current stage is highlighted")),
-        mermaid_text=mermaid(APPLICATION, loc, current=application.state.value)), status
+        diagram=flow_svg(flow_of(application), application.state, [r.to_state for r in history], loc,
+                         _("Workflow; the current stage is highlighted")),  # the case's own version
+        mermaid_text=mermaid(flow_of(application), loc, current=application.state.value)), status
 
 
 @bp.get("/<int:id>")

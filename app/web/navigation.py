@@ -40,7 +40,8 @@ NAV: tuple[NavLink, ...] = (
     NavLink("supervision.index", _l("Supervision"), "supervision_board", ("supervision.",)),
     NavLink("demonstration.published", _l("Demonstration projects"), "signed_in", ("demonstration.published",),
             instead_of="demonstration.index"),
-    NavLink("admin.users", _l("Administration"), "admin", ("admin.", "calendar.", "time_limits.")),
+    NavLink("delegations.index", _l("Delegation"), "delegations_reader", ("delegations.",)),
+    NavLink("admin.users", _l("Administration"), "admin", ("admin.", "calendar.", "time_limits.", "workflow_versions.")),
 )
 
 

@@ -16,6 +16,7 @@ from app.kinds import PAGE_ENDPOINTS
 from app.labels import (
     application_number,
     kind_label,
+    record_actor,
     role_label,
     state_label,
     trigger_label,
@@ -148,7 +149,7 @@ def register(app: Flask) -> None:
         state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices,
         plan_choices=plan_choices, attachment_choices=attachment_choices,
         recommendation_label=recommendation_label, tr=tr, back_link=back_link, can_urge=can_urge,
-        application_number=application_number, item_title=title_of)
+        application_number=application_number, item_title=title_of, record_actor=record_actor)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["file_size"] = file_size

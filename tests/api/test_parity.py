@@ -47,6 +47,9 @@ WEB_WRITES_IN_THE_API = {
     "time_limits.clear_limit": ("clear_limit", "api_time_limits.clear_limit"),
     "changes.new": ("file_change_request", "api_change_requests.file_change_request"),
     "changes.upload": ("add_change_attachment", "api_change_requests.upload_change_attachment"),
+    "delegations.designate": ("designate", "api_delegations.designate"),
+    "delegations.revoke": ("revoke", "api_delegations.revoke"),
+    "workflow_versions.migrate": ("migrate_case", "api_workflow_versions.migrate"),
 }
 API_PATHS = {"application": "applications", "project": "projects", "midterm_check": "midterm_checks",
              "acceptance": "acceptances", "evaluation": "evaluations", "change_request": "change_requests"}

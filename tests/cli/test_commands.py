@@ -1,4 +1,5 @@
 """The flask commands, run as an operator would run them."""
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -35,6 +36,8 @@ def test_the_lifecycle_ends_in_every_terminal_state_and_refuses_approvals_beyond
     assert message("batch_quota_left") in out
     # one expert recused (回避) and a replacement was drawn; the others declared no conflict
     assert ", 1 recusals" in out and "回避（本人曾参与该项目建设方案的咨询论证" in out and "替补" in out
+    entered = re.search(r"approvals entered by the leader's proxy \(代录\): (\d+)", out)
+    assert entered and int(entered.group(1)) >= 2  # applications 2, 6 and 10 reach the leader
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0 and "audit chain intact" in verify.output
 

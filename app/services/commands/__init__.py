@@ -10,6 +10,7 @@ from app.services.commands import (  # noqa: F401
                                    attachments,
                                    changes,
                                    checks,
+                                   delegations,
                                    demonstration,
                                    endorsement,
                                    evaluation,

@@ -27,7 +27,7 @@ from app import clock, policies
 from app.documents import cms, numbering, package, pki, storage
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.labels import kind_label, role_label, state_label, trigger_label
+from app.labels import kind_label, record_actor, role_label, state_label, trigger_label
 from app.models import (
     Acceptance,
     Attachment,
@@ -205,7 +205,7 @@ def _history_entry(rec: AuditRecord, titles: dict) -> dict:
             "trigger": rec.trigger, "step": trigger_label(rec.entity_type, rec.trigger),
             "from_state": rec.from_state, "from": state_label(rec.entity_type, rec.from_state),
             "to_state": rec.to_state, "to": state_label(rec.entity_type, rec.to_state),
-            "actor_id": rec.actor_id, "actor": rec.actor.display_name if rec.actor else "系统",
+            "actor_id": rec.actor_id, "actor": record_actor(rec) if rec.actor else "系统",
             "organisation": rec.actor.organisation.name if rec.actor and rec.actor.organisation else "",
             "role_code": rec.actor_role, "role": role_label(rec.actor_role), "opinion": rec.opinion}
 

@@ -26,7 +26,7 @@ from app.documents.verify import (
 )
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
-from app.labels import trigger_label
+from app.labels import record_actor, trigger_label
 from app.models import (
     Acceptance,
     AcceptanceScore,
@@ -413,13 +413,19 @@ def _application_context(app: Application, doc) -> dict:
         AuditRecord.entity_type == "application", AuditRecord.entity_id == app.id).order_by(AuditRecord.id))
     with force_locale("zh_CN"):  # the form speaks Chinese, whoever prints it: every entry by its name
         history = [{"when": cn_date(_local_date(r.created_at)), "step": trigger_label("application", r.trigger),
-                    "actor": r.actor.display_name if r.actor else "", "opinion": r.opinion} for r in records]
+                    "actor": record_actor(r) if r.actor else "", "opinion": r.opinion} for r in records]
     return {"app": app, "history": history}
+
+
+def _approver(rec: AuditRecord | None) -> str:
+    """The leader who decided, and the proxy who entered it if one did (王华 批示，张敏 代录)."""
+    with force_locale("zh_CN"):
+        return record_actor(rec) if rec is not None and rec.actor else ""
 
 
 def _approval_context(project: Project, doc) -> dict:
     rec = _decision("application", project.application_id, ("approve_project",))
-    return {"project": project, "opinion": rec.opinion if rec else ""}
+    return {"project": project, "opinion": rec.opinion if rec else "", "approver": _approver(rec)}
 
 
 def _midterm_context(check: MidtermCheck, doc) -> dict:
@@ -430,7 +436,7 @@ def _midterm_context(check: MidtermCheck, doc) -> dict:
 
 def _evaluation_context(ev: Evaluation, doc) -> dict:
     rec = _decision("evaluation", ev.id, ("confirm_grade",))
-    return {"ev": ev, "opinion": rec.opinion if rec else ""}
+    return {"ev": ev, "opinion": rec.opinion if rec else "", "approver": _approver(rec)}
 
 
 def _acceptance_context(acc: Acceptance, doc) -> dict:

@@ -8,7 +8,7 @@ through ``app.services.commands``, which registers every one of them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import wraps
 from typing import Callable
 
@@ -18,9 +18,10 @@ from marshmallow import Schema
 from app import prefetch
 from app.errors import Invalid
 from app.extensions import db
-from app.kinds import KINDS, MODEL_OF
+from app.kinds import KINDS, MODEL_OF, flows_of
 from app.models import User
 from app.schemas import OpinionSchema, load
+from app.services.engine import proxy
 from app.services.engine.fire import available_steps, fire
 from app.services.engine.loading import load_visible
 from workflows import Step
@@ -88,6 +89,7 @@ class Action:
     run: Verb = field(repr=False)
     generic: bool = False  # taken by the generic verb: the step records nothing but an opinion
     prepare: Prepare | None = field(default=None, repr=False)
+    on_behalf: User | None = None  # a proxy's button: the leader whose step it enters (代录)
 
     # the step's own record
     trigger = property(lambda self: self.step.trigger)
@@ -116,10 +118,17 @@ class Action:
                         **declared[name].metadata.get("widget", {})}) for name in self.fields]
 
 
+def triggers_of(kind: str) -> tuple[str, ...]:
+    """Every trigger of a kind's flow in any loadable version (a case pinned to an older version
+    may still take a step the current one dropped), the current version's first."""
+    return tuple(dict.fromkeys(t for f in flows_of(kind) for t in f.triggers))
+
+
 def action(kind: str, trigger: str) -> Action:
-    """The registered verb of a step, or the generic one; an unknown step is Invalid."""
-    flow = KINDS[kind].flow if kind in KINDS else None
-    if flow is None or trigger not in flow.triggers:
+    """The registered verb of a step, or the generic one; an unknown step is Invalid. The step's
+    record is the newest version's that has the trigger."""
+    flow = next((f for f in flows_of(kind) if trigger in f.triggers), None) if kind in KINDS else None
+    if flow is None:
         raise Invalid({"trigger": str(_l("Unknown action '%(trigger)s'.", trigger=trigger))})
     found = _REGISTRY.get((kind, trigger))
     if found is None:
@@ -130,13 +139,13 @@ def action(kind: str, trigger: str) -> Action:
 
 def all_actions() -> list[Action]:
     """Every step of every flow as an action, in the flows' order."""
-    return [action(kind, trigger) for kind, k in KINDS.items() for trigger in k.flow.triggers]
+    return [action(kind, trigger) for kind in KINDS for trigger in triggers_of(kind)]
 
 
 def unknown_registrations() -> list[str]:
     """Registry entries naming a kind or step that does not exist (empty when all is well)."""
     return sorted(f"{kind}.{trigger}" for kind, trigger in _REGISTRY
-                  if kind not in KINDS or trigger not in KINDS[kind].flow.triggers)
+                  if kind not in KINDS or trigger not in triggers_of(kind))
 
 
 def prepare_step(actor: User, kind: str, entity_id: int, trigger: str, data: dict | None = None) -> object:
@@ -153,11 +162,15 @@ def prepare_step(actor: User, kind: str, entity_id: int, trigger: str, data: dic
 def perform(actor: User, kind: str, entity_id: int, trigger: str, data: dict | None = None,
             expected_version: int | None = None, prepared: object = None):
     """Run the verb behind ``trigger`` on the ``kind`` item ``entity_id`` (with what
-    ``prepare_step`` made, if the step has a preparation)."""
+    ``prepare_step`` made, if the step has a preparation). A proxy whose delegation is in force
+    takes a leader's step as the leader, the record naming them as the one who entered it
+    (``proxy.acting_as``); outside the period they are refused with the dates."""
     found = action(kind, trigger)
-    if found.prepare is None:
-        return found.run(actor, entity_id, data or {}, expected_version)
-    return found.run(actor, entity_id, data or {}, expected_version, prepared)
+    acting, entered_by = proxy.acting_as(actor, found.step)
+    with proxy.entering(entered_by):
+        if found.prepare is None:
+            return found.run(acting, entity_id, data or {}, expected_version)
+        return found.run(acting, entity_id, data or {}, expected_version, prepared)
 
 
 def actions_for(actor: User, kind: str, entity_id: int) -> tuple[object, list[Action]]:
@@ -165,13 +178,24 @@ def actions_for(actor: User, kind: str, entity_id: int) -> tuple[object, list[Ac
     if kind not in MODEL_OF:
         raise Invalid({"kind": str(_l("Unknown kind of item."))})
     entity = load_visible(MODEL_OF[kind], entity_id, actor)
-    return entity, _buttons(kind, available_steps(entity, actor))
+    return entity, _buttons(kind, available_steps(entity, actor)) + delegated_actions(actor, kind, entity)
+
+
+def delegated_actions(actor: User, kind: str, entity, delegation=None) -> list[Action]:
+    """A proxy's buttons on an item: the leader's steps on it (role "leader") the leader could
+    take now, while the delegation is in force, each marked with the leader (代录)."""
+    delegation = delegation or proxy.in_force(actor)
+    if delegation is None:
+        return []
+    steps = [s for s in available_steps(entity, delegation.leader) if s.role == proxy.LEADER_ROLE]
+    return [replace(a, on_behalf=delegation.leader) for a in _buttons(kind, steps)]
 
 
 def _buttons(kind: str, steps) -> list[Action]:
     """The way forward first: a destructive step (撤回, 终止 …) never stands above the step that
-    carries the item on (a returned application's 重新提交 above its 撤回)."""
-    return [action(kind, s.trigger) for s in sorted(steps, key=lambda s: s.style == "danger")]
+    carries the item on (a returned application's 重新提交 above its 撤回). Each button carries
+    the step of the item's own flow version."""
+    return [replace(action(kind, s.trigger), step=s) for s in sorted(steps, key=lambda s: s.style == "danger")]
 
 
 def actions_on(actor: User, kind: str, entities: list) -> dict[int, list[Action]]:

@@ -15,11 +15,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import object_session
 
 from app import policies
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Denied, Invalid
 from app.i18n import short_locale
-from app.kinds import kind_of
+from app.kinds import flow_of, kind_of
 from app.models import User
 from app.models.base import utcnow
+from app.services.engine import proxy, versions  # noqa: F401  (versions: new cases take the current version)
 from app.services.engine.guards import GUARDS, Guards, message
 from app.services.records import audit
 from app.services.records.outbox import enqueue
@@ -45,12 +46,19 @@ def fire(entity, trigger: str, actor: User, *, opinion: str = "", payload: dict 
          expected_version: int | None = None, changes: Changes | None = None) -> Moved:
     """Move ``entity`` by ``trigger``. ``changes`` are the step's data, written in the same
     compare-and-set UPDATE as the new state (a dict, or a function of the new state when the
-    data depends on where the step leads)."""
-    kind = kind_of(entity)
+    data depends on where the step leads).
+
+    The case follows the version of its flow it is pinned to (``flow_of``). Inside
+    ``proxy.entering(p)`` the step is entered by the proxy ``p`` on ``actor``'s behalf: only a
+    step taken in the role "leader" may be, and the audit record names both."""
+    kind, flow = kind_of(entity), flow_of(entity)
     try:
-        step = kind.flow.step_for(trigger)
+        step = flow.step_for(trigger)
     except KeyError:
         raise Invalid({"trigger": str(_l("Unknown action '%(trigger)s'.", trigger=trigger))}) from None
+    entered_by = proxy.entered_by()
+    if entered_by is not None and step.role != proxy.LEADER_ROLE:
+        raise Denied(str(_l("A proxy may enter only a leader's approval steps.")))
     policies.require(step.policy, actor, entity)
     opinion = (opinion or "").strip()
     if step.opinion_required and not opinion:
@@ -59,13 +67,15 @@ def fire(entity, trigger: str, actor: User, *, opinion: str = "", payload: dict 
         raise Conflict(str(_l("Someone else acted on this item first; reload it and try again.")))
     old_state, old_version = entity.state, entity.version
     try:
-        new_state = kind.flow.fire(old_state, trigger, guards_of(entity, actor))
+        new_state = flow.fire(old_state, trigger, guards_of(entity, actor))
     except NoStep as exc:
         if not exc.failed_guards:
             raise Conflict(str(_l("This action is not possible at the stage “%(stage)s”.",
                                   stage=old_state.label(_locale())))) from None
         raise Conflict(" ".join(message(g) for g in exc.failed_guards)) from None
 
+    if type(new_state) is not type(old_state):  # another version's enum: the model's own member
+        new_state = type(old_state)(new_state.value)
     data = changes(new_state) if callable(changes) else (changes or {})
     values = {**data, "state": new_state, "version": old_version + 1}
     if new_state != old_state:
@@ -82,10 +92,10 @@ def fire(entity, trigger: str, actor: User, *, opinion: str = "", payload: dict 
 
     rec = audit.record(entity_type=kind.name, entity_id=entity.id, trigger=trigger, actor=actor,
                        role=step.role, from_state=old_state.value, to_state=new_state.value,
-                       opinion=opinion, payload=payload)
+                       opinion=opinion, payload=payload, entered_by=entered_by)
     enqueue("state_changed", {"entity_type": kind.name, "entity_id": entity.id, "trigger": trigger,
                               "from": old_state.value, "to": new_state.value, "actor_id": actor.id,
-                              "audit_id": rec.id})
+                              "audit_id": rec.id, **({"entered_by": entered_by.id} if entered_by else {})})
     return Moved(step, old_state, new_state, rec.id)
 
 
@@ -94,7 +104,7 @@ def available_steps(entity, actor: User, waiting: bool = False) -> list[Step]:
     rules most steps out) *and* the guards hold. One step per trigger. ``waiting``: only the
     steps somebody waits for (not ``optional``), whose guards alone are then evaluated — what
     the inbox and "who can act now" ask."""
-    flow = kind_of(entity).flow
+    flow = flow_of(entity)
     allowed: dict[str, bool] = {}
     candidates = []
     for step in flow.steps_from(entity.state):

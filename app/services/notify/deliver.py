@@ -20,6 +20,7 @@ from app.services.records import outbox
 
 # What a notification says, by its kind (params["trigger"] names the decision for the first two).
 TASK, DECISION, REMINDER, ESCALATION, URGE = "task", "state_changed", "reminder", "escalation", "urge"
+ON_BEHALF = "entered_on_behalf"  # a proxy entered the leader's step: the leader hears of it
 
 
 def notify(users: Iterable[User], kind: str, entity_type: str, entity_id: int, params: dict) -> list[Notification]:
@@ -73,5 +74,7 @@ def notify_decision(payload: dict) -> int:
     tasks = [h.user for h in handlers(entity_type, entity) if h.user.id != actor_id and h.user.id not in told]
     task_ids = {u.id for u in tasks}
     informed = [u for u in applicants_of(entity) if u.id != actor_id and u.id not in task_ids]
+    leader = db.session.get(User, actor_id) if payload.get("entered_by") and actor_id else None
     return len(notify(tasks, TASK, entity_type, entity.id, payload)) + \
-        len(notify(informed, DECISION, entity_type, entity.id, payload))
+        len(notify(informed, DECISION, entity_type, entity.id, payload)) + \
+        len(notify([leader] if leader is not None else [], ON_BEHALF, entity_type, entity.id, payload))

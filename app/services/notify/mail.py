@@ -30,12 +30,14 @@ from flask_babel import lazy_gettext as _l
 from app import clock
 from app.extensions import db
 from app.i18n import short_locale
-from app.kinds import KINDS, MODEL_OF, PAGE_ENDPOINTS
+from app.kinds import MODEL_OF, PAGE_ENDPOINTS, flow_of
+from app.labels import actor_name
 from app.models import LOCALES, Notification, User
 from app.services.engine.fire import available_steps
 from app.services.notify.deliver import (
     DECISION,
     ESCALATION,
+    ON_BEHALF,
     REMINDER,
     TASK,
     URGE,
@@ -50,6 +52,7 @@ WHAT = {
     REMINDER: _l("Due soon: please act before the deadline"),
     ESCALATION: _l("Overdue: escalated to you as the supervising level"),
     URGE: _l("Urged (催办) by a supervisor"),
+    ON_BEHALF: _l("Entered on your behalf by your proxy (代录)"),
 }
 
 
@@ -103,15 +106,17 @@ def _line(n: Notification, recipient: User) -> Line | None:
     entity = db.session.get(model, n.entity_id) if model else None
     if entity is None:
         return None
-    loc, flow, params = short_locale(), KINDS[kind].flow, n.params or {}
+    loc, flow, params = short_locale(), flow_of(entity), n.params or {}
     trigger = params.get("trigger", "")
     if n.kind == TASK:
         step = "、".join(dict.fromkeys(s.label(loc) for s in available_steps(entity, recipient, waiting=True)))
     else:
         step = flow.step_for(trigger).label(loc) if trigger in flow.triggers else ""
     actor = db.session.get(User, params["actor_id"]) if params.get("actor_id") else None
+    entered_by = db.session.get(User, params["entered_by"]) if params.get("entered_by") else None
     return Line(title=title_of(kind, entity), what=str(WHAT.get(n.kind, n.kind)),
-                stage=entity.state.label(loc), step=step, actor=actor.display_name if actor else "",
+                stage=entity.state.label(loc), step=step,
+                actor=actor_name(actor, entered_by) if actor else "",
                 deadline=beijing(deadline_of(kind, entity)), note=params.get("note", "") if n.kind == URGE else "",
                 url=item_url(kind, entity.id))
 

@@ -17,6 +17,7 @@ def timeline(actor: User, kind: str, entity_id: int) -> list[AuditRecord]:
     load_visible(MODEL_OF[kind], entity_id, actor)
     records = history(kind, entity_id)
     attach(records, "actor", User, "actor_id")
+    attach(records, "entered_by", User, "entered_by_id")  # a proxy's entries (代录): no query without one
     return records
 
 
@@ -34,6 +35,7 @@ def items_timeline(items: dict[str, list]) -> list[AuditRecord]:
     records = list(db.session.scalars(sa.select(AuditRecord).where(of_items(AuditRecord, items))
                                       .order_by(AuditRecord.id)))
     attach(records, "actor", User, "actor_id")
+    attach(records, "entered_by", User, "entered_by_id")  # a proxy's entries (代录): no query without one
     return records
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import policies, prefetch
 from app.extensions import db
-from app.kinds import KINDS
+from app.kinds import KINDS, flows_of
 from app.models import (
     Acceptance,
     Application,
@@ -32,6 +32,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.policies import visible_to
+from app.services.engine import proxy
 from app.services.engine.fire import available_steps
 from app.services.engine.guards import quota_key
 from app.services.reads.history import title_of
@@ -64,6 +65,7 @@ class Task:
     deadline: datetime | None
     overdue: bool
     limit: limits.Limit | None = None
+    on_behalf: User | None = None  # a proxy's task: the leader whose step it is (代录)
 
 
 @dataclass
@@ -95,8 +97,9 @@ def _waiting(actor: User, kind: str) -> list[tuple[object, list]]:
     queries, each step's policy before its guards, each guard's query once for all the items
     (``prefetch.over``)."""
     k = KINDS[kind]
-    flow, model = k.flow, k.model
-    states = [st for st in flow.states if any(actor.has_role(Role(s.role)) for s in flow.waiting_steps(st))]
+    flows, model = flows_of(kind), k.model  # every version: each case's own decides its steps
+    states = [st for st in k.flow.states
+              if any(actor.has_role(Role(s.role)) for f in flows for s in f.waiting_steps(st))]
     if not states:
         return []
     rows = db.session.scalars(sa.select(model).where(visible_to(actor, model), model.state.in_(states))
@@ -111,14 +114,19 @@ def inbox(actor: User, now: datetime | None = None) -> list[StageGroup]:
     number of queries that does not grow with the number of items."""
     now = now or utcnow()
     groups: list[StageGroup] = []
+    # A proxy (an Office reviewer, never a leader) also finds the leader's waiting leader-steps.
+    delegation = proxy.in_force(actor) if actor.has_role(Role.OFFICE_REVIEWER) else None
     for kind, k in KINDS.items():
-        waiting = _waiting(actor, kind)
-        history = limits.state_changes(kind, [e.id for e, _ in waiting]) if waiting else {}
+        waiting = [(e, steps, None) for e, steps in _waiting(actor, kind)]
+        if delegation is not None:
+            waiting += [(e, leader_steps, delegation.leader) for e, steps in _waiting(delegation.leader, kind)
+                        if (leader_steps := [s for s in steps if s.role == proxy.LEADER_ROLE])]
+        history = limits.state_changes(kind, [e.id for e, _, _ in waiting]) if waiting else {}
         by_state: dict = {}
-        for entity, steps in waiting:
+        for entity, steps, leader in waiting:
             limit = limits.status(kind, entity, now, history.get(entity.id, []))
             by_state.setdefault(entity.state, []).append(
-                Task(kind, entity, title_of(kind, entity), steps, limit.deadline, limit.overdue, limit))
+                Task(kind, entity, title_of(kind, entity), steps, limit.deadline, limit.overdue, limit, leader))
         groups.extend(StageGroup(kind, st, by_state[st]) for st in k.flow.states if st in by_state)
     return groups
 

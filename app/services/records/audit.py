@@ -44,7 +44,9 @@ def _utc_text(moment: datetime) -> str:
 DIGEST_RULE = ("hash = SHA-256 (hex) of the UTF-8 JSON object {\"prev\": prev_hash, **fields} with sorted keys, "
                "no whitespace (separators \",\" and \":\") and non-ASCII characters as they are; \"at\" is the "
                "record's UTC time without offset in ISO format with microseconds. The first record's prev_hash is "
-               + GENESIS + "; each record's prev_hash is the hash of the record before it in the whole chain.")
+               + GENESIS + "; each record's prev_hash is the hash of the record before it in the whole chain. "
+               "\"entered_by\" (the proxy who entered a leader's step on their behalf) is among the fields only "
+               "when the record has one, so records written before delegation existed keep their digests.")
 # One encoder for every digest (``json.dumps`` with these options builds a new one per call).
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -57,11 +59,14 @@ def canonical(body: dict) -> str:
 def fields_of(rec) -> dict:
     """What a record's digest covers besides the previous hash (plain JSON values); ``rec`` is an
     AuditRecord or a row with the same columns."""
-    return {
+    fields = {
         "at": _utc_text(rec.created_at), "type": rec.entity_type, "id": rec.entity_id, "trigger": rec.trigger,
         "from": rec.from_state, "to": rec.to_state, "actor": rec.actor_id, "role": rec.actor_role,
         "opinion": rec.opinion, "payload": rec.payload,
     }
+    if (entered_by := getattr(rec, "entered_by_id", None)) is not None:  # only then: older records' digests stay what they were
+        fields["entered_by"] = entered_by
+    return fields
 
 
 def digest_fields(prev_hash: str, fields: dict) -> str:
@@ -85,14 +90,16 @@ def digest(prev_hash: str, rec: AuditRecord) -> str:
 
 def record(*, entity_type: str, entity_id: int, trigger: str, actor: User | None, role: str,
            from_state: str | None = None, to_state: str | None = None, opinion: str = "",
-           payload: dict | None = None) -> AuditRecord:
-    """Append one record; the head row is locked so concurrent appends form one chain."""
+           payload: dict | None = None, entered_by: User | None = None) -> AuditRecord:
+    """Append one record; the head row is locked so concurrent appends form one chain.
+    ``entered_by``: the proxy who entered the ``actor``'s (a leader's) step on their behalf."""
     session = db.session
     head = locked_head()
     rec = AuditRecord(created_at=utcnow(), entity_type=entity_type, entity_id=entity_id,
                       trigger=trigger, from_state=from_state, to_state=to_state,
                       actor_id=actor.id if actor else None, actor_role=role, opinion=opinion,
-                      payload=jsonable(payload or {}), prev_hash=head.last_hash)
+                      payload=jsonable(payload or {}), prev_hash=head.last_hash,
+                      entered_by_id=entered_by.id if entered_by else None)
     rec.hash = digest(head.last_hash, rec)
     session.add(rec)
     session.flush()
@@ -114,7 +121,7 @@ class ChainReport:
 # What the digest reads, streamed as plain rows of the table (no ORM objects or entities).
 _T = AuditRecord.__table__.c
 CHAIN_COLUMNS = (_T.id, _T.created_at, _T.entity_type, _T.entity_id, _T.trigger, _T.from_state, _T.to_state,
-                 _T.actor_id, _T.actor_role, _T.opinion, _T.payload, _T.prev_hash, _T.hash)
+                 _T.actor_id, _T.actor_role, _T.opinion, _T.payload, _T.prev_hash, _T.hash, _T.entered_by_id)
 
 
 @contextmanager

@@ -28,6 +28,7 @@ from app.kinds import KINDS
 from app.models import AuditRecord, StepLimit
 from app.models.base import as_utc
 from app.services.time import calendar
+from workflows import registry
 from workflows.application import RETURNED
 from workflows.engine import LabelledEnum
 
@@ -102,9 +103,11 @@ class _Memo:
 
 
 # --- the limits: default, the Office's override, effective -------------------------------------
-def default_days(kind: str, state) -> int | None:
-    """The step record's limit for a stage (the shortest of its waiting steps)."""
-    return KINDS[kind].flow.time_limit(KINDS[kind].flow.states(str(state)))
+def default_days(kind: str, state, flow_version: int | None = None) -> int | None:
+    """The step record's limit for a stage (the shortest of its waiting steps) in the flow's
+    version ``flow_version`` (a case's pinned one; the kind's own flow when not given)."""
+    flow = registry.flow_version(kind, flow_version) if flow_version else KINDS[kind].flow
+    return flow.time_limit(KINDS[kind].flow.states(str(state)))
 
 
 def _memo() -> _Memo:
@@ -128,10 +131,10 @@ def overrides() -> dict[tuple[str, str], int]:
     return memo.overrides
 
 
-def limit_days(kind: str, state) -> int | None:
+def limit_days(kind: str, state, flow_version: int | None = None) -> int | None:
     """The effective limit of a stage: the Office's override, else the step record's default.
     A stage without a default has no limit (nobody's clock runs there)."""
-    default = default_days(kind, state)
+    default = default_days(kind, state, flow_version)
     if default is None:
         return None
     return overrides().get((kind, str(state)), default)
@@ -252,7 +255,7 @@ def _assess(kind: str, entity, changes, now: datetime) -> tuple[datetime | None,
     column = SET_DEADLINES.get(kind, {}).get(str(entity.state))
     if column and getattr(entity, column):
         return end_of_day(getattr(entity, column)), None, 0
-    days = limit_days(kind, entity.state)
+    days = limit_days(kind, entity.state, getattr(entity, "flow_version", None))
     if days is None:
         return None, None, 0
     if changes is None and kind in PAUSES:
