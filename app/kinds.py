@@ -3,11 +3,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.models import Acceptance, Application, Evaluation, MidtermCheck, Project
+from app.models import (
+    Acceptance,
+    Application,
+    Evaluation,
+    FundingRequest,
+    MidtermCheck,
+    Project,
+)
 from workflows import Flow
 from workflows.acceptance import ACCEPTANCE
 from workflows.application import APPLICATION
 from workflows.evaluation import EVALUATION
+from workflows.funding_request import FUNDING_REQUEST
 from workflows.midterm_check import MIDTERM_CHECK
 from workflows.project import PROJECT
 
@@ -26,6 +34,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("midterm_check", MidtermCheck, MIDTERM_CHECK),
     Kind("acceptance", Acceptance, ACCEPTANCE),
     Kind("evaluation", Evaluation, EVALUATION),
+    Kind("funding_request", FundingRequest, FUNDING_REQUEST),
 )}
 # The web page of each kind of item (its endpoint takes ``id``): page links and mail links.
 PAGE_ENDPOINTS: dict[str, str] = {
@@ -34,6 +43,7 @@ PAGE_ENDPOINTS: dict[str, str] = {
     "midterm_check": "projects.check",
     "acceptance": "panels.acceptance",
     "evaluation": "evaluation.detail",
+    "funding_request": "funding.detail",
 }
 MODEL_OF: dict[str, type] = {name: k.model for name, k in KINDS.items()}
 _BY_MODEL: dict[type, Kind] = {k.model: k for k in KINDS.values()}

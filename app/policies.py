@@ -19,6 +19,7 @@ from app.models import (
     Application,
     DivisionLevel,
     Evaluation,
+    FundingRequest,
     JointOpinion,
     MidtermCheck,
     Organisation,
@@ -76,7 +77,7 @@ def require(name: str, actor: User | None, entity: object = None) -> None:
 
 
 def owner_organisation_id(entity: object) -> int | None:
-    if isinstance(entity, (Application, Project, Evaluation)):
+    if isinstance(entity, (Application, Project, Evaluation, FundingRequest)):
         return entity.organisation_id
     if isinstance(entity, (MidtermCheck, Acceptance)):
         return entity.project.organisation_id
@@ -323,6 +324,13 @@ def evaluation_list(actor: User, entity: object = None) -> Decision:
                      _l("Only the applicant agencies and the Information Office follow performance evaluations."))
 
 
+@rule("funding_list")
+def funding_list(actor: User, entity: object = None) -> Decision:
+    """The list of follow-on funding requests: the agencies (their own) and the programme-wide roles."""
+    return _any_role(actor, (*_SEE_ALL, Role.APPLICANT),
+                     _l("Only the applicant agencies and the Information Office follow funding requests."))
+
+
 @rule("dossier_reader")
 def dossier_reader(actor: User, project: object) -> Decision:
     """The whole project as one archive (一项目一档: every document, attachment, opinion and
@@ -368,6 +376,9 @@ def visible_to(actor: User, model) -> sa.ColumnElement[bool]:
         return sa.true()
     if model in (MidtermCheck, Acceptance, Evaluation):
         return model.project_id.in_(sa.select(Project.id).where(visible_to(actor, Project)))
+    if model is FundingRequest:  # the agency's own; nobody else outside the Office
+        return (FundingRequest.organisation_id == actor.organisation_id if actor.has_role(Role.APPLICANT)
+                else sa.false())
     if model not in (Application, Project):
         return sa.false()
     clauses = []

@@ -3,7 +3,9 @@ from workflows.acceptance import ACCEPTANCE
 from workflows.application import APPLICATION
 from workflows.engine import Flow
 from workflows.evaluation import EVALUATION
+from workflows.funding_request import FUNDING_REQUEST
 from workflows.midterm_check import MIDTERM_CHECK
 from workflows.project import PROJECT
 
-FLOWS: dict[str, Flow] = {f.name: f for f in (APPLICATION, PROJECT, MIDTERM_CHECK, ACCEPTANCE, EVALUATION)}
+FLOWS: dict[str, Flow] = {f.name: f for f in (APPLICATION, PROJECT, MIDTERM_CHECK, ACCEPTANCE, EVALUATION,
+                                              FUNDING_REQUEST)}

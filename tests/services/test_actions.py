@@ -20,6 +20,7 @@ GENERIC = {
     ("application", "re_review_return"), ("application", "re_review_reject"),
     ("project", "complete_acceptance"), ("project", "terminate"), ("project", "close"),
     ("evaluation", "return_self_evaluation"), ("evaluation", "rescore"),
+    ("funding_request", "pass_funding_review"), ("funding_request", "return_funding_request"),
 }
 
 

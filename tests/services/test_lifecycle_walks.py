@@ -65,7 +65,7 @@ from app.services.commands import endorsement as endorsing
 from app.services.commands import evaluation as evaluating
 from app.services.commands.applications import create_application
 from app.services.commands.demonstration import publish_demonstrations
-from app.services.commands.projects import request_follow_on_funding
+from app.services.commands.funding import file_funding_request
 from app.services.engine.fire import available_steps
 from app.services.engine.guards import DEMONSTRATION_KEY, quota_key
 from app.services.reads import projects as project_reads
@@ -405,7 +405,7 @@ class LifecycleWalk(RuleBasedStateMachine):
     @rule(name=st.sampled_from(USERNAMES), pick=st.integers(0, 10**6))
     def follow_on_funding(self, name, pick):
         ids = self._ids("project")
-        self._step(f"{name} asks funding", lambda: request_follow_on_funding(
+        self._step(f"{name} asks funding", lambda: file_funding_request(
             self.users[name], ids[pick % len(ids)], {"amount": "10", "purpose": "二期"}))
 
     @rule(days=st.integers(1, 400))

@@ -12,6 +12,7 @@ from app.services.commands import (  # noqa: F401
                                    demonstration,
                                    endorsement,
                                    evaluation,
+                                   funding,
                                    jobs,
                                    projects,
                                    review,

@@ -126,12 +126,19 @@ def _editable_application(actor: User, application_id: int) -> Application:
     return app
 
 
-def add_attachment(actor: User, application_id: int, kind: str, filename: str | None,
-                   stream: BinaryIO) -> Attachment:
-    """Store an uploaded file for the actor's own draft or returned application."""
-    if kind not in KINDS:
-        raise Invalid({"kind": str(_l("Choose the kind of attachment."))})
-    app = _editable_application(actor, application_id)
+@dataclass(frozen=True)
+class Upload:
+    """A checked upload, stored: what an attachment row of any kind records."""
+
+    sha256: str
+    size: int
+    content_type: str
+    display_name: str
+
+
+def store_upload(filename: str | None, stream: BinaryIO) -> Upload:
+    """Store an uploaded file content-addressed after the one set of checks every attachment
+    passes (size limit, not empty, type judged from the bytes); Invalid on ``file`` otherwise."""
     stored = _store(stream, current_app.config["UPLOAD_MAX_BYTES"])
     try:
         if stored.size == 0:
@@ -147,8 +154,18 @@ def add_attachment(actor: User, application_id: int, kind: str, filename: str | 
             os.replace(stored.path, final)
     finally:
         stored.path.unlink(missing_ok=True)
-    attachment = Attachment(application_id=app.id, kind=kind, display_name=clean_display_name(filename, file_type),
-                            sha256=stored.sha256, size=stored.size, content_type=CONTENT_TYPES[file_type],
+    return Upload(stored.sha256, stored.size, CONTENT_TYPES[file_type], clean_display_name(filename, file_type))
+
+
+def add_attachment(actor: User, application_id: int, kind: str, filename: str | None,
+                   stream: BinaryIO) -> Attachment:
+    """Store an uploaded file for the actor's own draft or returned application."""
+    if kind not in KINDS:
+        raise Invalid({"kind": str(_l("Choose the kind of attachment."))})
+    app = _editable_application(actor, application_id)
+    stored = store_upload(filename, stream)
+    attachment = Attachment(application_id=app.id, kind=kind, display_name=stored.display_name,
+                            sha256=stored.sha256, size=stored.size, content_type=stored.content_type,
                             uploaded_by_id=actor.id)
     db.session.add(attachment)
     db.session.flush()

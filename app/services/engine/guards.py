@@ -14,6 +14,7 @@ from app.models import (
     Acceptance,
     Application,
     Evaluation,
+    FundingRequest,
     MidtermCheck,
     Project,
 )
@@ -49,6 +50,11 @@ MESSAGES = {
     "concluded_with_conditions": _l("The panel's conclusion is not a pass with conditions."),
     "concluded_fail": _l("The panel's conclusion is not a fail."),
     "has_scores": _l("The evaluation has no scores yet."),
+    "grade_blocks_not_overridden": _l(
+        "The project's latest performance grade does not block funding, or a leader has already overridden it."),
+    "grade_allows_funding": _l(
+        "The project's latest performance grade blocks follow-on funding: a leader must first override it "
+        "with a written reason."),
 }
 
 
@@ -167,6 +173,31 @@ def evaluation_guards(ev: Evaluation, actor=None) -> Guards:
     return {"has_scores": lambda: ev.grade is not None}
 
 
+def _latest_grades_of_requests(requests: list[FundingRequest]) -> dict[int, Grade]:
+    """Per funding request: the grade of its project's latest graded evaluation (one query)."""
+    rows = object_session(requests[0]).execute(
+        sa.select(Evaluation.project_id, Evaluation.grade).where(
+            Evaluation.project_id.in_({r.project_id for r in requests}), Evaluation.state == EvaluationState.GRADED)
+        .order_by(Evaluation.project_id, Evaluation.id))
+    latest = {project_id: grade for project_id, grade in rows}  # the highest id wins
+    return {r.id: latest.get(r.project_id) for r in requests}
+
+
+def blocking_grade(request: FundingRequest) -> Grade | None:
+    """The grade that blocks approving ``request`` under the Office's rule (FUNDING_BLOCKING_GRADES:
+    the grade values that block when they are the project's latest), or None."""
+    latest = prefetch.fact("funding_latest_grade", request, _latest_grades_of_requests)
+    return latest if latest is not None and latest.value in current_app.config["FUNDING_BLOCKING_GRADES"] else None
+
+
+def funding_request_guards(request: FundingRequest, actor=None) -> Guards:
+    overridden = lambda: request.grade_overridden_by_id is not None
+    return {
+        "grade_blocks_not_overridden": lambda: blocking_grade(request) is not None and not overridden(),
+        "grade_allows_funding": lambda: overridden() or blocking_grade(request) is None,
+    }
+
+
 def no_guards(_entity, actor=None) -> Guards:
     return {}
 
@@ -175,4 +206,5 @@ def no_guards(_entity, actor=None) -> Guards:
 GUARDS: dict[str, Callable[..., Guards]] = {
     "application": application_guards, "project": project_guards, "midterm_check": no_guards,
     "acceptance": acceptance_guards, "evaluation": evaluation_guards,
+    "funding_request": funding_request_guards,
 }

@@ -57,6 +57,8 @@ def title_of(kind: str, entity) -> str:
         return f"{entity.project.name} · #{entity.round}"
     if kind == "evaluation":
         return f"{entity.project.name} · {entity.period}"
+    if kind == "funding_request":
+        return f"{entity.project.name} · #{entity.id}"
     return f"#{entity.id}"
 
 

@@ -20,6 +20,7 @@ from app.models import (
     Division,
     Endorsement,
     Evaluation,
+    FundingRequest,
     JointOpinion,
     MidtermCheck,
     Notification,
@@ -50,6 +51,7 @@ LOADS = {
     "acceptance": (joinedload(Acceptance.project),
                    selectinload(Acceptance.members).joinedload(PanelMember.expert)),
     "evaluation": (joinedload(Evaluation.project),),
+    "funding_request": (joinedload(FundingRequest.project),),
 }
 
 
