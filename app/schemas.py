@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -237,7 +238,8 @@ class AcceptanceRequestSchema(OpinionSchema):
                             metadata=widget(_l("Completion summary"), "textarea"))
 
 
-FUNDING_AMOUNT = validate.Range(min=0, min_inclusive=False, max=100000,
+# More than 0: with two decimal places the least amount is 0.01 (documented as the minimum).
+FUNDING_AMOUNT = validate.Range(min=Decimal("0.01"), max=100000,
                                 error=_l("The amount must be more than 0 and at most 100,000 (10k yuan)."))
 
 

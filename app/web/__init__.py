@@ -10,6 +10,7 @@ from app.web import (
     dashboard,
     demonstration,
     evaluation,
+    funding,
     inbox,
     jobs,
     panels,
@@ -24,7 +25,7 @@ from app.web import (
 )
 
 BLUEPRINTS = (auth.bp, actions.bp, inbox.bp, applications.bp, review.bp, tokens.bp, projects.bp, panels.bp,
-              evaluation.bp, demonstration.bp, dashboard.bp, admin.bp, verify.bp, calendar.bp, settings.bp,
+              evaluation.bp, funding.bp, demonstration.bp, dashboard.bp, admin.bp, verify.bp, calendar.bp, settings.bp,
               settings.urging_bp, time_limits.bp, supervision.bp, jobs.bp)
 
 

@@ -34,6 +34,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("panels.index", _l("Acceptances"), "acceptance_list", ("panels.",),
             relabel=("own_panels", _l("My panels"))),
     NavLink("evaluation.index", _l("Evaluations"), "evaluation_list", ("evaluation.",)),
+    NavLink("funding.index", _l("Follow-on funding"), "funding_list", ("funding.",)),
     NavLink("demonstration.index", _l("Demonstration"), "programme_overview", ("demonstration.index",)),
     NavLink("dashboard.index", _l("Dashboard"), "programme_overview", ("dashboard.",)),
     NavLink("supervision.index", _l("Supervision"), "supervision_board", ("supervision.",)),

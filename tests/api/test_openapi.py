@@ -17,7 +17,7 @@ from tests import factories
 from tests.services.test_attachments import PDF
 
 PATHS = {"application": "applications", "project": "projects", "midterm_check": "midterm-checks",
-         "acceptance": "acceptances", "evaluation": "evaluations"}
+         "acceptance": "acceptances", "evaluation": "evaluations", "funding_request": "funding-requests"}
 
 
 @pytest.fixture

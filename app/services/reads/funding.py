@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Evaluation, FundingRequest, IssuedDocument, Project, User
+from app.models import Evaluation, FundingRequest, Project, User
 from app.policies import visible_to
 from app.services.engine.guards import blocking_grade
 from app.services.engine.loading import load_visible
@@ -37,7 +37,9 @@ class FundingReview:
     evaluations: list[Evaluation]  # the project's whole evaluation history, newest first
     agency: list[EvaluationRecord]  # every graded evaluation of the agency's projects
     blocking: Grade | None  # the latest grade that blocks approval under the Office's rule
-    documents: list[IssuedDocument]
+
+    def __getattr__(self, name: str):  # read as the request itself too (the API's detail is the request's)
+        return getattr(self.request, name)
 
 
 def funding_request_detail(actor: User, request_id: int) -> FundingRequest:
@@ -51,8 +53,4 @@ def funding_review(actor: User, request_id: int) -> FundingReview:
     request = funding_request_detail(actor, request_id)
     evaluations = list(db.session.scalars(sa.select(Evaluation).where(Evaluation.project_id == request.project_id)
                                           .order_by(Evaluation.id.desc())))
-    documents = list(db.session.scalars(sa.select(IssuedDocument).where(
-        IssuedDocument.entity_type == "funding_request", IssuedDocument.entity_id == request.id)
-        .order_by(IssuedDocument.id)))
-    return FundingReview(request, evaluations, agency_evaluations(request.organisation_id),
-                         blocking_grade(request), documents)
+    return FundingReview(request, evaluations, agency_evaluations(request.organisation_id), blocking_grade(request))
