@@ -30,6 +30,9 @@ def test_the_lifecycle_ends_in_every_terminal_state_and_refuses_approvals_beyond
     assert "refused by the batch quota: 1" in out
     assert "demonstration list: published" in out
     assert message("batch_quota_left") in out
+    funding = out[out.index("follow-on funding requests:"):]
+    assert "已批准" in funding and "未批准" in funding
+    assert "funding approvals blocked by a grade: 1" in out and message("grade_allows_funding") in out
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0 and "audit chain intact" in verify.output
 
