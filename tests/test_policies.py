@@ -12,6 +12,7 @@ from app.models import (
     Acceptance,
     Application,
     Evaluation,
+    FundingRequest,
     MidtermCheck,
     Organisation,
     Project,
@@ -68,6 +69,14 @@ CRITICAL = {
     ("evaluation", "confirm_grade", "leader", True): True,
     ("evaluation", "confirm_grade", "office_reviewer", True): False,
     ("evaluation", "submit_self_evaluation", "applicant", False): False,
+    ("funding_request", "resubmit_funding_request", "applicant", True): True,
+    ("funding_request", "resubmit_funding_request", "applicant", False): False,
+    ("funding_request", "pass_funding_review", "office_reviewer", True): True,
+    ("funding_request", "pass_funding_review", "applicant", True): False,
+    ("funding_request", "override_grade_block", "leader", True): True,
+    ("funding_request", "override_grade_block", "office_reviewer", True): False,
+    ("funding_request", "approve_funding", "leader", True): True,
+    ("funding_request", "approve_funding", "admin", True): False,
 }
 
 
@@ -100,6 +109,8 @@ def matrix(app):
         "midterm_check": db.session.scalar(sa.select(MidtermCheck).where(MidtermCheck.project_id == project_id)),
         "acceptance": db.session.get(Acceptance, acc_id),
         "evaluation": Evaluation(project_id=project_id, organisation_id=org("D530102MZ").id, period="2030"),
+        "funding_request": FundingRequest(project_id=project_id, organisation_id=org("D530102MZ").id,
+                                          amount=10, purpose="推广"),
     }
     cells = {}
     for kind in KINDS.values():
