@@ -68,6 +68,7 @@ from app.services.commands.demonstration import publish_demonstrations
 from app.services.commands.funding import file_funding_request
 from app.services.engine.fire import available_steps
 from app.services.engine.guards import DEMONSTRATION_KEY, quota_key
+from app.services.reads import funding as funding_reads
 from app.services.reads import projects as project_reads
 from app.services.reads.applications import (
     ApplicationFilters,
@@ -437,6 +438,8 @@ READS = {
                       project_reads.midterm_check_detail),
     "acceptance": (lambda user, page: project_reads.list_acceptances(user, page=page), project_reads.acceptance_detail),
     "evaluation": (lambda user, page: project_reads.list_evaluations(user, page=page), project_reads.evaluation_detail),
+    "funding_request": (lambda user, page: funding_reads.list_funding_requests(user, page=page),
+                        funding_reads.funding_request_detail),
 }
 
 
