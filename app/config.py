@@ -96,6 +96,10 @@ def settings(instance_path: str) -> dict:
         "BATCH_QUOTA_DEFAULT": int(os.environ.get("PILOTFLOW_BATCH_QUOTA", 50)),
         "DEMONSTRATION_MIN": int(os.environ.get("PILOTFLOW_DEMONSTRATION_MIN", 30)),
         "DEMONSTRATION_MAX": int(os.environ.get("PILOTFLOW_DEMONSTRATION_MAX", 40)),
+        # The grades (workflows.evaluation.Grade values, comma-separated) that, as a project's latest
+        # graded evaluation, block approving its follow-on funding unless a leader overrides them.
+        "FUNDING_BLOCKING_GRADES": tuple(g.strip() for g in os.environ.get(
+            "PILOTFLOW_FUNDING_BLOCKING_GRADES", "unqualified").split(",") if g.strip()),
         # The organisations (by code) whose representatives give the 复审 opinions.
         "JOINT_REVIEW_ORGS": tuple(os.environ.get("PILOTFLOW_JOINT_REVIEW_ORGS", "FGW,CZT,XXB").split(",")),
         "REFERENCE_DATA_DIR": os.environ.get(

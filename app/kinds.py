@@ -8,6 +8,7 @@ from app.models import (
     Application,
     ChangeRequest,
     Evaluation,
+    FundingRequest,
     MidtermCheck,
     Project,
 )
@@ -16,6 +17,7 @@ from workflows.acceptance import ACCEPTANCE
 from workflows.application import APPLICATION
 from workflows.change_request import CHANGE_REQUEST
 from workflows.evaluation import EVALUATION
+from workflows.funding_request import FUNDING_REQUEST
 from workflows.midterm_check import MIDTERM_CHECK
 from workflows.project import PROJECT
 from workflows.registry import VERSIONS, flow_version
@@ -36,6 +38,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("acceptance", Acceptance, ACCEPTANCE),
     Kind("evaluation", Evaluation, EVALUATION),
     Kind("change_request", ChangeRequest, CHANGE_REQUEST),
+    Kind("funding_request", FundingRequest, FUNDING_REQUEST),
 )}
 # The web page of each kind of item (its endpoint takes ``id``): page links and mail links.
 PAGE_ENDPOINTS: dict[str, str] = {
@@ -45,6 +48,7 @@ PAGE_ENDPOINTS: dict[str, str] = {
     "acceptance": "panels.acceptance",
     "evaluation": "evaluation.detail",
     "change_request": "changes.detail",
+    "funding_request": "funding.detail",
 }
 MODEL_OF: dict[str, type] = {name: k.model for name, k in KINDS.items()}
 _BY_MODEL: dict[type, Kind] = {k.model: k for k in KINDS.values()}

@@ -20,6 +20,7 @@ from app.models import (
     ChangeRequest,
     DivisionLevel,
     Evaluation,
+    FundingRequest,
     JointOpinion,
     MidtermCheck,
     Organisation,
@@ -77,7 +78,7 @@ def require(name: str, actor: User | None, entity: object = None) -> None:
 
 
 def owner_organisation_id(entity: object) -> int | None:
-    if isinstance(entity, (Application, Project, Evaluation)):
+    if isinstance(entity, (Application, Project, Evaluation, FundingRequest)):
         return entity.organisation_id
     if isinstance(entity, (MidtermCheck, Acceptance, ChangeRequest)):
         return entity.project.organisation_id
@@ -368,6 +369,13 @@ def change_request_list(actor: User, entity: object = None) -> Decision:
                      _l("Only the applicant agencies, the IT offices and the Information Office follow change requests."))
 
 
+@rule("funding_list")
+def funding_list(actor: User, entity: object = None) -> Decision:
+    """The list of follow-on funding requests: the agencies (their own) and the programme-wide roles."""
+    return _any_role(actor, (*_SEE_ALL, Role.APPLICANT),
+                     _l("Only the applicant agencies and the Information Office follow funding requests."))
+
+
 @rule("dossier_reader")
 def dossier_reader(actor: User, project: object) -> Decision:
     """The whole project as one archive (一项目一档: every document, attachment, opinion and
@@ -418,6 +426,9 @@ def visible_to(actor: User, model) -> sa.ColumnElement[bool]:
                 else sa.false())
     if model in (MidtermCheck, Acceptance, Evaluation):
         return model.project_id.in_(sa.select(Project.id).where(visible_to(actor, Project)))
+    if model is FundingRequest:  # the agency's own; nobody else outside the Office
+        return (FundingRequest.organisation_id == actor.organisation_id if actor.has_role(Role.APPLICANT)
+                else sa.false())
     if model not in (Application, Project):
         return sa.false()
     clauses = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -238,13 +239,41 @@ class AcceptanceRequestSchema(OpinionSchema):
                             metadata=widget(_l("Completion summary"), "textarea"))
 
 
+# More than 0: with two decimal places the least amount is 0.01 (documented as the minimum).
+FUNDING_AMOUNT = validate.Range(min=Decimal("0.01"), max=100000,
+                                error=_l("The amount must be more than 0 and at most 100,000 (10k yuan)."))
+
+
+def _funding_amount(label) -> fields.Decimal:
+    return fields.Decimal(required=True, places=2, as_string=True, validate=FUNDING_AMOUNT,
+                          error_messages={**_required(), "invalid": _l("Enter an amount such as 50 or 12.5.")},
+                          metadata=widget(label, "number", min=0.01, step="0.01"))
+
+
 class FundingRequestSchema(Schema):
+    """后续资金申请: the amount asked for (万元, more than 0) and what it is for."""
+
     class Meta:
         unknown = EXCLUDE
 
-    amount = fields.Decimal(required=True, places=2, as_string=True,
-                            validate=validate.Range(min=0.01, max=100000), error_messages=_required())
-    purpose = fields.String(required=True, validate=validate.Length(min=1, max=5000), error_messages=_required())
+    amount = _funding_amount(_l("Amount (10k yuan)"))
+    purpose = fields.String(required=True, validate=validate.Length(min=1, max=5000), error_messages=_required(),
+                            metadata=widget(_l("Purpose"), "textarea"))
+
+    @validates("purpose")
+    def _purpose_not_blank(self, value, **_):
+        if not value.strip():
+            raise ValidationError(str(_l("This field is required.")))
+
+
+class FundingRevisionSchema(OpinionSchema, FundingRequestSchema):
+    """A returned funding request resubmitted: its amount and purpose as revised."""
+
+
+class FundingApprovalSchema(OpinionSchema):
+    """The leader's approval: the amount granted, more than 0 and at most the amount requested."""
+
+    approved_amount = _funding_amount(_l("Approved amount (10k yuan)"))
 
 
 class ChangeValuesSchema(OpinionSchema):

@@ -13,6 +13,7 @@ from app.models import (
     Application,
     ChangeRequest,
     Evaluation,
+    FundingRequest,
     MidtermCheck,
     Organisation,
     Project,
@@ -81,6 +82,14 @@ CRITICAL = {
     ("change_request", "review", "applicant", True): False,
     ("change_request", "approve", "leader", True): True,
     ("change_request", "approve", "office_reviewer", True): False,
+    ("funding_request", "resubmit_funding_request", "applicant", True): True,
+    ("funding_request", "resubmit_funding_request", "applicant", False): False,
+    ("funding_request", "pass_funding_review", "office_reviewer", True): True,
+    ("funding_request", "pass_funding_review", "applicant", True): False,
+    ("funding_request", "override_grade_block", "leader", True): True,
+    ("funding_request", "override_grade_block", "office_reviewer", True): False,
+    ("funding_request", "approve_funding", "leader", True): True,
+    ("funding_request", "approve_funding", "admin", True): False,
 }
 
 
@@ -114,6 +123,8 @@ def matrix(app):
         "acceptance": db.session.get(Acceptance, acc_id),
         "evaluation": Evaluation(project_id=project_id, organisation_id=org("D530102MZ").id, period="2030"),
         "change_request": ChangeRequest(project_id=project_id, project=db.session.get(Project, project_id)),
+        "funding_request": FundingRequest(project_id=project_id, organisation_id=org("D530102MZ").id,
+                                          amount=10, purpose="推广"),
     }
     cells = {}
     for kind in KINDS.values():

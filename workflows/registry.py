@@ -10,11 +10,12 @@ from workflows.application import APPLICATION
 from workflows.change_request import CHANGE_REQUEST
 from workflows.engine import Flow
 from workflows.evaluation import EVALUATION
+from workflows.funding_request import FUNDING_REQUEST
 from workflows.midterm_check import MIDTERM_CHECK
 from workflows.project import PROJECT
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (APPLICATION, PROJECT, MIDTERM_CHECK, ACCEPTANCE, EVALUATION,
-                                             CHANGE_REQUEST)}
+                                             CHANGE_REQUEST, FUNDING_REQUEST)}
 
 # Earlier versions of the flows, kept so that the cases started under them can finish.
 EARLIER: tuple[Flow, ...] = ()

@@ -20,7 +20,7 @@ from app.api.schemas import (
 from app.api.workflow import add_workflow_routes
 from app.database import transaction
 from app.schemas import FundingRequestSchema
-from app.services.commands import projects
+from app.services.commands import funding
 from app.services.documents import dossier_exports as exports
 from app.services.reads import projects as reads
 
@@ -149,11 +149,14 @@ def request_funding(project_id: int):
     """Request follow-on funding · 后续资金申请
 
     The applicant agency, for its project once it has passed acceptance (409 before); the
-    amount in 万元 and its purpose. Reviewers weigh it beside the agency's evaluation history.
+    amount in 万元 (more than 0, else 422 on `amount`, nothing written) and its purpose. The
+    request then waits for the Office's review (`funding_request` flow: see
+    `/funding-requests`); add attachments with `POST /funding-requests/{id}/attachments`.
+    Reviewers weigh it beside the project's evaluations and the agency's grades.
     """
     data = json_body()
     with transaction():
-        return projects.request_follow_on_funding(actor(), project_id, data)
+        return funding.file_funding_request(actor(), project_id, data)
 
 
 add_workflow_routes(bp, "project")

@@ -18,6 +18,7 @@ from app.sizes import file_size
 from workflows.acceptance import AcceptanceState
 from workflows.application import ApplicationState
 from workflows.evaluation import EvaluationState
+from workflows.funding_request import FundingRequestState
 from workflows.midterm_check import MidtermCheckState
 from workflows.project import ProjectState
 
@@ -452,16 +453,43 @@ class StatisticsArgs(Schema):
     batch_id = fields.Integer(validate=ID_RANGE)
 
 
-class FiledFundingRequestSchema(Schema):
-    """A follow-on funding request (后续资金申请) as filed."""
+class FundingAttachmentSchema(Schema):
+    id = fields.Integer(required=True)
+    funding_request_id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "funding_plan, budget, results_report or other."})
+    display_name = fields.String(required=True)
+    sha256 = fields.String(required=True)
+    size = fields.Integer(required=True, metadata={"description": "In bytes."})
+    content_type = fields.String(required=True)
+    uploaded_by_id = fields.Integer(required=True)
+    uploaded_at = UtcDateTime(required=True)
+
+
+class FiledFundingRequestSchema(TimeLimitFields):
+    """A follow-on funding request (后续资金申请), a workflow item of kind ``funding_request``."""
 
     id = fields.Integer(required=True)
     project_id = fields.Integer(required=True)
     organisation_id = fields.Integer(required=True)
-    amount = DecimalString(required=True, metadata={"description": "万元 (10k yuan)"})
+    amount = DecimalString(required=True, metadata={"description": "万元 (10k yuan) requested."})
     purpose = fields.String(required=True)
+    state = EnumValue(required=True, metadata={
+        "description": "office_review (待审核), returned (退回修改), leader_decision (待领导决定), approved (已批准) "
+                       "or rejected (未批准)."})
+    state_label = EnumLabel("state")
+    version = fields.Integer(required=True, metadata={"description": "Send it back as expected_version."})
+    flow_version = fields.Integer(required=True, metadata={"description": "The flow definition the request follows."})
+    approved_amount = DecimalString(allow_none=True, metadata={"description": "万元 granted, once approved."})
+    grade_overridden = fields.Function(lambda r: r.grade_overridden_by_id is not None, metadata={
+        "type": "boolean", "description": "Whether a leader has overridden a blocking grade (reason in the history)."})
+    attachments = fields.List(fields.Nested(FundingAttachmentSchema))
     created_by_id = fields.Integer(required=True)
     created_at = UtcDateTime(required=True)
+
+
+class FundingRequestListArgs(PageArgs, LevelArgs):
+    project_id = fields.Integer(validate=ID_RANGE)
+    state = fields.String(validate=_choices(FundingRequestState))
 
 
 class DemonstrationListSchema(Schema):

@@ -77,8 +77,19 @@ def demo_lifecycle(count: int, seed: int) -> None:
     for line in report.recusals:
         click.echo(f"  {line}")
     click.echo(f"approvals entered by the leader's proxy (代录): {report.proxy_entries}")
+    _echo_funding(report)
     click.echo(f"{report.decisions} decisions in {report.seconds:.1f} s "
                f"({report.decisions / max(report.seconds, 1e-9):.0f} per second)")
+
+
+def _echo_funding(report) -> None:
+    """Follow-on funding: the decisions, and each approval the grade rule refused."""
+    click.echo("follow-on funding requests:")
+    for state, n in sorted(report.funding.items(), key=lambda kv: str(kv[0])):
+        click.echo(f"  {str(state):<24} {state.zh:<12} {n:>4}")
+    click.echo(f"funding approvals blocked by a grade: {len(report.funding_blocked)}")
+    for reason in report.funding_blocked:
+        click.echo(f"  “{reason}”")
 
 
 @demo_cli.command("reference")

@@ -3,6 +3,7 @@ decision in its own transaction, exactly as the web and API would — some retur
 rejected, some rectified — and count where everything ended."""
 from __future__ import annotations
 
+import io
 import random
 import time
 from collections import Counter as Tally
@@ -22,6 +23,7 @@ from app.models import (
     Application,
     AuditRecord,
     Evaluation,
+    FundingRequest,
     MidtermCheck,
     PlanItem,
     Project,
@@ -34,6 +36,7 @@ from app.services.commands import (
     checks,
     demonstration,
     evaluation,
+    funding,
     perform,
     projects,
     review,
@@ -61,6 +64,9 @@ class Report:
     proxy: User | None = None
     proxy_delegation: int | None = None
     proxy_entries: int = 0
+    # follow-on funding (_funding): the requests' end states, and each approval a grade refused
+    funding: Tally = field(default_factory=Tally)
+    funding_blocked: list[str] = field(default_factory=list)
 
 
 def demo_user(name: str) -> User:
@@ -281,6 +287,7 @@ def run_lifecycle(count: int, seed: int = 2026) -> Report:
         report.publication = f"published list #{pub}"
     except Conflict as exc:
         report.publication = f"not published: {exc}"
+    _funding(report, batch_id, str(year + 1), office, leader)
     for project in db.session.scalars(sa.select(Project).where(Project.batch_id == batch_id,
                                                                Project.state == "evaluation")).all()[::2]:
         step(report, office, "project", project.id, "close", {"opinion": "绩效评估完成，结项。"})
@@ -343,6 +350,46 @@ def _end_delegation(report: Report, leader: User, batch_id: int) -> None:
     if report.proxy_delegation is not None:
         act(report, delegation_svc.revoke, leader, report.proxy_delegation)
     report.proxy = None
+# --- follow-on funding (后续资金申请) -------------------------------------------------------------
+FUNDING_PLAN = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+FUNDING_REQUESTS = 6  # at most this many evaluated projects ask for follow-on funding
+
+
+def _funding(report: Report, batch_id: int, period: str, office, leader) -> None:
+    """Some evaluated projects ask for follow-on funding: one is re-evaluated 不合格 first, so the
+    Office's rule blocks its approval (the refusal is reported) and the leader rejects it; one is
+    returned for revision and resubmitted; the others are approved for part of what they ask."""
+    evaluated = list(db.session.scalars(sa.select(Project).where(
+        Project.batch_id == batch_id, Project.state.in_(("evaluation", "demonstration")))
+        .order_by(Project.state.desc(), Project.id).limit(FUNDING_REQUESTS)))  # the evaluation ones first
+    for n, project in enumerate(evaluated):
+        applicant = db.session.scalar(sa.select(User).where(User.organisation_id == project.organisation_id)
+                                      .order_by(User.id))
+        if n == 0:  # a re-evaluation finds the pilot has fallen into disuse: 不合格
+            ev_id = act(report, lambda: evaluation.open_evaluations(office, f"{period}复评", [project.id])[0],
+                        label="open_evaluations")
+            act(report, evaluation.submit_self_evaluation, applicant, ev_id, {"report": "系统使用率下降。"})
+            act(report, evaluation.score_evaluation, office, ev_id, {
+                "opinion": "复评不合格。", "results_score": "40", "operation_score": "50", "promotion_score": "30"})
+            act(report, evaluation.confirm_grade, leader, ev_id, {"opinion": "同意评定等级。"})
+        amount = 20 + 10 * n
+        rid = act(report, funding.file_funding_request, applicant, project.id,
+                  {"amount": str(amount), "purpose": "在全州（市）推广应用，扩展二期功能。"},
+                  [("funding_plan", "资金使用计划.pdf", io.BytesIO(FUNDING_PLAN))])
+        if n == 1:
+            step(report, office, "funding_request", rid, "return_funding_request", {"opinion": "请细化资金使用计划。"})
+            step(report, applicant, "funding_request", rid, "resubmit_funding_request",
+                 {"amount": str(amount), "purpose": "在全州（市）推广应用，扩展二期功能（已细化资金计划）。"})
+        step(report, office, "funding_request", rid, "pass_funding_review", {"opinion": "材料齐全，报领导决定。"})
+        try:
+            step(report, leader, "funding_request", rid, "approve_funding",
+                 {"opinion": "同意安排后续资金。", "approved_amount": str(amount * 3 // 4)})
+        except Conflict as exc:
+            report.funding_blocked.append(f"{project.name}: {exc}")
+            step(report, leader, "funding_request", rid, "reject_funding", {"opinion": "绩效评估不合格，暂不安排。"})
+    report.funding = Tally(dict(db.session.execute(
+        sa.select(FundingRequest.state, sa.func.count()).join(Project, Project.id == FundingRequest.project_id)
+        .where(Project.batch_id == batch_id).group_by(FundingRequest.state)).all()))
 
 
 def _tally(batch_id: int) -> dict[str, Tally]:

@@ -19,7 +19,7 @@ from app.models.dossier import DossierExport, DossierStatus
 from app.models.evaluation import DemonstrationPublication, Evaluation
 from app.models.org import Division, Organisation
 from app.models.programme import Batch, Counter, PlanItem
-from app.models.project import FundingRequest, MidtermCheck, Project
+from app.models.project import FundingAttachment, FundingRequest, MidtermCheck, Project
 from app.models.time_limit import StepLimit
 from app.models.token import ApiToken
 from app.models.user import (
@@ -36,7 +36,8 @@ __all__ = [
     "Acceptance", "AcceptanceScore", "PanelMember", "Application", "Attachment", "Endorsement",
     "JointOpinion", "AuditCheckpoint", "AuditHead", "AuditRecord", "Notification", "OutboxMessage", "OutboxStatus", "ScheduledRun",
     "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
-    "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "ExpertDomain", "User", "UserRole",
+    "PlanItem", "FundingRequest", "FundingAttachment", "MidtermCheck", "Project", "Expert", "ExpertDomain", "User",
+    "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
     "SigningCredential", "ApiToken", "Alert", "LOCALES", "MailPreference", "CalendarDay", "CalendarYear", "DayKind",
     "StepLimit", "DossierExport", "DossierStatus", "Delegation",

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models.application import Application
 from app.models.base import Timestamp, enum_column, utcnow
 from app.models.org import Organisation
+from workflows.funding_request import FundingRequestState
 from workflows.midterm_check import MidtermCheckState
 from workflows.project import ProjectState
 
@@ -76,10 +77,16 @@ class MidtermCheck(db.Model):
 
 
 class FundingRequest(db.Model):
-    """A request for follow-on funding (后续资金); reviewers see the agency's evaluations beside it."""
+    """A request for follow-on funding (后续资金), a workflow item (workflows/funding_request.py):
+    reviewers see the project's evaluations and the agency's grades beside it."""
 
     __tablename__ = "funding_requests"
-    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("approved_amount IS NULL OR (approved_amount > 0 AND approved_amount <= amount)",
+                           name="approved_within_requested"),
+        sa.CheckConstraint("state <> 'approved' OR approved_amount IS NOT NULL", name="approval_has_amount"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
@@ -88,5 +95,35 @@ class FundingRequest(db.Model):
     purpose: Mapped[str] = mapped_column(sa.Text)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    state: Mapped[FundingRequestState] = mapped_column(
+        enum_column(FundingRequestState), default=FundingRequestState.OFFICE_REVIEW,
+        server_default=FundingRequestState.OFFICE_REVIEW.value, index=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    flow_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    approved_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    # The leader who let a blocking grade through (the written reason is that step's opinion).
+    grade_overridden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     project: Mapped[Project] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    attachments: Mapped[list[FundingAttachment]] = relationship(
+        order_by="FundingAttachment.id", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class FundingAttachment(db.Model):
+    """A file of a funding request, stored like an application's attachments (content-addressed)."""
+
+    __tablename__ = "funding_attachments"
+    __table_args__ = (sa.CheckConstraint("size > 0", name="not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    funding_request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("funding_requests.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    display_name: Mapped[str] = mapped_column(sa.String(255))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    size: Mapped[int]
+    content_type: Mapped[str] = mapped_column(sa.String(128))
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

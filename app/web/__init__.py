@@ -12,6 +12,7 @@ from app.web import (
     delegations,
     demonstration,
     evaluation,
+    funding,
     inbox,
     jobs,
     panels,
@@ -27,7 +28,7 @@ from app.web import (
 )
 
 BLUEPRINTS = (auth.bp, actions.bp, inbox.bp, applications.bp, review.bp, tokens.bp, projects.bp, panels.bp,
-              evaluation.bp, demonstration.bp, dashboard.bp, admin.bp, verify.bp, calendar.bp, settings.bp,
+              evaluation.bp, funding.bp, demonstration.bp, dashboard.bp, admin.bp, verify.bp, calendar.bp, settings.bp,
               settings.urging_bp, time_limits.bp, supervision.bp, jobs.bp, changes.bp,
               delegations.bp, workflow_versions.bp)
 

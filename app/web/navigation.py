@@ -35,6 +35,7 @@ NAV: tuple[NavLink, ...] = (
             relabel=("own_panels", _l("My panels"))),
     NavLink("evaluation.index", _l("Evaluations"), "evaluation_list", ("evaluation.",)),
     NavLink("changes.index", _l("Change requests"), "change_request_list", ("changes.",)),
+    NavLink("funding.index", _l("Follow-on funding"), "funding_list", ("funding.",)),
     NavLink("demonstration.index", _l("Demonstration"), "programme_overview", ("demonstration.index",)),
     NavLink("dashboard.index", _l("Dashboard"), "programme_overview", ("dashboard.",)),
     NavLink("supervision.index", _l("Supervision"), "supervision_board", ("supervision.",)),

@@ -23,7 +23,8 @@ from app.bounds import bounded_int, page_number
 from app.database import transaction
 from app.errors import Invalid
 from app.models import DossierStatus, Role
-from app.services.commands import actions_for, checks, projects
+from app.services.commands import actions_for, checks
+from app.services.commands import funding as funding_commands
 from app.services.documents import dossier_exports as exports
 from app.services.reads import changes as change_reads
 from app.services.reads import projects as reads
@@ -144,19 +145,24 @@ def check(id: int):
 @bp.route("/<int:id>/funding", methods=["GET", "POST"])
 @login_required
 def funding(id: int):
+    """File a follow-on funding request, with an optional first attachment (more while returned)."""
     errors, values = {}, {}
     if request.method == "POST":
-        values = {k: request.form.get(k, "").strip() for k in ("amount", "purpose")}
+        values = {k: request.form.get(k, "").strip() for k in ("amount", "purpose", "kind")}
+        upload_file = request.files.get("file")
+        files = [(values["kind"], upload_file.filename, upload_file.stream)] \
+            if upload_file and upload_file.filename else []
         try:
             with transaction():
-                projects.request_follow_on_funding(current_user, id, values)
+                filed = funding_commands.file_funding_request(current_user, id, values, files)
             flash(_("Your follow-on funding request has been filed."), "success")
-            return redirect(url_for("projects.detail", id=id))
+            return redirect(url_for("funding.detail", id=filed.id))
         except Invalid as exc:
             errors = exc.errors
     project = reads.project_detail(current_user, id)
     return render_template("projects/funding.html", project=project,
                            evaluations=reads.agency_history(current_user, "project", id),
+                           attachment_kinds=funding_commands.ATTACHMENT_KINDS,
                            errors=errors, values=values), (422 if errors else 200)
 
 

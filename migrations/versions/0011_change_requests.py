@@ -1,7 +1,7 @@
 """change requests (变更/延期申请) of projects under construction, and their attachments
 
 Revision ID: 0011_change_requests
-Revises: 0009_application_numbers
+Revises: 0010_funding_flow
 Create Date: 2026-11-30 13:40:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011_change_requests'
-down_revision = '0009_application_numbers'
+down_revision = '0010_funding_flow'
 branch_labels = None
 depends_on = None
 

@@ -18,7 +18,7 @@ from tests.services.test_attachments import PDF
 
 PATHS = {"application": "applications", "project": "projects", "midterm_check": "midterm-checks",
          "acceptance": "acceptances", "evaluation": "evaluations",
-         "change_request": "change-requests"}
+         "change_request": "change-requests", "funding_request": "funding-requests"}
 
 
 @pytest.fixture

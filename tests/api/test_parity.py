@@ -22,7 +22,8 @@ WEB_WRITES_IN_THE_API = {
     "documents.verify": ("verify_upload", "api_documents.verify_file"),
     "review.endorsements": ("endorse_many", "api_endorsements.endorse_many"),
     "projects.open_checks": ("open_checks", "api_midterm_checks.open_checks"),
-    "projects.funding": ("request_follow_on_funding", "api_projects.request_funding"),
+    "projects.funding": ("file_funding_request", "api_projects.request_funding"),
+    "funding.upload": ("add_funding_attachment", "api_funding_requests.upload_attachment"),
     "projects.dossier_request": ("request", "api_projects.request_dossier"),
     "evaluation.open_period": ("open_evaluations", "api_evaluations.open_evaluations"),
     "demonstration.publish": ("publish_demonstrations", "api_demonstration_lists.publish"),
@@ -52,7 +53,8 @@ WEB_WRITES_IN_THE_API = {
     "workflow_versions.migrate": ("migrate_case", "api_workflow_versions.migrate"),
 }
 API_PATHS = {"application": "applications", "project": "projects", "midterm_check": "midterm_checks",
-             "acceptance": "acceptances", "evaluation": "evaluations", "change_request": "change_requests"}
+             "acceptance": "acceptances", "evaluation": "evaluations", "change_request": "change_requests",
+             "funding_request": "funding_requests"}
 # The one generic action view: every step of every flow is one API operation, through perform().
 GENERIC_ACTION_VIEW = ("actions.act", "perform",
                        [f"api_{API_PATHS[kind]}.act_{trigger}" for kind, k in KINDS.items() for trigger in k.flow.triggers])

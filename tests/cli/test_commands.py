@@ -38,6 +38,9 @@ def test_the_lifecycle_ends_in_every_terminal_state_and_refuses_approvals_beyond
     assert ", 1 recusals" in out and "回避（本人曾参与该项目建设方案的咨询论证" in out and "替补" in out
     entered = re.search(r"approvals entered by the leader's proxy \(代录\): (\d+)", out)
     assert entered and int(entered.group(1)) >= 2  # applications 2, 6 and 10 reach the leader
+    funding = out[out.index("follow-on funding requests:"):]
+    assert "已批准" in funding and "未批准" in funding
+    assert "funding approvals blocked by a grade: 1" in out and message("grade_allows_funding") in out
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0 and "audit chain intact" in verify.output
 

@@ -22,6 +22,7 @@ GENERIC = {
     ("evaluation", "return_self_evaluation"), ("evaluation", "rescore"),
     ("change_request", "review"), ("change_request", "return_for_revision"), ("change_request", "reject"),
     ("change_request", "withdraw"),
+    ("funding_request", "pass_funding_review"), ("funding_request", "return_funding_request"),
 }
 
 

@@ -65,9 +65,10 @@ from app.services.commands import endorsement as endorsing
 from app.services.commands import evaluation as evaluating
 from app.services.commands.applications import create_application
 from app.services.commands.demonstration import publish_demonstrations
-from app.services.commands.projects import request_follow_on_funding
+from app.services.commands.funding import file_funding_request
 from app.services.engine.fire import available_steps
 from app.services.engine.guards import DEMONSTRATION_KEY, quota_key
+from app.services.reads import funding as funding_reads
 from app.services.reads import projects as project_reads
 from app.services.reads.applications import (
     ApplicationFilters,
@@ -405,7 +406,7 @@ class LifecycleWalk(RuleBasedStateMachine):
     @rule(name=st.sampled_from(USERNAMES), pick=st.integers(0, 10**6))
     def follow_on_funding(self, name, pick):
         ids = self._ids("project")
-        self._step(f"{name} asks funding", lambda: request_follow_on_funding(
+        self._step(f"{name} asks funding", lambda: file_funding_request(
             self.users[name], ids[pick % len(ids)], {"amount": "10", "purpose": "二期"}))
 
     @rule(days=st.integers(1, 400))
@@ -437,6 +438,8 @@ READS = {
                       project_reads.midterm_check_detail),
     "acceptance": (lambda user, page: project_reads.list_acceptances(user, page=page), project_reads.acceptance_detail),
     "evaluation": (lambda user, page: project_reads.list_evaluations(user, page=page), project_reads.evaluation_detail),
+    "funding_request": (lambda user, page: funding_reads.list_funding_requests(user, page=page),
+                        funding_reads.funding_request_detail),
 }
 
 

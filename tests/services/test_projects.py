@@ -8,7 +8,7 @@ from app.database import transaction
 from app.errors import Conflict
 from app.extensions import db
 from app.models import Application, Batch, Project
-from app.services.commands import perform, projects
+from app.services.commands import funding, perform, projects
 from app.services.engine.guards import message
 from app.services.reads.projects import agency_evaluations
 from tests import factories as f
@@ -49,9 +49,9 @@ def test_an_agencys_evaluations_are_listed_for_its_later_filings(app):
 def test_follow_on_funding_needs_a_project_that_passed_acceptance(app):
     project_id = f.project()
     with pytest.raises(Conflict), transaction():
-        projects.request_follow_on_funding(f.user("wuhua_applicant"), project_id, {"amount": "50", "purpose": "推广"})
+        funding.file_funding_request(f.user("wuhua_applicant"), project_id, {"amount": "50", "purpose": "推广"})
     graded_id, _ = f.graded()
     with transaction():
-        req = projects.request_follow_on_funding(f.user("wuhua_applicant"), graded_id,
-                                                 {"amount": "50", "purpose": "全市推广"})
+        req = funding.file_funding_request(f.user("wuhua_applicant"), graded_id,
+                                           {"amount": "50", "purpose": "全市推广"})
     assert req.id and req.organisation_id == db.session.get(Project, graded_id).organisation_id

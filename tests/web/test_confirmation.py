@@ -28,7 +28,9 @@ def test_the_destructive_steps_are_declared_once_in_the_flows():
     confirmed = {(flow.name, s.trigger) for flow in FLOWS.values() for s in flow.steps if s.confirm}
     assert confirmed == {("application", "withdraw"), ("application", "refuse"), ("application", "leader_reject"),
                          ("application", "re_review_reject"), ("project", "terminate"),
-                         ("midterm_check", "terminate_project")}
+                         ("midterm_check", "terminate_project"), ("acceptance", "recuse"),
+                         ("change_request", "reject"), ("change_request", "withdraw"),
+                         ("funding_request", "reject_funding")}
 
 
 def test_each_action_is_a_button_named_for_its_step_that_opens_its_form(app):

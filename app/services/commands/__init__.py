@@ -14,6 +14,7 @@ from app.services.commands import (  # noqa: F401
                                    demonstration,
                                    endorsement,
                                    evaluation,
+                                   funding,
                                    jobs,
                                    projects,
                                    review,

@@ -1,30 +1,25 @@
-"""立项 and the project's life: approval within the batch quota, acceptance requests and
-follow-on funding requests. (Termination, closure and completing acceptance need only an
+"""立项 and the project's life: approval within the batch quota and acceptance requests
+(follow-on funding requests are their own flow: ``funding``). (Termination, closure and completing acceptance need only an
 opinion: the generic verb takes them.)"""
 from __future__ import annotations
 
 import calendar
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
-
-from app import clock, policies
+from app import clock
 from app.errors import Conflict
 from app.extensions import db
-from app.models import Acceptance, Application, FundingRequest, Project, User
+from app.models import Acceptance, Application, Project, User
 from app.schemas import (
     AcceptanceRequestSchema,
-    FundingRequestSchema,
     ProjectApprovalSchema,
-    load,
 )
 from app.services.documents import issuing
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
 from app.services.engine.guards import message, quota_key
 from app.services.engine.loading import load_visible
-from app.services.records import audit, counters
-from workflows.project import ProjectState
+from app.services.records import counters
 
 
 def add_months(start: date, months: int) -> date:
@@ -67,19 +62,3 @@ def request_acceptance(actor: User, project_id: int, fields: dict,
     db.session.flush()
     return acceptance
 
-
-def request_follow_on_funding(actor: User, project_id: int, data: dict) -> FundingRequest:
-    """后续资金申请 for an accepted project; reviewers see the agency's evaluations beside it."""
-    fields = load(FundingRequestSchema(), data)
-    project = load_visible(Project, project_id, actor)
-    policies.require("applicant_owns", actor, project)
-    if project.state not in (ProjectState.EVALUATION, ProjectState.DEMONSTRATION, ProjectState.CLOSED):
-        raise Conflict(str(_l("Follow-on funding can be requested once the project has passed acceptance.")))
-    request = FundingRequest(project_id=project.id, organisation_id=project.organisation_id,
-                             created_by_id=actor.id, **fields)
-    db.session.add(request)
-    db.session.flush()
-    audit.record(entity_type="project", entity_id=project.id, trigger="request_funding", actor=actor,
-                 role="applicant", from_state=project.state.value, to_state=project.state.value,
-                 opinion=fields["purpose"], payload={"amount": fields["amount"], "request_id": request.id})
-    return request

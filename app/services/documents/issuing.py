@@ -34,6 +34,7 @@ from app.models import (
     AuditRecord,
     DocumentVersion,
     Evaluation,
+    FundingRequest,
     IssuedDocument,
     MidtermCheck,
     OutboxMessage,
@@ -45,6 +46,8 @@ from app.models.base import utcnow
 from app.services.engine.loading import load_visible
 from app.services.records import counters, outbox
 from workflows.acceptance import CONCLUSION_WORDING, CRITERIA
+from workflows.evaluation import EvaluationState
+from workflows.funding_request import DECISIONS
 from workflows.midterm_check import CONCLUSIONS, MIDTERM_CHECK
 
 OFFICE_SEAL_FIELD = "office-seal"
@@ -78,6 +81,8 @@ KINDS = {k.name: k for k in (
          "“{e.project.name}”项目验收报告", AFTER_EXPERTS),
     Kind("evaluation_report", "绩效评估报告", "documents/evaluation_report.html", Evaluation, "evaluation",
          "关于“{e.project.name}”{e.period}期绩效评估结果的通报"),
+    Kind("funding_decision", "后续资金批复", "documents/funding_decision.html", FundingRequest, "funding_request",
+         "关于“{e.project.name}”后续资金申请的批复"),
 )}
 MODELS = {k.entity_type: k.model for k in KINDS.values()}
 
@@ -473,7 +478,18 @@ def _acceptance_context(acc: Acceptance, doc) -> dict:
             "conclusion": CONCLUSION_WORDING.get(acc.conclusion or "", "")}
 
 
+def _funding_context(request: FundingRequest, doc) -> dict:
+    rec = _decision("funding_request", request.id, DECISIONS, before=doc.issued_at)
+    override = _decision("funding_request", request.id, ("override_grade_block",), before=doc.issued_at)
+    latest = db.session.scalar(sa.select(Evaluation).where(
+        Evaluation.project_id == request.project_id, Evaluation.state == EvaluationState.GRADED)
+        .order_by(Evaluation.id.desc()).limit(1))
+    return {"req": request, "approved": rec is not None and rec.trigger == "approve_funding",
+            "opinion": rec.opinion if rec else "", "latest": latest,
+            "override": override.opinion if override else ""}
+
+
 CONTEXTS = {"application_form": _application_context, "project_approval": _approval_context,
             "midterm_report": _midterm_context, "acceptance_report": _acceptance_context,
-            "evaluation_report": _evaluation_context}
+            "evaluation_report": _evaluation_context, "funding_decision": _funding_context}
 

@@ -14,6 +14,7 @@ from app.models import (
     Acceptance,
     Application,
     Evaluation,
+    FundingRequest,
     MidtermCheck,
     Project,
 )
@@ -51,6 +52,11 @@ MESSAGES = {
     "concluded_fail": _l("The panel's conclusion is not a fail."),
     "has_scores": _l("The evaluation has no scores yet."),
     "project_under_construction": _l("The project is no longer under construction: the change cannot be applied."),
+    "grade_blocks_not_overridden": _l(
+        "The project's latest performance grade does not block funding, or a leader has already overridden it."),
+    "grade_allows_funding": _l(
+        "The project's latest performance grade blocks follow-on funding: a leader must first override it "
+        "with a written reason."),
 }
 
 
@@ -173,6 +179,31 @@ def change_request_guards(cr, actor=None) -> Guards:
     return {"project_under_construction": lambda: cr.project.state == ProjectState.UNDER_CONSTRUCTION}
 
 
+def _latest_grades_of_requests(requests: list[FundingRequest]) -> dict[int, Grade]:
+    """Per funding request: the grade of its project's latest graded evaluation (one query)."""
+    rows = object_session(requests[0]).execute(
+        sa.select(Evaluation.project_id, Evaluation.grade).where(
+            Evaluation.project_id.in_({r.project_id for r in requests}), Evaluation.state == EvaluationState.GRADED)
+        .order_by(Evaluation.project_id, Evaluation.id))
+    latest = {project_id: grade for project_id, grade in rows}  # the highest id wins
+    return {r.id: latest.get(r.project_id) for r in requests}
+
+
+def blocking_grade(request: FundingRequest) -> Grade | None:
+    """The grade that blocks approving ``request`` under the Office's rule (FUNDING_BLOCKING_GRADES:
+    the grade values that block when they are the project's latest), or None."""
+    latest = prefetch.fact("funding_latest_grade", request, _latest_grades_of_requests)
+    return latest if latest is not None and latest.value in current_app.config["FUNDING_BLOCKING_GRADES"] else None
+
+
+def funding_request_guards(request: FundingRequest, actor=None) -> Guards:
+    overridden = lambda: request.grade_overridden_by_id is not None
+    return {
+        "grade_blocks_not_overridden": lambda: blocking_grade(request) is not None and not overridden(),
+        "grade_allows_funding": lambda: overridden() or blocking_grade(request) is None,
+    }
+
+
 def no_guards(_entity, actor=None) -> Guards:
     return {}
 
@@ -182,4 +213,5 @@ GUARDS: dict[str, Callable[..., Guards]] = {
     "application": application_guards, "project": project_guards, "midterm_check": no_guards,
     "acceptance": acceptance_guards, "evaluation": evaluation_guards,
     "change_request": change_request_guards,
+    "funding_request": funding_request_guards,
 }

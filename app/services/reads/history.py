@@ -62,6 +62,8 @@ def title_of(kind: str, entity) -> str:
         return f"{entity.project.name} · {entity.period}"
     if kind == "change_request":
         return f"{entity.project.name} · {entity.change_type.label(short_locale())}"
+    if kind == "funding_request":
+        return f"{entity.project.name} · #{entity.id}"
     return f"#{entity.id}"
 
 

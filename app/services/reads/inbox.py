@@ -21,6 +21,7 @@ from app.models import (
     Division,
     Endorsement,
     Evaluation,
+    FundingRequest,
     JointOpinion,
     MidtermCheck,
     Notification,
@@ -53,6 +54,7 @@ LOADS = {
                    selectinload(Acceptance.members).joinedload(PanelMember.expert)),
     "evaluation": (joinedload(Evaluation.project),),
     "change_request": (joinedload(ChangeRequest.project),),
+    "funding_request": (joinedload(FundingRequest.project),),
 }
 
 

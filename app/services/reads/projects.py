@@ -143,8 +143,7 @@ def project_dossier(actor: User, project_id: int) -> Dossier:
         return list(db.session.scalars(sa.select(model).where(model.project_id == project.id,
                                                               visible_to(actor, model)).order_by(*order)))
 
-    funding = list(db.session.scalars(sa.select(FundingRequest).where(FundingRequest.project_id == project.id)
-                                      .order_by(FundingRequest.id.desc())))
+    funding = rows(FundingRequest, FundingRequest.id.desc())
     checks, acceptances = rows(MidtermCheck, MidtermCheck.year.desc()), rows(Acceptance, Acceptance.round.desc())
     evaluations = rows(Evaluation, Evaluation.id.desc())
     items = {"project": [project], "midterm_check": checks, "acceptance": acceptances, "evaluation": evaluations}
