@@ -369,7 +369,7 @@ def visible_to(actor: User, model) -> sa.ColumnElement[bool]:
     if model in (MidtermCheck, Acceptance, Evaluation):
         return model.project_id.in_(sa.select(Project.id).where(visible_to(actor, Project)))
     if model not in (Application, Project):
-        return sa.false()
+        return sa.false()  # the demonstration lists and objections: the Office and leaders only
     clauses = []
     if actor.has_role(Role.APPLICANT):
         clauses.append(model.organisation_id == actor.organisation_id)

@@ -14,7 +14,7 @@ from app.models.audit import (
 from app.models.calendar import CalendarDay, CalendarYear, DayKind
 from app.models.document import DocumentVersion, IssuedDocument, SigningCredential
 from app.models.dossier import DossierExport, DossierStatus
-from app.models.evaluation import DemonstrationPublication, Evaluation
+from app.models.evaluation import DemonstrationObjection, DemonstrationPublication, Evaluation
 from app.models.org import Division, Organisation
 from app.models.programme import Batch, Counter, PlanItem
 from app.models.project import FundingRequest, MidtermCheck, Project
@@ -26,7 +26,7 @@ from app.models.vocabulary import DivisionLevel, Domain, OrgKind, PilotCategory,
 __all__ = [
     "Acceptance", "AcceptanceScore", "PanelMember", "Application", "Attachment", "Endorsement",
     "JointOpinion", "AuditCheckpoint", "AuditHead", "AuditRecord", "Notification", "OutboxMessage", "OutboxStatus", "ScheduledRun",
-    "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
+    "DemonstrationObjection", "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
     "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
     "SigningCredential", "ApiToken", "Alert", "LOCALES", "MailPreference", "CalendarDay", "CalendarYear", "DayKind",

@@ -50,6 +50,8 @@ LOADS = {
     "acceptance": (joinedload(Acceptance.project),
                    selectinload(Acceptance.members).joinedload(PanelMember.expert)),
     "evaluation": (joinedload(Evaluation.project),),
+    "demonstration_list": (),
+    "demonstration_objection": (),
 }
 
 
