@@ -70,7 +70,8 @@ def latest():
     publication, projects = programme.published_list()
     if publication is None:
         raise NotFound("demonstration list")
-    return {**DemonstrationListSchema().dump(publication), "projects": projects}
+    publication.projects = projects  # for the response only, like a row's time_limit
+    return publication
 
 
 @bp.route("/" + ID)
