@@ -266,7 +266,7 @@ class ObjectionSchema(Schema):
         validate.Length(max=128), validate.Regexp(r".*\S", error=_l("Give a telephone number or an e-mail address "
                                                                      "so that the Office can answer you."))])
     text = fields.String(required=True, error_messages=_required(), validate=[
-        validate.Length(max=2000), validate.Regexp(r"(?s).*\S", error=_l("This field is required."))])
+        validate.Length(max=2000), validate.Regexp(r"[\s\S]*\S", error=_l("This field is required."))])
 
 
 class UrgeSchema(Schema):

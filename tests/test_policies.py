@@ -11,6 +11,8 @@ from app.kinds import KINDS
 from app.models import (
     Acceptance,
     Application,
+    DemonstrationObjection,
+    DemonstrationPublication,
     Evaluation,
     MidtermCheck,
     Organisation,
@@ -100,6 +102,8 @@ def matrix(app):
         "midterm_check": db.session.scalar(sa.select(MidtermCheck).where(MidtermCheck.project_id == project_id)),
         "acceptance": db.session.get(Acceptance, acc_id),
         "evaluation": Evaluation(project_id=project_id, organisation_id=org("D530102MZ").id, period="2030"),
+        "demonstration_list": DemonstrationPublication(project_ids=[project_id]),
+        "demonstration_objection": DemonstrationObjection(contact="0871-1", text="异议"),
     }
     cells = {}
     for kind in KINDS.values():
