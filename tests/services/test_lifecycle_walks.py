@@ -67,7 +67,7 @@ from app.services.commands.applications import create_application
 from app.services.commands.demonstration import publish_demonstrations
 from app.services.commands.projects import request_follow_on_funding
 from app.services.engine.fire import available_steps
-from app.services.engine.guards import DEMONSTRATION_KEY, quota_key
+from app.services.engine.guards import PLACE_STATES, places_taken, quota_key
 from app.services.reads import projects as project_reads
 from app.services.reads.applications import (
     ApplicationFilters,
@@ -311,8 +311,10 @@ class LifecycleWalk(RuleBasedStateMachine):
                 .outerjoin(Project, Project.batch_id == Batch.id).group_by(Batch.id, Batch.quota)):
             taken = db.session.scalar(sa.select(Counter.value).where(Counter.key == quota_key(batch_id))) or 0
             assert used <= quota and taken == used, f"after {label}: batch {batch_id} {used}/{taken} of {quota}"
-        selected = db.session.scalar(sa.select(sa.func.count()).where(Project.demonstration_selected_at.is_not(None)))
-        places = db.session.scalar(sa.select(Counter.value).where(Counter.key == DEMONSTRATION_KEY)) or 0
+        # the places are the candidates and demonstration projects now: a closed one frees its place
+        places = places_taken(db.session)
+        selected = db.session.scalar(sa.select(sa.func.count()).select_from(Project).where(
+            Project.state.in_(PLACE_STATES), Project.demonstration_selected_at.is_not(None)))
         assert selected == places <= DEMONSTRATION_MAX, f"after {label}: {selected} selected, {places} places"
 
     def _ids(self, kind: str) -> list[int]:
