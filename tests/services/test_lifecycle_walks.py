@@ -439,6 +439,10 @@ READS = {
                       project_reads.midterm_check_detail),
     "acceptance": (lambda user, page: project_reads.list_acceptances(user, page=page), project_reads.acceptance_detail),
     "evaluation": (lambda user, page: project_reads.list_evaluations(user, page=page), project_reads.evaluation_detail),
+    "demonstration_list": (lambda user, page: project_reads.list_demonstration_lists(user, page),
+                           project_reads.demonstration_list_detail),
+    "demonstration_objection": (lambda user, page: project_reads.list_objections(user, page),
+                                project_reads.objection_detail),
 }
 
 

@@ -33,7 +33,7 @@ from app.policies import panel_membership, visible_to
 from app.services.engine.guards import PLACE_STATES
 from app.services.engine.loading import load_visible
 from app.services.reads.history import items_timeline, of_items, title_of
-from app.services.reads.paging import Detail, Page, Timed, attach, timed_page
+from app.services.reads.paging import Detail, Page, Timed, attach, paginate, timed_page
 from app.services.time import limits
 from workflows.demonstration import DemonstrationListState, ObjectionState
 from workflows.evaluation import EvaluationState, Grade
@@ -390,6 +390,18 @@ def demonstration_list_detail(actor: User, list_id: int) -> DemonstrationPublica
     limits.attach_statuses("demonstration_list", [publication])
     limits.attach_statuses("demonstration_objection", publication.objections)
     return publication
+
+
+def list_demonstration_lists(actor: User, page: int = 1, per_page: int = 20) -> Page[DemonstrationPublication]:
+    """Every published list, newest first: the Office and the leaders (empty for others)."""
+    return paginate(sa.select(DemonstrationPublication).where(visible_to(actor, DemonstrationPublication)),
+                    (DemonstrationPublication.id.desc(),), page, per_page)
+
+
+def list_objections(actor: User, page: int = 1, per_page: int = 20) -> Page[DemonstrationObjection]:
+    """Every objection, newest first: the Office and the leaders (empty for others)."""
+    return paginate(sa.select(DemonstrationObjection).where(visible_to(actor, DemonstrationObjection)),
+                    (DemonstrationObjection.id.desc(),), page, per_page)
 
 
 def objection_detail(actor: User, objection_id: int) -> DemonstrationObjection:
