@@ -100,6 +100,8 @@ def settings(instance_path: str) -> dict:
         # graded evaluation, block approving its follow-on funding unless a leader overrides them.
         "FUNDING_BLOCKING_GRADES": tuple(g.strip() for g in os.environ.get(
             "PILOTFLOW_FUNDING_BLOCKING_GRADES", "unqualified").split(",") if g.strip()),
+        # 公示: working days on the official calendar a draft list stays open to objections.
+        "DEMONSTRATION_NOTICE_DAYS": int(os.environ.get("PILOTFLOW_DEMONSTRATION_NOTICE_DAYS", 5)),
         # The organisations (by code) whose representatives give the 复审 opinions.
         "JOINT_REVIEW_ORGS": tuple(os.environ.get("PILOTFLOW_JOINT_REVIEW_ORGS", "FGW,CZT,XXB").split(",")),
         "REFERENCE_DATA_DIR": os.environ.get(
@@ -133,6 +135,8 @@ def settings(instance_path: str) -> dict:
         "RATELIMIT_LOGIN_PER_ACCOUNT": os.environ.get("PILOTFLOW_RATELIMIT_LOGIN_PER_ACCOUNT", "10 per minute"),
         "RATELIMIT_LOGIN_PER_IP": os.environ.get("PILOTFLOW_RATELIMIT_LOGIN_PER_IP", "60 per minute"),
         "RATELIMIT_VERIFY": os.environ.get("PILOTFLOW_RATELIMIT_VERIFY", "30 per minute"),
+        # Objections to the demonstration list's public notice, per client address (page and API).
+        "RATELIMIT_OBJECTIONS": os.environ.get("PILOTFLOW_RATELIMIT_OBJECTIONS", "10 per hour"),
         "RATELIMIT_API_WRITES": os.environ.get("PILOTFLOW_RATELIMIT_API_WRITES", "120 per minute"),
         # The job queue (app.jobs): RQ on Redis when REDIS_URL is set, else jobs run in-process
         # right after each commit. A job handed over JOB_STALE_SECONDS ago and still pending was

@@ -7,6 +7,8 @@ from app.models import (
     Acceptance,
     Application,
     ChangeRequest,
+    DemonstrationObjection,
+    DemonstrationPublication,
     Evaluation,
     FundingRequest,
     MidtermCheck,
@@ -16,6 +18,7 @@ from workflows import Flow
 from workflows.acceptance import ACCEPTANCE
 from workflows.application import APPLICATION
 from workflows.change_request import CHANGE_REQUEST
+from workflows.demonstration import DEMONSTRATION_LIST, DEMONSTRATION_OBJECTION
 from workflows.evaluation import EVALUATION
 from workflows.funding_request import FUNDING_REQUEST
 from workflows.midterm_check import MIDTERM_CHECK
@@ -39,6 +42,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("evaluation", Evaluation, EVALUATION),
     Kind("change_request", ChangeRequest, CHANGE_REQUEST),
     Kind("funding_request", FundingRequest, FUNDING_REQUEST),
+    Kind("demonstration_list", DemonstrationPublication, DEMONSTRATION_LIST),
+    Kind("demonstration_objection", DemonstrationObjection, DEMONSTRATION_OBJECTION),
 )}
 # The web page of each kind of item (its endpoint takes ``id``): page links and mail links.
 PAGE_ENDPOINTS: dict[str, str] = {
@@ -49,6 +54,8 @@ PAGE_ENDPOINTS: dict[str, str] = {
     "evaluation": "evaluation.detail",
     "change_request": "changes.detail",
     "funding_request": "funding.detail",
+    "demonstration_list": "demonstration.notice",
+    "demonstration_objection": "demonstration.objection",
 }
 MODEL_OF: dict[str, type] = {name: k.model for name, k in KINDS.items()}
 _BY_MODEL: dict[type, Kind] = {k.model: k for k in KINDS.values()}

@@ -13,7 +13,7 @@ from workflows.registry import VERSIONS
 OTHER_TRIGGERS = {
     "create": _l("Created"), "edit": _l("Edited"), "attach": _l("Attachment added"),
     "detach": _l("Attachment removed"), "open": _l("Opened"), "request_funding": _l("Follow-on funding requested"),
-    "publish": _l("Published"),
+    "publish": _l("Published"), "file": _l("Objection filed"),
     "remind": _l("Reminder: due soon"), "escalate": _l("Overdue: escalated to the supervising level"),
     "urge": _l("Urged (催办)"),
     "apply_change": _l("Approved change applied"),
@@ -44,6 +44,8 @@ def state_label(entity_type: str, value: str | None) -> str:
 def role_label(value: str | None) -> str:
     if value == "system":  # the time-limit scan's escalations
         return str(_l("Automatic (time limits)"))
+    if value == "public":  # an objection filed on the public notice page
+        return str(_l("Member of the public"))
     try:
         return Role(value).label(short_locale())
     except ValueError:

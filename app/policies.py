@@ -430,7 +430,7 @@ def visible_to(actor: User, model) -> sa.ColumnElement[bool]:
         return (FundingRequest.organisation_id == actor.organisation_id if actor.has_role(Role.APPLICANT)
                 else sa.false())
     if model not in (Application, Project):
-        return sa.false()
+        return sa.false()  # the demonstration lists and objections: the Office and leaders only
     clauses = []
     if actor.has_role(Role.APPLICANT):
         clauses.append(model.organisation_id == actor.organisation_id)

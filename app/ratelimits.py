@@ -47,6 +47,8 @@ VIEW_LIMITS = (
     ("auth.login", "RATELIMIT_LOGIN_PER_ACCOUNT", submitted_account),
     ("auth.login", "RATELIMIT_LOGIN_PER_IP", client_address),
     ("documents.verify", "RATELIMIT_VERIFY", client_address),
+    ("public.demonstration_notice", "RATELIMIT_OBJECTIONS", client_address),
+    ("api_public_demonstration.file_objection", "RATELIMIT_OBJECTIONS", client_address),
 )
 
 

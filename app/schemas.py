@@ -307,6 +307,29 @@ class ChangeRequestSchema(ChangeValuesSchema):
         metadata=widget(_l("Kind of change"), "select", options={t.value: t.zh for t in ChangeType}))
 
 
+class DemonstrationPublishSchema(OpinionSchema):
+    """Publishing the demonstration candidates (拟推荐) as a draft list for public notice (公示)."""
+
+    notice_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=30),
+                                 metadata=widget(_l("Public notice period (working days)"), "number", min=1, max=30,
+                                                 help=_l("Leave empty for the configured default.")))
+
+
+class ObjectionSchema(Schema):
+    """An objection (异议) to the list under public notice, filed by anybody with a contact."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    project_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
+    name = fields.String(load_default="", validate=validate.Length(max=64))
+    contact = fields.String(required=True, error_messages=_required(), validate=[
+        validate.Length(max=128), validate.Regexp(r".*\S", error=_l("Give a telephone number or an e-mail address "
+                                                                     "so that the Office can answer you."))])
+    text = fields.String(required=True, error_messages=_required(), validate=[
+        validate.Length(max=2000), validate.Regexp(r"[\s\S]*\S", error=_l("This field is required."))])
+
+
 class UrgeSchema(Schema):
     """催办: a supervisor's note to those now handling an item."""
 

@@ -12,6 +12,8 @@ from app.models import (
     Acceptance,
     Application,
     ChangeRequest,
+    DemonstrationObjection,
+    DemonstrationPublication,
     Evaluation,
     FundingRequest,
     MidtermCheck,
@@ -125,6 +127,8 @@ def matrix(app):
         "change_request": ChangeRequest(project_id=project_id, project=db.session.get(Project, project_id)),
         "funding_request": FundingRequest(project_id=project_id, organisation_id=org("D530102MZ").id,
                                           amount=10, purpose="推广"),
+        "demonstration_list": DemonstrationPublication(project_ids=[project_id]),
+        "demonstration_objection": DemonstrationObjection(contact="0871-1", text="异议"),
     }
     cells = {}
     for kind in KINDS.values():

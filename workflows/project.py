@@ -6,6 +6,7 @@ class ProjectState(LabelledEnum):
     UNDER_CONSTRUCTION = ("under_construction", "建设中", "Under construction")
     ACCEPTANCE = ("acceptance", "验收中", "In acceptance")
     EVALUATION = ("evaluation", "绩效评估期", "In performance evaluation")
+    CANDIDATE = ("candidate", "拟推荐示范", "Demonstration candidate", "attention")
     DEMONSTRATION = ("demonstration", "示范项目", "Demonstration project", "done")
     CLOSED = ("closed", "已结项", "Closed", "done")
     TERMINATED = ("terminated", "已终止", "Terminated", "stopped")
@@ -25,9 +26,16 @@ PROJECT = Flow(
              guards=("acceptance_passed",), opinion_required=False),
         Step("terminate", (S.UNDER_CONSTRUCTION, S.ACCEPTANCE), S.TERMINATED, "leader",
              "终止项目", "Terminate the project", role="leader", optional=True, style="danger", confirm=True),
-        Step("select_demonstration", (S.EVALUATION,), S.DEMONSTRATION, "leader",
-             "选为示范项目", "Select as demonstration", role="leader",
-             guards=("well_evaluated", "demonstration_places_left"), optional=True),
+        # A selected project is a candidate (拟推荐); it becomes 示范项目 only when the leader
+        # confirms the list after its public notice (commands.demonstration.confirm_list).
+        Step("select_demonstration", (S.EVALUATION,), S.CANDIDATE, "leader",
+             "拟推荐为示范项目", "Propose as demonstration", role="leader",
+             guards=("well_evaluated", "no_notice_running", "demonstration_places_left"), optional=True),
+        Step("deselect_demonstration", (S.CANDIDATE,), S.EVALUATION, "leader",
+             "撤销拟推荐", "Withdraw the proposal", role="leader", optional=True, style="secondary"),
+        Step("confirm_demonstration", (S.CANDIDATE,), S.DEMONSTRATION, "leader",
+             "确认为示范项目", "Confirm as demonstration", role="leader",
+             guards=("on_confirmed_list",), optional=True),
         Step("close", (S.EVALUATION, S.DEMONSTRATION), S.CLOSED, "office_reviewer",
              "结项", "Close the project", role="office_reviewer", guards=("has_graded_evaluation",),
              optional=True, style="secondary"),

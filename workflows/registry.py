@@ -8,6 +8,7 @@ module, and the definition it replaces moves to ``EARLIER`` (kept as data, e.g. 
 from workflows.acceptance import ACCEPTANCE
 from workflows.application import APPLICATION
 from workflows.change_request import CHANGE_REQUEST
+from workflows.demonstration import DEMONSTRATION_LIST, DEMONSTRATION_OBJECTION
 from workflows.engine import Flow
 from workflows.evaluation import EVALUATION
 from workflows.funding_request import FUNDING_REQUEST
@@ -15,7 +16,8 @@ from workflows.midterm_check import MIDTERM_CHECK
 from workflows.project import PROJECT
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (APPLICATION, PROJECT, MIDTERM_CHECK, ACCEPTANCE, EVALUATION,
-                                             CHANGE_REQUEST, FUNDING_REQUEST)}
+                                             CHANGE_REQUEST, FUNDING_REQUEST,
+                                             DEMONSTRATION_LIST, DEMONSTRATION_OBJECTION)}
 
 # Earlier versions of the flows, kept so that the cases started under them can finish.
 EARLIER: tuple[Flow, ...] = ()

@@ -84,7 +84,7 @@ def numeric_decimal_bounds(converter, field, ret=None, **kwargs) -> dict:
 def resource_blueprints():
     return [*reference.BLUEPRINTS, applications.bp, endorsements.bp, projects.bp, *later_stages.BLUEPRINTS,
             funding.bp,
-            demonstration.bp, documents.bp, notifications.bp, admin.bp, jobs.bp, calendar.bp, supervision.settings_bp,
+            *demonstration.BLUEPRINTS, documents.bp, notifications.bp, admin.bp, jobs.bp, calendar.bp, supervision.settings_bp,
             supervision.urging_bp, time_limits.bp, changes.bp, delegations.bp, delegations.versions_bp]
 
 

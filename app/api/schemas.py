@@ -493,16 +493,83 @@ class FundingRequestListArgs(PageArgs, LevelArgs):
 
 
 class DemonstrationListSchema(Schema):
-    """A published list of demonstration projects (示范项目名单)."""
+    """A published list of demonstration projects (示范项目名单): under public notice (公示) until
+    ``notice_ends_on``, then confirmed."""
 
     id = fields.Integer(required=True)
     published_at = UtcDateTime(required=True)
     published_by_id = fields.Integer(required=True)
     project_ids = fields.List(fields.Integer(), required=True, metadata={"description": "In the list's order."})
+    state = EnumValue(required=True, metadata={"description": "notice (公示中) or confirmed (已确认)."})
+    state_label = EnumLabel("state")
+    version = fields.Integer(required=True)
+    notice_ends_on = fields.Date(allow_none=True, metadata={
+        "description": "The notice period's last day (Beijing); objections are accepted until then."})
+    confirmed_at = UtcDateTime(allow_none=True)
 
 
 class PublishedDemonstrationListSchema(DemonstrationListSchema):
     projects = fields.List(fields.Nested(ProjectSchema), required=True)
+
+
+class PublicRowSchema(Schema):
+    """What the 公示 shows of a project."""
+
+    project_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    agency = fields.String(required=True)
+    domain = EnumValue(required=True)
+    domain_label = EnumLabel("domain")
+    grade = EnumValue(allow_none=True)
+    grade_label = EnumLabel("grade", allow_none=True)
+
+
+class DomainCoverageSchema(Schema):
+    domain = EnumValue(required=True)
+    domain_label = EnumLabel("domain")
+    projects = fields.Integer(required=True)
+
+
+class PublicDemonstrationListSchema(Schema):
+    """The public notice (示范项目公示): the list under notice, else the last confirmed list —
+    only what a 公示 shows."""
+
+    id = fields.Integer(required=True)
+    state = EnumValue(required=True, metadata={"description": "notice (公示中) or confirmed (已确认)."})
+    state_label = EnumLabel("state")
+    published_at = UtcDateTime(required=True)
+    notice_ends_on = fields.Date(allow_none=True)
+    confirmed_at = UtcDateTime(allow_none=True)
+    projects = fields.List(fields.Nested(PublicRowSchema), required=True)
+    coverage = fields.List(fields.Nested(DomainCoverageSchema), required=True)
+    objections = fields.Integer(required=True, metadata={"description": "Objections received."})
+    objections_answered = fields.Integer(required=True)
+
+
+class ObjectionReceiptSchema(Schema):
+    """An objection as its filer sees it once filed (nothing else of the Office's records)."""
+
+    id = fields.Integer(required=True)
+    publication_id = fields.Integer(required=True)
+    filed_at = UtcDateTime(required=True)
+    state = EnumValue(required=True)
+    state_label = EnumLabel("state")
+
+
+class ObjectionSchemaOut(ObjectionReceiptSchema, TimeLimitFields):
+    """An objection with the filer's contact and the Office's answer: the Office and leaders."""
+
+    project_id = fields.Integer(allow_none=True)
+    name = fields.String(required=True)
+    contact = fields.String(required=True)
+    text = fields.String(required=True)
+    version = fields.Integer(required=True)
+    answer = fields.String(required=True)
+    answered_at = UtcDateTime(allow_none=True)
+
+
+class DemonstrationListDetailSchema(DemonstrationListSchema, TimeLimitFields):
+    objections = fields.List(fields.Nested(ObjectionSchemaOut), required=True)
 
 
 class NotificationSchema(Schema):

@@ -78,6 +78,7 @@ def demo_lifecycle(count: int, seed: int) -> None:
         click.echo(f"  {line}")
     click.echo(f"approvals entered by the leader's proxy (代录): {report.proxy_entries}")
     _echo_funding(report)
+    _echo_demonstration(report.demonstration)
     click.echo(f"{report.decisions} decisions in {report.seconds:.1f} s "
                f"({report.decisions / max(report.seconds, 1e-9):.0f} per second)")
 
@@ -90,6 +91,18 @@ def _echo_funding(report) -> None:
     click.echo(f"funding approvals blocked by a grade: {len(report.funding_blocked)}")
     for reason in report.funding_blocked:
         click.echo(f"  “{reason}”")
+
+
+def _echo_demonstration(run) -> None:
+    """The demonstration 公示 of the lifecycle (app.demo.lifecycle.run_demonstration)."""
+    if run is None:
+        return
+    click.echo(f"demonstration 公示: {run.proposed} proposed (拟推荐), {run.withdrawn} withdrawn; "
+               f"list #{run.list_id} under notice until {run.notice_ends_on}; "
+               f"{run.objections} objection filed, {run.answered} answered")
+    click.echo(f"  confirmed demonstration list: {run.confirmed} projects covering {run.domains} of 12 domains")
+    if run.refused:
+        click.echo(f"  refused: {run.refused}")
 
 
 @demo_cli.command("reference")

@@ -9,19 +9,21 @@ import time
 from collections import Counter as Tally
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from app import clock
 from app.database import transaction
 from app.demo.seed import DEMO_PASSWORD, load_demo, new_batch
-from app.errors import Conflict
+from app.errors import Conflict, Denied
 from app.extensions import db
 from app.models import (
     Acceptance,
     Application,
     AuditRecord,
+    DemonstrationPublication,
+    Domain,
     Evaluation,
     FundingRequest,
     MidtermCheck,
@@ -43,9 +45,25 @@ from app.services.commands import (
 )
 from app.services.commands import delegations as delegation_svc
 from app.services.commands import endorsement as escalation
+from app.services.time.calendar import add_working_days
 from workflows.acceptance import CRITERIA, AcceptanceState
 
 APPLICANTS = ("wuhua_applicant", "kunming_applicant", "dali_applicant", "qujing_applicant", "province_applicant")
+
+
+@dataclass
+class DemonstrationRun:
+    """What the demonstration 公示 of a lifecycle did: candidates proposed and withdrawn, the
+    notice, its objection and answer, and the final list the leader confirmed."""
+    proposed: int = 0
+    withdrawn: int = 0
+    list_id: int | None = None
+    notice_ends_on: str = ""
+    objections: int = 0
+    answered: int = 0
+    confirmed: int = 0
+    domains: int = 0
+    refused: str = ""  # why a step was refused, if one was
 
 
 @dataclass
@@ -53,6 +71,7 @@ class Report:
     states: dict[str, Tally] = field(default_factory=dict)
     quota_refusals: list[str] = field(default_factory=list)
     publication: str = ""
+    demonstration: DemonstrationRun | None = None  # the 公示 (run_demonstration)
     timings: dict[str, list[float]] = field(default_factory=dict)  # verb -> seconds per call
     decisions: int = 0
     seconds: float = 0.0
@@ -89,10 +108,11 @@ def step(report: Report, actor: User, kind: str, entity_id: int, trigger: str, d
     return act(report, perform, actor, kind, entity_id, trigger, data, label=trigger)
 
 
-def draft_fields(i: int, batch_id: int, plan_items: list[PlanItem], off_plan: bool) -> dict:
+def draft_fields(i: int, batch_id: int, plan_items: list[PlanItem], off_plan: bool,
+                 domain: Domain | None = None) -> dict:
     item = plan_items[i % len(plan_items)]
     return {"batch_id": batch_id, "name": f"{item.name}（试点{i + 1:03d}）", "category": item.category.value,
-            "domain": item.domain.value, "contact_name": "联系人", "contact_phone": "0871-6500000",
+            "domain": (domain or item.domain).value, "contact_name": "联系人", "contact_phone": "0871-6500000",
             "requested_budget": str(80 + (i * 7) % 300), "construction_months": 12 + i % 13,
             "objectives": "提高政务服务效率，推进业务流程再造。", "content": "建设业务应用系统及配套数据库。",
             "expected_benefits": "办事时限缩短三成，数据共享。",
@@ -110,6 +130,13 @@ def awaiting_endorser(app_id: int) -> User | None:
     return db.session.scalar(sa.select(User).where(User.organisation_id == current.office_id))
 
 
+def _unplanned_domain(i: int, plan_items: list[PlanItem]) -> Domain | None:
+    """Off-plan pilots in the domains no plan item covers, in turn: the demonstration list can
+    then cover all 12 domains."""
+    unplanned = [d for d in Domain if d not in {item.domain for item in plan_items}]
+    return unplanned[(i // 9) % len(unplanned)] if unplanned else None
+
+
 def _endorse_all(report: Report, app_id: int) -> None:
     while (endorser := awaiting_endorser(app_id)) is not None:
         act(report, escalation.endorse, endorser, app_id, {"opinion": "同意推荐上报。", "ranking": 1})
@@ -118,8 +145,9 @@ def _endorse_all(report: Report, app_id: int) -> None:
 def _application(report: Report, i: int, batch_id: int, plan_items, office, leader, joint) -> None:
     applicant = demo_user(APPLICANTS[i % len(APPLICANTS)])
     fate = i % 30
+    off_plan = i % 9 == 4
     app_id = act(report, applications.create_application, applicant,
-                 draft_fields(i, batch_id, plan_items, off_plan=(i % 9 == 4)))
+                 draft_fields(i, batch_id, plan_items, off_plan, _unplanned_domain(i, plan_items) if off_plan else None))
     act(report, applications.submit_application, applicant, app_id)
     if fate == 3:
         step(report, applicant, "application", app_id, "withdraw", {"opinion": "单位调整计划，撤回申报。"})
@@ -277,20 +305,12 @@ def run_lifecycle(count: int, seed: int = 2026) -> Report:
     for n, project_id in enumerate(project_ids):
         _project(report, n, project_id, year, office, leader, rng)
     _evaluate(report, str(year + 1), office, leader, rng)
-    for project, _ev in demonstration.shortlist():
-        try:
-            act(report, demonstration.select_demonstration, leader, project.id, {"opinion": "成效显著，选为示范。"})
-        except Conflict:
-            break
-    try:
-        pub = act(report, demonstration.publish_demonstrations, leader, {"opinion": "发布示范项目名单。"})
-        report.publication = f"published list #{pub}"
-    except Conflict as exc:
-        report.publication = f"not published: {exc}"
+    candidates = propose_demonstrations(report, leader)
     _funding(report, batch_id, str(year + 1), office, leader)
     for project in db.session.scalars(sa.select(Project).where(Project.batch_id == batch_id,
                                                                Project.state == "evaluation")).all()[::2]:
         step(report, office, "project", project.id, "close", {"opinion": "绩效评估完成，结项。"})
+    run_demonstration(report, candidates, office, leader)
     _end_delegation(report, leader, batch_id)
     report.seconds = time.perf_counter() - started
     report.states = _tally(batch_id)
@@ -390,6 +410,63 @@ def _funding(report: Report, batch_id: int, period: str, office, leader) -> None
     report.funding = Tally(dict(db.session.execute(
         sa.select(FundingRequest.state, sa.func.count()).join(Project, Project.id == FundingRequest.project_id)
         .where(Project.batch_id == batch_id).group_by(FundingRequest.state)).all()))
+
+
+# --- the demonstration 公示 -------------------------------------------------------------------------
+def propose_demonstrations(report: Report, leader: User) -> list[int]:
+    """The leader proposes (拟推荐) the shortlist domain by domain — each domain's best first, so
+    that every domain with an eligible project is covered — until the places are taken, and
+    withdraws one proposal again (the next on the shortlist takes its place)."""
+    by_domain: dict = {}
+    for project, _ev in demonstration.shortlist():
+        by_domain.setdefault(project.application.domain, []).append(project.id)
+    ordered = [ids[k] for k in range(max(map(len, by_domain.values()), default=0))
+               for ids in by_domain.values() if k < len(ids)]
+    run = report.demonstration = DemonstrationRun()
+    proposed: list[int] = []
+    for project_id in ordered:
+        try:
+            step(report, leader, "project", project_id, "select_demonstration",
+                 {"opinion": "成效显著，拟推荐为示范项目。"})
+        except (Conflict, Denied):  # the places are taken
+            break
+        proposed.append(project_id)
+        if len(proposed) == 2 and run.withdrawn == 0:
+            step(report, leader, "project", proposed.pop(), "deselect_demonstration",
+                 {"opinion": "同一单位项目过多，撤销拟推荐。"})
+            run.withdrawn += 1
+    run.proposed = len(proposed) + run.withdrawn
+    return proposed
+
+
+def run_demonstration(report: Report, candidates: list[int], office: User, leader: User) -> None:
+    """Publish the candidates for public notice, take one objection from the public and the
+    Office's answer, then — the demo clock moved past the notice period and put back after —
+    the leader confirms the final list: the candidates become 示范项目."""
+    run = report.demonstration or DemonstrationRun()
+    try:
+        list_id = act(report, demonstration.publish_demonstrations, leader, {"opinion": "拟推荐名单予以公示。"})
+    except Conflict as exc:
+        report.publication = f"not published: {exc}"
+        run.refused = str(exc)
+        return
+    publication = db.session.get(DemonstrationPublication, list_id)
+    run.list_id, run.notice_ends_on = list_id, publication.notice_ends_on.isoformat()
+    objection_id = act(report, demonstration.file_objection,
+                       {"contact": "0871-63100000", "name": "市民", "project_id": candidates[0],
+                        "text": "该项目上线时间较短，推广应用情况有待核实。"})
+    run.objections += 1
+    step(report, office, "demonstration_objection", objection_id, "answer_objection",
+         {"opinion": "经核实，该项目已在全市推广使用，绩效评估结果属实。"})
+    run.answered += 1
+    day = add_working_days(publication.notice_ends_on, 1)  # the notice period is over
+    with clock.frozen(datetime(day.year, day.month, day.day, 9, tzinfo=clock.BEIJING)):
+        step(report, leader, "demonstration_list", list_id, "confirm_list",
+             {"opinion": "公示期满，异议已答复，确认最终名单。"})
+    confirmed = list(db.session.scalars(sa.select(Project).where(Project.state == "demonstration")))
+    run.confirmed = len(confirmed)
+    run.domains = len({p.application.domain for p in confirmed})
+    report.publication = f"published list #{list_id}, confirmed with {run.confirmed} projects"
 
 
 def _tally(batch_id: int) -> dict[str, Tally]:

@@ -314,7 +314,7 @@ class Story:
         self.act(evaluation.confirm_grade, leader, ev_id, {"opinion": "同意评定等级。"})
         yield 10
         if plot == "excellent":
-            self.step(leader, "project", project_id, "select_demonstration", "成效显著，选为示范项目。")
+            self.step(leader, "project", project_id, "select_demonstration", "成效显著，拟推荐为示范项目。")
         elif plot == "good":
             self.step(office, "project", project_id, "close", "绩效评估完成，结项。")
 

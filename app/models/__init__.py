@@ -16,7 +16,11 @@ from app.models.change_request import ChangeAttachment, ChangeRequest
 from app.models.delegation import Delegation
 from app.models.document import DocumentVersion, IssuedDocument, SigningCredential
 from app.models.dossier import DossierExport, DossierStatus
-from app.models.evaluation import DemonstrationPublication, Evaluation
+from app.models.evaluation import (
+    DemonstrationObjection,
+    DemonstrationPublication,
+    Evaluation,
+)
 from app.models.org import Division, Organisation
 from app.models.programme import Batch, Counter, PlanItem
 from app.models.project import FundingAttachment, FundingRequest, MidtermCheck, Project
@@ -35,7 +39,7 @@ from app.models.vocabulary import DivisionLevel, Domain, OrgKind, PilotCategory,
 __all__ = [
     "Acceptance", "AcceptanceScore", "PanelMember", "Application", "Attachment", "Endorsement",
     "JointOpinion", "AuditCheckpoint", "AuditHead", "AuditRecord", "Notification", "OutboxMessage", "OutboxStatus", "ScheduledRun",
-    "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
+    "DemonstrationObjection", "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
     "PlanItem", "FundingRequest", "FundingAttachment", "MidtermCheck", "Project", "Expert", "ExpertDomain", "User",
     "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",

@@ -1,7 +1,7 @@
 """Periodic performance evaluations (绩效评估) and demonstration publications."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import Timestamp, enum_column, utcnow
 from app.models.project import Project
+from workflows.demonstration import DemonstrationListState, ObjectionState
 from workflows.evaluation import EvaluationState, Grade
 
 
@@ -44,11 +45,58 @@ class Evaluation(db.Model):
 
 
 class DemonstrationPublication(db.Model):
-    """A published list of demonstration projects (示范项目名单)."""
+    """A list of demonstration projects (示范项目名单): published as a draft for a public notice
+    (公示) until ``notice_ends_on`` (a Beijing date, inclusive), then confirmed by a leader.
+    Lists published before the notice existed are stored as confirmed without a notice date."""
 
     __tablename__ = "demonstration_publications"
+    __table_args__ = (
+        sa.CheckConstraint("state <> 'confirmed' OR confirmed_at IS NOT NULL",
+                           name="confirmed_dated"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     published_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     published_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     project_ids: Mapped[list] = mapped_column(sa.JSON)
+    state: Mapped[DemonstrationListState] = mapped_column(
+        enum_column(DemonstrationListState), default=DemonstrationListState.NOTICE, server_default="confirmed",
+        index=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    flow_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    notice_ends_on: Mapped[date | None] = mapped_column(sa.Date)
+    confirmed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    objections: Mapped[list[DemonstrationObjection]] = relationship(
+        back_populates="publication", order_by="DemonstrationObjection.id")
+
+
+class DemonstrationObjection(db.Model):
+    """An objection (异议) filed by anybody, with a contact, during a list's notice period, and
+    the Office's answer to it."""
+
+    __tablename__ = "demonstration_objections"
+    __table_args__ = (
+        sa.CheckConstraint("length(contact) > 0", name="has_contact"),
+        sa.CheckConstraint("state <> 'answered' OR (answered_at IS NOT NULL AND length(answer) > 0)",
+                           name="answered_has_answer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(sa.ForeignKey("demonstration_publications.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("projects.id"))
+    name: Mapped[str] = mapped_column(sa.String(64), default="")
+    contact: Mapped[str] = mapped_column(sa.String(128))
+    text: Mapped[str] = mapped_column(sa.Text)
+    filed_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    state: Mapped[ObjectionState] = mapped_column(enum_column(ObjectionState), default=ObjectionState.FILED,
+                                                  index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    flow_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    answer: Mapped[str] = mapped_column(sa.Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    publication: Mapped[DemonstrationPublication] = relationship(back_populates="objections")
+    project: Mapped[Project | None] = relationship()

@@ -28,8 +28,8 @@ from app.web import (
 )
 
 BLUEPRINTS = (auth.bp, actions.bp, inbox.bp, applications.bp, review.bp, tokens.bp, projects.bp, panels.bp,
-              evaluation.bp, funding.bp, demonstration.bp, dashboard.bp, admin.bp, verify.bp, calendar.bp, settings.bp,
-              settings.urging_bp, time_limits.bp, supervision.bp, jobs.bp, changes.bp,
+              evaluation.bp, funding.bp, demonstration.bp, demonstration.public_bp, dashboard.bp, admin.bp, verify.bp,
+              calendar.bp, settings.bp, settings.urging_bp, time_limits.bp, supervision.bp, jobs.bp, changes.bp,
               delegations.bp, workflow_versions.bp)
 
 

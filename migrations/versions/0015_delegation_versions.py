@@ -5,7 +5,7 @@ get ``entered_by_id`` (the proxy who entered a leader's step; NULL for every exi
 their digests are unchanged); ``delegations`` holds who may enter whose steps, and when.
 
 Revision ID: 0015_delegation_versions
-Revises: 0013_expert_declarations
+Revises: 0014_demonstration_notice
 Create Date: 2026-11-30 13:40:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015_delegation_versions'
-down_revision = "0013_expert_declarations"
+down_revision = "0014_demonstration_notice"
 branch_labels = None
 depends_on = None
 

@@ -109,7 +109,7 @@ def test_a_leader_publishes_the_demonstration_list(app, api):
     project_id, _ = factories.graded(score="95")
     assert api.act("projects", project_id, "select_demonstration", "leader", opinion="选入").status_code == 200
     too_few = assert_error(api.post("demonstration-lists", "leader", json={"opinion": "发布"}), 409, "conflict")
-    assert "it holds 1" in too_few["message"]
+    assert "it holds 1 candidates" in too_few["message"]
     app.config["DEMONSTRATION_MIN"] = 1
     refused = assert_error(api.post("demonstration-lists", "office", json={"opinion": "发布"}), 403, "forbidden")
     assert refused["message"] == "Only the Information Office's leaders may do this."

@@ -19,6 +19,7 @@ GENERIC = {
     ("application", "leader_return"), ("application", "leader_reject"), ("application", "re_review_approve"),
     ("application", "re_review_return"), ("application", "re_review_reject"),
     ("project", "complete_acceptance"), ("project", "terminate"), ("project", "close"),
+    ("project", "confirm_demonstration"),  # taken by the list's confirm_list verb, for each of its projects
     ("evaluation", "return_self_evaluation"), ("evaluation", "rescore"),
     ("change_request", "review"), ("change_request", "return_for_revision"), ("change_request", "reject"),
     ("change_request", "withdraw"),

@@ -67,7 +67,7 @@ from app.services.commands.applications import create_application
 from app.services.commands.demonstration import publish_demonstrations
 from app.services.commands.funding import file_funding_request
 from app.services.engine.fire import available_steps
-from app.services.engine.guards import DEMONSTRATION_KEY, quota_key
+from app.services.engine.guards import PLACE_STATES, places_taken, quota_key
 from app.services.reads import funding as funding_reads
 from app.services.reads import projects as project_reads
 from app.services.reads.applications import (
@@ -312,8 +312,10 @@ class LifecycleWalk(RuleBasedStateMachine):
                 .outerjoin(Project, Project.batch_id == Batch.id).group_by(Batch.id, Batch.quota)):
             taken = db.session.scalar(sa.select(Counter.value).where(Counter.key == quota_key(batch_id))) or 0
             assert used <= quota and taken == used, f"after {label}: batch {batch_id} {used}/{taken} of {quota}"
-        selected = db.session.scalar(sa.select(sa.func.count()).where(Project.demonstration_selected_at.is_not(None)))
-        places = db.session.scalar(sa.select(Counter.value).where(Counter.key == DEMONSTRATION_KEY)) or 0
+        # the places are the candidates and demonstration projects now: a closed one frees its place
+        places = places_taken(db.session)
+        selected = db.session.scalar(sa.select(sa.func.count()).select_from(Project).where(
+            Project.state.in_(PLACE_STATES), Project.demonstration_selected_at.is_not(None)))
         assert selected == places <= DEMONSTRATION_MAX, f"after {label}: {selected} selected, {places} places"
 
     def _ids(self, kind: str) -> list[int]:
@@ -440,6 +442,10 @@ READS = {
     "evaluation": (lambda user, page: project_reads.list_evaluations(user, page=page), project_reads.evaluation_detail),
     "funding_request": (lambda user, page: funding_reads.list_funding_requests(user, page=page),
                         funding_reads.funding_request_detail),
+    "demonstration_list": (lambda user, page: project_reads.list_demonstration_lists(user, page),
+                           project_reads.demonstration_list_detail),
+    "demonstration_objection": (lambda user, page: project_reads.list_objections(user, page),
+                                project_reads.objection_detail),
 }
 
 

@@ -13,6 +13,8 @@ from app import clock, prefetch
 from app.models import (
     Acceptance,
     Application,
+    DemonstrationObjection,
+    DemonstrationPublication,
     Evaluation,
     FundingRequest,
     MidtermCheck,
@@ -20,6 +22,7 @@ from app.models import (
 )
 from app.policies import joint_opinion_orgs
 from app.services.records import counters
+from workflows.demonstration import DemonstrationListState, ObjectionState
 from workflows.evaluation import EvaluationState, Grade
 from workflows.midterm_check import MidtermCheckState
 from workflows.project import ProjectState
@@ -43,6 +46,12 @@ MESSAGES = {
     "acceptance_passed": _l("The project has not passed acceptance."),
     "well_evaluated": _l("Only projects graded excellent or good may become demonstrations."),
     "demonstration_places_left": _l("All demonstration places are taken."),
+    "no_notice_running": _l("A list of demonstration candidates is under public notice: "
+                            "selection reopens once it is confirmed."),
+    "on_confirmed_list": _l("Projects become demonstration projects only when the leader confirms "
+                            "the list after its public notice."),
+    "notice_period_over": _l("The public notice period has not ended yet."),
+    "objections_answered": _l("Every objection to the list must be answered first."),
     "has_graded_evaluation": _l("The project has no graded performance evaluation yet."),
     "all_scored": _l("Not every expert on the panel has submitted scores."),
     "chair_signs_last": _l("The chair signs after every other expert."),
@@ -68,7 +77,15 @@ def quota_key(batch_id: int) -> str:
     return f"batch:{batch_id}:approved"
 
 
+# The row locked while a demonstration place is taken (commands.demonstration.lock_places): the
+# places themselves are counted, never stored, so closing a demonstration project frees one.
 DEMONSTRATION_KEY = "programme:demonstrations"
+PLACE_STATES = (ProjectState.CANDIDATE, ProjectState.DEMONSTRATION)
+
+
+def places_taken(session) -> int:
+    """The demonstration places taken now: candidates (拟推荐) and demonstration projects."""
+    return session.scalar(sa.select(sa.func.count()).select_from(Project).where(Project.state.in_(PLACE_STATES)))
 
 
 def _quota_used(apps: list[Application]) -> dict[int, int]:
@@ -128,7 +145,22 @@ def _latest_grades(projects: list[Project]) -> dict[int, Grade]:
 
 def _demonstrations(projects: list[Project]) -> dict[int, int]:
     """The places taken on the demonstration list, as seen from each project (one query)."""
-    return dict.fromkeys((p.id for p in projects), counters.value(DEMONSTRATION_KEY))
+    return dict.fromkeys((p.id for p in projects), places_taken(object_session(projects[0])))
+
+
+def _notice_running(projects: list[Project]) -> dict[int, bool]:
+    """Whether a list is under public notice, as seen from each project (one query)."""
+    running = object_session(projects[0]).scalar(sa.select(sa.func.count()).select_from(DemonstrationPublication)
+                                                  .where(DemonstrationPublication.state == DemonstrationListState.NOTICE))
+    return dict.fromkeys((p.id for p in projects), bool(running))
+
+
+def _on_confirmed_list(projects: list[Project]) -> dict[int, bool]:
+    """Per project: whether a confirmed list names it (one query)."""
+    lists = object_session(projects[0]).scalars(sa.select(DemonstrationPublication.project_ids).where(
+        DemonstrationPublication.state == DemonstrationListState.CONFIRMED))
+    named = {pid for ids in lists for pid in ids}
+    return {p.id: p.id in named for p in projects}
 
 
 def project_guards(project: Project, actor=None) -> Guards:
@@ -149,6 +181,8 @@ def project_guards(project: Project, actor=None) -> Guards:
         "demonstration_places_left": lambda: prefetch.fact("demonstrations", project, _demonstrations)
         < current_app.config["DEMONSTRATION_MAX"],
         "has_graded_evaluation": lambda: graded(),
+        "no_notice_running": lambda: not prefetch.fact("notice_running", project, _notice_running),
+        "on_confirmed_list": lambda: prefetch.fact("on_confirmed_list", project, _on_confirmed_list),
     }
 
 
@@ -204,6 +238,24 @@ def funding_request_guards(request: FundingRequest, actor=None) -> Guards:
     }
 
 
+def _open_objections(lists: list[DemonstrationPublication]) -> dict[int, int]:
+    """Per list: its objections still awaiting an answer (one query for the lists)."""
+    rows = dict(object_session(lists[0]).execute(
+        sa.select(DemonstrationObjection.publication_id, sa.func.count())
+        .where(DemonstrationObjection.publication_id.in_([d.id for d in lists]),
+               DemonstrationObjection.state == ObjectionState.FILED)
+        .group_by(DemonstrationObjection.publication_id)).all())
+    return {d.id: rows.get(d.id, 0) for d in lists}
+
+
+def demonstration_list_guards(publication: DemonstrationPublication, actor=None, today: date | None = None) -> Guards:
+    return {
+        "notice_period_over": lambda: publication.notice_ends_on is not None
+        and (today or clock.today()) > publication.notice_ends_on,
+        "objections_answered": lambda: prefetch.fact("open_objections", publication, _open_objections) == 0,
+    }
+
+
 def no_guards(_entity, actor=None) -> Guards:
     return {}
 
@@ -214,4 +266,5 @@ GUARDS: dict[str, Callable[..., Guards]] = {
     "acceptance": acceptance_guards, "evaluation": evaluation_guards,
     "change_request": change_request_guards,
     "funding_request": funding_request_guards,
+    "demonstration_list": demonstration_list_guards, "demonstration_objection": no_guards,
 }

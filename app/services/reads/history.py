@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.i18n import short_locale
@@ -64,6 +65,11 @@ def title_of(kind: str, entity) -> str:
         return f"{entity.project.name} · {entity.change_type.label(short_locale())}"
     if kind == "funding_request":
         return f"{entity.project.name} · #{entity.id}"
+    if kind == "demonstration_list":
+        return str(_l("Demonstration list no. %(n)d", n=entity.id))
+    if kind == "demonstration_objection":
+        return str(_l("Objection no. %(n)d to demonstration list no. %(list)d", n=entity.id,
+                      list=entity.publication_id))
     return f"#{entity.id}"
 
 

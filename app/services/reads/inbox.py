@@ -55,6 +55,8 @@ LOADS = {
     "evaluation": (joinedload(Evaluation.project),),
     "change_request": (joinedload(ChangeRequest.project),),
     "funding_request": (joinedload(FundingRequest.project),),
+    "demonstration_list": (),
+    "demonstration_objection": (),
 }
 
 

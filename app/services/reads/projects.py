@@ -15,7 +15,9 @@ from app.models import (
     Acceptance,
     AcceptanceScore,
     AuditRecord,
+    DemonstrationObjection,
     DemonstrationPublication,
+    Domain,
     Evaluation,
     Expert,
     FundingRequest,
@@ -28,15 +30,14 @@ from app.models import (
     User,
 )
 from app.policies import panel_membership, panel_seat, visible_to
-from app.services.engine.guards import DEMONSTRATION_KEY
+from app.services.engine.guards import PLACE_STATES
 from app.services.engine.loading import load_visible
 from app.services.reads.expert_pool import project_domain, route_divisions
 from app.services.reads.history import items_timeline, of_items, title_of
-from app.services.reads.paging import Detail, Page, Timed, attach, timed_page
-from app.services.records import counters
+from app.services.reads.paging import Detail, Page, Timed, attach, paginate, timed_page
 from app.services.time import limits
-from workflows.evaluation import EvaluationState
-from workflows.project import ProjectState
+from workflows.demonstration import DemonstrationListState, ObjectionState
+from workflows.evaluation import EvaluationState, Grade
 
 # --- projects --------------------------------------------------------------------------------
 # A project's own stages have no time limit: its row shows the most pressing deadline of its
@@ -325,22 +326,49 @@ def evaluation_detail(actor: User, evaluation_id: int) -> Evaluation:
 
 # --- demonstration -----------------------------------------------------------------------------
 @dataclass
+class PublicRow:
+    """What a 公示 shows of a project: nothing internal beyond its name, agency, domain and grade."""
+    project_id: int
+    name: str
+    agency: str
+    domain: Domain
+    grade: Grade | None
+
+
+@dataclass
 class DemonstrationBoard:
-    selected: list[Project]
+    selected: list[Project]  # candidates (拟推荐) and demonstration projects: the places taken
     minimum: int
     maximum: int
     places_taken: int
     latest: DemonstrationPublication | None
+    coverage: dict  # Domain → places taken in it
+    uncovered: list  # domains with an eligible project on the shortlist but none selected
 
 
-def demonstration_board(actor: User) -> DemonstrationBoard:
+def _latest_grades(project_ids) -> dict[int, Grade]:
+    rows = db.session.execute(sa.select(Evaluation.project_id, Evaluation.grade).where(
+        Evaluation.project_id.in_(list(project_ids)), Evaluation.state == EvaluationState.GRADED)
+        .order_by(Evaluation.project_id, Evaluation.id))
+    return {project_id: grade for project_id, grade in rows}  # the highest id wins
+
+
+def demonstration_board(actor: User, shortlist=()) -> DemonstrationBoard:
+    """The places taken, the domains they cover, and the domains whose eligible projects (the
+    ``shortlist``'s) have none selected."""
     policies.require("programme_overview", actor)
-    selected = list(db.session.scalars(sa.select(Project).options(joinedload(Project.organisation))
-                                       .where(Project.state == ProjectState.DEMONSTRATION)
+    selected = list(db.session.scalars(sa.select(Project).options(joinedload(Project.organisation),
+                                                                  joinedload(Project.application))
+                                       .where(Project.state.in_(PLACE_STATES))
                                        .order_by(Project.demonstration_selected_at, Project.id)))
+    coverage = dict.fromkeys(Domain, 0)
+    for p in selected:
+        coverage[p.application.domain] += 1
+    uncovered = sorted({p.application.domain for p, _ev in shortlist if not coverage[p.application.domain]},
+                       key=list(Domain).index)
     return DemonstrationBoard(selected, current_app.config["DEMONSTRATION_MIN"],
-                              current_app.config["DEMONSTRATION_MAX"],
-                              counters.value(DEMONSTRATION_KEY), latest_publication())
+                              current_app.config["DEMONSTRATION_MAX"], len(selected), latest_publication(),
+                              coverage, uncovered)
 
 
 def latest_publication() -> DemonstrationPublication | None:
@@ -348,8 +376,71 @@ def latest_publication() -> DemonstrationPublication | None:
                              .order_by(DemonstrationPublication.id.desc()).limit(1))
 
 
+def public_rows(publication: DemonstrationPublication) -> list[PublicRow]:
+    """The list's projects as the 公示 shows them, in the list's order: under notice, those still
+    proposed (a candidate withdrawn meanwhile leaves it); confirmed, those it confirmed."""
+    wanted = PLACE_STATES if publication.state == DemonstrationListState.NOTICE else None
+    query = sa.select(Project).options(joinedload(Project.organisation), joinedload(Project.application)) \
+        .where(Project.id.in_(publication.project_ids))
+    if wanted:
+        query = query.where(Project.state.in_(wanted))
+    projects = {p.id: p for p in db.session.scalars(query)}
+    grades = _latest_grades(projects)
+    return [PublicRow(p.id, p.name, p.organisation.name, p.application.domain, grades.get(p.id))
+            for i in publication.project_ids if (p := projects.get(i)) is not None]
+
+
+def public_list() -> tuple[DemonstrationPublication | None, list[PublicRow]]:
+    """What the public page shows: the list under notice, else the last confirmed list."""
+    publication = db.session.scalar(sa.select(DemonstrationPublication).order_by(
+        (DemonstrationPublication.state == DemonstrationListState.NOTICE).desc(),
+        DemonstrationPublication.id.desc()).limit(1))
+    return (publication, public_rows(publication)) if publication else (None, [])
+
+
+def domain_coverage(rows: list[PublicRow]) -> dict:
+    """Domain → how many of the rows are in it (all 12 domains, in their order)."""
+    coverage = dict.fromkeys(Domain, 0)
+    for row in rows:
+        coverage[row.domain] += 1
+    return coverage
+
+
+def objection_counts(publication: DemonstrationPublication) -> dict[ObjectionState, int]:
+    """How many objections the list received, by state (what the public page may say)."""
+    counts = dict(db.session.execute(sa.select(DemonstrationObjection.state, sa.func.count()).where(
+        DemonstrationObjection.publication_id == publication.id).group_by(DemonstrationObjection.state)).all())
+    return {st: counts.get(st, 0) for st in ObjectionState}
+
+
+def demonstration_list_detail(actor: User, list_id: int) -> DemonstrationPublication:
+    """A list with its objections and answers: the Office and the leaders (404 for others)."""
+    publication = load_visible(DemonstrationPublication, list_id, actor)
+    limits.attach_statuses("demonstration_list", [publication])
+    limits.attach_statuses("demonstration_objection", publication.objections)
+    return publication
+
+
+def list_demonstration_lists(actor: User, page: int = 1, per_page: int = 20) -> Page[DemonstrationPublication]:
+    """Every published list, newest first: the Office and the leaders (empty for others)."""
+    return paginate(sa.select(DemonstrationPublication).where(visible_to(actor, DemonstrationPublication)),
+                    (DemonstrationPublication.id.desc(),), page, per_page)
+
+
+def list_objections(actor: User, page: int = 1, per_page: int = 20) -> Page[DemonstrationObjection]:
+    """Every objection, newest first: the Office and the leaders (empty for others)."""
+    return paginate(sa.select(DemonstrationObjection).where(visible_to(actor, DemonstrationObjection)),
+                    (DemonstrationObjection.id.desc(),), page, per_page)
+
+
+def objection_detail(actor: User, objection_id: int) -> DemonstrationObjection:
+    objection = load_visible(DemonstrationObjection, objection_id, actor)
+    limits.attach_statuses("demonstration_objection", [objection])
+    return objection
+
+
 def published_list() -> tuple[DemonstrationPublication | None, list[Project]]:
-    """The latest published list of demonstration projects (public to every signed-in user)."""
+    """The latest published list (under notice or confirmed) and its projects in its order."""
     publication = latest_publication()
     if publication is None:
         return None, []

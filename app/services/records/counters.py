@@ -26,6 +26,13 @@ def take(key: str, limit: int | None = None) -> int | None:
                              .returning(Counter.value).execution_options(synchronize_session=False))
 
 
+def lock(key: str) -> None:
+    """Hold the counter's row locked until the transaction ends (a named lock: PostgreSQL's
+    ``SELECT … FOR UPDATE``; SQLite's writers are serialised already)."""
+    _ensure(key)
+    db.session.execute(sa.select(Counter.key).where(Counter.key == key).with_for_update())
+
+
 def value(key: str) -> int:
     return values([key])[key]
 
