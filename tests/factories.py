@@ -6,6 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.database import transaction
+from app.demo.materials import acceptance_materials
 from app.demo.seed import DEMO_PASSWORD
 from app.extensions import db
 from app.models import Acceptance, Application, Batch, MidtermCheck, PlanItem, User
@@ -63,7 +64,8 @@ def endorsed(applicant: str = "wuhua_applicant", **overrides) -> int:
             return app_id
         office = db.session.scalar(sa.select(User).where(User.organisation_id == app.current_endorsement.office_id))
         with transaction():
-            escalation.endorse(office, app_id, {"opinion": "同意上报", "ranking": 1})
+            place = escalation.next_place(app.current_endorsement.office_id, app.batch_id)
+            escalation.endorse(office, app_id, {"opinion": "同意上报", "ranking": place})
 
 
 def in_re_review(applicant: str = "wuhua_applicant", **overrides) -> int:
@@ -103,7 +105,8 @@ def in_acceptance(applicant: str = "wuhua_applicant") -> tuple[int, int]:
     with transaction():
         checks.pass_check(user("office"), check_id, {"opinion": "通过"})
     with transaction():
-        acc = projects.request_acceptance(user(applicant), project_id, {"summary": "已完成建设"})
+        acc = projects.request_acceptance(user(applicant), project_id, {"summary": "已完成建设",
+                                                                   "materials": acceptance_materials()})
     return project_id, acc.id
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app import clock
 from app.database import transaction
+from app.demo.materials import acceptance_materials
 from app.demo.seed import DEMO_PASSWORD, load_demo, new_batch
 from app.errors import Conflict
 from app.extensions import db
@@ -155,7 +156,8 @@ def _project(report: Report, n: int, project_id: int, year: int, office, leader,
         act(report, checks.terminate_from_check, leader, check_id, {"opinion": "建设条件丧失，终止项目。"})
         return
     act(report, checks.pass_check, office, check_id, {"opinion": "年度检查通过。"})
-    acc_id = act(report, projects.request_acceptance, applicant, project_id, {"summary": "项目已按批复完成建设。"})
+    acc_id = act(report, projects.request_acceptance, applicant, project_id, {"summary": "项目已按批复完成建设。",
+                                                                             "materials": acceptance_materials()})
     quality = {3: "low", 5: "middling"}.get(n % 10, "high")
     for attempt in (1, 2):
         accept_round(report, acc_id, office, rng, quality=quality if attempt == 1 else "high", seed=n * 10 + attempt)

@@ -40,6 +40,7 @@ from app.demo.lifecycle import (
     draft_fields,
     step,
 )
+from app.demo.materials import acceptance_materials
 from app.demo.seed import year_batch
 from app.extensions import db
 from app.jobs import periodic
@@ -290,7 +291,8 @@ class Story:
         if plot == "passed":
             return
         yield self.timeline.days_ago(25) if plot == "accepting" else self.working_day(self.this, 6, 1, 0)
-        acc_id = self.act(projects.request_acceptance, applicant, project_id, {"summary": "项目已按批复完成建设。"})
+        acc_id = self.act(projects.request_acceptance, applicant, project_id, {"summary": "项目已按批复完成建设。",
+                                                                                  "materials": acceptance_materials()})
         if plot == "accepting":
             return
         quality = {"qualified": "low", "scored": "middling"}.get(plot, "high")

@@ -15,6 +15,7 @@ from app.models.calendar import CalendarDay, CalendarYear, DayKind
 from app.models.document import DocumentVersion, IssuedDocument, SigningCredential
 from app.models.dossier import DossierExport, DossierStatus
 from app.models.evaluation import DemonstrationPublication, Evaluation
+from app.models.material import MATERIAL_KINDS, MATERIAL_STAGES, Material
 from app.models.org import Division, Organisation
 from app.models.programme import Batch, Counter, PlanItem
 from app.models.project import FundingRequest, MidtermCheck, Project
@@ -30,5 +31,5 @@ __all__ = [
     "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
     "SigningCredential", "ApiToken", "Alert", "LOCALES", "MailPreference", "CalendarDay", "CalendarYear", "DayKind",
-    "StepLimit", "DossierExport", "DossierStatus",
+    "StepLimit", "DossierExport", "DossierStatus", "Material", "MATERIAL_KINDS", "MATERIAL_STAGES",
 ]

@@ -90,7 +90,13 @@ class Endorsement(db.Model):
     """One IT office on the application's route to the province (逐级上报)."""
 
     __tablename__ = "endorsements"
-    __table_args__ = (sa.UniqueConstraint("application_id", "position", name="one_office_per_level"),)
+    __table_args__ = (
+        sa.UniqueConstraint("application_id", "position", name="one_office_per_level"),
+        # An office's ranking is one place per application in a batch, whatever the submission
+        # (NULLs never clash: an unranked endorsement holds no place).
+        sa.UniqueConstraint("office_id", "batch_id", "ranking", name="one_place_per_office_batch"),
+        sa.CheckConstraint("ranking IS NULL OR batch_id IS NOT NULL", name="ranked_in_batch"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"))
@@ -98,6 +104,7 @@ class Endorsement(db.Model):
     office_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     endorsed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     ranking: Mapped[int | None]
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batches.id"))  # the batch it was ranked in
 
     office: Mapped[Organisation] = relationship()
 

@@ -13,6 +13,7 @@ from app.services.commands import (  # noqa: F401
                                    endorsement,
                                    evaluation,
                                    jobs,
+                                   materials,
                                    projects,
                                    review,
                                    tokens,

@@ -126,19 +126,29 @@ def _editable_application(actor: User, application_id: int) -> Application:
     return app
 
 
-def add_attachment(actor: User, application_id: int, kind: str, filename: str | None,
-                   stream: BinaryIO) -> Attachment:
-    """Store an uploaded file for the actor's own draft or returned application."""
-    if kind not in KINDS:
-        raise Invalid({"kind": str(_l("Choose the kind of attachment."))})
-    app = _editable_application(actor, application_id)
-    stored = _store(stream, current_app.config["UPLOAD_MAX_BYTES"])
+@dataclass(frozen=True)
+class SavedFile:
+    """An upload kept under UPLOAD_DIR: what its row records."""
+
+    sha256: str
+    size: int
+    display_name: str
+    content_type: str
+
+
+def save_upload(filename: str | None, stream: BinaryIO, field: str = "file") -> SavedFile:
+    """Keep an uploaded file content-addressed, within the size limit and of an allowed type
+    judged from its bytes; errors name ``field``. Every upload of the product goes through here."""
+    try:
+        stored = _store(stream, current_app.config["UPLOAD_MAX_BYTES"])
+    except Invalid as exc:
+        raise Invalid({field: message for message in exc.errors.values()}) from None
     try:
         if stored.size == 0:
-            raise Invalid({"file": str(_l("The file is empty."))})
+            raise Invalid({field: str(_l("The file is empty."))})
         file_type = detect_type(stored.path, filename or "")
         if file_type is None:
-            raise Invalid({"file": str(_l("Only PDF, Word, Excel, JPEG, PNG and ZIP files are accepted."))})
+            raise Invalid({field: str(_l("Only PDF, Word, Excel, JPEG, PNG and ZIP files are accepted."))})
         final = storage_path(stored.sha256)
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists():
@@ -147,15 +157,25 @@ def add_attachment(actor: User, application_id: int, kind: str, filename: str | 
             os.replace(stored.path, final)
     finally:
         stored.path.unlink(missing_ok=True)
-    attachment = Attachment(application_id=app.id, kind=kind, display_name=clean_display_name(filename, file_type),
-                            sha256=stored.sha256, size=stored.size, content_type=CONTENT_TYPES[file_type],
+    return SavedFile(stored.sha256, stored.size, clean_display_name(filename, file_type), CONTENT_TYPES[file_type])
+
+
+def add_attachment(actor: User, application_id: int, kind: str, filename: str | None,
+                   stream: BinaryIO) -> Attachment:
+    """Store an uploaded file for the actor's own draft or returned application."""
+    if kind not in KINDS:
+        raise Invalid({"kind": str(_l("Choose the kind of attachment."))})
+    app = _editable_application(actor, application_id)
+    saved = save_upload(filename, stream)
+    attachment = Attachment(application_id=app.id, kind=kind, display_name=saved.display_name,
+                            sha256=saved.sha256, size=saved.size, content_type=saved.content_type,
                             uploaded_by_id=actor.id)
     db.session.add(attachment)
     db.session.flush()
     audit.record(entity_type="application", entity_id=app.id, trigger="attach", actor=actor, role="applicant",
                  from_state=app.state.value, to_state=app.state.value,
                  payload={"attachment_id": attachment.id, "kind": kind, "name": attachment.display_name,
-                          "sha256": stored.sha256, "size": stored.size})
+                          "sha256": saved.sha256, "size": saved.size})
     return attachment
 
 

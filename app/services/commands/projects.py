@@ -18,6 +18,7 @@ from app.schemas import (
     ProjectApprovalSchema,
     load,
 )
+from app.services.commands import materials
 from app.services.documents import issuing
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
@@ -65,6 +66,7 @@ def request_acceptance(actor: User, project_id: int, fields: dict,
     acceptance = Acceptance(project_id=project.id, round=1, summary=fields["summary"])
     db.session.add(acceptance)
     db.session.flush()
+    materials.attach(actor, "acceptance", acceptance, "request_acceptance", fields["materials"])
     return acceptance
 
 
