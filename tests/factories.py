@@ -1,12 +1,14 @@
 """Builders that walk items through the lifecycle via the real services (no shortcuts)."""
 from __future__ import annotations
 
+import io
+
 from datetime import date
 
 import sqlalchemy as sa
 
 from app.database import transaction
-from app.demo.materials import acceptance_materials
+from app.demo.materials import acceptance_materials, pdf
 from app.demo.seed import DEMO_PASSWORD
 from app.extensions import db
 from app.models import Acceptance, Application, Batch, MidtermCheck, PlanItem, User
@@ -153,3 +155,9 @@ def graded(applicant: str = "wuhua_applicant", score: str = "92") -> tuple[int, 
     with transaction():
         perform(user("leader"), "evaluation", ev_id, "confirm_grade", {"opinion": "同意"})
     return project_id, ev_id
+
+
+def acceptance_files() -> dict:
+    """The file parts an acceptance request requires, as a web form or a multipart body sends them."""
+    return {"materials.completion_report": (io.BytesIO(pdf("Completion report")), "竣工报告.pdf"),
+            "materials.financial_audit": (io.BytesIO(pdf("Financial audit")), "财务审计报告.pdf")}
