@@ -10,12 +10,13 @@ from app.cli.calendar import calendar_cli
 from app.cli.checks import checks_cli
 from app.cli.demo import demo_cli
 from app.cli.documents import documents_cli, pki_cli
+from app.cli.endorsements import endorsements_cli
 from app.cli.jobs import jobs_cli, worker_command
 from app.cli.users import users_cli
 from app.cli.workflow import workflow_cli
 
 GROUPS = (demo_cli, checks_cli, workflow_cli, audit_cli, users_cli, pki_cli, documents_cli, calendar_cli, jobs_cli,
-          worker_command())
+          worker_command(), endorsements_cli)
 
 
 def register(app: Flask) -> None:

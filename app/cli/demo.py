@@ -72,6 +72,8 @@ def demo_lifecycle(count: int, seed: int) -> None:
     for reason in dict.fromkeys(report.quota_refusals):
         click.echo(f"  “{reason}”")
     click.echo(f"demonstration list: {report.publication}")
+    click.echo(f"ranking: {report.ranked} endorsements ranked (unique per office and batch), "
+               f"{report.reranks} applications re-ranked")
     click.echo(f"{report.decisions} decisions in {report.seconds:.1f} s "
                f"({report.decisions / max(report.seconds, 1e-9):.0f} per second)")
 

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import (
     Acceptance,
     Application,
+    Endorsement,
     Evaluation,
     MidtermCheck,
     PlanItem,
@@ -48,6 +49,8 @@ class Report:
     states: dict[str, Tally] = field(default_factory=dict)
     quota_refusals: list[str] = field(default_factory=list)
     publication: str = ""
+    ranked: int = 0    # endorsements given a place in their office's ranking
+    reranks: int = 0   # applications moved by an office's 重新排序
     timings: dict[str, list[float]] = field(default_factory=dict)  # verb -> seconds per call
     decisions: int = 0
     seconds: float = 0.0
@@ -95,8 +98,30 @@ def awaiting_endorser(app_id: int) -> User | None:
 
 
 def _endorse_all(report: Report, app_id: int) -> None:
+    """Each office on the route endorses, giving the application the next place in its ranking
+    of the batch (an office's places are unique per batch)."""
+    batch_id = db.session.get(Application, app_id).batch_id
     while (endorser := awaiting_endorser(app_id)) is not None:
-        act(report, escalation.endorse, endorser, app_id, {"opinion": "同意推荐上报。", "ranking": 1})
+        place = escalation.next_place(endorser.organisation_id, batch_id)
+        act(report, escalation.endorse, endorser, app_id, {"opinion": "同意推荐上报。", "ranking": place})
+        report.ranked += 1
+
+
+# --- ranking: re-ranked while the province still reviews (part of issue 12) -----------------------
+def _rerank_offices(report: Report, batch_id: int) -> None:
+    """Every office with two re-rankable applications in the batch swaps its first two places
+    (a recorded 重新排序 step per application)."""
+    offices = db.session.scalars(sa.select(User).join(Endorsement, Endorsement.office_id == User.organisation_id)
+                                 .where(Endorsement.batch_id == batch_id).distinct()).all()
+    for endorser in offices:
+        movable = [(a, e) for a, e in escalation.office_ranking(endorser, batch_id)
+                   if a.state in escalation.RERANK_STATES and e.ranking is not None][:2]
+        if len(movable) < 2:
+            continue
+        (first, one), (second, two) = movable
+        act(report, escalation.rerank, endorser, {"opinion": "根据建设条件成熟度调整推荐排序。", "items": [
+            {"id": first.id, "ranking": two.ranking}, {"id": second.id, "ranking": one.ranking}]})
+        report.reranks += 2
 
 
 def _application(report: Report, i: int, batch_id: int, plan_items, office, leader, joint) -> None:
@@ -226,6 +251,7 @@ def run_lifecycle(count: int, seed: int = 2026) -> Report:
     plan_items = list(db.session.scalars(sa.select(PlanItem).order_by(PlanItem.id)))
     for i in range(count):
         _application(report, i, batch_id, plan_items, office, leader, joint)
+    _rerank_offices(report, batch_id)
     project_ids = list(db.session.scalars(sa.select(Project.id).where(Project.batch_id == batch_id)
                                           .order_by(Project.id)))
     act(report, checks.open_checks, office, year)

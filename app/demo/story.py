@@ -203,7 +203,8 @@ class Story:
                 yield f.pace + 2
                 self.act(applications.resubmit_application, applicant, app_id, {"opinion": "已补充建设方案。"})
                 yield f.pace
-            self.act(escalation.endorse, endorser, app_id, {"opinion": "同意推荐上报。", "ranking": 1})
+            place = escalation.next_place(endorser.organisation_id, db.session.get(Application, app_id).batch_id)
+            self.act(escalation.endorse, endorser, app_id, {"opinion": "同意推荐上报。", "ranking": place})
             level += 1
         if f.fate == "initial_review":
             return

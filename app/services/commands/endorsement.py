@@ -101,6 +101,19 @@ def next_place(office_id: int, batch_id: int) -> int:
     return (last or 0) + 1
 
 
+def suggested_places(actor: User, queue: list[Application]) -> dict[int, int]:
+    """The endorsement desk's suggested place for each waiting application: after the office's
+    last place in its batch, in the queue's order."""
+    places: dict[int, int] = {}
+    following: dict[int, int] = {}
+    for app in queue:
+        if app.batch_id not in following:
+            following[app.batch_id] = next_place(actor.organisation_id, app.batch_id)
+        places[app.id] = following[app.batch_id]
+        following[app.batch_id] += 1
+    return places
+
+
 def office_endorsement(app: Application, office_id: int) -> Endorsement | None:
     return next((e for e in app.endorsements if e.office_id == office_id), None)
 
