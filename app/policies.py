@@ -18,6 +18,7 @@ from app.models import (
     Acceptance,
     Application,
     DivisionLevel,
+    EndorsementSummary,
     Evaluation,
     JointOpinion,
     MidtermCheck,
@@ -368,6 +369,8 @@ def visible_to(actor: User, model) -> sa.ColumnElement[bool]:
         return sa.true()
     if model in (MidtermCheck, Acceptance, Evaluation):
         return model.project_id.in_(sa.select(Project.id).where(visible_to(actor, Project)))
+    if model is EndorsementSummary:  # 汇总上报: the issuing office's own endorsers and the province
+        return EndorsementSummary.office_id == actor.organisation_id if actor.has_role(Role.ENDORSER) else sa.false()
     if model not in (Application, Project):
         return sa.false()
     clauses = []

@@ -1,6 +1,12 @@
 """The domain model: one module per aggregate; importing this registers every table."""
 from app.models.acceptance import Acceptance, AcceptanceScore, PanelMember
-from app.models.application import Application, Attachment, Endorsement, JointOpinion
+from app.models.application import (
+    Application,
+    Attachment,
+    Endorsement,
+    EndorsementSummary,
+    JointOpinion,
+)
 from app.models.audit import (
     Alert,
     AuditCheckpoint,
@@ -31,5 +37,5 @@ __all__ = [
     "PlanItem", "FundingRequest", "MidtermCheck", "Project", "Expert", "User", "UserRole",
     "Domain", "DivisionLevel", "OrgKind", "PilotCategory", "Role", "DocumentVersion", "IssuedDocument",
     "SigningCredential", "ApiToken", "Alert", "LOCALES", "MailPreference", "CalendarDay", "CalendarYear", "DayKind",
-    "StepLimit", "DossierExport", "DossierStatus", "Material", "MATERIAL_KINDS", "MATERIAL_STAGES",
+    "StepLimit", "DossierExport", "DossierStatus", "Material", "MATERIAL_KINDS", "MATERIAL_STAGES", "EndorsementSummary",
 ]

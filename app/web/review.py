@@ -17,6 +17,13 @@ from app.services.reads import inbox as reads
 bp = Blueprint("review", __name__)
 
 
+@bp.app_template_global("summary_documents")
+def summary_documents_page(endorsements) -> dict:
+    """The 汇总上报表 the signed-in user may see, by summary id, for an application's route."""
+    return escalation.summary_documents(current_user._get_current_object(),
+                                        [e.summary_id for e in endorsements if e.summary_id])
+
+
 def _batch(form) -> dict:
     """The form as BatchEndorsementSchema's data: the ticked applications with their ranking
     and the version seen, and the one opinion for all (the service validates it)."""

@@ -1,5 +1,5 @@
-"""materials and ranked endorsements: typed files handed in with a stage's step, and an
-office's ranking unique per office and batch
+"""materials and ranked endorsements: typed files handed in with a stage's step, an office's
+ranking unique per office and batch, and the 汇总上报 summary each batch endorsement issues
 
 Endorsements that already carry a ranking get the batch of their application; where an office
 gave two applications of one batch the same place (the old rule allowed it across separate
@@ -46,8 +46,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_materials_project_id'), ['project_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_materials_sha256'), ['sha256'], unique=False)
 
+    op.create_table('endorsement_summaries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('opinion', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], name=op.f('fk_endorsement_summaries_batch_id_batches')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_endorsement_summaries_created_by_id_users')),
+    sa.ForeignKeyConstraint(['office_id'], ['organisations.id'], name=op.f('fk_endorsement_summaries_office_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_endorsement_summaries'))
+    )
+    with op.batch_alter_table('endorsement_summaries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_endorsement_summaries_office_id'), ['office_id'], unique=False)
+
     with op.batch_alter_table('endorsements', schema=None) as batch_op:
         batch_op.add_column(sa.Column('batch_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('summary_id', sa.Integer(), nullable=True))
 
     bind = op.get_bind()
     bind.execute(sa.text(
@@ -65,6 +81,8 @@ def upgrade():
 
     with op.batch_alter_table('endorsements', schema=None) as batch_op:
         batch_op.create_foreign_key(batch_op.f('fk_endorsements_batch_id_batches'), 'batches', ['batch_id'], ['id'])
+        batch_op.create_foreign_key(batch_op.f('fk_endorsements_summary_id_endorsement_summaries'),
+                                    'endorsement_summaries', ['summary_id'], ['id'])
         batch_op.create_unique_constraint('one_place_per_office_batch',
                                           ['office_id', 'batch_id', 'ranking'])
         batch_op.create_check_constraint(batch_op.f('ck_endorsements_ranked_in_batch'),
@@ -75,8 +93,14 @@ def downgrade():
     with op.batch_alter_table('endorsements', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_endorsements_ranked_in_batch'), type_='check')
         batch_op.drop_constraint('one_place_per_office_batch', type_='unique')
+        batch_op.drop_constraint(batch_op.f('fk_endorsements_summary_id_endorsement_summaries'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_endorsements_batch_id_batches'), type_='foreignkey')
+        batch_op.drop_column('summary_id')
         batch_op.drop_column('batch_id')
+
+    with op.batch_alter_table('endorsement_summaries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_endorsement_summaries_office_id'))
+    op.drop_table('endorsement_summaries')
 
     with op.batch_alter_table('materials', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_materials_sha256'))

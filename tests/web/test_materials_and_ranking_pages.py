@@ -12,8 +12,16 @@ import sqlalchemy as sa
 from app.database import transaction
 from app.demo.materials import pdf
 from app.extensions import db
-from app.models import Acceptance, Application, AuditRecord, Material, MidtermCheck
+from app.models import (
+    Acceptance,
+    Application,
+    AuditRecord,
+    IssuedDocument,
+    Material,
+    MidtermCheck,
+)
 from app.services.commands import endorsement as escalation
+from app.services.documents import issuing
 from tests import factories as f
 from tests.services.test_materials import _ready_for_acceptance
 from tests.web.web_client import User as Browser
@@ -95,3 +103,25 @@ def test_a_second_batch_endorsement_suggests_the_next_free_places(app):
     desk = Browser(app, "wuhua_office").get("/endorsements")
     suggested = re.search(rf'id="ranking-{second}"\s+value="(\d+)"', desk.text)
     assert suggested and suggested.group(1) == "2"
+
+
+def test_a_batch_endorsement_issues_a_numbered_summary_that_travels_with_the_applications(app):
+    first, second = f.submitted(name="第一个试点平台"), f.submitted(name="第二个试点平台")
+    office = Browser(app, "wuhua_office")
+    data = {"pick": [str(first), str(second)], "opinion": "两个项目均建设条件成熟，同意推荐。",
+            f"ranking-{first}": "2", f"ranking-{second}": "1"}
+    for app_id in (first, second):
+        data[f"version-{app_id}"] = str(db.session.get(Application, app_id).version)
+    assert office.post("/endorsements", data).status_code == 302
+    doc = db.session.scalar(sa.select(IssuedDocument).where(IssuedDocument.kind == "endorsement_summary"))
+    assert doc is not None and "汇总上报表" in doc.title
+    composed = issuing.compose(doc.id) if not doc.versions else None
+    if composed is not None:  # not yet rendered: the layout lists the applications in rank order
+        assert composed.html.index("第二个试点平台") < composed.html.index("第一个试点平台")
+    for reader in ("wuhua_office", "office"):
+        page = Browser(app, reader).get(f"/applications/{first}")
+        assert doc.number in page.text and 'data-testid="ranking"' in page.text
+    applicant = Browser(app, "wuhua_applicant")
+    assert doc.number not in applicant.get(f"/applications/{first}").text
+    assert applicant.get(f"/documents/{doc.id}/download").status_code == 404
+    assert Browser(app, "office").get(f"/documents/{doc.id}/download").status_code in (200, 202)

@@ -17,10 +17,19 @@ from sqlalchemy.exc import IntegrityError
 from app import policies
 from app.errors import Conflict, Invalid
 from app.extensions import db
-from app.models import Application, Endorsement, Organisation, OrgKind, User
+from app.models import (
+    Application,
+    Endorsement,
+    EndorsementSummary,
+    IssuedDocument,
+    Organisation,
+    OrgKind,
+    User,
+)
 from app.models.base import utcnow
 from app.models.vocabulary import DivisionLevel
 from app.schemas import BatchEndorsementSchema, RankingSchema, RerankSchema, load
+from app.services.documents import issuing
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
 from app.services.engine.loading import load_visible
@@ -166,5 +175,38 @@ def endorse_many(actor: User, data: dict) -> list[Application]:
     no two share a place."""
     policies.require("endorser", actor)
     fields = load(BatchEndorsementSchema(), data)
-    return [endorse(actor, item["id"], {"opinion": fields["opinion"], "ranking": item["ranking"]}, item["version"])
-            for item in fields["items"]]
+    endorsed = [endorse(actor, item["id"], {"opinion": fields["opinion"], "ranking": item["ranking"]}, item["version"])
+                for item in fields["items"]]
+    issue_summary(actor, endorsed, fields["opinion"])
+    return endorsed
+
+
+def issue_summary(actor: User, endorsed: list[Application], opinion: str) -> list[EndorsementSummary]:
+    """汇总上报表: one numbered document per batch of the endorsed applications, listing them in the
+    office's rank order with its opinion; each endorsement points to it (the application's page
+    links it). Rendered by a job after commit, like every issued document."""
+    summaries = []
+    for batch_id in sorted({a.batch_id for a in endorsed}):
+        summary = EndorsementSummary(office_id=actor.organisation_id, batch_id=batch_id, opinion=opinion,
+                                     created_by_id=actor.id)
+        db.session.add(summary)
+        db.session.flush()
+        for app in endorsed:
+            if app.batch_id == batch_id:
+                office_endorsement(app, actor.organisation_id).summary_id = summary.id
+        db.session.flush()
+        db.session.refresh(summary)
+        issuing.reserve("endorsement_summary", summary, actor)
+        summaries.append(summary)
+    return summaries
+
+
+def summary_documents(actor: User, summary_ids: list[int]) -> dict[int, IssuedDocument]:
+    """The 汇总上报表 of the given summaries that the actor may see (the issuing office's endorsers
+    and the province), by summary id — an application's page links each one from its route."""
+    if not summary_ids:
+        return {}
+    visible = sa.select(EndorsementSummary.id).where(EndorsementSummary.id.in_(summary_ids),
+                                                     policies.visible_to(actor, EndorsementSummary))
+    return {d.entity_id: d for d in db.session.scalars(sa.select(IssuedDocument).where(
+        IssuedDocument.entity_type == "endorsement_summary", IssuedDocument.entity_id.in_(visible)))}
