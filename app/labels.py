@@ -12,7 +12,7 @@ from workflows import FLOWS
 OTHER_TRIGGERS = {
     "create": _l("Created"), "edit": _l("Edited"), "attach": _l("Attachment added"),
     "detach": _l("Attachment removed"), "open": _l("Opened"), "request_funding": _l("Follow-on funding requested"),
-    "publish": _l("Published"),
+    "publish": _l("Published"), "rerank": _l("Re-ranked"),
     "remind": _l("Reminder: due soon"), "escalate": _l("Overdue: escalated to the supervising level"),
     "urge": _l("Urged (催办)"),
 }

@@ -51,6 +51,7 @@ class Report:
     publication: str = ""
     ranked: int = 0    # endorsements given a place in their office's ranking
     reranks: int = 0   # applications moved by an office's 重新排序
+    summaries: int = 0  # 汇总上报表 issued
     timings: dict[str, list[float]] = field(default_factory=dict)  # verb -> seconds per call
     decisions: int = 0
     seconds: float = 0.0
@@ -100,11 +101,13 @@ def awaiting_endorser(app_id: int) -> User | None:
 def _endorse_all(report: Report, app_id: int) -> None:
     """Each office on the route endorses, giving the application the next place in its ranking
     of the batch (an office's places are unique per batch)."""
-    batch_id = db.session.get(Application, app_id).batch_id
+    app = db.session.get(Application, app_id)
     while (endorser := awaiting_endorser(app_id)) is not None:
-        place = escalation.next_place(endorser.organisation_id, batch_id)
-        act(report, escalation.endorse, endorser, app_id, {"opinion": "同意推荐上报。", "ranking": place})
+        place = escalation.next_place(endorser.organisation_id, app.batch_id)
+        act(report, escalation.endorse_many, endorser, {"opinion": "同意推荐上报。", "items": [
+            {"id": app_id, "ranking": place, "version": app.version}]}, label="endorse")
         report.ranked += 1
+        report.summaries += 1  # each 汇总上报 issues its numbered 汇总上报表
 
 
 # --- ranking: re-ranked while the province still reviews (part of issue 12) -----------------------
