@@ -21,6 +21,7 @@ WEB_WRITES_IN_THE_API = {
     "documents.application_form": ("issue_application_form", "api_applications.issue_application_form"),
     "documents.verify": ("verify_upload", "api_documents.verify_file"),
     "review.endorsements": ("endorse_many", "api_endorsements.endorse_many"),
+    "review.ranking": ("rerank", "api_endorsements.rerank"),
     "projects.open_checks": ("open_checks", "api_midterm_checks.open_checks"),
     "projects.funding": ("request_follow_on_funding", "api_projects.request_funding"),
     "projects.dossier_request": ("request", "api_projects.request_dossier"),
