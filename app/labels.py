@@ -13,7 +13,7 @@ from workflows.registry import VERSIONS
 OTHER_TRIGGERS = {
     "create": _l("Created"), "edit": _l("Edited"), "attach": _l("Attachment added"),
     "detach": _l("Attachment removed"), "open": _l("Opened"), "request_funding": _l("Follow-on funding requested"),
-    "publish": _l("Published"), "file": _l("Objection filed"),
+    "publish": _l("Published"), "file": _l("Objection filed"), "rerank": _l("Re-ranked"),
     "remind": _l("Reminder: due soon"), "escalate": _l("Overdue: escalated to the supervising level"),
     "urge": _l("Urged (催办)"),
     "apply_change": _l("Approved change applied"),

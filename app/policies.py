@@ -19,6 +19,7 @@ from app.models import (
     Application,
     ChangeRequest,
     DivisionLevel,
+    EndorsementSummary,
     Evaluation,
     FundingRequest,
     JointOpinion,
@@ -429,6 +430,8 @@ def visible_to(actor: User, model) -> sa.ColumnElement[bool]:
     if model is FundingRequest:  # the agency's own; nobody else outside the Office
         return (FundingRequest.organisation_id == actor.organisation_id if actor.has_role(Role.APPLICANT)
                 else sa.false())
+    if model is EndorsementSummary:  # 汇总上报: the issuing office's own endorsers and the province
+        return EndorsementSummary.office_id == actor.organisation_id if actor.has_role(Role.ENDORSER) else sa.false()
     if model not in (Application, Project):
         return sa.false()  # the demonstration lists and objections: the Office and leaders only
     clauses = []

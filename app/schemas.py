@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from marshmallow import (
 from app import clock
 from app.bounds import MAX_ID
 from app.errors import Invalid
+from app.models.material import MATERIAL_KINDS
 from app.models.user import LOCALES, MailPreference
 from app.models.vocabulary import Domain, PilotCategory
 from workflows.acceptance import CRITERIA
@@ -72,6 +74,79 @@ class ApplicationDraftSchema(Schema):
                                   "off_plan_justification")
 
 
+MATERIALS_PREFIX = "materials."  # a file part ``materials.<kind>`` (web form, API multipart); the CLI's --file kind=path
+MAX_MATERIALS = 20  # files handed in with one step
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """A file handed in with a step: its material kind, the client's name and its bytes."""
+
+    kind: str
+    filename: str | None
+    stream: object  # a binary file object
+
+
+def file_parts(files: Iterable[tuple[str, object]]) -> list[FilePart]:
+    """The ``materials.<kind>`` file parts of a form or multipart body (``(name, FileStorage)``
+    pairs) as FileParts; an empty file input (no file chosen) is left out."""
+    return [FilePart(name.removeprefix(MATERIALS_PREFIX), f.filename, f.stream) for name, f in files
+            if name.startswith(MATERIALS_PREFIX) and (f.filename or "") != ""]
+
+
+class Materials(fields.Field):
+    """Typed files (``FilePart``) handed in with a step; ``required_kinds`` must each be there.
+    Only the adapters make FileParts (from multipart parts or the CLI's ``--file``): JSON
+    cannot carry them."""
+
+    def __init__(self, required_kinds: tuple[str, ...] = (), **kwargs):
+        self.required_kinds = required_kinds
+        kinds = dict(MATERIAL_LABELS)
+        kwargs.setdefault("load_default", list)
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"] = {**widget(_l("Materials"), "materials", kinds=kinds, required_kinds=required_kinds),
+                              "description": "Files, sent as multipart/form-data parts named materials.<kind> "
+                                             f"(kinds: {', '.join(MATERIAL_KINDS)})"
+                                             + (f"; required: {', '.join(required_kinds)}" if required_kinds else "")
+                                             + ". PDF, Word, Excel, JPEG, PNG or ZIP, within the upload size limit.",
+                              **kwargs["metadata"]}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parts = value if isinstance(value, list) else [value]
+        if not all(isinstance(p, FilePart) for p in parts):
+            raise ValidationError(_l("Send the files as multipart/form-data parts named materials.<kind>."))
+        unknown = sorted({p.kind for p in parts} - set(MATERIAL_KINDS))
+        if unknown:
+            raise ValidationError(_l("Unknown kind of material: %(kinds)s.", kinds=", ".join(unknown)))
+        if len(parts) > MAX_MATERIALS:
+            raise ValidationError(_l("Hand in at most %(n)s files at once.", n=MAX_MATERIALS))
+        return parts
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        parts = super().deserialize(value, attr, data, **kwargs)
+        missing = [k for k in self.required_kinds if k not in {p.kind for p in parts or []}]
+        if missing:
+            raise ValidationError(_l("Attach the required materials: %(kinds)s.",
+                                     kinds=", ".join(material_label(k) for k in missing)))
+        return parts
+
+
+MATERIAL_LABELS = {
+    "progress_report": _l("Progress report"),
+    "rectification_report": _l("Rectification report"),
+    "completion_report": _l("Completion report"),
+    "financial_audit": _l("Financial audit report"),
+    "test_report": _l("Test report"),
+    "user_report": _l("User report"),
+}
+
+
+def material_label(kind: str) -> str:
+    """A material kind's name in the request's language."""
+    return str(MATERIAL_LABELS.get(kind, kind))
+
+
 class OpinionSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -118,6 +193,32 @@ class BatchEndorsementSchema(OpinionSchema):
             raise ValidationError(_l("Each application can be endorsed only once."), "items")
 
 
+class RerankItemSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.Integer(required=True, strict=True, validate=ID_RANGE, error_messages=_required())
+    ranking = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=999),
+                             error_messages=_required())
+
+
+class RerankSchema(OpinionSchema):
+    """重新排序: new places for some of the office's endorsed applications of one batch."""
+
+    items = fields.List(fields.Nested(RerankItemSchema), required=True,
+                        validate=[validate.Length(min=1, error=_l("Give at least one application a place.")),
+                                  validate.Length(max=200, error=_l("Re-rank at most 200 applications at once."))],
+                        error_messages=_required())
+
+    @validates_schema
+    def _one_place_each(self, data, **_):
+        items = data.get("items") or []
+        if len({i["ranking"] for i in items}) != len(items):
+            raise ValidationError(_l("Give each application its own place in the ranking."), "items")
+        if len({i["id"] for i in items}) != len(items):
+            raise ValidationError(_l("Each application can be placed only once."), "items")
+
+
 class JointOpinionSchema(OpinionSchema):
     recommendation = fields.String(required=True, validate=validate.OneOf(
         ("approve", "return", "reject"), error=_l("Choose approve, return or reject.")),
@@ -155,6 +256,7 @@ class SignatureSchema(OpinionSchema):
 class ReportSchema(OpinionSchema):
     report = fields.String(required=True, validate=validate.Length(min=1, max=20000), error_messages=_required(),
                            metadata=widget(_l("Report"), "textarea"))
+    materials = Materials()
 
 
 class RectificationOrderSchema(OpinionSchema):
@@ -237,6 +339,7 @@ class EvaluationScoreSchema(OpinionSchema):
 class AcceptanceRequestSchema(OpinionSchema):
     summary = fields.String(required=True, validate=validate.Length(min=1, max=20000), error_messages=_required(),
                             metadata=widget(_l("Completion summary"), "textarea"))
+    materials = Materials(required_kinds=("completion_report", "financial_audit"))
 
 
 # More than 0: with two decimal places the least amount is 0.01 (documented as the minimum).

@@ -127,7 +127,7 @@ def mix(base_url: str, tokens: dict[str, str], decisions: list[tuple[int, int]],
                         error = _check(response, (200,))
                     else:
                         response = api.post(f"{base_url}/api/v1/applications/{item[0]}/actions/endorse", timeout=120,
-                                            json={"version": item[1], "opinion": "同意上报", "ranking": 1},
+                                            json={"version": item[1], "opinion": "同意上报"},
                                             headers={"Authorization": f"Bearer {tokens[DECIDER]}"})
                         error = _check(response, (200, 409))
                         if response.status_code == 409:

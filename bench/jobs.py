@@ -200,7 +200,7 @@ def endorse_timed(api: Api, filed: list[tuple[int, int]]) -> list[float]:
     for app_id, version in filed:
         started = time.perf_counter()
         api.call("POST", f"applications/{app_id}/actions/endorse", "wuhua_office",
-                 {"version": version, "opinion": "同意上报", "ranking": 1})
+                 {"version": version, "opinion": "同意上报"})
         times.append(time.perf_counter() - started)
     return times
 
@@ -209,8 +209,8 @@ def up_to_project_approval(api: Api, filed: list[tuple[int, int]]) -> list[tuple
     """Each application through the reviews, up to the leader's 批准立项 (not taken)."""
     ready = []
     for app_id, version in filed:
-        steps = [("wuhua_office", "endorse", {"opinion": "同意上报", "ranking": 1}),
-                 ("kunming_office", "endorse", {"opinion": "同意上报", "ranking": 1}),
+        steps = [("wuhua_office", "endorse", {"opinion": "同意上报"}),
+                 ("kunming_office", "endorse", {"opinion": "同意上报"}),
                  ("office", "pass_initial_review", {"opinion": "初审通过"}),
                  ("leader", "leader_approve", {"opinion": "同意"}),
                  *[(r, "record_joint_opinion", {"recommendation": "approve", "opinion": "同意"})

@@ -209,7 +209,7 @@ def measure_decisions(stack, env: dict, database_url: str, count: int) -> tuple[
     def decide(i):
         app_id, version = items[i]
         response = api.post(f"{product}/api/v1/applications/{app_id}/actions/endorse", headers=headers, timeout=120,
-                            json={"version": version, "opinion": "同意上报", "ranking": 1})
+                            json={"version": version, "opinion": "同意上报"})
         assert response.status_code == 200, (response.status_code, response.text[:300])
 
     def bare_decide(i):

@@ -1,11 +1,13 @@
 """Builders that walk items through the lifecycle via the real services (no shortcuts)."""
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import sqlalchemy as sa
 
 from app.database import transaction
+from app.demo.materials import acceptance_materials, pdf
 from app.demo.seed import DEMO_PASSWORD
 from app.extensions import db
 from app.models import Acceptance, Application, Batch, MidtermCheck, PlanItem, User
@@ -63,7 +65,8 @@ def endorsed(applicant: str = "wuhua_applicant", **overrides) -> int:
             return app_id
         office = db.session.scalar(sa.select(User).where(User.organisation_id == app.current_endorsement.office_id))
         with transaction():
-            escalation.endorse(office, app_id, {"opinion": "同意上报", "ranking": 1})
+            place = escalation.next_place(app.current_endorsement.office_id, app.batch_id)
+            escalation.endorse(office, app_id, {"opinion": "同意上报", "ranking": place})
 
 
 def in_re_review(applicant: str = "wuhua_applicant", **overrides) -> int:
@@ -103,7 +106,8 @@ def in_acceptance(applicant: str = "wuhua_applicant", **overrides) -> tuple[int,
     with transaction():
         checks.pass_check(user("office"), check_id, {"opinion": "通过"})
     with transaction():
-        acc = projects.request_acceptance(user(applicant), project_id, {"summary": "已完成建设"})
+        acc = projects.request_acceptance(user(applicant), project_id, {"summary": "已完成建设",
+                                                                   "materials": acceptance_materials()})
     return project_id, acc.id
 
 
@@ -155,3 +159,9 @@ def graded(applicant: str = "wuhua_applicant", score: str = "92") -> tuple[int, 
     with transaction():
         perform(user("leader"), "evaluation", ev_id, "confirm_grade", {"opinion": "同意"})
     return project_id, ev_id
+
+
+def acceptance_files() -> dict:
+    """The file parts an acceptance request requires, as a web form or a multipart body sends them."""
+    return {"materials.completion_report": (io.BytesIO(pdf("Completion report")), "竣工报告.pdf"),
+            "materials.financial_audit": (io.BytesIO(pdf("Financial audit")), "财务审计报告.pdf")}

@@ -97,7 +97,7 @@ def multiply(times: int) -> None:
             for app in applications:
                 new_app = _copy(Application, app, name=f"{app['name']} 副本{i}",
                                 number=app["number"] and f"{app['number']}-{i}")
-                _copy_children(Endorsement, "application_id", app["id"], new_app)
+                _copy_children(Endorsement, "application_id", app["id"], new_app, ranking=None)  # a place is one application's
                 _copy_children(JointOpinion, "application_id", app["id"], new_app)
                 for project in _rows(Project, Project.application_id == app["id"]):
                     new_project = _copy(Project, project, application_id=new_app, code=f"{project['code']}-{i}",

@@ -2,6 +2,8 @@
 and performance evaluations (绩效评估): lists, details, opening, and the workflow."""
 from __future__ import annotations
 
+from flask import send_file
+
 from app.api.auth import actor, json_body
 from app.api.blueprint import api_blueprint, documented_errors
 from app.api.schemas import (
@@ -10,6 +12,7 @@ from app.api.schemas import (
     AcceptanceSchema,
     EvaluationListArgs,
     EvaluationSchema,
+    MaterialSchema,
     MidtermCheckListArgs,
     MidtermCheckSchema,
     OpenChecksSchema,
@@ -19,7 +22,8 @@ from app.api.schemas import (
 from app.api.workflow import add_workflow_routes
 from app.database import transaction
 from app.schemas import load
-from app.services.commands import checks, evaluation
+from app.services.commands import checks, evaluation, materials
+from app.services.commands.attachments import CONTENT_TYPES
 from app.services.reads import projects as reads
 
 ID = "<id:entity_id>"
@@ -130,4 +134,40 @@ add_workflow_routes(checks_bp, "midterm_check")
 add_workflow_routes(acceptances, "acceptance")
 add_workflow_routes(evaluations, "evaluation")
 
-BLUEPRINTS = [checks_bp, acceptances, evaluations]
+
+def _add_materials_route(bp, kind: str) -> None:
+    @bp.route(f"/{ID}/materials", endpoint="materials")
+    @bp.response(200, MaterialSchema(many=True))
+    @documented_errors(bp, 401, 404)
+    def list_materials(entity_id: int):
+        """Its materials
+
+        The files handed in with its steps (进展报告, 整改报告, 竣工报告, 财务审计报告, 测试报告, 用户使用报告),
+        for whoever may see it (a panel expert: only their own panels' acceptance rounds).
+        """
+        return materials.list_materials(actor(), kind, entity_id)
+
+
+for _bp, _kind in ((checks_bp, "midterm_check"), (acceptances, "acceptance"), (evaluations, "evaluation")):
+    _add_materials_route(_bp, _kind)
+
+materials_bp = api_blueprint("materials", "/materials", "Materials handed in with the projects' stages.")
+
+
+@materials_bp.route("/<id:material_id>")
+@materials_bp.doc(responses={"200": {"description": "The file, with its original name, as the type judged at upload.",
+                                     "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                                 for t in sorted(set(CONTENT_TYPES.values()))}}})
+@documented_errors(materials_bp, 401, 404)
+def download_material(material_id: int):
+    """Download a material
+
+    The stored bytes with the content type judged at upload and the client's original name;
+    404 for whoever may not see its stage (a panel expert: only their own panels).
+    """
+    material, path = materials.open_material(actor(), material_id)
+    return send_file(path, mimetype=material.content_type, as_attachment=True,
+                     download_name=material.display_name, etag=material.sha256, conditional=True)
+
+
+BLUEPRINTS = [checks_bp, acceptances, evaluations, materials_bp]

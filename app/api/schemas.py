@@ -176,6 +176,25 @@ class PlanItemListArgs(PageArgs):
 
 
 # --- applications ---------------------------------------------------------------------------
+class MaterialSchema(Schema):
+    """A material handed in with a stage's step (download at /api/v1/materials/{id})."""
+
+    id = fields.Integer(required=True)
+    project_id = fields.Integer(required=True)
+    stage = fields.String(required=True, metadata={"enum": ["midterm_check", "acceptance", "evaluation"]})
+    stage_id = fields.Integer(required=True)
+    trigger = fields.String(required=True, metadata={"description": "The step it was handed in with."})
+    kind = fields.String(required=True, metadata={"enum": ["progress_report", "rectification_report",
+                                                           "completion_report", "financial_audit",
+                                                           "test_report", "user_report"]})
+    display_name = fields.String(required=True)
+    sha256 = fields.String(required=True)
+    size = fields.Integer(required=True, metadata={"description": "In bytes."})
+    content_type = fields.String(required=True)
+    uploaded_by_id = fields.Integer(required=True)
+    uploaded_at = UtcDateTime(required=True)
+
+
 class AttachmentSchema(Schema):
     id = fields.Integer(required=True)
     application_id = fields.Integer(required=True)

@@ -7,11 +7,17 @@ GET  /<kind>/{id}/timeline           the decision history (who, when, role, opin
 """
 from __future__ import annotations
 
+from flask import request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from flask_smorest.fields import Upload
+from marshmallow import RAISE, Schema, fields
 
 from app.api.auth import actor, expected_version, json_body
-from app.api.blueprint import documented_errors
+from app.api.blueprint import (
+    documented_errors,
+    multipart_request_body,
+    refuse_unknown_parts,
+)
 from app.api.schemas import (
     DocumentSchema,
     EnumLabel,
@@ -23,7 +29,8 @@ from app.database import transaction
 from app.extensions import db
 from app.i18n import short_locale
 from app.kinds import MODEL_OF, flows_of
-from app.models import Acceptance, JointOpinion, Project
+from app.models import MATERIAL_KINDS, Acceptance, JointOpinion, Project
+from app.schemas import MATERIALS_PREFIX, file_parts, nested_fields
 from app.services.commands import action, actions_for, perform, prepare_step
 from app.services.documents import issuing
 from app.services.engine.actions import triggers_of
@@ -121,9 +128,42 @@ def _present(kind: str, entity_id: int, trigger: str, result) -> dict:
             "version": entity.version, "created": created}
 
 
+def multipart_body(name: str, body: type[Schema]) -> type[Schema]:
+    """The multipart form of a step that takes files: its fields as text parts, ``version``,
+    and one file part ``materials.<kind>`` per material kind (the required ones required);
+    any other part is refused (``refuse_unknown_parts``)."""
+    required = body._declared_fields["materials"].required_kinds
+    parts = {n: f for n, f in body._declared_fields.items() if n != "materials"}
+    for kind, (zh, en) in MATERIAL_KINDS.items():
+        parts[f"{MATERIALS_PREFIX}{kind}"] = Upload(required=kind in required, metadata={
+            "description": f"{en} ({zh}): PDF, Word, Excel, JPEG, PNG or ZIP; the part may repeat."
+                           + (" Required." if kind in required else "")})
+    return type(name, (Schema,), {**parts, "Meta": type("Meta", (), {"unknown": RAISE})})
+
+
+def multipart_data() -> dict:
+    """A multipart step body as the services' plain data: the text parts (``version`` an
+    integer when it is one), the files as typed materials."""
+    body = nested_fields(request.form.items(multi=True))
+    raw = body.get("version")
+    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 10:
+        body["version"] = int(raw)
+    parts = file_parts(request.files.items(multi=True))
+    return {**body, "materials": parts} if parts else body
+
+
 def _action_view(bp: Blueprint, kind: str, trigger: str):
+    found = action(kind, trigger)
+    uploads = multipart_body(f"{_camel(kind)}{_camel(trigger)}Upload",
+                             action_body(f"{_camel(kind)}{_camel(trigger)}Schema", found.schema)) \
+        if found.multipart else None
+
     def view(entity_id: int):
-        body = json_body()
+        if uploads is not None and request.mimetype == "multipart/form-data":
+            refuse_unknown_parts(uploads)
+            body = multipart_data()
+        else:
+            body = json_body()
         version = expected_version(body)
         prepared = prepare_step(actor(), kind, entity_id, trigger, body)  # e.g. a signature: before the transaction
         with transaction():
@@ -133,8 +173,15 @@ def _action_view(bp: Blueprint, kind: str, trigger: str):
     view.__name__ = f"{kind}_{trigger}"
     summary, description = describe(kind, trigger)
     body = action_body(f"{_camel(kind)}{_camel(trigger)}Schema", action(kind, trigger).schema)
+    content = {"application/json": {"schema": body}}
+    if uploads is not None:
+        content.update(multipart_request_body(uploads)["requestBody"]["content"])
+        description += (" Files go in a multipart/form-data body, one part `materials.<kind>` per file"
+                        + (f" (required: {', '.join(found.schema._declared_fields['materials'].required_kinds)})"
+                           if found.schema._declared_fields["materials"].required_kinds else "")
+                        + "; the JSON body cannot carry them.")
     view = bp.doc(summary=summary, description=description,
-                  requestBody={"required": True, "content": {"application/json": {"schema": body}}})(view)
+                  requestBody={"required": True, "content": content})(view)
     view = documented_errors(bp, 400, 401, 403, 404, 409, 422)(view)
     return bp.response(200, ActionResultSchema)(view)
 

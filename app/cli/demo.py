@@ -79,6 +79,8 @@ def demo_lifecycle(count: int, seed: int) -> None:
     click.echo(f"approvals entered by the leader's proxy (代录): {report.proxy_entries}")
     _echo_funding(report)
     _echo_demonstration(report.demonstration)
+    click.echo(f"ranking: {report.ranked} endorsements ranked (unique per office and batch), "
+               f"{report.reranks} applications re-ranked, {report.summaries} summaries (汇总上报表) issued")
     click.echo(f"{report.decisions} decisions in {report.seconds:.1f} s "
                f"({report.decisions / max(report.seconds, 1e-9):.0f} per second)")
 

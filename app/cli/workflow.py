@@ -1,6 +1,9 @@
 """`flask workflow …`: the workflow definitions, and taking any step of them from the shell."""
 from __future__ import annotations
 
+from contextlib import ExitStack
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
 
@@ -8,7 +11,7 @@ from app.cli.common import acting_user, fail
 from app.database import transaction
 from app.errors import DomainError
 from app.kinds import MODEL_OF
-from app.schemas import nested_fields
+from app.schemas import FilePart, nested_fields
 from app.services.commands import action, perform, prepare_step
 from app.services.engine import versions
 from app.services.engine.loading import load_visible
@@ -97,14 +100,31 @@ def _name_value_pairs(_ctx, param, values: tuple[str, ...]) -> list[tuple[str, s
 @click.option("--opinion", default="", help="The written opinion (意见).")
 @click.option("--field", "fields", multiple=True, metavar="NAME=VALUE", callback=_name_value_pairs,
               help="A field of the step; repeat it; dotted names nest (scores.quality.score=20).")
+@click.option("--file", "files", multiple=True, metavar="KIND=PATH", callback=_name_value_pairs,
+              help="A material handed in with the step (progress_report, rectification_report, completion_report, "
+                   "financial_audit, test_report, user_report); repeat it.")
 @click.option("--version", "expected_version", type=int,
               help="Act only if the item is still at this version (otherwise: a conflict).")
 def workflow_act(kind: str, entity_id: int, trigger: str, username: str, opinion: str,
-                 fields: list[tuple[str, str]], expected_version: int | None) -> None:
+                 fields: list[tuple[str, str]], files: list[tuple[str, str]], expected_version: int | None) -> None:
     """Take step TRIGGER on the KIND item ID as the web's button or the API would
     (KIND: application, project, midterm_check, acceptance, evaluation)."""
     data = nested_fields([*fields, ("opinion", opinion)])
     actor = acting_user(username)
+    with ExitStack() as opened:
+        if files:
+            try:
+                data["materials"] = [FilePart(k, Path(p).name, opened.enter_context(open(p, "rb"))) for k, p in files]
+            except OSError as exc:
+                raise click.BadParameter(f"cannot read {exc.filename}: {exc.strerror}", param_hint="--file") from None
+        entity, before, after, version, number = _act(actor, kind, entity_id, trigger, data, expected_version)
+    # Both stages by their names, the stored codes after them for scripts.
+    click.echo(f"{kind} {entity_id}{' ' + number if number else ''}: {before.zh} → {after.zh} "
+               f"({before.value} → {after.value})")
+    click.echo(f"version {version}")
+
+
+def _act(actor, kind: str, entity_id: int, trigger: str, data: dict, expected_version: int | None):
     try:
         prepared = prepare_step(actor, kind, entity_id, trigger, data)  # e.g. a signature: before the transaction
         with transaction():
@@ -117,7 +137,4 @@ def workflow_act(kind: str, entity_id: int, trigger: str, username: str, opinion
             number = getattr(entity, "number", None)  # an application's human number
     except DomainError as exc:
         fail(exc)
-    # Both stages by their names, the stored codes after them for scripts.
-    click.echo(f"{kind} {entity_id}{' ' + number if number else ''}: {before.zh} → {after.zh} "
-               f"({before.value} → {after.value})")
-    click.echo(f"version {version}")
+    return entity, before, after, version, number

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from app import clock
 from app.database import transaction
+from app.demo.materials import acceptance_materials
 from app.demo.seed import DEMO_PASSWORD, load_demo, new_batch
 from app.errors import Conflict, Denied
 from app.extensions import db
@@ -24,6 +25,7 @@ from app.models import (
     AuditRecord,
     DemonstrationPublication,
     Domain,
+    Endorsement,
     Evaluation,
     FundingRequest,
     MidtermCheck,
@@ -72,6 +74,9 @@ class Report:
     quota_refusals: list[str] = field(default_factory=list)
     publication: str = ""
     demonstration: DemonstrationRun | None = None  # the 公示 (run_demonstration)
+    ranked: int = 0    # endorsements given a place in their office's ranking
+    reranks: int = 0   # applications moved by an office's 重新排序
+    summaries: int = 0  # 汇总上报表 issued
     timings: dict[str, list[float]] = field(default_factory=dict)  # verb -> seconds per call
     decisions: int = 0
     seconds: float = 0.0
@@ -138,8 +143,32 @@ def _unplanned_domain(i: int, plan_items: list[PlanItem]) -> Domain | None:
 
 
 def _endorse_all(report: Report, app_id: int) -> None:
+    """Each office on the route endorses, giving the application the next place in its ranking
+    of the batch (an office's places are unique per batch)."""
+    app = db.session.get(Application, app_id)
     while (endorser := awaiting_endorser(app_id)) is not None:
-        act(report, escalation.endorse, endorser, app_id, {"opinion": "同意推荐上报。", "ranking": 1})
+        place = escalation.next_place(endorser.organisation_id, app.batch_id)
+        act(report, escalation.endorse_many, endorser, {"opinion": "同意推荐上报。", "items": [
+            {"id": app_id, "ranking": place, "version": app.version}]}, label="endorse")
+        report.ranked += 1
+        report.summaries += 1  # each 汇总上报 issues its numbered 汇总上报表
+
+
+# --- ranking: re-ranked while the province still reviews (part of issue 12) -----------------------
+def _rerank_offices(report: Report, batch_id: int) -> None:
+    """Every office with two re-rankable applications in the batch swaps its first two places
+    (a recorded 重新排序 step per application)."""
+    offices = db.session.scalars(sa.select(User).join(Endorsement, Endorsement.office_id == User.organisation_id)
+                                 .where(Endorsement.batch_id == batch_id).distinct()).all()
+    for endorser in offices:
+        movable = [(a, e) for a, e in escalation.office_ranking(endorser, batch_id)
+                   if a.state in escalation.RERANK_STATES and e.ranking is not None][:2]
+        if len(movable) < 2:
+            continue
+        (first, one), (second, two) = movable
+        act(report, escalation.rerank, endorser, {"opinion": "根据建设条件成熟度调整推荐排序。", "items": [
+            {"id": first.id, "ranking": two.ranking}, {"id": second.id, "ranking": one.ranking}]})
+        report.reranks += 2
 
 
 def _application(report: Report, i: int, batch_id: int, plan_items, office, leader, joint) -> None:
@@ -200,7 +229,8 @@ def _project(report: Report, n: int, project_id: int, year: int, office, leader,
         act(report, checks.terminate_from_check, leader, check_id, {"opinion": "建设条件丧失，终止项目。"})
         return
     act(report, checks.pass_check, office, check_id, {"opinion": "年度检查通过。"})
-    acc_id = act(report, projects.request_acceptance, applicant, project_id, {"summary": "项目已按批复完成建设。"})
+    acc_id = act(report, projects.request_acceptance, applicant, project_id, {"summary": "项目已按批复完成建设。",
+                                                                             "materials": acceptance_materials()})
     quality = {3: "low", 5: "middling"}.get(n % 10, "high")
     for attempt in (1, 2):
         accept_round(report, acc_id, office, rng, quality=quality if attempt == 1 else "high", seed=n * 10 + attempt)
@@ -298,6 +328,7 @@ def run_lifecycle(count: int, seed: int = 2026) -> Report:
     plan_items = list(db.session.scalars(sa.select(PlanItem).order_by(PlanItem.id)))
     for i in range(count):
         _application(report, i, batch_id, plan_items, office, leader, joint)
+    _rerank_offices(report, batch_id)
     project_ids = list(db.session.scalars(sa.select(Project.id).where(Project.batch_id == batch_id)
                                           .order_by(Project.id)))
     _change_requests(report, project_ids, office, leader)

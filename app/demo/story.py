@@ -40,6 +40,7 @@ from app.demo.lifecycle import (
     draft_fields,
     step,
 )
+from app.demo.materials import acceptance_materials
 from app.demo.seed import year_batch
 from app.extensions import db
 from app.jobs import periodic
@@ -202,7 +203,8 @@ class Story:
                 yield f.pace + 2
                 self.act(applications.resubmit_application, applicant, app_id, {"opinion": "已补充建设方案。"})
                 yield f.pace
-            self.act(escalation.endorse, endorser, app_id, {"opinion": "同意推荐上报。", "ranking": 1})
+            place = escalation.next_place(endorser.organisation_id, db.session.get(Application, app_id).batch_id)
+            self.act(escalation.endorse, endorser, app_id, {"opinion": "同意推荐上报。", "ranking": place})
             level += 1
         if f.fate == "initial_review":
             return
@@ -290,7 +292,8 @@ class Story:
         if plot == "passed":
             return
         yield self.timeline.days_ago(25) if plot == "accepting" else self.working_day(self.this, 6, 1, 0)
-        acc_id = self.act(projects.request_acceptance, applicant, project_id, {"summary": "项目已按批复完成建设。"})
+        acc_id = self.act(projects.request_acceptance, applicant, project_id, {"summary": "项目已按批复完成建设。",
+                                                                                  "materials": acceptance_materials()})
         if plot == "accepting":
             return
         quality = {"qualified": "low", "scored": "middling"}.get(plot, "high")

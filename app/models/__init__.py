@@ -1,6 +1,12 @@
 """The domain model: one module per aggregate; importing this registers every table."""
 from app.models.acceptance import Acceptance, AcceptanceScore, PanelMember
-from app.models.application import Application, Attachment, Endorsement, JointOpinion
+from app.models.application import (
+    Application,
+    Attachment,
+    Endorsement,
+    EndorsementSummary,
+    JointOpinion,
+)
 from app.models.audit import (
     Alert,
     AuditCheckpoint,
@@ -21,6 +27,7 @@ from app.models.evaluation import (
     DemonstrationPublication,
     Evaluation,
 )
+from app.models.material import MATERIAL_KINDS, MATERIAL_STAGES, Material
 from app.models.org import Division, Organisation
 from app.models.programme import Batch, Counter, PlanItem
 from app.models.project import FundingAttachment, FundingRequest, MidtermCheck, Project
@@ -46,4 +53,5 @@ __all__ = [
     "SigningCredential", "ApiToken", "Alert", "LOCALES", "MailPreference", "CalendarDay", "CalendarYear", "DayKind",
     "StepLimit", "DossierExport", "DossierStatus", "Delegation",
     "ChangeAttachment", "ChangeRequest",
+    "Material", "MATERIAL_KINDS", "MATERIAL_STAGES", "EndorsementSummary",
 ]

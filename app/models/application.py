@@ -91,7 +91,13 @@ class Endorsement(db.Model):
     """One IT office on the application's route to the province (逐级上报)."""
 
     __tablename__ = "endorsements"
-    __table_args__ = (sa.UniqueConstraint("application_id", "position", name="one_office_per_level"),)
+    __table_args__ = (
+        sa.UniqueConstraint("application_id", "position", name="one_office_per_level"),
+        # An office's ranking is one place per application in a batch, whatever the submission
+        # (NULLs never clash: an unranked endorsement holds no place).
+        sa.UniqueConstraint("office_id", "batch_id", "ranking", name="one_place_per_office_batch"),
+        sa.CheckConstraint("ranking IS NULL OR batch_id IS NOT NULL", name="ranked_in_batch"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id", ondelete="CASCADE"))
@@ -99,8 +105,28 @@ class Endorsement(db.Model):
     office_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     endorsed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     ranking: Mapped[int | None]
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batches.id"))  # the batch it was ranked in
+    summary_id: Mapped[int | None] = mapped_column(sa.ForeignKey("endorsement_summaries.id"))  # its 汇总上报
 
     office: Mapped[Organisation] = relationship()
+
+
+class EndorsementSummary(db.Model):
+    """汇总上报: one office's batch endorsement, issued as a numbered document listing the
+    applications it endorsed in rank order with the office's opinion; each endorsement points to it."""
+
+    __tablename__ = "endorsement_summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id"))
+    opinion: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    office: Mapped[Organisation] = relationship()
+    batch: Mapped[Batch] = relationship()
+    endorsements: Mapped[list[Endorsement]] = relationship(order_by="Endorsement.ranking")
 
 
 class JointOpinion(db.Model):

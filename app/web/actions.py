@@ -21,7 +21,7 @@ from app.database import transaction
 from app.errors import Conflict, Invalid
 from app.i18n import short_locale
 from app.kinds import flow_of
-from app.schemas import nested_fields
+from app.schemas import file_parts, nested_fields
 from app.services.commands import actions_for, perform, prepare_step
 from app.services.engine.proxy import acting_as
 from app.web.redirects import safe_target
@@ -34,6 +34,12 @@ _NOT_DATA = {"csrf_token", "version", "next", "confirmed"}
 def form_data(form) -> dict:
     """The form's fields as the services' plain data (see ``schemas.nested_fields``)."""
     return nested_fields((key, value) for key, value in form.items() if key not in _NOT_DATA)
+
+
+def with_files(data: dict, files) -> dict:
+    """The form's data plus the files chosen in it (``schemas.file_parts``: typed materials)."""
+    parts = file_parts(files.items(multi=True))
+    return {**data, "materials": parts} if parts else data
 
 
 def safe_next(default: str | None = None) -> str:
@@ -73,7 +79,8 @@ def act(kind: str, id: int, trigger: str):
         try:
             prepared = prepare_step(current_user, kind, id, trigger, data)  # e.g. a signature: before the transaction
             with transaction():
-                perform(current_user, kind, id, trigger, data, _version(request.form.get("version")), prepared)
+                perform(current_user, kind, id, trigger, with_files(data, request.files),
+                        _version(request.form.get("version")), prepared)
         except Invalid as exc:
             if step is None:  # e.g. an unknown trigger: the plain 422 page
                 raise

@@ -27,7 +27,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("applications.index", _l("Applications"), "signed_in",
             ("applications.index", "applications.detail", "applications.edit", "applications.re_review")),
     NavLink("applications.new", _l("New application"), "applicant", ("applications.new",)),
-    NavLink("review.endorsements", _l("Batch endorsement"), "endorser", ("review.endorsements",)),
+    NavLink("review.endorsements", _l("Batch endorsement"), "endorser", ("review.endorsements", "review.ranking")),
     NavLink("review.quota", _l("Quota board"), "programme_overview", ("review.quota",)),
     NavLink("inbox.notifications", _l("Notifications"), "signed_in", ("inbox.notifications",), unread=True),
     NavLink("projects.index", _l("Projects"), "project_list", ("projects.",)),

@@ -23,7 +23,8 @@ from app.bounds import bounded_int, page_number
 from app.database import transaction
 from app.errors import Invalid
 from app.models import DossierStatus, Role
-from app.services.commands import actions_for, checks
+from app.schemas import material_label
+from app.services.commands import actions_for, checks, materials
 from app.services.commands import funding as funding_commands
 from app.services.documents import dossier_exports as exports
 from app.services.reads import changes as change_reads
@@ -140,6 +141,22 @@ def check(id: int):
     steps = actions_for(current_user, "midterm_check", id)[1]
     return render_template("projects/check.html", check=entity, steps=steps, today=clock.today(),
                            history=timeline(current_user, "midterm_check", id))
+
+
+@bp.get("/materials/<int:material_id>")
+@login_required
+def material(material_id: int):
+    """A material handed in with a stage's step, for whoever may see that stage (else 404)."""
+    item, path = materials.open_material(current_user, material_id)
+    return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.display_name)
+
+
+@bp.app_template_global("materials_of")
+def materials_of_page(kind: str, entity_id: int):
+    return materials.list_materials(current_user._get_current_object(), kind, entity_id)
+
+
+bp.add_app_template_global(material_label, "material_label")
 
 
 @bp.route("/<int:id>/funding", methods=["GET", "POST"])

@@ -9,12 +9,19 @@ from flask_login import current_user, login_required
 from app import policies
 from app.bounds import bounded_int
 from app.database import transaction
-from app.errors import Invalid
+from app.errors import Conflict, Invalid
 from app.models import PilotCategory
 from app.services.commands import endorsement as escalation
 from app.services.reads import inbox as reads
 
 bp = Blueprint("review", __name__)
+
+
+@bp.app_template_global("summary_documents")
+def summary_documents_page(endorsements) -> dict:
+    """The 汇总上报表 the signed-in user may see, by summary id, for an application's route."""
+    return escalation.summary_documents(current_user._get_current_object(),
+                                        [e.summary_id for e in endorsements if e.summary_id])
 
 
 def _batch(form) -> dict:
@@ -38,11 +45,44 @@ def endorsements():
                 escalation.endorse_many(current_user, data)
         except Invalid as exc:
             errors = exc.errors
+        except Conflict as exc:  # a place in the ranking another application holds
+            errors = {"items": str(exc)}
         else:
             flash(_("%(n)d applications endorsed and forwarded.", n=len(data["items"])), "success")
             return redirect(url_for(".endorsements"))
     queue = reads.endorsement_queue(current_user)
     return render_template("review/endorsements.html", queue=queue, errors=errors,
+                           places=escalation.suggested_places(current_user, queue),
+                           form=request.form if errors else None), (422 if errors else 200)
+
+
+def _rerank(form) -> dict:
+    """The ranking form as RerankSchema's data: every application whose place was given."""
+    return {"opinion": form.get("opinion", ""),
+            "items": [{"id": bounded_int(i), "ranking": bounded_int(form.get(f"ranking-{i}"))}
+                      for i in form.getlist("item") if bounded_int(i) and (form.get(f"ranking-{i}") or "").strip()]}
+
+
+@bp.route("/endorsements/ranking", methods=["GET", "POST"])
+@login_required
+def ranking():
+    """The office's endorsed applications by batch and rank; those the next level still reviews
+    can be re-ranked (重新排序, recorded per application)."""
+    policies.require("endorser", current_user)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            with transaction():
+                moved = escalation.rerank(current_user, _rerank(request.form))
+        except Invalid as exc:
+            errors = exc.errors
+        except Conflict as exc:
+            errors = {"items": str(exc)}
+        else:
+            flash(_("The ranking of %(n)d applications was saved.", n=len(moved)), "success")
+            return redirect(url_for(".ranking"))
+    return render_template("review/ranking.html", rows=escalation.office_ranking(current_user),
+                           movable=escalation.RERANK_STATES, errors=errors,
                            form=request.form if errors else None), (422 if errors else 200)
 
 

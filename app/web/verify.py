@@ -45,7 +45,8 @@ ROLE_LABELS = {"chair": _l("Chair of the expert panel"), "expert": _l("Expert"),
 KIND_LABELS = {"application_form": _l("Application form"), "project_approval": _l("Project approval document"),
                "midterm_report": _l("Mid-term check report"), "acceptance_report": _l("Acceptance report"),
                "evaluation_report": _l("Performance evaluation report"),
-               "funding_decision": _l("Follow-on funding decision")}
+               "funding_decision": _l("Follow-on funding decision"),
+               "endorsement_summary": _l("Endorsement summary")}
 
 
 class VerifyForm(FlaskForm):

@@ -5,7 +5,7 @@ The free-text specialties stay as they are; each domain whose code, Chinese name
 form appears in an expert's text is copied into ``expert_domains`` (an admin edits the rest).
 
 Revision ID: 0013_expert_declarations
-Revises: 0011_change_requests
+Revises: 0012_materials_ranking
 Create Date: 2026-11-30 13:40:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013_expert_declarations'
-down_revision = '0011_change_requests'
+down_revision = '0012_materials_ranking'
 branch_labels = None
 depends_on = None
 

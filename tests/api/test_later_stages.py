@@ -110,7 +110,10 @@ def test_a_project_action_reports_what_it_created(api):
     check_id = api.get(f"midterm-checks?project_id={project_id}", "office").get_json()["items"][0]["id"]
     api.act("midterm-checks", check_id, "submit_progress_report", "wuhua_applicant", report="进展")
     api.act("midterm-checks", check_id, "pass_check", "office", opinion="通过")
-    result = api.act("projects", project_id, "request_acceptance", "wuhua_applicant", summary="完成").get_json()
+    version = api.get(f"projects/{project_id}", "wuhua_applicant").get_json()["version"]
+    result = api.post(f"projects/{project_id}/actions/request_acceptance", "wuhua_applicant",
+                      data={"version": str(version), "summary": "完成", **factories.acceptance_files()},
+                      content_type="multipart/form-data").get_json()
     assert result["state"] == "acceptance" and result["created"]["kind"] == "acceptance"
     assert api.get(f"acceptances/{result['created']['id']}", "wuhua_applicant").get_json()["summary"] == "完成"
 

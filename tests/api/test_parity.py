@@ -21,6 +21,7 @@ WEB_WRITES_IN_THE_API = {
     "documents.application_form": ("issue_application_form", "api_applications.issue_application_form"),
     "documents.verify": ("verify_upload", "api_documents.verify_file"),
     "review.endorsements": ("endorse_many", "api_endorsements.endorse_many"),
+    "review.ranking": ("rerank", "api_endorsements.rerank"),
     "projects.open_checks": ("open_checks", "api_midterm_checks.open_checks"),
     "projects.funding": ("file_funding_request", "api_projects.request_funding"),
     "funding.upload": ("add_funding_attachment", "api_funding_requests.upload_attachment"),

@@ -202,7 +202,9 @@ def act(page, trigger: str, opinion: str | None = None, **fields) -> None:
         form = open_action(page, trigger)
         for name, value in fields.items():
             control = form.locator(f"[name='{name}']")
-            if control.evaluate("e => e.tagName") == "SELECT":
+            if isinstance(value, Path):  # a file input (a material): choose the file
+                control.set_input_files(str(value))
+            elif control.evaluate("e => e.tagName") == "SELECT":
                 control.select_option(str(value))
             else:
                 control.fill(str(value))

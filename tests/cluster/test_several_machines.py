@@ -62,6 +62,17 @@ class Http:
         version = self.call("GET", f"{kind}/{item_id}", user).json()["version"]
         return self.call("POST", f"{kind}/{item_id}/actions/{trigger}", user, {"version": version, **body}).json()
 
+    def act_with_files(self, kind: str, item_id: int, trigger: str, user: str, fields: dict, files: dict) -> dict:
+        """A step that takes materials: a multipart body."""
+        version = self.call("GET", f"{kind}/{item_id}", user).json()["version"]
+        response = requests.post(f"{next(self.servers)}/api/v1/{kind}/{item_id}/actions/{trigger}", timeout=60,
+                                 data={"version": str(version), **fields},
+                                 files={name: (filename, stream) for name, (stream, filename) in files.items()},
+                                 headers={"Authorization": f"Bearer {self.secrets[user]}", "Accept-Language": "en"})
+        self.statuses.append((response.status_code, f"POST {kind}/{item_id}/actions/{trigger}"))
+        assert response.status_code == 200, (trigger, response.status_code, response.text[:500])
+        return response.json()
+
     def act_when_ready(self, kind: str, item_id: int, trigger: str, user: str, **body) -> dict:
         """A step that needs a document its job is still making answers 409 until it is ready."""
         deadline = time.monotonic() + 120
@@ -100,8 +111,8 @@ def _accept(http: Http, project_id: int, year: int, usernames: dict[int, str]) -
     check = next(c for c in http.call("GET", f"midterm-checks?project_id={project_id}", "office").json()["items"])
     http.act("midterm-checks", check["id"], "submit_progress_report", "wuhua_applicant", report="进展顺利")
     http.act("midterm-checks", check["id"], "pass_check", "office", opinion="通过")
-    acc_id = http.act("projects", project_id, "request_acceptance", "wuhua_applicant",
-                      summary="已完成建设")["created"]["id"]
+    acc_id = http.act_with_files("projects", project_id, "request_acceptance", "wuhua_applicant",
+                                 {"summary": "已完成建设"}, factories.acceptance_files())["created"]["id"]
     http.act("acceptances", acc_id, "form_panel", "office", size=3, seed=project_id)
     members = http.call("GET", f"acceptances/{acc_id}", "office").json()["members"]
     scores = {k: {"score": str(m * 0.9), "comment": "好"} for k, _zh, _en, m in CRITERIA}

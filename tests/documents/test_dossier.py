@@ -77,8 +77,10 @@ def test_a_dossier_holds_every_document_attachment_and_the_history_and_passes_ve
     manifest = members[package.MANIFEST].decode()
     assert "<封装包>" in manifest and "<数字摘要 算法=\"SHA-256\">" in manifest and 'checkpoints/' in manifest
 
-    attachment = next(p for p in members if p.startswith("attachments/"))
-    assert members[attachment] == PLAN and "Users" not in attachment and "建设方案.pdf" in manifest
+    files = [p for p in members if p.startswith("attachments/")]
+    assert PLAN in [members[p] for p in files] and "Users" not in "".join(files) and "建设方案.pdf" in manifest
+    # the materials handed in with the acceptance request, filed with their kind
+    assert "竣工报告.pdf" in manifest and "财务审计报告.pdf" in manifest and len(files) == 3
 
 
 def _statuses(report) -> dict[str, str]:

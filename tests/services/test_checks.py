@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.database import transaction
+from app.demo.materials import acceptance_materials
 from app.errors import Invalid
 from app.extensions import db
 from app.models import MidtermCheck, Project
@@ -77,5 +78,5 @@ def test_acceptance_cannot_be_requested_while_the_years_check_is_open(app):
     project_id = f.project()
     opened(project_id)
     with pytest.raises(Conflict) as err, transaction():
-        projects.request_acceptance(f.user("wuhua_applicant"), project_id, {"summary": "完成"})
+        projects.request_acceptance(f.user("wuhua_applicant"), project_id, {"summary": "完成", "materials": acceptance_materials()})
     assert message("no_open_midterm_check") in str(err.value)

@@ -45,6 +45,7 @@ from hypothesis.stateful import (
 
 from app import clock, create_app
 from app.database import transaction, writing
+from app.demo.materials import acceptance_materials
 from app.demo.seed import DEMO_PASSWORD, DEMO_USERS, EXPERTS
 from app.errors import Denied, DomainError, Invalid, NotFound
 from app.extensions import db
@@ -192,7 +193,7 @@ def _data(trigger: str, variant: int) -> dict:
         "endorse": {"opinion": "同意上报", "ranking": 1 + variant},
         "record_joint_opinion": {"recommendation": ("approve", "revise", "reject")[variant % 3], "opinion": "意见"},
         "approve_project": {"opinion": "批准立项", "approved_budget": "100", "construction_months": 12},
-        "request_acceptance": {"summary": "已完成建设"},
+        "request_acceptance": {"summary": "已完成建设", "materials": acceptance_materials()},
         "submit_progress_report": {"report": "进展顺利"},
         "submit_rectification": {"report": "已整改"},
         "submit_self_evaluation": {"report": "运行良好"},

@@ -76,7 +76,8 @@ def test_midterm_check_with_rectification_then_acceptance_request(app):
     assert "已增加开发人员" in page.text and 'data-state="passed"' in page.text
 
     assert 'data-trigger="request_acceptance"' in page.text
-    r = applicant.act("project", project_id, "request_acceptance", {"summary": "已按批复完成全部建设内容。"})
+    r = applicant.act("project", project_id, "request_acceptance", {"summary": "已按批复完成全部建设内容。",
+                                                                     **factories.acceptance_files()})
     assert r.status_code == 302
     acc = db.session.scalar(sa.select(Acceptance).where(Acceptance.project_id == project_id))
     assert acc.summary == "已按批复完成全部建设内容。"

@@ -16,6 +16,7 @@ from app.services.commands import (  # noqa: F401
                                    evaluation,
                                    funding,
                                    jobs,
+                                   materials,
                                    projects,
                                    review,
                                    tokens,

@@ -22,6 +22,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.policies import panel_membership, panel_seat
 from app.schemas import PanelSchema, ScoresSchema, SignatureSchema
+from app.services.commands import materials
 from app.services.documents import issuing, signatures
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
@@ -210,4 +211,5 @@ def request_reacceptance(actor: User, acceptance_id: int, fields: dict,
     again = Acceptance(project_id=failed.project_id, round=failed.round + 1, summary=opinion)
     db.session.add(again)
     db.session.flush()
+    materials.carry_over(failed, again)
     return again

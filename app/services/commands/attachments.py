@@ -128,7 +128,7 @@ def _editable_application(actor: User, application_id: int) -> Application:
 
 @dataclass(frozen=True)
 class Upload:
-    """A checked upload, stored under its SHA-256: what an attachment row records."""
+    """A checked upload, stored under its SHA-256: what an attachment or material row records."""
 
     sha256: str
     size: int
@@ -136,16 +136,20 @@ class Upload:
     display_name: str
 
 
-def store_upload(filename: str | None, stream: BinaryIO) -> Upload:
+def store_upload(filename: str | None, stream: BinaryIO, field: str = "file") -> Upload:
     """Store an uploaded file content-addressed, refusing one too large, empty or of a type not
-    accepted (judged from its bytes) — the one check of every attachment, whatever it belongs to."""
-    stored = _store(stream, current_app.config["UPLOAD_MAX_BYTES"])
+    accepted (judged from its bytes), the errors naming ``field`` — the one check of every upload,
+    whatever it belongs to (an application, a change or funding request, a stage's materials)."""
+    try:
+        stored = _store(stream, current_app.config["UPLOAD_MAX_BYTES"])
+    except Invalid as exc:
+        raise Invalid({field: message for message in exc.errors.values()}) from None
     try:
         if stored.size == 0:
-            raise Invalid({"file": str(_l("The file is empty."))})
+            raise Invalid({field: str(_l("The file is empty."))})
         file_type = detect_type(stored.path, filename or "")
         if file_type is None:
-            raise Invalid({"file": str(_l("Only PDF, Word, Excel, JPEG, PNG and ZIP files are accepted."))})
+            raise Invalid({field: str(_l("Only PDF, Word, Excel, JPEG, PNG and ZIP files are accepted."))})
         final = storage_path(stored.sha256)
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists():

@@ -9,6 +9,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.models import MidtermCheck, Project, User
 from app.schemas import RectificationOrderSchema, ReportSchema
+from app.services.commands import materials
 from app.services.documents import issuing
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
@@ -68,6 +69,7 @@ def submit_progress_report(actor: User, check_id: int, fields: dict,
     check = load_visible(MidtermCheck, check_id, actor)
     fire(check, "submit_progress_report", actor, opinion=fields["opinion"], expected_version=expected_version,
          changes={"progress_report": fields["report"]})
+    materials.attach(actor, "midterm_check", check, "submit_progress_report", fields["materials"])
     return check
 
 
@@ -77,6 +79,7 @@ def submit_rectification(actor: User, check_id: int, fields: dict,
     check = load_visible(MidtermCheck, check_id, actor)
     fire(check, "submit_rectification", actor, opinion=fields["opinion"], expected_version=expected_version,
          changes={"rectification_report": fields["report"]})
+    materials.attach(actor, "midterm_check", check, "submit_rectification", fields["materials"])
     return check
 
 

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Evaluation, Project, User
 from app.models.base import utcnow
 from app.schemas import EvaluationScoreSchema, ReportSchema
+from app.services.commands import materials
 from app.services.documents import issuing
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
@@ -75,6 +76,7 @@ def submit_self_evaluation(actor: User, evaluation_id: int, fields: dict,
     ev = load_visible(Evaluation, evaluation_id, actor)
     fire(ev, "submit_self_evaluation", actor, opinion=fields["opinion"], expected_version=expected_version,
          changes={"self_report": fields["report"]})
+    materials.attach(actor, "evaluation", ev, "submit_self_evaluation", fields["materials"])
     return ev
 
 

@@ -14,6 +14,7 @@ from app.schemas import (
     AcceptanceRequestSchema,
     ProjectApprovalSchema,
 )
+from app.services.commands import materials
 from app.services.documents import issuing
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
@@ -60,5 +61,6 @@ def request_acceptance(actor: User, project_id: int, fields: dict,
     acceptance = Acceptance(project_id=project.id, round=1, summary=fields["summary"])
     db.session.add(acceptance)
     db.session.flush()
+    materials.attach(actor, "acceptance", acceptance, "request_acceptance", fields["materials"])
     return acceptance
 

@@ -29,6 +29,7 @@ from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.labels import kind_label, record_actor, role_label, state_label, trigger_label
 from app.models import (
+    MATERIAL_KINDS,
     Acceptance,
     Attachment,
     AuditCheckpoint,
@@ -36,6 +37,7 @@ from app.models import (
     DocumentVersion,
     Evaluation,
     IssuedDocument,
+    Material,
     MidtermCheck,
     Project,
     User,
@@ -130,9 +132,11 @@ def snapshot(project: Project) -> Snapshot:
         IssuedDocument, IssuedDocument.id == DocumentVersion.document_id).where(of_items(IssuedDocument, items)))
     files = db.session.execute(sa.select(sa.func.count(Attachment.id), sa.func.max(Attachment.id))
                                .where(Attachment.application_id == project.application_id)).one()
+    handed_in = db.session.execute(sa.select(sa.func.count(Material.id), sa.func.max(Material.id))
+                                   .where(Material.project_id == project.id)).one()
     covering = None if last is None else db.session.scalar(
         sa.select(sa.func.min(AuditCheckpoint.seq)).where(AuditCheckpoint.record_id >= last))
-    key = (f"p{project.version}:r{last}:d{docs[0]}/{docs[1]}:v{version}:a{files[0]}/{files[1]}:c{covering}")
+    key = (f"p{project.version}:r{last}:d{docs[0]}/{docs[1]}:v{version}:a{files[0]}/{files[1]}:m{handed_in[0]}/{handed_in[1]}:c{covering}")
     return Snapshot(key, last)
 
 
@@ -143,7 +147,8 @@ def collect(project: Project) -> Contents:
     issuer = numbering.issuer_settings()["issuer"]
     with force_locale("zh_CN"):  # the archive speaks Chinese, whoever exports it
         titles = {(kind, e.id): f"{kind_label(kind)}：{title_of(kind, e)}" for kind, es in items.items() for e in es}
-        stored = _documents(items, titles, issuer) + _attachments(project)
+        attached = _attachments(project)
+        stored = _documents(items, titles, issuer) + attached + _materials(project, titles, {a.path for a in attached})
         records = list(db.session.scalars(sa.select(AuditRecord).where(of_items(AuditRecord, items))
                                           .order_by(AuditRecord.id)))
         attach(records, "actor", User, "actor_id")
@@ -187,6 +192,21 @@ def _attachments(project: Project) -> list[Member]:
         members[path] = Member(path, "attachment", a.sha256, "attachment", (
             ("题名", a.display_name), ("附件类别", ATTACHMENT_KINDS.get(a.kind, (a.kind,))[0]),
             ("形成日期", beijing(a.uploaded_at)), ("格式", a.content_type)))
+    return list(members.values())
+
+
+def _materials(project: Project, titles: dict, taken: set[str]) -> list[Member]:
+    """The materials handed in with the project's stages (进展报告, 竣工报告 …): stored like
+    attachments, filed under the item they came with."""
+    members: dict[str, Member] = {}
+    for m in db.session.scalars(sa.select(Material).where(Material.project_id == project.id).order_by(Material.id)):
+        path = f"attachments/{m.sha256}.{EXTENSIONS.get(m.content_type, 'bin')}"
+        if path in members or path in taken:  # the same bytes twice (or carried to a new round): one file
+            continue
+        members[path] = Member(path, "attachment", m.sha256, "attachment", (
+            ("题名", m.display_name), ("附件类别", MATERIAL_KINDS.get(m.kind, (m.kind,))[0]),
+            ("所属事项", titles.get((m.stage, m.stage_id), "")),
+            ("形成日期", beijing(m.uploaded_at)), ("格式", m.content_type)))
     return list(members.values())
 
 

@@ -33,6 +33,7 @@ from app.models import (
     Application,
     AuditRecord,
     DocumentVersion,
+    EndorsementSummary,
     Evaluation,
     FundingRequest,
     IssuedDocument,
@@ -79,6 +80,8 @@ KINDS = {k.name: k for k in (
          "关于“{e.project.name}”{e.year}年度中期检查意见的通知"),
     Kind("acceptance_report", "验收报告", "documents/acceptance_report.html", Acceptance, "acceptance",
          "“{e.project.name}”项目验收报告", AFTER_EXPERTS),
+    Kind("endorsement_summary", "汇总上报表", "documents/endorsement_summary.html", EndorsementSummary,
+         "endorsement_summary", "{e.office.name}关于推荐{e.batch.name}电子政务应用试点项目的汇总上报表", UNSEALED),
     Kind("evaluation_report", "绩效评估报告", "documents/evaluation_report.html", Evaluation, "evaluation",
          "关于“{e.project.name}”{e.period}期绩效评估结果的通报"),
     Kind("funding_decision", "后续资金批复", "documents/funding_decision.html", FundingRequest, "funding_request",
@@ -489,7 +492,14 @@ def _funding_context(request: FundingRequest, doc) -> dict:
             "override": override.opinion if override else ""}
 
 
+def _summary_context(summary: EndorsementSummary, doc) -> dict:
+    """The office's endorsed applications of this submission, in the office's rank order."""
+    rows = sorted(summary.endorsements, key=lambda e: (e.ranking is None, e.ranking or 0, e.application_id))
+    return {"summary": summary, "rows": [(e.ranking, db.session.get(Application, e.application_id)) for e in rows]}
+
+
 CONTEXTS = {"application_form": _application_context, "project_approval": _approval_context,
             "midterm_report": _midterm_context, "acceptance_report": _acceptance_context,
-            "evaluation_report": _evaluation_context, "funding_decision": _funding_context}
+            "evaluation_report": _evaluation_context, "funding_decision": _funding_context,
+            "endorsement_summary": _summary_context}
 

@@ -111,6 +111,11 @@ class Action:
         return tuple(name for name, f in self.schema().fields.items() if name != "opinion" and not f.dump_only)
 
     @property
+    def multipart(self) -> bool:
+        """The step takes files (``schemas.Materials``): its form and API body are multipart."""
+        return any(spec.get("type") == "materials" for _name, spec in self.widgets)
+
+    @property
     def widgets(self) -> list[tuple[str, dict]]:
         """(name, how the form asks for it) for each field: the schema field's ``widget`` metadata."""
         declared = self.schema().fields
