@@ -77,7 +77,7 @@ def test_midterm_check_with_rectification_then_acceptance_request(app):
 
     assert 'data-trigger="request_acceptance"' in page.text
     r = applicant.act("project", project_id, "request_acceptance", {"summary": "已按批复完成全部建设内容。",
-                                                                     **factories.acceptance_files()})
+                                                                     **f.acceptance_files()})
     assert r.status_code == 302
     acc = db.session.scalar(sa.select(Acceptance).where(Acceptance.project_id == project_id))
     assert acc.summary == "已按批复完成全部建设内容。"
