@@ -84,7 +84,7 @@ def test_the_agency_requests_follow_on_funding_for_its_accepted_project(api):
     filed = response.get_json()
     assert filed["project_id"] == project_id and filed["amount"] == "50.00" and filed["purpose"] == "推广到全市"
     assert db.session.get(FundingRequest, filed["id"]) is not None
-    timeline = api.get(f"projects/{project_id}/timeline", "office").get_json()
+    timeline = api.get(f"funding-requests/{filed['id']}/timeline", "office").get_json()
     assert timeline[-1]["trigger"] == "request_funding"
 
 

@@ -137,6 +137,8 @@ def _scope(actor: User, batch_id: int | None):
         elif model is Project:
             ids = sa.select(Project.id).where(visible_to(actor, Project),
                                               *([Project.batch_id == batch_id] if batch_id else []))
+        elif batch_id and not hasattr(model, "project_id"):
+            continue  # the demonstration list and its objections belong to no batch
         else:
             ids = sa.select(model.id).where(visible_to(actor, model))
             if batch_id:
