@@ -98,7 +98,8 @@ def multipart_request_body(schema) -> dict:
 def refuse_unknown_parts(schema) -> None:
     """A multipart body with a part ``schema`` does not name is refused (422, each unknown
     part named), as a JSON body with an unknown field is."""
-    unknown = sorted((set(request.form) | set(request.files)) - set(schema().fields))
+    sent = {"" if name is None else name for name in (*request.form, *request.files)}  # a part may lack a name
+    unknown = sorted(sent - set(schema().fields))
     if unknown:
         raise Invalid({name: str(_l("Unknown field.")) for name in unknown})
 
