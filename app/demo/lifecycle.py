@@ -172,6 +172,13 @@ def _rerank_offices(report: Report, batch_id: int) -> None:
 
 
 def _application(report: Report, i: int, batch_id: int, plan_items, office, leader, joint) -> None:
+    app_id = _file(report, i, batch_id, plan_items)
+    if app_id is not None:
+        _review(report, i, app_id, office, leader, joint)
+
+
+def _file(report: Report, i: int, batch_id: int, plan_items) -> int | None:
+    """Application ``i`` drafted, submitted and endorsed up to the province (None: withdrawn)."""
     applicant = demo_user(APPLICANTS[i % len(APPLICANTS)])
     fate = i % 30
     off_plan = i % 9 == 4
@@ -180,13 +187,20 @@ def _application(report: Report, i: int, batch_id: int, plan_items, office, lead
     act(report, applications.submit_application, applicant, app_id)
     if fate == 3:
         step(report, applicant, "application", app_id, "withdraw", {"opinion": "单位调整计划，撤回申报。"})
-        return
+        return None
     if i % 5 == 0 and db.session.get(Application, app_id).endorsements:
         endorser_org = db.session.get(Application, app_id).current_endorsement.office_id
         endorser = db.session.scalar(sa.select(User).where(User.organisation_id == endorser_org))
         step(report, endorser, "application", app_id, "return_to_applicant", {"opinion": "请补充建设方案。"})
         act(report, applications.resubmit_application, applicant, app_id, {"opinion": "已补充建设方案。"})
     _endorse_all(report, app_id)
+    return app_id
+
+
+def _review(report: Report, i: int, app_id: int, office, leader, joint) -> None:
+    """The province's review of application ``i``, from 初审 to 立项 (or its refusal)."""
+    applicant = demo_user(APPLICANTS[i % len(APPLICANTS)])
+    fate = i % 30
     if i % 7 == 1:
         step(report, office, "application", app_id, "return_for_revision", {"opinion": "预算明细不全，请修改。"})
         act(report, applications.resubmit_application, applicant, app_id, {"opinion": "已补充预算明细。"})
@@ -326,9 +340,13 @@ def run_lifecycle(count: int, seed: int = 2026) -> Report:
     joint = [demo_user(u) for u in ("fgw", "czt", "xxb")]
     _designate_proxy(report, leader, office)
     plan_items = list(db.session.scalars(sa.select(PlanItem).order_by(PlanItem.id)))
-    for i in range(count):
+    early = [(i, _file(report, i, batch_id, plan_items)) for i in range(min(count, 2))]
+    _rerank_offices(report, batch_id)  # while the first two wait in 初审, the office they share re-ranks them
+    for i, app_id in early:
+        if app_id is not None:
+            _review(report, i, app_id, office, leader, joint)
+    for i in range(2, count):
         _application(report, i, batch_id, plan_items, office, leader, joint)
-    _rerank_offices(report, batch_id)
     project_ids = list(db.session.scalars(sa.select(Project.id).where(Project.batch_id == batch_id)
                                           .order_by(Project.id)))
     _change_requests(report, project_ids, office, leader)

@@ -30,6 +30,7 @@ def test_the_lifecycle_ends_in_every_terminal_state_and_refuses_approvals_beyond
         assert state in out, state
     assert "refused by the batch quota: 1" in out
     assert "demonstration list: published" in out
+    assert ", 2 applications re-ranked," in out  # the office both first applications share swaps them in 初审
     assert "change requests: 3" in out  # 变更/延期申请: an extension and a contact approved, a budget rejected
     for line in ("extension  approved", "budget     rejected", "contact    approved"):
         assert line in out, line
