@@ -20,7 +20,7 @@ from app.models import (
 from app.services.commands import demonstration as svc
 from app.services.commands import perform
 from app.services.engine.guards import message
-from app.services.reads import inbox
+from app.services.reads import dashboard, inbox, supervision
 from app.services.reads import projects as reads
 from app.services.time.calendar import add_working_days
 from tests import factories as f
@@ -214,3 +214,22 @@ def test_confirmation_waits_in_the_leaders_inbox_after_the_period_and_answers_in
     after(ends)
     assert waiting("leader", "demonstration_list") == [list_id]
     assert waiting("office", "demonstration_objection") == []
+
+
+def test_the_supervision_board_and_the_dashboard_count_a_list_under_notice_and_its_objection(app):
+    """The list and its objections belong to no project and no batch: the 电子监察 board counts
+    their waiting stages at the province, and the dashboard's batch filter leaves them out."""
+    app.config.update(DEMONSTRATION_MIN=1, DEMONSTRATION_MAX=3)
+    project_id, _ = f.graded("wuhua_applicant", "95")
+    select(project_id)
+    list_id, ends = publish(days=2)
+    with transaction():
+        objection_id = svc.file_objection(OBJECTION).id
+    after(ends)
+    board = supervision.board(f.user("office"))
+    assert {(fact.kind, fact.entity.id) for fact in supervision.facts(f.user("office"))} >= {
+        ("demonstration_objection", objection_id)}
+    assert board.total.current >= 1
+    batch_id = db.session.get(Project, project_id).batch_id
+    assert dashboard.average_days_in_stage(f.user("leader"), batch_id=batch_id) is not None
+    assert dashboard.programme_overview(f.user("leader"), batch_id=batch_id).total_applications >= 1

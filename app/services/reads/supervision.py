@@ -114,8 +114,8 @@ def _supervised(kind: str) -> dict[str, int]:
 def _prefecture_of(kind: str, entity, projects: dict[int, Project]) -> str:
     if kind in ("application", "project"):
         code = entity.prefecture_code
-    else:
-        project = projects.get(entity.project_id)
+    else:  # a stage of a project's (the demonstration list and its objections are the province's)
+        project = projects.get(getattr(entity, "project_id", None))
         code = project.prefecture_code if project else None
     return code or PROVINCE
 
@@ -134,8 +134,10 @@ def facts(actor: User, now: datetime | None = None) -> list[Fact]:
         if not entities:
             continue
         history = limits.state_changes(kind, [e.id for e in entities])
-        projects = {} if kind in ("application", "project") else {p.id: p for p in db.session.scalars(
-            sa.select(Project).where(Project.id.in_({e.project_id for e in entities})))}
+        project_ids = {e.project_id for e in entities if kind not in ("application", "project")
+                       and hasattr(e, "project_id")}
+        projects = {p.id: p for p in db.session.scalars(
+            sa.select(Project).where(Project.id.in_(project_ids)))} if project_ids else {}
         awaiting = _awaiting_endorsers([e for e in entities if kind == "application"
                                         and e.state == ApplicationState.ENDORSING])
         closers = _organisations_of({ep.ended_by.actor_id for e in entities for ep in limits.episodes(
