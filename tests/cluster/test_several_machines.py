@@ -95,8 +95,8 @@ def _approve(http: Http, batch_id: int, plan_item_id: int, n: int) -> int:
         "content": "建设社区服务系统", "expected_benefits": "群众少跑腿", "plan_item_id": plan_item_id}).json()
     app_id = draft["id"]
     http.act("applications", app_id, "submit", "wuhua_applicant")
-    http.act("applications", app_id, "endorse", "wuhua_office", opinion="同意上报", ranking=1)
-    http.act("applications", app_id, "endorse", "kunming_office", opinion="同意上报", ranking=1)
+    http.act("applications", app_id, "endorse", "wuhua_office", opinion="同意上报", ranking=n + 1)
+    http.act("applications", app_id, "endorse", "kunming_office", opinion="同意上报", ranking=n + 1)
     http.act("applications", app_id, "pass_initial_review", "office", opinion="初审通过")
     http.act("applications", app_id, "leader_approve", "leader", opinion="同意")
     for reviewer in ("fgw", "czt", "xxb"):
@@ -116,7 +116,8 @@ def _accept(http: Http, project_id: int, year: int, usernames: dict[int, str]) -
     http.act("acceptances", acc_id, "form_panel", "office", size=3, seed=project_id)
     members = http.call("GET", f"acceptances/{acc_id}", "office").json()["members"]
     scores = {k: {"score": str(m * 0.9), "comment": "好"} for k, _zh, _en, m in CRITERIA}
-    for member in members:
+    for member in members:  # each declares no conflict of interest (回避声明) before scoring
+        http.act("acceptances", acc_id, "declare", usernames[member["user_id"]])
         http.act("acceptances", acc_id, "submit_scores", usernames[member["user_id"]], scores=scores)
     chair = next(usernames[m["user_id"]] for m in members if m["is_chair"])
     http.act("acceptances", acc_id, "conclude", chair, opinion="同意通过验收")
