@@ -167,14 +167,23 @@ def add_attachment(actor: User, application_id: int, kind: str, filename: str | 
     if kind not in KINDS:
         raise Invalid({"kind": str(_l("Choose the kind of attachment."))})
     app = _editable_application(actor, application_id)
+    return attach_file(actor, "application", app, Attachment, "application_id", kind, KINDS, filename, stream)
+
+
+def attach_file(actor: User, entity_type: str, entity, row: type, owner_column: str, kind: str, kinds: dict,
+                filename: str | None, stream: BinaryIO):
+    """Store an uploaded file as a ``row`` of ``entity`` (through its ``owner_column``), of one of
+    ``kinds``, audited as "attach" on the item — every item's attachments (an application's, a
+    change request's, a follow-on funding request's) go through here."""
+    if kind not in kinds:
+        raise Invalid({"kind": str(_l("Choose the kind of attachment."))})
     upload = store_upload(filename, stream)
-    attachment = Attachment(application_id=app.id, kind=kind, display_name=upload.display_name,
-                            sha256=upload.sha256, size=upload.size, content_type=upload.content_type,
-                            uploaded_by_id=actor.id)
+    attachment = row(**{owner_column: entity.id}, kind=kind, display_name=upload.display_name, sha256=upload.sha256,
+                     size=upload.size, content_type=upload.content_type, uploaded_by_id=actor.id)
     db.session.add(attachment)
     db.session.flush()
-    audit.record(entity_type="application", entity_id=app.id, trigger="attach", actor=actor, role="applicant",
-                 from_state=app.state.value, to_state=app.state.value,
+    audit.record(entity_type=entity_type, entity_id=entity.id, trigger="attach", actor=actor, role="applicant",
+                 from_state=entity.state.value, to_state=entity.state.value,
                  payload={"attachment_id": attachment.id, "kind": kind, "name": attachment.display_name,
                           "sha256": upload.sha256, "size": upload.size})
     return attachment

@@ -26,7 +26,7 @@ from app.extensions import db
 from app.i18n import short_locale
 from app.models import Application, ChangeAttachment, ChangeRequest, Project, User
 from app.schemas import ChangeRequestSchema, ChangeValuesSchema, load
-from app.services.commands.attachments import storage_path, store_upload
+from app.services.commands.attachments import attach_file, storage_path
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
 from app.services.engine.loading import load_visible
@@ -197,18 +197,8 @@ def _check_kind(kind: str) -> None:
 
 
 def _attach(actor: User, cr: ChangeRequest, kind: str, filename: str | None, stream: BinaryIO) -> ChangeAttachment:
-    _check_kind(kind)
-    upload = store_upload(filename, stream)
-    attachment = ChangeAttachment(change_request_id=cr.id, kind=kind, display_name=upload.display_name,
-                                  sha256=upload.sha256, size=upload.size, content_type=upload.content_type,
-                                  uploaded_by_id=actor.id)
-    db.session.add(attachment)
-    db.session.flush()
-    audit.record(entity_type="change_request", entity_id=cr.id, trigger="attach", actor=actor, role="applicant",
-                 from_state=cr.state.value, to_state=cr.state.value,
-                 payload={"attachment_id": attachment.id, "kind": kind, "name": attachment.display_name,
-                          "sha256": upload.sha256, "size": upload.size})
-    return attachment
+    return attach_file(actor, "change_request", cr, ChangeAttachment, "change_request_id", kind, ATTACHMENT_KINDS,
+                       filename, stream)
 
 
 def add_change_attachment(actor: User, change_request_id: int, kind: str, filename: str | None,

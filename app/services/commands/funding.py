@@ -4,7 +4,7 @@ or rejects — and, when the project's latest grade blocks funding under the Off
 (FUNDING_BLOCKING_GRADES), first overrides the block with a written reason. The decision is
 issued as the 后续资金批复, numbered in the deciding transaction and sealed by the Office.
 
-Files go through ``attachments.store_upload``: the same storage, limits and errors as an
+Files go through ``attachments.attach_file``: the same storage, limits and errors as an
 application's attachments.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from app.schemas import (
     FundingRevisionSchema,
     load,
 )
-from app.services.commands.attachments import storage_path, store_upload
+from app.services.commands.attachments import attach_file, storage_path
 from app.services.documents import issuing
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
@@ -55,17 +55,8 @@ def _check_kind(kind: str) -> None:
 
 def _attach(actor: User, request: FundingRequest, kind: str, filename: str | None,
             stream: BinaryIO) -> FundingAttachment:
-    stored = store_upload(filename, stream)
-    attachment = FundingAttachment(funding_request_id=request.id, kind=kind, display_name=stored.display_name,
-                                   sha256=stored.sha256, size=stored.size, content_type=stored.content_type,
-                                   uploaded_by_id=actor.id)
-    db.session.add(attachment)
-    db.session.flush()
-    audit.record(entity_type=KIND, entity_id=request.id, trigger="attach", actor=actor, role="applicant",
-                 from_state=request.state.value, to_state=request.state.value,
-                 payload={"attachment_id": attachment.id, "kind": kind, "name": attachment.display_name,
-                          "sha256": stored.sha256, "size": stored.size})
-    return attachment
+    return attach_file(actor, KIND, request, FundingAttachment, "funding_request_id", kind, ATTACHMENT_KINDS,
+                       filename, stream)
 
 
 def file_funding_request(actor: User, project_id: int, data: dict,
