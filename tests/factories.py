@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import sqlalchemy as sa
 
+from app import clock
 from app.database import transaction
 from app.demo.materials import acceptance_materials, pdf
 from app.demo.seed import DEMO_PASSWORD
@@ -99,7 +99,7 @@ def in_acceptance(applicant: str = "wuhua_applicant", **overrides) -> tuple[int,
     """A project whose mid-term check passed and whose acceptance is requested: (project, acceptance)."""
     project_id = project(applicant, **overrides)
     with transaction():
-        checks.open_checks(user("office"), date.today().year)
+        checks.open_checks(user("office"), clock.today().year)
     check_id = db.session.scalar(sa.select(MidtermCheck.id).where(MidtermCheck.project_id == project_id))
     with transaction():
         checks.submit_progress_report(user(applicant), check_id, {"report": "进展顺利"})
@@ -149,7 +149,7 @@ def accepted(applicant: str = "wuhua_applicant", fraction: float = 0.9) -> tuple
 def graded(applicant: str = "wuhua_applicant", score: str = "92") -> tuple[int, int]:
     project_id, _ = accepted(applicant)
     with transaction():
-        ev = evaluation.open_evaluations(user("office"), str(date.today().year + 1), [project_id])[0]
+        ev = evaluation.open_evaluations(user("office"), str(clock.today().year + 1), [project_id])[0]
         ev_id = ev.id
     with transaction():
         evaluation.submit_self_evaluation(user(applicant), ev_id, {"report": "运行良好"})

@@ -27,4 +27,15 @@ def enum_column(enum_cls: type[Enum], length: int = 32) -> sa.Enum:
                    length=length, validate_strings=True, create_constraint=False)
 
 
-Timestamp = sa.DateTime(timezone=True)
+class Timestamp(sa.types.TypeDecorator):
+    """A moment, stored in UTC. PostgreSQL compares zones itself, but SQLite stores a
+    datetime's wall clock and drops its zone, so a Beijing moment bound as it is (say "from
+    Beijing midnight") would be read as that hour UTC. Every aware value is turned to UTC
+    before it is bound; naive values are already UTC by the product's rule."""
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(timezone.utc)
+        return value

@@ -3,8 +3,8 @@ dossier ZIP."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
+from app import clock
 from app.database import transaction
 from app.documents import storage
 from app.jobs import queue
@@ -36,7 +36,7 @@ def test_the_api_requests_the_dossier_and_serves_it_under_the_same_rules(api, ap
     assert_error(api.get(f"projects/{project_id}/dossier/exports/{export['id'] + 1}", "office"), 404, "not_found")
 
     with transaction():  # the project's record grows: the archive is no longer current
-        checks.open_checks(f.user("office"), date.today().year)
+        checks.open_checks(f.user("office"), clock.today().year)
     stale = assert_error(api.get(base, "office"), 409, "conflict")
     assert "Retry-After" not in api.get(base, "office").headers and "again" in stale["message"]
     assert api.get(f"{base}/exports/{export['id']}/file", "office").status_code == 200  # that one stays

@@ -1,8 +1,7 @@
 """Projects, mid-term checks, acceptance panels and scores, evaluations — over HTTP."""
 from __future__ import annotations
 
-from datetime import date
-
+from app import clock
 from app.demo.seed import DEMO_PASSWORD
 from tests import factories
 from tests.api.conftest import assert_error
@@ -22,12 +21,12 @@ def test_projects_are_listed_and_scoped(api):
 
 def test_a_mid_term_check_is_opened_reported_and_passed(api):
     project_id = factories.project()
-    assert_error(api.post("midterm-checks", "wuhua_applicant", json={"year": date.today().year}), 403, "forbidden")
-    opened = api.post("midterm-checks", "office", json={"year": date.today().year})
+    assert_error(api.post("midterm-checks", "wuhua_applicant", json={"year": clock.today().year}), 403, "forbidden")
+    opened = api.post("midterm-checks", "office", json={"year": clock.today().year})
     assert opened.status_code == 201
     check = opened.get_json()[0]
     assert check["project_id"] == project_id and check["state"] == "due"
-    assert api.post("midterm-checks", "office", json={"year": date.today().year}).get_json() == []
+    assert api.post("midterm-checks", "office", json={"year": clock.today().year}).get_json() == []
     listed = api.get(f"midterm-checks?project_id={project_id}", "wuhua_applicant").get_json()
     assert [c["id"] for c in listed["items"]] == [check["id"]]
     empty = assert_error(api.act("midterm-checks", check["id"], "submit_progress_report", "wuhua_applicant"),
@@ -86,7 +85,7 @@ def test_an_acceptance_panel_scores_concludes_and_signs_over_the_api(api):
 
 def test_an_evaluation_is_opened_self_evaluated_scored_and_graded(api):
     project_id, _ = factories.accepted()
-    period = str(date.today().year + 1)
+    period = str(clock.today().year + 1)
     opened = api.post("evaluations", "office", json={"period": period, "project_ids": [project_id]})
     assert opened.status_code == 201
     ev_id = opened.get_json()[0]["id"]
@@ -106,7 +105,7 @@ def test_an_evaluation_is_opened_self_evaluated_scored_and_graded(api):
 def test_a_project_action_reports_what_it_created(api):
     project_id = factories.project()
     with factories.transaction():
-        factories.checks.open_checks(factories.user("office"), date.today().year)
+        factories.checks.open_checks(factories.user("office"), clock.today().year)
     check_id = api.get(f"midterm-checks?project_id={project_id}", "office").get_json()["items"][0]["id"]
     api.act("midterm-checks", check_id, "submit_progress_report", "wuhua_applicant", report="进展")
     api.act("midterm-checks", check_id, "pass_check", "office", opinion="通过")

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.demo.materials import pdf
 from app.demo.seed import DEMO_PASSWORD
 from tests.browser.conftest import PHONE, act, open_action
@@ -114,7 +115,7 @@ def test_the_whole_lifecycle_by_each_role_in_turn(sign_in, screenshot, live_serv
     check_url = applicant.url
     act(applicant, "submit_progress_report", report="已完成需求分析和系统开发，进入试运行。")
     office.goto(check_url)
-    deadline = (date.today() + timedelta(days=30)).isoformat()
+    deadline = (clock.today() + timedelta(days=30)).isoformat()
     act(office, "order_rectification", "数据共享接口未完成，限期整改。", deadline=deadline)
     assert stage(office) == "整改中"
     applicant.goto(check_url)
@@ -187,7 +188,7 @@ def test_the_whole_lifecycle_by_each_role_in_turn(sign_in, screenshot, live_serv
     assert stranger.goto(project_url).status == 404
 
     # --- 绩效评估: opened by the office, self-evaluated, scored, graded ----------------------
-    period = f"{date.today().year + 1}-{uuid.uuid4().hex[:4]}"
+    period = f"{clock.today().year + 1}-{uuid.uuid4().hex[:4]}"
     office.goto("/evaluations/")
     office.fill("#f-open-period", period)
     office.locator("form[action='/evaluations/open'] button[type=submit]").click()

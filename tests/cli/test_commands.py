@@ -1,9 +1,9 @@
 """The flask commands, run as an operator would run them."""
 import re
-from datetime import date
 
 import sqlalchemy as sa
 
+from app import clock
 from app.extensions import db
 from app.models import AuditRecord, User
 from app.policies import check
@@ -48,7 +48,7 @@ def test_the_lifecycle_ends_in_every_terminal_state_and_refuses_approvals_beyond
 
 def test_opening_the_years_checks_twice_opens_nothing_the_second_time(runner, app):
     f.project()
-    year = str(date.today().year)
+    year = str(clock.today().year)
     first = runner.invoke(args=["checks", "open", "--year", year])
     second = runner.invoke(args=["checks", "open", "--year", year])
     assert "opened 1 mid-term checks" in first.output

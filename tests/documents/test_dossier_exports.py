@@ -4,7 +4,7 @@ a retried or duplicated job writes one file; a failure is said in words; pages p
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -104,7 +104,7 @@ def test_requests_are_idempotent_and_reuse_a_current_dossier(app, hold_jobs):
     assert len(_jobs()) == 1
 
     with transaction():  # the project's record grows: a mid-term check opens (an audit record)
-        checks.open_checks(office, date.today().year)
+        checks.open_checks(office, clock.today().year)
     with transaction():
         assert not dossier_exports.status(owner, project_id, first).current
         newer = dossier_exports.request(owner, project_id).id

@@ -1,5 +1,8 @@
 """The decision history is append-only in the database itself: triggers refuse any UPDATE or
 DELETE of an audit record, whoever sends it, while new records keep being appended."""
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 import sqlalchemy as sa
 
@@ -38,3 +41,17 @@ def test_new_decisions_are_still_appended(app):
     with transaction():
         perform(f.user("office"), "application", app_id, "return_for_revision", {"opinion": "请修改"})
     assert len(records()) == count + 1
+
+
+def test_an_aware_moment_is_stored_and_compared_as_utc(app):
+    """SQLite keeps a datetime's wall clock and drops its zone: a Beijing moment must be turned
+    to UTC before it is bound, for storing and for comparing alike."""
+    f.submitted("wuhua_applicant")
+    first = db.session.scalar(sa.select(AuditRecord).order_by(AuditRecord.id).limit(1))
+    stored = first.created_at if first.created_at.tzinfo else first.created_at.replace(tzinfo=UTC)
+    in_beijing = stored.astimezone(ZoneInfo("Asia/Shanghai"))
+    earlier = in_beijing - timedelta(seconds=1)
+    assert db.session.scalar(sa.select(sa.func.count(AuditRecord.id)).where(
+        AuditRecord.id == first.id, AuditRecord.created_at > earlier)) == 1
+    assert db.session.scalar(sa.select(sa.func.count(AuditRecord.id)).where(
+        AuditRecord.id == first.id, AuditRecord.created_at <= earlier)) == 0

@@ -1,12 +1,13 @@
 """The database itself ties each state to the data it needs: a raw UPDATE that would store a
 state without that data is refused by a CHECK constraint (on SQLite and PostgreSQL alike),
 while the same UPDATE carrying the data goes through."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.database import transaction
 from app.extensions import db
 from app.models import Acceptance, Application, Batch, Evaluation, MidtermCheck, Project
@@ -99,7 +100,7 @@ def test_a_project_ends_after_it_starts_and_has_no_negative_budget(app):
 def due_check() -> int:
     project_id = f.project()
     with transaction():
-        checks.open_checks(f.user("office"), date.today().year)
+        checks.open_checks(f.user("office"), clock.today().year)
     return db.session.scalar(sa.select(MidtermCheck.id).where(MidtermCheck.project_id == project_id))
 
 
@@ -115,7 +116,7 @@ def test_a_rectification_order_carries_its_deadline(app):
     with transaction():
         checks.submit_progress_report(f.user("wuhua_applicant"), check_id, {"report": "进度滞后"})
     refused("ck_midterm_checks_rectification_has_deadline", MidtermCheck, check_id, state="rectifying")
-    accepted(MidtermCheck, check_id, state="rectifying", rectification_deadline=date.today() + timedelta(days=30))
+    accepted(MidtermCheck, check_id, state="rectifying", rectification_deadline=clock.today() + timedelta(days=30))
 
 
 # --- acceptance and evaluation -----------------------------------------------------------------
@@ -136,7 +137,7 @@ def test_an_acceptance_conclusion_is_pass_conditional_or_fail(app):
 def test_an_evaluation_is_scored_with_a_total_and_graded_with_a_grade(app):
     project_id, _ = f.accepted()
     with transaction():
-        ev_id = evaluation.open_evaluations(f.user("office"), str(date.today().year + 1), [project_id])[0].id
+        ev_id = evaluation.open_evaluations(f.user("office"), str(clock.today().year + 1), [project_id])[0].id
     refused("ck_evaluations_scored_has_total", Evaluation, ev_id, state="scored")
     refused("ck_evaluations_graded_has_grade", Evaluation, ev_id, state="graded", total_score=Decimal("91"))
     accepted(Evaluation, ev_id, state="graded", total_score=Decimal("91"), grade="excellent")

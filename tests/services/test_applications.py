@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.database import transaction
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
@@ -65,7 +66,7 @@ def returned_by_endorser() -> int:
 
 
 def another_batch() -> int:
-    year = date.today().year
+    year = clock.today().year
     with transaction():
         return admin.create_batch(f.user("admin"), {
             "name": f"{year}年度第二批试点", "year": year, "opens_on": date(year, 1, 1),
@@ -218,7 +219,7 @@ def test_submitting_sends_a_county_draft_up_its_route_and_stamps_the_time(app):
 def test_a_draft_cannot_be_submitted_into_a_closed_batch_and_stays_an_untouched_draft(app):
     app_id = f.draft()
     batch = f.demo_batch()
-    last_year = date.today().year - 1
+    last_year = clock.today().year - 1
     with transaction():
         admin.update_batch(f.user("admin"), batch.id, {"name": batch.name, "year": batch.year, "quota": batch.quota,
                                                        "opens_on": date(last_year, 1, 1),

@@ -1,9 +1,10 @@
 """中期检查: one per project per year; rectification with a deadline; termination."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.database import transaction
 from app.demo.materials import acceptance_materials
 from app.errors import Invalid
@@ -15,7 +16,7 @@ from tests import factories as f
 from workflows.midterm_check import MidtermCheckState as C
 from workflows.project import ProjectState as P
 
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def opened(project_id):
@@ -46,9 +47,9 @@ def test_a_check_can_order_rectification_by_a_future_deadline_and_then_pass(app)
     with transaction():
         checks.submit_progress_report(f.user("wuhua_applicant"), check_id, {"report": "完成需求分析"})
     with pytest.raises(Invalid) as err, transaction():
-        checks.order_rectification(f.user("office"), check_id, {"opinion": "整改", "deadline": date.today()})
+        checks.order_rectification(f.user("office"), check_id, {"opinion": "整改", "deadline": clock.today()})
     assert "deadline" in err.value.errors
-    deadline = date.today() + timedelta(days=30)
+    deadline = clock.today() + timedelta(days=30)
     with transaction():
         checks.order_rectification(f.user("office"), check_id, {"opinion": "进度滞后，限期整改", "deadline": deadline})
     check = db.session.get(MidtermCheck, check_id)

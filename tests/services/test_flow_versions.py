@@ -2,11 +2,12 @@
 a shorter limit for the conclusion) defined here; a check opened before it follows version 1 to
 the end, a check opened after follows version 2; an admin migrates a case only when its stage
 exists in the current version, and nothing is written on a refusal."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.database import transaction
 from app.errors import Conflict, Denied, Invalid
 from app.extensions import db
@@ -23,7 +24,7 @@ from workflows.midterm_check import MIDTERM_CHECK
 from workflows.midterm_check import MidtermCheckState as C
 from workflows.registry import current_version, register, unregister
 
-YEAR = date.today().year
+YEAR = clock.today().year
 
 # Version 2: the Office either passes the check or the leader terminates the project; no
 # rectification any more (so 整改中 is no stage of version 2), and 10 working days to conclude.
@@ -85,7 +86,7 @@ def test_an_old_case_follows_version_1_and_a_new_one_version_2(app, ship_version
              if t.kind == "midterm_check"}
     assert "order_rectification" in tasks[old] and "order_rectification" not in tasks[new]
 
-    deadline = {"opinion": "限期整改", "deadline": (date.today() + timedelta(days=30)).isoformat()}
+    deadline = {"opinion": "限期整改", "deadline": (clock.today() + timedelta(days=30)).isoformat()}
     with transaction():
         perform(office, "midterm_check", old, "order_rectification", deadline)
     assert db.session.get(MidtermCheck, old).state == C.RECTIFYING
@@ -122,7 +123,7 @@ def test_a_migration_to_a_version_lacking_the_cases_stage_is_refused_and_writes_
     check_id = _open_and_report(f.project())
     with transaction():
         perform(f.user("office"), "midterm_check", check_id, "order_rectification",
-                {"opinion": "限期整改", "deadline": (date.today() + timedelta(days=30)).isoformat()})
+                {"opinion": "限期整改", "deadline": (clock.today() + timedelta(days=30)).isoformat()})
     ship_version_2()
     records, version = _count(AuditRecord), db.session.get(MidtermCheck, check_id).version
     with pytest.raises(Conflict) as refused, transaction():

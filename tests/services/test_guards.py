@@ -1,10 +1,11 @@
 """The named guards the flows refer to, each seen true and false on real items walked through
 the lifecycle by the real services."""
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.database import transaction
 from app.demo.seed import DEMO_PASSWORD
 from app.errors import Conflict
@@ -28,7 +29,7 @@ from tests import factories as f
 
 OFF_PLAN = {"plan_item_id": None, "off_plan_justification": "本地急需，规划编制时尚未列入"}
 SIGN = {"password": DEMO_PASSWORD}
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def holds(model, entity_id: int, *guards: str, actor=None) -> tuple[bool, ...] | bool:
@@ -60,10 +61,12 @@ def test_needs_endorsement_for_a_county_filing_and_no_endorsement_needed_for_a_p
     (-30, 0, True), (0, 30, True), (-60, -1, False), (1, 60, False)],
     ids=["closes-today", "opens-today", "closed-yesterday", "opens-tomorrow"])
 def test_batch_open_holds_from_the_day_the_batch_opens_to_the_day_it_closes(app, opens, closes, is_open):
+    """Days are Beijing's: at 00:30 in Beijing the UTC date is still yesterday's."""
     app_id = f.draft()
-    today = date.today()
-    set_batch(opens_on=today + timedelta(days=opens), closes_on=today + timedelta(days=closes))
-    assert holds(Application, app_id, "batch_open") is is_open
+    with clock.frozen(datetime.combine(clock.today(), time(0, 30))):
+        today = clock.today()
+        set_batch(opens_on=today + timedelta(days=opens), closes_on=today + timedelta(days=closes))
+        assert holds(Application, app_id, "batch_open") is is_open
 
 
 def test_a_draft_is_not_submitted_into_a_closed_batch(app):

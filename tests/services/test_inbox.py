@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
+from app import clock
 from app.database import transaction
 from app.extensions import db
 from app.models import Application, MidtermCheck, Project
@@ -121,11 +122,11 @@ def test_a_draft_has_no_time_limit(app):
 def test_a_rectification_is_overdue_after_its_deadline_day_ends_in_beijing(app):
     project_id = f.project()
     with transaction():
-        checks.open_checks(f.user("office"), date.today().year)
+        checks.open_checks(f.user("office"), clock.today().year)
     check_id = db.session.scalar(sa.select(MidtermCheck.id).where(MidtermCheck.project_id == project_id))
     with transaction():
         checks.submit_progress_report(f.user("wuhua_applicant"), check_id, {"report": "进度滞后"})
-    deadline = date.today() + timedelta(days=20)
+    deadline = clock.today() + timedelta(days=20)
     with transaction():
         checks.order_rectification(f.user("office"), check_id, {"opinion": "限期整改", "deadline": deadline})
     evening = datetime(deadline.year, deadline.month, deadline.day, 23, 0, tzinfo=BEIJING)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import collections
 import os
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -103,7 +103,7 @@ def _seed() -> None:
     factories.in_acceptance("province_applicant")
     factories.project("dali_applicant")  # under construction, with this year's check open below
     with transaction():
-        checks.open_checks(factories.user("office"), date.today().year)
+        checks.open_checks(factories.user("office"), clock.today().year)
     for applicant in ("wuhua_applicant", "kunming_applicant", "qujing_applicant"):
         factories.awaiting_approval(applicant)  # three approvals for one place
     factories.in_re_review("qujing_applicant")

@@ -5,11 +5,11 @@ only by whoever may see the stage (a panel expert: only their own panels)."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.database import transaction
 from app.demo.materials import acceptance_materials, material, pdf
 from app.errors import Invalid, NotFound
@@ -25,7 +25,7 @@ from workflows.project import ProjectState
 def _ready_for_acceptance() -> int:
     project_id = f.project()
     with transaction():
-        checks.open_checks(f.user("office"), date.today().year)
+        checks.open_checks(f.user("office"), clock.today().year)
     check_id = db.session.scalar(sa.select(MidtermCheck.id).where(MidtermCheck.project_id == project_id))
     with transaction():
         checks.submit_progress_report(f.user("wuhua_applicant"), check_id, {

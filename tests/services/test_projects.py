@@ -1,9 +1,9 @@
 """立项 within the batch quota, project codes, acceptance requests, follow-on funding."""
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.database import transaction
 from app.errors import Conflict
 from app.extensions import db
@@ -20,7 +20,7 @@ APPROVAL = {"opinion": "批准立项", "approved_budget": "90", "construction_mo
 def test_approval_creates_the_project_with_a_gapless_code_and_its_period(app):
     first, second = f.project(), f.project()
     a, b = db.session.get(Project, first), db.session.get(Project, second)
-    year = date.today().year
+    year = clock.today().year
     assert (a.code, b.code) == (f"YNDZ-{year}-001", f"YNDZ-{year}-002")
     assert (a.ends_on.year * 12 + a.ends_on.month) - (a.starts_on.year * 12 + a.starts_on.month) == 12
     assert db.session.get(Application, a.application_id).state == S.APPROVED

@@ -9,10 +9,10 @@ opens them."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import sqlalchemy as sa
 
+from app import clock
 from app.extensions import db
 from app.models import Application, AuditRecord, Evaluation, MidtermCheck
 from tests import factories as f
@@ -77,7 +77,7 @@ def test_a_destructive_step_without_its_confirmation_writes_nothing(app):
 def test_opening_all_mid_term_checks_says_how_many_first(app):
     f.project("wuhua_applicant")
     f.project("dali_applicant", name="大理农业补贴信息系统")
-    year = date.today().year
+    year = clock.today().year
     office = Browser(app, "office")
     ask = office.post("/projects/checks/open", {"year": str(year)})
     assert ask.status_code == 200
@@ -95,7 +95,7 @@ def test_opening_all_mid_term_checks_says_how_many_first(app):
 
 def test_opening_a_periods_evaluations_says_how_many_first(app):
     f.accepted("wuhua_applicant")
-    period = f"{date.today().year + 1}H1"
+    period = f"{clock.today().year + 1}H1"
     office = Browser(app, "office")
     ask = office.post("/evaluations/open", {"period": period})
     assert ask.status_code == 200 and f"将为 1 个项目启动 {period} 期绩效评估，确定吗？" in ask.text

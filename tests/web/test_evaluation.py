@@ -2,10 +2,9 @@
 office scores, a leader confirms the grade; nobody else sees the agency's evaluation."""
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 
+from app import clock
 from app.extensions import db
 from app.models import Evaluation
 from tests import factories as f
@@ -14,7 +13,7 @@ from tests.web.web_client import User as Browser
 
 def test_evaluation_from_opening_to_grade(app):
     project_id, _acc = f.accepted("wuhua_applicant")
-    period = f"{date.today().year + 1}H1"
+    period = f"{clock.today().year + 1}H1"
     office, applicant, leader = Browser(app, "office"), Browser(app, "wuhua_applicant"), Browser(app, "leader")
 
     assert applicant.post("/evaluations/open", {"period": period}).status_code == 403

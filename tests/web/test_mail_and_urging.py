@@ -1,6 +1,9 @@
 """The mail settings page, the 催办 form on an item's page, and their API operations."""
+from datetime import datetime, time, timedelta
+
 import sqlalchemy as sa
 
+from app import clock
 from app.extensions import db
 from app.models import AuditRecord
 from tests import factories as f
@@ -61,3 +64,17 @@ def test_api_mail_settings_and_urge(app, client):
     assert_error(api.post(f"urge/application/{app_id}", "office", json={"note": "x"}), 403, "forbidden")
     assert_error(api.post(f"urge/application/{app_id}", "kunming_office", json={}), 422, "invalid")
     assert_error(api.post(f"urge/nothing/{app_id}", "leader", json={"note": "x"}), 404, "not_found")
+
+
+def test_once_a_beijing_day_holds_when_the_utc_date_is_still_yesterday(app, client):
+    """At 01:00 in Beijing it is 17:00 of the day before in UTC: a second urge that Beijing
+    morning is refused, and the next Beijing day it is allowed again."""
+    api = ApiClient(client)
+    app_id = f.submitted("wuhua_applicant")
+    morning = datetime.combine(clock.today() + timedelta(days=1), time(1, 0))
+    with clock.frozen(morning):
+        assert api.post(f"urge/application/{app_id}", "leader", json={"note": "请尽快"}).status_code == 201
+    with clock.frozen(morning + timedelta(hours=22)):
+        assert_error(api.post(f"urge/application/{app_id}", "leader", json={"note": "again"}), 409, "conflict")
+    with clock.frozen(morning + timedelta(hours=23)):
+        assert api.post(f"urge/application/{app_id}", "leader", json={"note": "次日"}).status_code == 201

@@ -2,10 +2,11 @@
 acceptance request and the follow-on funding request beside the agency's evaluations."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app import clock
 from app.extensions import db
 from app.models import Acceptance, FundingRequest, MidtermCheck, Project
 from tests import factories as f
@@ -27,7 +28,7 @@ def test_applicant_lists_only_their_agencys_projects(app):
 
 def test_other_agencies_and_unrelated_experts_get_404(app):
     project_id = f.project("wuhua_applicant")
-    year = date.today().year
+    year = clock.today().year
     office = Browser(app, "office")
     assert office.post("/projects/checks/open", {"year": str(year), "confirmed": "yes"}).status_code == 302
     check_id = _check_id(project_id)
@@ -39,7 +40,7 @@ def test_other_agencies_and_unrelated_experts_get_404(app):
 
 def test_midterm_check_with_rectification_then_acceptance_request(app):
     project_id = f.project("wuhua_applicant")
-    year = date.today().year
+    year = clock.today().year
     office, applicant = Browser(app, "office"), Browser(app, "wuhua_applicant")
 
     assert applicant.post("/projects/checks/open", {"year": str(year)}).status_code == 403
@@ -56,7 +57,7 @@ def test_midterm_check_with_rectification_then_acceptance_request(app):
     assert applicant.act("midterm_check", check_id, "submit_progress_report",
                          {"report": "完成需求分析与系统开发。", "next": f"/projects/checks/{check_id}"}).status_code == 302
 
-    deadline = (date.today() + timedelta(days=30)).isoformat()
+    deadline = (clock.today() + timedelta(days=30)).isoformat()
     office_page = office.get(f"/projects/checks/{check_id}")
     assert 'data-trigger="order_rectification"' in office_page.text
     # the deadline is required: the form comes back with the error beside the field
