@@ -19,6 +19,7 @@ from app.models import (
     Application,
     ChangeRequest,
     DivisionLevel,
+    Endorsement,
     EndorsementSummary,
     Evaluation,
     FundingRequest,
@@ -61,6 +62,20 @@ def rule(name: str):
     return register
 
 
+# The rules that can also be asked of many rows at once: (actor, model) → a WHERE clause, or a
+# plain True/False when the answer does not depend on the row. Each gives the same answer as
+# its rule above for every row (tests/services/test_waiting.py compares them); the inbox counts
+# and pages its tasks with them, and asks a rule missing here item by item.
+SQL_RULES: dict[str, Callable[[User, type], sa.ColumnElement[bool] | bool]] = {}
+
+
+def sql_rule(name: str):
+    def register(fn):
+        SQL_RULES[name] = fn
+        return fn
+    return register
+
+
 def check(name: str, actor: User | None, entity: object = None) -> Decision:
     """Apply the named rule; unknown rules, anonymous and inactive actors are denied."""
     if actor is None or not actor.active:
@@ -90,6 +105,15 @@ def _has(actor: User, role: Role, reason) -> Decision:
     return ALLOW if actor.has_role(role) else deny(reason)
 
 
+def owner_clause(model, organisation_id: int | None) -> sa.ColumnElement[bool]:
+    """``owner_organisation_id(row) == organisation_id`` as a WHERE clause over ``model``."""
+    if model in (Application, Project, Evaluation, FundingRequest):
+        return model.organisation_id == organisation_id
+    if model in (MidtermCheck, Acceptance, ChangeRequest):
+        return model.project_id.in_(sa.select(Project.id).where(Project.organisation_id == organisation_id))
+    return sa.false()
+
+
 # --- rules named by workflow steps -----------------------------------------------------------
 @rule("applicant_owns")
 def applicant_owns(actor: User, entity: object) -> Decision:
@@ -100,6 +124,11 @@ def applicant_owns(actor: User, entity: object) -> Decision:
     return ALLOW
 
 
+@sql_rule("applicant_owns")
+def applicant_owns_sql(actor: User, model) -> sa.ColumnElement[bool] | bool:
+    return actor.has_role(Role.APPLICANT) and owner_clause(model, actor.organisation_id)
+
+
 @rule("endorser_of_current_level")
 def endorser_of_current_level(actor: User, entity: object) -> Decision:
     if not actor.has_role(Role.ENDORSER):
@@ -108,6 +137,16 @@ def endorser_of_current_level(actor: User, entity: object) -> Decision:
     if current is None or current.office_id != actor.organisation_id:
         return deny(_l("This application is not awaiting your office's endorsement."))
     return ALLOW
+
+
+@sql_rule("endorser_of_current_level")
+def endorser_of_current_level_sql(actor: User, model) -> sa.ColumnElement[bool] | bool:
+    if not actor.has_role(Role.ENDORSER) or model is not Application:
+        return False
+    from_here = sa.select(Endorsement.id).where(Endorsement.application_id == Application.id,
+                                                Endorsement.position == Application.endorsement_level,
+                                                Endorsement.office_id == actor.organisation_id)
+    return from_here.exists()
 
 
 @rule("endorser")
@@ -412,6 +451,11 @@ def _panel_project_ids(actor: User):
             .join(PanelMember, PanelMember.acceptance_id == Acceptance.id)
             .join(Expert, Expert.id == PanelMember.expert_id)
             .where(Expert.user_id == actor.id))
+
+
+for _name, _role in (("endorser", Role.ENDORSER), ("office_reviewer", Role.OFFICE_REVIEWER),
+                     ("leader", Role.LEADER), ("admin", Role.ADMIN), ("applicant", Role.APPLICANT)):
+    SQL_RULES[_name] = lambda actor, model, role=_role: actor.has_role(role)  # the role alone decides
 
 
 def visible_to(actor: User, model) -> sa.ColumnElement[bool]:

@@ -1,7 +1,7 @@
 """Acceptance rounds (验收), their expert panels, per-criterion scores and signatures."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -40,6 +40,7 @@ class Acceptance(db.Model):
     conditions: Mapped[str] = mapped_column(sa.Text, default="")
     requested_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    due_on: Mapped[date | None] = mapped_column(sa.Date)  # the stage's deadline day, kept by time.due
 
     project: Mapped[Project] = relationship()
     # Everyone ever drawn for this round, recused experts included (the declarations' record).

@@ -1,7 +1,7 @@
 """Applications (申报), their endorsement route, re-review opinions and attachments."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -70,6 +70,7 @@ class Application(db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(Timestamp)
     stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    due_on: Mapped[date | None] = mapped_column(sa.Date)  # the stage's deadline day, kept by time.due
 
     batch: Mapped[Batch] = relationship()
     organisation: Mapped[Organisation] = relationship()

@@ -46,6 +46,7 @@ class ChangeRequest(db.Model):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    due_on: Mapped[date | None] = mapped_column(sa.Date)  # the stage's deadline day, kept by time.due
 
     project: Mapped[Project] = relationship()
     attachments: Mapped[list[ChangeAttachment]] = relationship(

@@ -40,6 +40,7 @@ class Evaluation(db.Model):
     opened_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     graded_at: Mapped[datetime | None] = mapped_column(Timestamp)
     stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    due_on: Mapped[date | None] = mapped_column(sa.Date)  # the stage's deadline day, kept by time.due
 
     project: Mapped[Project] = relationship()
 
@@ -67,6 +68,7 @@ class DemonstrationPublication(db.Model):
     notice_ends_on: Mapped[date | None] = mapped_column(sa.Date)
     confirmed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    due_on: Mapped[date | None] = mapped_column(sa.Date)  # the stage's deadline day, kept by time.due
 
     objections: Mapped[list[DemonstrationObjection]] = relationship(
         back_populates="publication", order_by="DemonstrationObjection.id")
@@ -97,6 +99,7 @@ class DemonstrationObjection(db.Model):
     answer: Mapped[str] = mapped_column(sa.Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(Timestamp)
     stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    due_on: Mapped[date | None] = mapped_column(sa.Date)  # the stage's deadline day, kept by time.due
 
     publication: Mapped[DemonstrationPublication] = relationship(back_populates="objections")
     project: Mapped[Project | None] = relationship()

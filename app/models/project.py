@@ -45,6 +45,7 @@ class Project(db.Model):
     flow_version: Mapped[int] = mapped_column(default=1, server_default="1")  # the flow's version it follows
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    due_on: Mapped[date | None] = mapped_column(sa.Date)  # the stage's deadline day, kept by time.due
     demonstration_selected_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     application: Mapped[Application] = relationship()
@@ -72,6 +73,7 @@ class MidtermCheck(db.Model):
     rectification_report: Mapped[str] = mapped_column(sa.Text, default="")
     opened_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    due_on: Mapped[date | None] = mapped_column(sa.Date)  # the stage's deadline day, kept by time.due
 
     project: Mapped[Project] = relationship()
 
@@ -101,6 +103,7 @@ class FundingRequest(db.Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     flow_version: Mapped[int] = mapped_column(default=1, server_default="1")
     stage_entered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    due_on: Mapped[date | None] = mapped_column(sa.Date)  # the stage's deadline day, kept by time.due
     approved_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     # The leader who let a blocking grade through (the written reason is that step's opinion).
     grade_overridden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

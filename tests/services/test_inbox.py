@@ -185,10 +185,9 @@ def test_the_endorsement_queue_shows_only_what_waits_at_the_offices_own_level(ap
 def test_a_stages_deadline_counts_working_days_on_the_official_calendar(app):
     """Endorsing allows 10 working days: from 30 September 2026 the National Day holidays do not
     count and Saturday 10 October (调休) does, so the stage is due at the end of 20 October."""
-    app_id = f.submitted()
     entered = datetime(2026, 9, 30, 10, 0, tzinfo=BEIJING)
-    db.session.execute(sa.update(Application).where(Application.id == app_id).values(stage_entered_at=entered))
-    db.session.commit()
+    with clock.frozen(entered):
+        app_id = f.submitted()
     due = task("wuhua_office", "application", app_id, now=entered).deadline
     assert due.astimezone(BEIJING).date() == date(2026, 10, 20)
     assert not task("wuhua_office", "application", app_id, now=datetime(2026, 10, 20, 23, 0, tzinfo=BEIJING)).overdue

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app import clock
 from app.extensions import db
 from app.models import Application, Endorsement, Notification
-from app.models.base import utcnow
 from app.services.engine.guards import quota_key
 from app.services.records import counters
 from tests import factories
@@ -82,11 +82,10 @@ def test_each_joint_reviewer_records_an_opinion_then_the_office_concludes(app):
 
 
 def test_the_inbox_groups_what_awaits_me_by_stage_and_marks_overdue_items(app):
-    late, _fresh = factories.endorsed(name="超期的申报项目"), factories.endorsed(name="新到的申报项目")
+    with clock.frozen(clock.now() - timedelta(days=30)):
+        factories.endorsed(name="超期的申报项目")
+    factories.endorsed(name="新到的申报项目")
     factories.in_re_review(name="复审中的申报项目")
-    db.session.execute(sa.update(Application).where(Application.id == late)
-                       .values(stage_entered_at=utcnow() - timedelta(days=30)))
-    db.session.commit()
     page = User(app, "office").get("/inbox").text
     assert "超期的申报项目" in page and "新到的申报项目" in page
     assert "复审中的申报项目" not in page  # waiting for the joint reviewers, not for the office

@@ -55,4 +55,7 @@ def test_every_list_and_inbox_page_runs_as_many_statements_at_100_rows_as_at_1(a
         print(f"{key[0]:18} {key[1]:40} {one[key][0]:4} {hundred[key][0]:4}")
         if one[key][0] != hundred[key][0]:
             print("\n".join(grown(one[key][1], hundred[key][1])))
-    assert {k: hundred[k][0] - one[k][0] for k in one} == {k: GROWS.get(k[1], 0) for k in one}
+    # Never more at a hundred rows (a paged inbox may even run fewer: its later stages' rows
+    # are not on the first page, so nothing is loaded for them).
+    grew = {k: hundred[k][0] - one[k][0] for k in one if hundred[k][0] - one[k][0] > GROWS.get(k[1], 0)}
+    assert grew == {}

@@ -24,6 +24,7 @@ from app.services.engine import proxy, versions  # noqa: F401  (versions: new ca
 from app.services.engine.guards import GUARDS, Guards, message
 from app.services.records import audit
 from app.services.records.outbox import enqueue
+from app.services.time import due
 from workflows import NoStep, Step
 
 Changes = dict | Callable[[object], dict]  # columns to write, or a function of the new state giving them
@@ -79,7 +80,8 @@ def fire(entity, trigger: str, actor: User, *, opinion: str = "", payload: dict 
     data = changes(new_state) if callable(changes) else (changes or {})
     values = {**data, "state": new_state, "version": old_version + 1}
     if new_state != old_state:
-        values["stage_entered_at"] = utcnow()
+        values["stage_entered_at"] = now = utcnow()
+        values["due_on"] = due.after(kind.name, entity, new_state, now, actor.id)
     model = type(entity)
     result = object_session(entity).execute(
         sa.update(model).where(model.id == entity.id, model.state == old_state,

@@ -268,3 +268,14 @@ GUARDS: dict[str, Callable[..., Guards]] = {
     "funding_request": funding_request_guards,
     "demonstration_list": demonstration_list_guards, "demonstration_objection": no_guards,
 }
+
+
+# The guards that can also be asked of many rows at once, as a WHERE clause over the kind's
+# table, with the same answer as above: the inbox counts and pages its tasks with them. A guard
+# missing here is evaluated item by item (``app.services.engine.waiting``).
+SQL_GUARDS: dict[str, dict[str, Callable[[type], sa.ColumnElement[bool]]]] = {
+    "application": {
+        "off_plan_not_overridden": lambda m: sa.and_(m.plan_item_id.is_(None), m.plan_overridden_by_id.is_(None)),
+        "in_plan_or_overridden": lambda m: sa.or_(m.plan_item_id.is_not(None), m.plan_overridden_by_id.is_not(None)),
+    },
+}

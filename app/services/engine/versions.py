@@ -8,6 +8,7 @@ inbox, the diagrams and the time limits all read it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -23,6 +24,7 @@ from app.models import User
 from app.schemas import CaseMigrationSchema, load
 from app.services.engine.loading import load_visible
 from app.services.records import audit
+from app.services.time import due
 from workflows.registry import VERSIONS, current_version, flow_version
 
 MIGRATE = "migrate_flow"  # the audit record's trigger: a case moved to another version of its flow
@@ -90,13 +92,15 @@ def migrate_case(actor: User, kind: str, entity_id: int, data: dict | None = Non
                               "%(old)d and finishes under it.", new=new, old=old, stage=entity.state.label(_locale()))))
     if expected_version is not None and entity.version != expected_version:
         raise Conflict(str(_l("Someone else acted on this item first; reload it and try again.")))
+    day = due.day_of(kind, SimpleNamespace(id=entity.id, state=entity.state, flow_version=new,
+                                           stage_entered_at=entity.stage_entered_at))  # the new version's limit
     result = db.session.execute(
         sa.update(model).where(model.id == entity.id, model.version == entity.version,
                                model.flow_version == entity.flow_version)
-        .values(flow_version=new, version=entity.version + 1).execution_options(synchronize_session=False))
+        .values(flow_version=new, version=entity.version + 1, due_on=day).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise Conflict(str(_l("Someone else acted on this item first; reload it and try again.")))
-    for key, value in (("flow_version", new), ("version", entity.version + 1)):
+    for key, value in (("flow_version", new), ("version", entity.version + 1), ("due_on", day)):
         sa.orm.attributes.set_committed_value(entity, key, value)
     audit.record(entity_type=kind, entity_id=entity.id, trigger=MIGRATE, actor=actor, role="admin",
                  from_state=entity.state.value, to_state=entity.state.value, opinion=fields["opinion"].strip(),

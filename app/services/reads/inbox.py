@@ -33,13 +33,13 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.policies import visible_to
-from app.services.engine import proxy
+from app.services.engine import proxy, waiting
 from app.services.engine.fire import available_steps
 from app.services.engine.guards import quota_key
 from app.services.reads.history import title_of
 from app.services.reads.paging import MAX_PER_PAGE, Page, paginate
 from app.services.records import counters
-from app.services.time import limits
+from app.services.time import due, limits
 from workflows.application import ApplicationState
 
 PER_PAGE = 50  # tasks on one page of the inbox
@@ -95,58 +95,138 @@ class InboxPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _waiting(actor: User, kind: str) -> list[tuple[object, list]]:
-    """(item, the waiting steps the actor may take on it) for every visible item of ``kind`` in
-    a stage where the actor holds a waiting step's role: the items with their loads in a few
-    queries, each step's policy before its guards, each guard's query once for all the items
-    (``prefetch.over``)."""
-    k = KINDS[kind]
-    flows, model = flows_of(kind), k.model  # every version: each case's own decides its steps
-    states = [st for st in k.flow.states
-              if any(actor.has_role(Role(s.role)) for f in flows for s in f.waiting_steps(st))]
-    if not states:
-        return []
-    rows = db.session.scalars(sa.select(model).where(visible_to(actor, model), model.state.in_(states))
-                              .options(*LOADS[kind]).order_by(model.stage_entered_at, model.id)).unique().all()
+@dataclass
+class _Segment:
+    """The tasks of one stage from one source (the actor's own, or a leader's entered by their
+    proxy): counted and paged in SQL when the stage's steps have a clause, else item by item."""
+
+    kind: str
+    state: object
+    actor: User  # whose steps
+    on_behalf: User | None
+    where: object  # the SQL clause, or None (item by item)
+    rows: list | None = None  # item by item: (entity, steps), in order
+    count: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+
+
+def _segments(actor: User) -> list[_Segment]:
+    """Every (kind, stage, source) in which tasks may await the actor, in the inbox's order."""
+    # A proxy (an Office reviewer, never a leader) also finds the leader's waiting leader-steps.
+    delegation = proxy.in_force(actor) if actor.has_role(Role.OFFICE_REVIEWER) else None
+    sources = [(actor, None, None)] + ([(delegation.leader, delegation.leader, (proxy.LEADER_ROLE,))]
+                                       if delegation is not None else [])
+    out = []
+    for kind, k in KINDS.items():
+        for state in k.flow.states:
+            for who, leader, roles in sources:
+                if any(who.has_role(Role(s.role)) and (roles is None or s.role in roles)
+                       for f in flows_of(kind) if f.has_state(state) for s in f.waiting_steps(state)):
+                    where = waiting.clause(kind, state, who, roles)
+                    if where is not False:
+                        out.append(_Segment(kind, state, who, leader, where))
+    return out
+
+
+def _steps(segment: _Segment, entity) -> list:
+    steps = available_steps(entity, segment.actor, waiting=True)
+    return [s for s in steps if s.role == proxy.LEADER_ROLE] if segment.on_behalf is not None else steps
+
+
+def _select(segment: _Segment):
+    model = KINDS[segment.kind].model
+    query = sa.select(model).where(visible_to(segment.actor, model), model.state == segment.state)
+    return query if segment.where is True or segment.where is None else query.where(segment.where)
+
+
+def _count(segments: list[_Segment], now: datetime) -> None:
+    """Each segment's number of tasks, and of those overdue and due soon, from the stored
+    deadline days: one query per counted segment, the item-by-item ones from their loaded rows."""
+    overdue_before, soon_until = due.thresholds(now)
+    for seg in segments:
+        model = KINDS[seg.kind].model
+        if seg.where is None:
+            rows = db.session.scalars(_select(seg).options(*LOADS[seg.kind])
+                                      .order_by(model.stage_entered_at, model.id)).unique().all()
+            with prefetch.over(rows):
+                seg.rows = [(e, steps) for e in rows if (steps := _steps(seg, e))]
+            days = [due.day_value(seg.kind, e) for e, _ in seg.rows]
+            seg.count = len(seg.rows)
+            seg.overdue = sum(d is not None and d < overdue_before for d in days)
+            seg.due_soon = sum(d is not None and overdue_before <= d <= soon_until for d in days)
+            continue
+        day = due.day_column(seg.kind, model)
+        inner = _select(seg).with_only_columns(day.label("day")).subquery()
+        seg.count, seg.overdue, seg.due_soon = db.session.execute(sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((inner.c.day < overdue_before, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((inner.c.day.between(overdue_before, soon_until), 1), else_=0)), 0),
+        ).select_from(inner)).one()
+
+
+def _load(seg: _Segment, offset: int, limit: int) -> list[tuple[object, list]]:
+    """The segment's tasks from ``offset``, at most ``limit`` of them."""
+    if seg.rows is not None:
+        return seg.rows[offset:offset + limit]
+    model = KINDS[seg.kind].model
+    rows = db.session.scalars(_select(seg).options(*LOADS[seg.kind]).order_by(model.stage_entered_at, model.id)
+                              .offset(offset).limit(limit)).unique().all()
     with prefetch.over(rows):
-        return [(entity, steps) for entity in rows if (steps := available_steps(entity, actor, waiting=True))]
+        return [(e, _steps(seg, e)) for e in rows]
+
+
+def _tasks(segments: list[_Segment], start: int, stop: int, now: datetime) -> list[Task]:
+    """The tasks at positions start..stop of the whole inbox, with their time limits."""
+    picked: list[tuple[_Segment, object, list]] = []
+    position = 0
+    for seg in segments:
+        if position + seg.count > start and position < stop:
+            offset = max(start - position, 0)
+            wanted = min(stop, position + seg.count) - position - offset
+            picked += [(seg, e, steps) for e, steps in _load(seg, offset, wanted)]
+        position += seg.count
+    history: dict = {}
+    for kind in {seg.kind for seg, _, _ in picked}:
+        history[kind] = limits.state_changes(kind, [e.id for seg, e, _ in picked if seg.kind == kind])
+    tasks = []
+    for seg, entity, steps in picked:
+        limit = limits.status(seg.kind, entity, now, history[seg.kind].get(entity.id, []))
+        tasks.append(Task(seg.kind, entity, title_of(seg.kind, entity), steps, limit.deadline, limit.overdue,
+                          limit, seg.on_behalf))
+    return tasks
+
+
+def _grouped(tasks: list[Task]) -> list[StageGroup]:
+    groups: list[StageGroup] = []
+    for task in tasks:
+        if not groups or (groups[-1].kind, groups[-1].state) != (task.kind, task.entity.state):
+            groups.append(StageGroup(task.kind, task.entity.state))
+        groups[-1].tasks.append(task)
+    return groups
 
 
 def inbox(actor: User, now: datetime | None = None) -> list[StageGroup]:
     """What awaits the actor: visible items on which they may take a non-optional step now,
-    grouped by (kind, stage) in the flows' order, each with its deadline — all of them, in a
-    number of queries that does not grow with the number of items."""
+    grouped by (kind, stage) in the flows' order, each with its deadline — all of them."""
     now = now or utcnow()
-    groups: list[StageGroup] = []
-    # A proxy (an Office reviewer, never a leader) also finds the leader's waiting leader-steps.
-    delegation = proxy.in_force(actor) if actor.has_role(Role.OFFICE_REVIEWER) else None
-    for kind, k in KINDS.items():
-        waiting = [(e, steps, None) for e, steps in _waiting(actor, kind)]
-        if delegation is not None:
-            waiting += [(e, leader_steps, delegation.leader) for e, steps in _waiting(delegation.leader, kind)
-                        if (leader_steps := [s for s in steps if s.role == proxy.LEADER_ROLE])]
-        history = limits.state_changes(kind, [e.id for e, _, _ in waiting]) if waiting else {}
-        by_state: dict = {}
-        for entity, steps, leader in waiting:
-            limit = limits.status(kind, entity, now, history.get(entity.id, []))
-            by_state.setdefault(entity.state, []).append(
-                Task(kind, entity, title_of(kind, entity), steps, limit.deadline, limit.overdue, limit, leader))
-        groups.extend(StageGroup(kind, st, by_state[st]) for st in k.flow.states if st in by_state)
-    return groups
+    segments = _segments(actor)
+    _count(segments, now)
+    return _grouped(_tasks(segments, 0, sum(s.count for s in segments), now))
 
 
 def inbox_page(actor: User, page: int = 1, per_page: int = PER_PAGE, now: datetime | None = None) -> InboxPage:
     """One page of the inbox (the stages in the flows' order, oldest first within a stage) with
-    the exact number of tasks, and of those due soon and overdue, over the whole inbox."""
-    groups = inbox(actor, now)
-    tasks = [t for g in groups for t in g.tasks]
+    the exact number of tasks, and of those due soon and overdue, over the whole inbox. The
+    counts come from SQL and only the page's items are loaded, in a number of queries that does
+    not grow with the number of items (a stage whose steps SQL cannot answer is read item by item)."""
+    now = now or utcnow()
     per_page, page = max(1, min(per_page, MAX_PER_PAGE)), max(1, page)
-    shown: dict = {}
-    for task in tasks[(page - 1) * per_page:page * per_page]:
-        shown.setdefault((task.kind, task.entity.state), []).append(task)
-    return InboxPage([StageGroup(kind, state, found) for (kind, state), found in shown.items()], len(tasks),
-                     sum(t.overdue for t in tasks), sum(t.limit.level is limits.Level.DUE_SOON for t in tasks),
-                     page, per_page)
+    segments = _segments(actor)
+    _count(segments, now)
+    tasks = _tasks(segments, (page - 1) * per_page, page * per_page, now)
+    return InboxPage(_grouped(tasks), sum(s.count for s in segments), sum(s.overdue for s in segments),
+                     sum(s.due_soon for s in segments), page, per_page)
 
 
 def handled(actor: User, page: int = 1, per_page: int = 20) -> Page[AuditRecord]:

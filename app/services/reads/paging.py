@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.kinds import MODEL_OF
-from app.services.time import limits
+from app.services.time import due, limits
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
@@ -61,40 +61,42 @@ class Detail:
         return getattr(self.entity, name)
 
 
+def at_level(day, level: str) -> sa.ColumnElement[bool]:
+    """The rows whose deadline day ``day`` (an SQL expression) stands at ``level`` now."""
+    overdue_before, soon_until = due.thresholds()
+    return {"overdue": day < overdue_before, "due_soon": day.between(overdue_before, soon_until),
+            "on_time": day > soon_until}[level]
+
+
 @dataclass(frozen=True)
 class Timed:
     """How a list's rows get their time limit: ``attach(rows)`` sets ``row.time_limit`` (one
-    query for the page's histories), ``timed`` is the clause of the rows that can have a
-    deadline at all (a level filter reads only those)."""
+    query for the page's histories); ``at(level)`` is the clause of the rows at a warning level,
+    from the stored deadline days, so a filtered list is counted and paged in SQL."""
 
     attach: Callable[[list], None]
-    timed: object
+    at: Callable[[str], sa.ColumnElement[bool]]
 
     @classmethod
     def of(cls, kind: str) -> Timed:
         """Items of a workflow kind: their own stage's limit (``limits.status``)."""
-        return cls(lambda rows: limits.attach_statuses(kind, rows),
-                   MODEL_OF[kind].state.in_(limits.timed_states(kind)))
+        day = due.day_column(kind, MODEL_OF[kind])
+        return cls(lambda rows: limits.attach_statuses(kind, rows), lambda level: at_level(day, level))
 
 
 def timed_rows(query, order_by, timed: Timed, level: str | None = None, limit: int = EXPORT_LIMIT) -> list:
     """Every row of ``query`` (at most ``limit``) with its ``time_limit``; with ``level``
     (one of ``limits.FILTER_LEVELS``) only the rows at that level."""
     if level:
-        query = query.where(timed.timed)
+        query = query.where(timed.at(level))
     rows = list(db.session.scalars(query.order_by(*order_by).limit(limit)))
     timed.attach(rows)
-    return [r for r in rows if r.time_limit.level.value == level] if level else rows
+    return rows
 
 
 def timed_page(query, order_by, timed: Timed, page: int = 1, per_page: int = 20,
                level: str | None = None) -> Page:
-    """``paginate`` with each row's ``time_limit``; filtered by ``level``, the level is computed
-    for the rows that can have a deadline and the page cut from those."""
-    if not level:
-        result = paginate(query, order_by, page, per_page)
-        timed.attach(result.items)
-        return result
-    rows = timed_rows(query, order_by, timed, level)
-    per_page, page = max(1, min(per_page, MAX_PER_PAGE)), max(1, page)
-    return Page(rows[(page - 1) * per_page:page * per_page], len(rows), page, per_page)
+    """``paginate`` with each row's ``time_limit``; with ``level``, only the rows at that level."""
+    result = paginate(query.where(timed.at(level)) if level else query, order_by, page, per_page)
+    timed.attach(result.items)
+    return result

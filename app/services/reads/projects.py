@@ -34,8 +34,8 @@ from app.services.engine.guards import PLACE_STATES
 from app.services.engine.loading import load_visible
 from app.services.reads.expert_pool import project_domain, route_divisions
 from app.services.reads.history import items_timeline, of_items, title_of
-from app.services.reads.paging import Detail, Page, Timed, attach, paginate, timed_page
-from app.services.time import limits
+from app.services.reads.paging import Detail, Page, Timed, at_level, attach, paginate, timed_page
+from app.services.time import due, limits
 from workflows.demonstration import DemonstrationListState, ObjectionState
 from workflows.evaluation import EvaluationState, Grade
 
@@ -69,9 +69,21 @@ def attach_project_statuses(projects: list[Project]) -> None:
         project.time_limit = best.get(project.id, NO_LIMIT)
 
 
+def _items_at(level: str) -> sa.ColumnElement[bool]:
+    """Some open item of the project stands at ``level``."""
+    return sa.or_(*(Project.id.in_(_timed_items(kind).where(at_level(due.day_column(kind, MODEL_OF[kind]), level)))
+                    for kind in PROJECT_ITEMS))
+
+
+def _project_at(level: str) -> sa.ColumnElement[bool]:
+    """A project stands at the level of its most pressing item: overdue if any is, due soon if
+    none is overdue and one is due soon, on time if every dated item is."""
+    worse = {"overdue": (), "due_soon": ("overdue",), "on_time": ("overdue", "due_soon")}[level]
+    return sa.and_(_items_at(level), *(sa.not_(_items_at(w)) for w in worse))
+
+
 NO_LIMIT = limits.Limit(None, limits.Level.NONE, None)
-PROJECT_TIMED = Timed(attach_project_statuses,
-                      sa.or_(*(Project.id.in_(_timed_items(kind)) for kind in PROJECT_ITEMS)))
+PROJECT_TIMED = Timed(attach_project_statuses, _project_at)
 
 
 def list_projects(actor: User, page: int = 1, per_page: int = 20, state: str | None = None,

@@ -27,7 +27,7 @@ from app.models import CalendarDay, CalendarYear, DayKind, User
 from app.models.base import utcnow
 from app.schemas import load
 from app.services.records import audit
-from app.services.time import calendar
+from app.services.time import calendar, due
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # what the Office may enter
 VIEWABLE_YEARS = (FIRST_YEAR - 50, LAST_YEAR + 100)  # what the calendar page and the API show
@@ -168,6 +168,7 @@ def set_day(actor: User, data: dict) -> CalendarDay:
     _record(actor, day.date.year, "calendar_set_day", {"date": day.date, "kind": day.kind.value,
                                                        "name": day.name, "before": before})
     calendar.forget()
+    due.refresh()  # working days moved: every stored deadline day is read again
     return day
 
 
@@ -181,6 +182,7 @@ def remove_day(actor: User, day: dt.date) -> None:
     db.session.delete(entry)
     db.session.flush()
     calendar.forget()
+    due.refresh()  # working days moved: every stored deadline day is read again
 
 
 def confirm_year(actor: User, year: int, source: str = "") -> CalendarYear:
@@ -197,6 +199,7 @@ def confirm_year(actor: User, year: int, source: str = "") -> CalendarYear:
     row = _confirm(actor, year, source)
     _record(actor, year, "calendar_confirm_year", {"year": year, "source": source, "days": entered})
     calendar.forget()
+    due.refresh()  # working days moved: every stored deadline day is read again
     return row
 
 
@@ -324,6 +327,7 @@ def import_schedule(actor: User, raw: bytes | None, source: str = "", filename: 
                                                  "added": report.added, "changed": report.changed,
                                                  "removed": report.removed})
     calendar.forget()
+    due.refresh()  # working days moved: every stored deadline day is read again
     return reports
 
 

@@ -20,7 +20,7 @@ from app.models.base import utcnow
 from app.models.time_limit import MAX_DAYS
 from app.schemas import load
 from app.services.records import audit
-from app.services.time import limits
+from app.services.time import due, limits
 from workflows.engine import LabelledEnum
 
 
@@ -93,6 +93,7 @@ def set_limit(actor: User, kind: str, state: str, data: dict) -> StepLimit:
     _record(actor, row.id, "time_limit_set", {"kind": kind, "state": state, "days": days, "before": before,
                                                "default": limits.default_days(kind, stage)})
     limits.forget()
+    due.refresh([kind], state)
     return row
 
 
@@ -108,6 +109,7 @@ def clear_limit(actor: User, kind: str, state: str) -> None:
     db.session.delete(row)
     db.session.flush()
     limits.forget()
+    due.refresh([kind], state)
 
 
 def _record(actor: User, entity_id: int, trigger: str, payload: dict) -> None:

@@ -1,0 +1,75 @@
+"""Which items await an actor, asked of the database: the WHERE clause selecting the items of a
+kind in one stage on which the actor may take a waiting step now.
+
+It is ``available_steps(entity, actor, waiting=True)`` over many rows at once: a step's policy
+and guards, each in its SQL form (``policies.SQL_RULES``, ``guards.SQL_GUARDS``). When a step's
+rule or guard has no SQL form the stage has no clause (None) and the caller asks item by item.
+Steps of one policy of which one has no guards need no guard at all: the policy decides.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app import policies
+from app.kinds import KINDS
+from app.models import Role, User
+from app.services.engine.guards import SQL_GUARDS
+from workflows.registry import VERSIONS
+
+Clause = sa.ColumnElement[bool] | bool
+
+
+def _and(*parts: Clause) -> Clause:
+    if any(p is False for p in parts):
+        return False
+    rest = [p for p in parts if p is not True]
+    return True if not rest else rest[0] if len(rest) == 1 else sa.and_(*rest)
+
+
+def _or(*parts: Clause) -> Clause:
+    if any(p is True for p in parts):
+        return True
+    rest = [p for p in parts if p is not False]
+    return False if not rest else rest[0] if len(rest) == 1 else sa.or_(*rest)
+
+
+def _steps_clause(kind: str, model, steps, actor: User) -> Clause | None:
+    by_policy: dict[str, list] = {}
+    for step in steps:
+        by_policy.setdefault(step.policy, []).append(step)
+    sql_guards = SQL_GUARDS.get(kind, {})
+    terms: list[Clause] = []
+    unknown = False  # a step only an item can answer
+    for policy, with_it in by_policy.items():
+        rule = policies.SQL_RULES.get(policy)
+        if any(not s.guards for s in with_it):
+            guarded: Clause = True
+        elif all(g in sql_guards for s in with_it for g in s.guards):
+            guarded = _or(*(_and(*(sql_guards[g](model) for g in s.guards)) for s in with_it))
+        else:
+            guarded = None
+        if rule is None or guarded is None:
+            unknown = True
+        else:
+            terms.append(_and(rule(actor, model), guarded))
+    found = _or(*terms)
+    return found if found is True or not unknown else None
+
+
+def clause(kind: str, state, actor: User, roles: tuple[str, ...] | None = None) -> Clause | None:
+    """The items of ``kind`` in ``state`` on which ``actor`` may take a waiting step (of one of
+    ``roles``, when given): True for all of them, False for none, a WHERE clause, or None when
+    it can only be asked item by item. Visibility is the caller's (``visible_to``)."""
+    if actor is None or not actor.active:
+        return False
+    model = KINDS[kind].model
+    versions = VERSIONS.get(kind) or {None: KINDS[kind].flow}
+    parts: list[Clause] = []
+    for number, flow in versions.items():
+        steps = [s for s in flow.waiting_steps(state) if actor.has_role(Role(s.role))
+                 and (roles is None or s.role in roles)] if flow.has_state(state) else []
+        found = _steps_clause(kind, model, steps, actor)
+        if found is None:
+            return None
+        parts.append(found if len(versions) == 1 else _and(model.flow_version == number, found))
+    return _or(*parts)
