@@ -225,6 +225,16 @@ def applicant(actor: User, entity: object = None) -> Decision:
     return _has(actor, Role.APPLICANT, _l("Only an applicant agency's staff may do this."))
 
 
+@sql_rule("joint_reviewer_pending")
+def joint_reviewer_pending_sql(actor: User, model) -> sa.ColumnElement[bool] | bool:
+    if (not actor.has_role(Role.JOINT_REVIEWER) or model is not Application
+            or actor.organisation.code not in current_app.config["JOINT_REVIEW_ORGS"]):
+        return False
+    return ~sa.select(JointOpinion.id).where(JointOpinion.application_id == Application.id,
+                                             JointOpinion.round == Application.re_review_round,
+                                             JointOpinion.organisation_id == actor.organisation_id).exists()
+
+
 @rule("joint_reviewer_pending")
 def joint_reviewer_pending(actor: User, entity: object) -> Decision:
     if not actor.has_role(Role.JOINT_REVIEWER):

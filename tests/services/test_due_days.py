@@ -14,7 +14,7 @@ from app.extensions import db
 from app.kinds import KINDS
 from app.models import Application, User
 from app.policies import visible_to
-from app.services.commands import perform
+from app.services.commands import perform, review
 from app.services.engine import proxy
 from app.services.engine.fire import available_steps
 from app.services.reads import applications, projects
@@ -57,6 +57,11 @@ def programme() -> dict:
                "endorsed": f.endorsed("kunming_applicant")}
     with clock.frozen(START + timedelta(days=1)):
         ids["re_review"] = f.in_re_review("qujing_applicant")
+        ids["approval"] = f.awaiting_approval("wuhua_applicant")
+        ids["one_opinion"] = f.in_re_review("dali_applicant")  # one joint reviewer has given theirs
+        with transaction():
+            review.record_joint_opinion(f.user("czt"), ids["one_opinion"], {"recommendation": "approve",
+                                                                            "opinion": "同意"})
         ids["graded"] = f.graded("dali_applicant")[0]
     with clock.frozen(START + timedelta(days=2)):
         _, acceptance = f.in_acceptance("wuhua_applicant")
@@ -65,6 +70,13 @@ def programme() -> dict:
         act("office", "application", ids["endorsed"], "return_for_revision")
     with clock.frozen(START + timedelta(days=8)):
         act("kunming_applicant", "application", ids["endorsed"], "resubmit")  # 停表: the office's days resume
+        # Off-plan drafts: one explained, one whose reason is only whitespace (stored some other
+        # way: the form refuses it), which may not be submitted.
+        ids["explained"] = f.draft("dali_applicant", plan_item_id=None, off_plan_justification="\u3000急需 ")
+        ids["blank"] = f.draft("dali_applicant", plan_item_id=None, off_plan_justification="理由")
+        with transaction():
+            db.session.execute(sa.update(Application).where(Application.id == ids["blank"])
+                               .values(off_plan_justification="\u3000\n\t "))
     return ids
 
 

@@ -13,10 +13,14 @@ from app import clock, prefetch
 from app.models import (
     Acceptance,
     Application,
+    Batch,
+    Counter,
     DemonstrationObjection,
     DemonstrationPublication,
+    Endorsement,
     Evaluation,
     FundingRequest,
+    JointOpinion,
     MidtermCheck,
     Project,
 )
@@ -75,6 +79,11 @@ def message(guard: str) -> str:
 
 def quota_key(batch_id: int) -> str:
     return f"batch:{batch_id}:approved"
+
+
+def _quota_key_sql(batch_id) -> sa.ColumnElement[str]:
+    """``quota_key`` of a batch id column."""
+    return sa.literal("batch:") + sa.cast(batch_id, sa.String) + ":approved"
 
 
 # The row locked while a demonstration place is taken (commands.demonstration.lock_places): the
@@ -277,5 +286,31 @@ SQL_GUARDS: dict[str, dict[str, Callable[[type], sa.ColumnElement[bool]]]] = {
     "application": {
         "off_plan_not_overridden": lambda m: sa.and_(m.plan_item_id.is_(None), m.plan_overridden_by_id.is_(None)),
         "in_plan_or_overridden": lambda m: sa.or_(m.plan_item_id.is_not(None), m.plan_overridden_by_id.is_not(None)),
+        "plan_item_or_justification": lambda m: sa.or_(m.plan_item_id.is_not(None),
+                                                       sa.func.length(_stripped(m.off_plan_justification)) > 0),
+        "needs_endorsement": lambda m: _endorsed_route(m).exists(),
+        "no_endorsement_needed": lambda m: ~_endorsed_route(m).exists(),
+        "batch_open": lambda m: m.batch_id.in_(sa.select(Batch.id).where(Batch.opens_on <= clock.today(),
+                                                                          Batch.closes_on >= clock.today())),
+        "all_joint_opinions_in": lambda m: sa.select(sa.func.count(sa.distinct(JointOpinion.organisation_id))).where(
+            JointOpinion.application_id == m.id, JointOpinion.round == m.re_review_round).scalar_subquery()
+        >= len(current_app.config["JOINT_REVIEW_ORGS"]),
+        "batch_quota_left": lambda m: sa.func.coalesce(sa.select(Counter.value).where(
+            Counter.key == _quota_key_sql(m.batch_id)).scalar_subquery(), 0)
+        < sa.select(Batch.quota).where(Batch.id == m.batch_id).scalar_subquery(),
+    },
+    "project": {
+        "acceptance_passed": lambda m: sa.select(Acceptance.state).where(Acceptance.project_id == m.id)
+        .order_by(Acceptance.round.desc()).limit(1).scalar_subquery().in_(("passed", "passed_with_conditions")),
     },
 }
+# What str.strip() takes away: every character Python counts as whitespace.
+WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+def _stripped(column) -> sa.ColumnElement:
+    return sa.func.ltrim(sa.func.rtrim(column, WHITESPACE), WHITESPACE)
+
+
+def _endorsed_route(model):
+    return sa.select(Endorsement.id).where(Endorsement.application_id == model.id)
