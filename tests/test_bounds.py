@@ -90,7 +90,7 @@ def test_every_integer_a_command_schema_accepts_has_an_upper_bound():
 
 def test_every_integer_the_api_accepts_is_documented_with_bounds(app):
     """Query parameters, path parameters and request bodies in the OpenAPI document."""
-    spec = app.extensions["pilotflow-api"].spec.to_dict()
+    spec = app.extensions["pilotflow-api"].document().to_dict()
     schemas = spec["components"]["schemas"]
     unbounded = []
 

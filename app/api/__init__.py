@@ -2,6 +2,9 @@
 web pages, its OpenAPI 3 document at /api/v1/openapi.json and a reference page at /api/v1/docs."""
 from __future__ import annotations
 
+import threading
+
+from apispec import APISpec
 from flask import Flask
 from flask_smorest import Api
 from marshmallow import fields
@@ -59,14 +62,36 @@ API_CONFIG = {
 
 
 class PilotflowApi(Api):
+    """flask-smorest's Api whose OpenAPI document is written when first asked for (``document``),
+    not while the app is made: describing ~90 operations took most of ``create_app``'s time, and
+    most processes (a worker, a CLI command, each test's app) never serve the document."""
+
     ERROR_SCHEMA = ErrorSchema
 
+    def __init__(self, app=None, **kwargs):
+        self._undocumented: list = []
+        self._documenting = threading.Lock()
+        super().__init__(app, **kwargs)
+
     def register_blueprint(self, blp, *, parameters=None, **options):
-        """As flask-smorest's, but the resource's tag is its plain name (see blueprint.Blueprint)."""
+        """As flask-smorest's, but the resource's tag is its plain name (see blueprint.Blueprint)
+        and its operations are described on first use of the document."""
         self._app.extensions["flask-smorest"]["blp_name_to_api"][blp.name] = self
         self._app.register_blueprint(blp, **options)
-        blp.register_views_in_doc(self, self._app, self.spec, name=blp.name, parameters=parameters)
-        self.spec.tag({"name": blp.tag, "description": blp.description})
+        self._undocumented.append((blp, parameters))
+
+    def document(self) -> APISpec:
+        """The OpenAPI document, every registered blueprint described in it."""
+        with self._documenting:
+            while self._undocumented:
+                blp, parameters = self._undocumented.pop(0)
+                blp.register_views_in_doc(self, self._app, self.spec, name=blp.name, parameters=parameters)
+                self.spec.tag({"name": blp.tag, "description": blp.description})
+        return self.spec
+
+    def _openapi_json(self):
+        self.document()
+        return super()._openapi_json()
 
     def _register_error_handlers(self):
         """flask-smorest would answer every HTTP error of the whole app in JSON, the web pages'

@@ -80,6 +80,6 @@ def schema_models(spec: dict) -> list[dict]:
 
 @bp.route("/docs")
 def reference():
-    spec = current_app.extensions["pilotflow-api"].spec.to_dict()
+    spec = current_app.extensions["pilotflow-api"].document().to_dict()
     return render_template("api/reference.html", spec=spec, tags=reference_model(spec),
                            schemas=schema_models(spec))

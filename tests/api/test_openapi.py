@@ -98,7 +98,7 @@ def test_the_reference_page_is_rendered_from_the_spec_without_outside_assets(cli
 # --- the document says what the server enforces ----------------------------------------------------
 def _documented_schemas(app) -> list[tuple[str, type]]:
     """(component name, marshmallow schema class) for every schema the document was made from."""
-    plugin = next(p for p in app.extensions["pilotflow-api"].spec.plugins if hasattr(p, "converter"))
+    plugin = next(p for p in app.extensions["pilotflow-api"].document().plugins if hasattr(p, "converter"))
     return sorted((name, key[0]) for key, name in plugin.converter.refs.items())
 
 
