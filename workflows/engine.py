@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Callable, Iterable, Mapping
 
 from transitions import Machine
@@ -149,14 +150,14 @@ class Flow:
         exits = {src for s in self.steps for src in s.sources if s.dest != src}
         return tuple(st for st in self.states if st not in exits)
 
-    @property
+    @cached_property
     def used_states(self) -> frozenset[str]:
         """The values of the states this version uses: its initial state and every state a step
         leaves or reaches (a state of the enum no step touches is not part of this version)."""
         return frozenset({self.initial.value, *(x.value for s in self.steps for x in (*s.sources, s.dest))})
 
     def has_state(self, state: Enum | str) -> bool:
-        return getattr(state, "value", state) in self.used_states
+        return getattr(state, "value", state) in self.used_states  # a flow never changes: read once
 
     def steps_from(self, state: Enum) -> tuple[Step, ...]:
         return tuple(s for s in self.steps if state in s.sources)  # str enums: equal by value

@@ -12,7 +12,7 @@ from app import clock
 from app.database import transaction
 from app.extensions import db
 from app.kinds import KINDS
-from app.models import Application, User
+from app.models import Application, Project, User
 from app.policies import visible_to
 from app.services.commands import perform, review
 from app.services.engine import proxy
@@ -70,6 +70,7 @@ def programme() -> dict:
         act("office", "application", ids["endorsed"], "return_for_revision")
     with clock.frozen(START + timedelta(days=8)):
         act("kunming_applicant", "application", ids["endorsed"], "resubmit")  # 停表: the office's days resume
+        ids["building"] = f.project("kunming_applicant")  # under construction, no check yet: due at its end
         # Off-plan drafts: one explained, one whose reason is only whitespace (stored some other
         # way: the form refuses it), which may not be submitted.
         ids["explained"] = f.draft("dali_applicant", plan_item_id=None, off_plan_justification="\u3000急需 ")
@@ -150,12 +151,15 @@ def test_the_inbox_finds_exactly_the_tasks_and_levels_of_the_item_by_item_rule(a
 @pytest.mark.parametrize("days_later", [0, 7, 40])
 def test_a_list_filtered_by_level_keeps_exactly_the_rows_at_that_level(app, days_later):
     """Counted and paged in SQL from the stored days; the same rows as each row's own level."""
-    programme()
+    ids = programme()
     office = f.user("office")
+    building = db.session.get(Project, ids["building"])
     with clock.frozen(START + timedelta(days=days_later)):
         everything = {"application": applications.list_applications(office, ApplicationFilters(), 1, 100).items,
                       "project": projects.list_projects(office, 1, 100).items,
                       "acceptance": projects.list_acceptances(office, per_page=100).items}
+        shown = next(p for p in everything["project"] if p.id == building.id)
+        assert shown.time_limit.deadline.astimezone(clock.BEIJING).date() == building.ends_on
         for level in limits.FILTER_LEVELS:
             expected = {kind: sorted(r.id for r in rows if r.time_limit.level.value == level)
                         for kind, rows in everything.items()}

@@ -3,11 +3,13 @@ return, the leader's decision within the amount requested, the configurable grad
 audited override, the 后续资金批复, access (404 for what one may not see, 403 with a reason for
 what one may not do) and nothing written on any refusal."""
 import io
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.database import transaction
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
@@ -17,6 +19,7 @@ from app.services.documents import issuing
 from app.services.engine.fire import available_steps
 from app.services.reads import funding as reads
 from app.services.reads.inbox import inbox
+from app.services.time import limits
 from tests import factories as f
 from tests.documents.conftest import current_pdf, flat, pdf_text
 from tests.services.test_attachments import PDF
@@ -202,3 +205,21 @@ def test_attachments_only_while_waiting_for_review_or_returned(app):
     with pytest.raises(Conflict), transaction():
         funding.add_funding_attachment(f.user("wuhua_applicant"), rid, "other", "a.pdf", io.BytesIO(PDF))
     assert counts() == before
+
+
+def test_the_offices_clock_stands_while_the_request_is_returned_and_resumes_on_resubmission(app):
+    """停表, as for an application: 3 of the review's 15 working days used, then a week with
+    the agency, then the Office has 12 left — its deadline moved by exactly the days it was away."""
+    project_id, _ = f.graded(score="88")
+    with clock.frozen(datetime(2026, 3, 2, 10, 0)):  # Monday; March 2026 has no holiday
+        rid = file(project_id)
+        first = limits.status("funding_request", db.session.get(FundingRequest, rid))
+    with clock.frozen(datetime(2026, 3, 5, 10, 0)):
+        step("office", rid, "return_funding_request", {"opinion": "请补充资金使用计划"})
+    with clock.frozen(datetime(2026, 3, 12, 10, 0)):  # 5 working days later
+        step("wuhua_applicant", rid, "resubmit_funding_request", {"amount": "70", "purpose": "全市推广"})
+        request = db.session.get(FundingRequest, rid)
+        resumed = limits.status("funding_request", request)
+    assert (first.days, resumed.used) == (15, 3)
+    assert (resumed.deadline - first.deadline).days == 7  # five working days and a weekend
+    assert request.due_on == resumed.deadline.astimezone(clock.BEIJING).date()  # the stored day agrees

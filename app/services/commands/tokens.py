@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
@@ -87,7 +88,9 @@ def usable_token(secret: str | None, now: datetime | None = None) -> ApiToken | 
     if not secret or not secret.startswith(SECRET_PREFIX) or len(secret) > 128:
         return None
     now = now or utcnow()
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(secret)))
+    # One statement for the token, its user (with the organisation and division) and the roles.
+    token = db.session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == digest(secret))
+                               .options(joinedload(ApiToken.user).joinedload(User.role_rows))).unique().one_or_none()
     if token is None or not is_usable(token, now):
         return None
     if token.user is None or not token.user.active:  # (the token holds its user for the request)

@@ -142,9 +142,11 @@ def _select(segment: _Segment):
 
 def _count(segments: list[_Segment], now: datetime) -> None:
     """Each segment's number of tasks, and of those overdue and due soon, from the stored
-    deadline days: one query per counted segment, the item-by-item ones from their loaded rows."""
+    deadline days: one query for all the counted segments (a UNION ALL of one row each), the
+    item-by-item ones from their loaded rows."""
     overdue_before, soon_until = due.thresholds(now)
-    for seg in segments:
+    counted = []
+    for index, seg in enumerate(segments):
         model = KINDS[seg.kind].model
         if seg.where is None:
             rows = db.session.scalars(_select(seg).options(*LOADS[seg.kind])
@@ -156,13 +158,15 @@ def _count(segments: list[_Segment], now: datetime) -> None:
             seg.overdue = sum(d is not None and d < overdue_before for d in days)
             seg.due_soon = sum(d is not None and overdue_before <= d <= soon_until for d in days)
             continue
-        day = due.day_column(seg.kind, model)
-        inner = _select(seg).with_only_columns(day.label("day")).subquery()
-        seg.count, seg.overdue, seg.due_soon = db.session.execute(sa.select(
-            sa.func.count(),
+        inner = _select(seg).with_only_columns(due.day_column(seg.kind, model).label("day")).subquery()
+        counted.append(sa.select(
+            sa.literal(index).label("segment"), sa.func.count().label("tasks"),
             sa.func.coalesce(sa.func.sum(sa.case((inner.c.day < overdue_before, 1), else_=0)), 0),
             sa.func.coalesce(sa.func.sum(sa.case((inner.c.day.between(overdue_before, soon_until), 1), else_=0)), 0),
-        ).select_from(inner)).one()
+        ).select_from(inner))
+    if counted:
+        for index, tasks, overdue, due_soon in db.session.execute(sa.union_all(*counted)):
+            segments[index].count, segments[index].overdue, segments[index].due_soon = tasks, overdue, due_soon
 
 
 def _load(seg: _Segment, offset: int, limit: int) -> list[tuple[object, list]]:

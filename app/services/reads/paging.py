@@ -64,8 +64,9 @@ class Detail:
 def at_level(day, level: str) -> sa.ColumnElement[bool]:
     """The rows whose deadline day ``day`` (an SQL expression) stands at ``level`` now."""
     overdue_before, soon_until = due.thresholds()
-    return {"overdue": day < overdue_before, "due_soon": day.between(overdue_before, soon_until),
-            "on_time": day > soon_until}[level]
+    at = {"overdue": day < overdue_before, "due_soon": day.between(overdue_before, soon_until),
+          "on_time": day > soon_until}[level]
+    return sa.and_(day.is_not(None), at)  # false, not unknown, without a day (NOT of it is true)
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,9 @@ from workflows.demonstration import DemonstrationListState, ObjectionState
 from workflows.evaluation import EvaluationState, Grade
 
 # --- projects --------------------------------------------------------------------------------
-# A project's own stages have no time limit: its row shows the most pressing deadline of its
-# open mid-term checks, acceptance rounds and evaluations (the earliest one).
+# A project's row shows its most pressing deadline (the earliest): its own stage's (the end of
+# construction; the acceptance stage's limit) or one of its open mid-term checks, acceptance
+# rounds and evaluations.
 PROJECT_ITEMS = ("midterm_check", "acceptance", "evaluation")
 
 
@@ -51,33 +52,41 @@ def _timed_items(kind: str):
 
 
 def attach_project_statuses(projects: list[Project]) -> None:
-    """Give each project its ``time_limit``: its most pressing open item's (``limits.status``),
-    else no time limit. One query per kind for the items, one per kind for their histories."""
+    """Give each project its ``time_limit``: the most pressing of its own stage's (the end of
+    construction, which an approved extension moves; the acceptance stage's limit) and its open
+    items' (``limits.status``), else no time limit. One query per kind for the items, one per
+    kind for the histories."""
     ids = [p.id for p in projects]
     best: dict[int, limits.Limit] = {}
+
+    def keep(project_id: int, limit: limits.Limit) -> None:
+        held = best.get(project_id)
+        if limit.deadline is not None and (held is None or limit.deadline < held.deadline):
+            best[project_id] = limit
+
+    for project_id, limit in (limits.statuses("project", projects).items() if ids else ()):
+        keep(project_id, limit)
     for kind in PROJECT_ITEMS if ids else ():
         model = MODEL_OF[kind]
         items = list(db.session.scalars(sa.select(model).where(
             model.project_id.in_(ids), model.state.in_(limits.timed_states(kind)))))
         project_of = {i.id: i.project_id for i in items}
         for item_id, limit in limits.statuses(kind, items).items():
-            project_id = project_of[item_id]
-            held = best.get(project_id)
-            if limit.deadline is not None and (held is None or limit.deadline < held.deadline):
-                best[project_id] = limit
+            keep(project_of[item_id], limit)
     for project in projects:
         project.time_limit = best.get(project.id, NO_LIMIT)
 
 
 def _items_at(level: str) -> sa.ColumnElement[bool]:
-    """Some open item of the project stands at ``level``."""
-    return sa.or_(*(Project.id.in_(_timed_items(kind).where(at_level(due.day_column(kind, MODEL_OF[kind]), level)))
+    """The project's own stage or one of its open items stands at ``level``."""
+    return sa.or_(at_level(due.day_column("project", Project), level),
+                  *(Project.id.in_(_timed_items(kind).where(at_level(due.day_column(kind, MODEL_OF[kind]), level)))
                     for kind in PROJECT_ITEMS))
 
 
 def _project_at(level: str) -> sa.ColumnElement[bool]:
-    """A project stands at the level of its most pressing item: overdue if any is, due soon if
-    none is overdue and one is due soon, on time if every dated item is."""
+    """A project stands at the level of its most pressing deadline: overdue if any is, due soon
+    if none is overdue and one is due soon, on time if every dated one is."""
     worse = {"overdue": (), "due_soon": ("overdue",), "on_time": ("overdue", "due_soon")}[level]
     return sa.and_(_items_at(level), *(sa.not_(_items_at(w)) for w in worse))
 

@@ -6,8 +6,9 @@ record's default (``Step.days``) unless the Office has set its own for the stage
 stage and ends at midnight Beijing time.
 
 停表: the clock of the people who must act runs only while the item waits on them. While an
-application is returned to the applicant (a ``PAUSES`` state), the reviewer's clock stands; on
-resubmission it resumes with the working days already used (it does not restart). The clock is
+application, a change request or a funding request is returned to its agency (a ``PAUSES``
+state), the reviewer's clock stands; on resubmission it resumes with the working days already
+used (it does not restart). The clock is
 derived from the item's state-changing audit records (``state_changes``); records that change no
 state (催办, escalation, a joint opinion) are ignored. ``status`` is the one answer every list,
 page, reminder, escalation and the supervision board asks for; lists load the history of a page
@@ -30,12 +31,17 @@ from app.models.base import as_utc
 from app.services.time import calendar
 from workflows import registry
 from workflows.application import RETURNED
+from workflows.change_request import ChangeRequestState
 from workflows.engine import LabelledEnum
+from workflows.funding_request import FundingRequestState
 
 FILTER_LEVELS = ("on_time", "due_soon", "overdue")  # the levels a list may be filtered by
 DUE_SOON_DAYS = 2  # default for the DUE_SOON_WORKING_DAYS setting
 # The states in which an item waits on its applicant's revision: the reviewer's clock stands.
-PAUSES: dict[str, frozenset[str]] = {"application": frozenset(s.value for s in RETURNED)}
+# A change or funding request returned to its agency stops the Office's clock the same way.
+PAUSES: dict[str, frozenset[str]] = {"application": frozenset(s.value for s in RETURNED),
+                                     "change_request": frozenset({ChangeRequestState.RETURNED.value}),
+                                     "funding_request": frozenset({FundingRequestState.RETURNED.value})}
 # Stages whose deadline is a day somebody set rather than a limit, and the column holding it: a
 # rectification's own day; a project under construction is due for acceptance when its
 # construction period ends (``ends_on``, which an approved extension moves).
