@@ -10,9 +10,9 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
+from sqlalchemy.orm import joinedload
 
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
