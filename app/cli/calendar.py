@@ -11,7 +11,7 @@ from app.cli.common import acting_user, fail
 from app.database import transaction
 from app.errors import DomainError
 from app.models import Role
-from app.services.time import calendar, schedule
+from app.services.time import calendar, due, schedule
 
 calendar_cli = AppGroup("calendar", help="The working-day calendar (节假日与调休).")
 
@@ -126,3 +126,12 @@ def show(year: int) -> None:
     click.echo(f"{year}: {plan.source.value} ({plan.source.zh}), {len(plan.working)} working days")
     for s in plan.special:
         click.echo(f"{s.date.isoformat()}  {'work' if s.working else 'off ':<4}  {s.origin.value:<8} {s.name}")
+
+
+@calendar_cli.command("refresh-deadlines")
+def refresh_deadlines() -> None:
+    """Recompute every case's stored deadline day from its history, the stages' limits and this
+    calendar — after data was changed outside the product (the product's own edits do it)."""
+    with transaction():
+        changed = due.refresh()
+    click.echo(f"deadline days changed: {changed}")

@@ -2,11 +2,15 @@
 schedule (all or nothing), and which years are confirmed."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
+from app.database import transaction
 from app.extensions import db
-from app.models import AuditRecord, CalendarDay, CalendarYear
+from app.models import Application, AuditRecord, CalendarDay, CalendarYear
 from app.services.time import calendar
+from tests import factories as f
 
 
 def _stdout(result) -> str:
@@ -84,3 +88,17 @@ def test_status_names_the_library_years_and_the_unconfirmed_ones(runner):
 def test_between_counts_the_working_days_after_the_first_date_up_to_the_second(runner):
     result = runner.invoke(args=["calendar", "between", "2026-09-28", "2026-10-10"])
     assert result.exit_code == 0 and _stdout(result) == "5"
+
+
+def test_refresh_deadlines_puts_back_a_day_changed_outside_the_product(runner):
+    application_id = f.submitted()
+    right = db.session.get(Application, application_id).due_on
+    with transaction():
+        db.session.execute(sa.update(Application).where(Application.id == application_id)
+                           .values(due_on=right - timedelta(days=9)))
+    result = runner.invoke(args=["calendar", "refresh-deadlines"])
+    assert result.exit_code == 0, result.output
+    assert _stdout(result) == "deadline days changed: 1"
+    db.session.expire_all()
+    assert db.session.get(Application, application_id).due_on == right
+    assert _stdout(runner.invoke(args=["calendar", "refresh-deadlines"])) == "deadline days changed: 0"
