@@ -59,6 +59,7 @@ PAGE_ENDPOINTS: dict[str, str] = {
 }
 MODEL_OF: dict[str, type] = {name: k.model for name, k in KINDS.items()}
 _BY_MODEL: dict[type, Kind] = {k.model: k for k in KINDS.values()}
+KIND_OF_MODEL: dict[type, str] = {k.model: name for name, k in KINDS.items()}  # a model → its kind's name
 
 
 def kind_of(entity: object) -> Kind:

@@ -19,7 +19,7 @@ from app import policies
 from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.i18n import short_locale
-from app.kinds import KINDS, MODEL_OF
+from app.kinds import KIND_OF_MODEL, KINDS, MODEL_OF
 from app.models import User
 from app.schemas import CaseMigrationSchema, load
 from app.services.engine.loading import load_visible
@@ -28,14 +28,13 @@ from app.services.time import due
 from workflows.registry import VERSIONS, current_version, flow_version
 
 MIGRATE = "migrate_flow"  # the audit record's trigger: a case moved to another version of its flow
-_KIND_OF_MODEL = {k.model: name for name, k in KINDS.items()}
 
 
 @event.listens_for(Session, "before_flush")
 def _pin_new_cases(session, _context, _instances) -> None:
     """A case created without a version follows its flow's current one."""
     for obj in session.new:
-        kind = _KIND_OF_MODEL.get(type(obj))
+        kind = KIND_OF_MODEL.get(type(obj))
         if kind is not None and getattr(obj, "flow_version", None) is None and kind in VERSIONS:
             obj.flow_version = current_version(kind)
 

@@ -25,10 +25,9 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.extensions import db
-from app.kinds import KINDS
+from app.kinds import KIND_OF_MODEL, KINDS
 from app.services.time import calendar, limits
 
-_KIND_OF_MODEL = {k.model: name for name, k in KINDS.items()}
 _BATCH = 500
 
 
@@ -124,7 +123,7 @@ def _date_new_cases(session, _context, _instances) -> None:
     """A case created in a timed stage (a check opened, a request filed) carries its day; its
     state and entry are the columns' defaults when the code creating it left them out."""
     for obj in session.new:
-        kind = _KIND_OF_MODEL.get(type(obj))
+        kind = KIND_OF_MODEL.get(type(obj))
         if kind is None or obj.due_on is not None:
             continue
         if obj.state is None:
