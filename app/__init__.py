@@ -42,6 +42,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories=str(_root() / "translations"))
+    i18n.install_template_gettext(app)
     login_manager.init_app(app)
     with app.app_context():
         tune_engine(db.engine)

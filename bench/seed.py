@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -17,6 +19,7 @@ CHUNK = 5000
 def _row(i: int, rng: random.Random, batch_id: int, plan_ids: list[int], applicant: tuple, state: str,
          now: datetime) -> dict:
     user_id, org_id, division = applicant
+    entered = now - timedelta(minutes=i % 5000)
     return {
         "batch_id": batch_id, "organisation_id": org_id, "created_by_id": user_id,
         "division_code": division, "prefecture_code": division[:4] + "00" if division != "530000" else None,
@@ -25,9 +28,19 @@ def _row(i: int, rng: random.Random, batch_id: int, plan_ids: list[int], applica
         "requested_budget": rng.randint(10, 900), "construction_months": 12, "objectives": "目标",
         "content": "内容", "expected_benefits": "效益", "plan_item_id": rng.choice(plan_ids),
         "off_plan_justification": "", "state": state, "version": 1, "endorsement_level": 0,
-        "re_review_round": 0, "created_at": now, "stage_entered_at": now - timedelta(minutes=i % 5000),
+        "re_review_round": 0, "created_at": now, "stage_entered_at": entered,
         "submitted_at": None if state == "draft" else now,
+        "due_on": _due_on(state, entered.replace(second=0, microsecond=0)),  # same day, fewer to compute
     }
+
+
+@lru_cache(maxsize=None)
+def _due_on(state: str, entered: datetime):
+    """The stored deadline day a new application in ``state`` entered at ``entered`` carries
+    (as the product writes it; the seeded rows have no history)."""
+    from app.services.time import due
+
+    return due.day_of("application", SimpleNamespace(id=0, state=state, stage_entered_at=entered, flow_version=None), [])
 
 
 def _context(applicant_like: str = "%_applicant"):

@@ -19,6 +19,7 @@ from app.services.engine.fire import available_steps
 from app.services.reads import applications, projects
 from app.services.reads import inbox as worklists
 from app.services.reads.applications import ApplicationFilters
+from app.services.reads.paging import Timed
 from app.services.time import due, limits, step_limits
 from app.services.time.schedule import set_day
 from tests import factories as f
@@ -174,3 +175,19 @@ def at_level_on(office: User, building: Project, days_later: int) -> None:
                      "acceptance": projects.list_acceptances(office, per_page=100, level=level)}
             assert {kind: sorted(r.id for r in page.items) for kind, page in found.items()} == expected, level
             assert {kind: page.total for kind, page in found.items()} == {k: len(v) for k, v in expected.items()}
+
+
+def test_a_lists_row_shows_the_deadline_and_level_of_the_item_by_item_rule(app):
+    """A list reads each row's deadline from its stored day (no history); on every day it is
+    the deadline and level ``limits.status`` computes from the item's history."""
+    programme()
+    for days_later in (0, 6, 7, 12, 40):
+        with clock.frozen(START + timedelta(days=days_later)):
+            now = clock.now()
+            for kind, k in KINDS.items():
+                rows = list(db.session.scalars(sa.select(k.model)))
+                Timed.of(kind).attach(rows)
+                for row in rows:
+                    expected = limits.status(kind, row, now)
+                    assert (row.time_limit.deadline, row.time_limit.level, row.time_limit.days_left) == (
+                        expected.deadline, expected.level, expected.days_left), (days_later, kind, row.id)

@@ -45,7 +45,8 @@ def _steps_clause(kind: str, model, steps, actor: User) -> Clause | None:
         if any(not s.guards for s in with_it):
             guarded: Clause = True
         elif all(g in sql_guards for s in with_it for g in s.guards):
-            guarded = _or(*(_and(*(sql_guards[g](model) for g in s.guards)) for s in with_it))
+            guarded = _or(*(_and(*(sql_guards[g](model) for g in guards))  # each set of guards once
+                            for guards in dict.fromkeys(tuple(s.guards) for s in with_it)))
         else:
             guarded = None
         if rule is None or guarded is None:

@@ -158,12 +158,10 @@ def _count(segments: list[_Segment], now: datetime) -> None:
             seg.overdue = sum(d is not None and d < overdue_before for d in days)
             seg.due_soon = sum(d is not None and overdue_before <= d <= soon_until for d in days)
             continue
-        inner = _select(seg).with_only_columns(due.day_column(seg.kind, model).label("day")).subquery()
-        counted.append(sa.select(
-            sa.literal(index).label("segment"), sa.func.count().label("tasks"),
-            sa.func.coalesce(sa.func.sum(sa.case((inner.c.day < overdue_before, 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((inner.c.day.between(overdue_before, soon_until), 1), else_=0)), 0),
-        ).select_from(inner))
+        day = due.day_column(seg.kind, model)
+        counted.append(_select(seg).with_only_columns(
+            sa.literal(index), sa.func.count(), sa.func.count(sa.case((day < overdue_before, 1))),
+            sa.func.count(sa.case((day.between(overdue_before, soon_until), 1)))).select_from(model))
     if counted:
         for index, tasks, overdue, due_soon in db.session.execute(sa.union_all(*counted)):
             segments[index].count, segments[index].overdue, segments[index].due_soon = tasks, overdue, due_soon
@@ -181,7 +179,8 @@ def _load(seg: _Segment, offset: int, limit: int) -> list[tuple[object, list]]:
 
 
 def _tasks(segments: list[_Segment], start: int, stop: int, now: datetime) -> list[Task]:
-    """The tasks at positions start..stop of the whole inbox, with their time limits."""
+    """The tasks at positions start..stop of the whole inbox, with their deadlines and levels
+    (from the stored days, as a list's rows)."""
     picked: list[tuple[_Segment, object, list]] = []
     position = 0
     for seg in segments:
@@ -190,12 +189,9 @@ def _tasks(segments: list[_Segment], start: int, stop: int, now: datetime) -> li
             wanted = min(stop, position + seg.count) - position - offset
             picked += [(seg, e, steps) for e, steps in _load(seg, offset, wanted)]
         position += seg.count
-    history: dict = {}
-    for kind in {seg.kind for seg, _, _ in picked}:
-        history[kind] = limits.state_changes(kind, [e.id for seg, e, _ in picked if seg.kind == kind])
     tasks = []
     for seg, entity, steps in picked:
-        limit = limits.status(seg.kind, entity, now, history[seg.kind].get(entity.id, []))
+        limit = due.listed(seg.kind, [entity], now)[entity.id]
         tasks.append(Task(seg.kind, entity, title_of(seg.kind, entity), steps, limit.deadline, limit.overdue,
                           limit, seg.on_behalf))
     return tasks

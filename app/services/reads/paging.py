@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.kinds import MODEL_OF
-from app.services.time import due, limits
+from app.services.time import due
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
@@ -71,8 +71,8 @@ def at_level(day, level: str) -> sa.ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class Timed:
-    """How a list's rows get their time limit: ``attach(rows)`` sets ``row.time_limit`` (one
-    query for the page's histories); ``at(level)`` is the clause of the rows at a warning level,
+    """How a list's rows get their time limit: ``attach(rows)`` sets ``row.time_limit`` (its
+    deadline and level, from the stored days: no history is read); ``at(level)`` is the clause of the rows at a warning level,
     from the stored deadline days, so a filtered list is counted and paged in SQL."""
 
     attach: Callable[[list], None]
@@ -80,9 +80,15 @@ class Timed:
 
     @classmethod
     def of(cls, kind: str) -> Timed:
-        """Items of a workflow kind: their own stage's limit (``limits.status``)."""
+        """Items of a workflow kind: their own stage's deadline (``due.listed``)."""
         day = due.day_column(kind, MODEL_OF[kind])
-        return cls(lambda rows: limits.attach_statuses(kind, rows), lambda level: at_level(day, level))
+        return cls(lambda rows: _attach(rows, due.listed(kind, rows)), lambda level: at_level(day, level))
+
+
+def _attach(rows: list, found: dict) -> None:
+    """Give each row its ``time_limit`` from ``found`` (by id)."""
+    for row in rows:
+        row.time_limit = found[row.id]
 
 
 def timed_rows(query, order_by, timed: Timed, level: str | None = None, limit: int = EXPORT_LIMIT) -> list:

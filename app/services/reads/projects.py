@@ -54,8 +54,8 @@ def _timed_items(kind: str):
 def attach_project_statuses(projects: list[Project]) -> None:
     """Give each project its ``time_limit``: the most pressing of its own stage's (the end of
     construction, which an approved extension moves; the acceptance stage's limit) and its open
-    items' (``limits.status``), else no time limit. One query per kind for the items, one per
-    kind for the histories."""
+    items' (``due.listed``: from the stored days), else no time limit. One query per kind for
+    the items."""
     ids = [p.id for p in projects]
     best: dict[int, limits.Limit] = {}
 
@@ -64,14 +64,14 @@ def attach_project_statuses(projects: list[Project]) -> None:
         if limit.deadline is not None and (held is None or limit.deadline < held.deadline):
             best[project_id] = limit
 
-    for project_id, limit in (limits.statuses("project", projects).items() if ids else ()):
+    for project_id, limit in due.listed("project", projects).items():
         keep(project_id, limit)
     for kind in PROJECT_ITEMS if ids else ():
         model = MODEL_OF[kind]
         items = list(db.session.scalars(sa.select(model).where(
             model.project_id.in_(ids), model.state.in_(limits.timed_states(kind)))))
         project_of = {i.id: i.project_id for i in items}
-        for item_id, limit in limits.statuses(kind, items).items():
+        for item_id, limit in due.listed(kind, items).items():
             keep(project_of[item_id], limit)
     for project in projects:
         project.time_limit = best.get(project.id, NO_LIMIT)

@@ -137,3 +137,16 @@ def day_value(kind: str, case) -> date | None:
     """``day_column`` of a loaded case."""
     column = limits.SET_DEADLINES.get(kind, {}).get(str(case.state))
     return getattr(case, column) if column else case.due_on
+
+
+def listed(kind: str, cases: Iterable, now: datetime | None = None) -> dict[int, limits.Limit]:
+    """A list row's time limit, from its stored day: the deadline and its level, what a list
+    shows, without reading any history. (The stage's limit and the working days used are on the
+    item's own page: ``limits.status``.)"""
+    now = now or clock.now()
+    out = {}
+    for case in cases:
+        day = day_value(kind, case)
+        deadline = None if day is None else limits.end_of_day(day)
+        out[case.id] = limits.Limit(deadline, *limits.level_at(deadline, now))
+    return out
