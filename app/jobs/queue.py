@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from datetime import timedelta
 from typing import Iterator
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, g, has_request_context
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
@@ -20,12 +20,37 @@ QUEUE_NAME = "pilotflow"
 _EXTENSION = "pilotflow.redis"
 _draining: ContextVar[list[int] | None] = ContextVar("pilotflow_draining", default=None)  # rows run here
 _here: ContextVar[bool] = ContextVar("pilotflow_jobs_here", default=False)  # inside in_process()
+_ANSWERED = "pilotflow_handover"  # on ``g``: the request's rows, handed over once its answer is sent
 
 
 def init_app(app: Flask) -> None:
     """Connect to ``REDIS_URL`` if set (no connection is made until first use)."""
     url = app.config.get("REDIS_URL")
     app.extensions[_EXTENSION] = Redis.from_url(url) if url else None
+    if not app.extensions.get(_ANSWERED):  # (init_app may run again on one app: a new REDIS_URL)
+        app.extensions[_ANSWERED] = True
+        app.before_request(_collect)
+        app.after_request(_hand_over_when_answered)
+
+
+def _collect() -> None:
+    g.setdefault(_ANSWERED, [])
+
+
+def _hand_over_when_answered(response: Response) -> Response:
+    """A request's jobs go to the queue once its answer has been sent: the person deciding does
+    not wait for Redis. Should the process die in between, the rows wait in the outbox for the
+    sweeper, as when Redis is down."""
+    ids = g.pop(_ANSWERED, None)
+    if ids:
+        app = current_app._get_current_object()
+        response.call_on_close(lambda: _hand_over_in(app, ids))
+    return response
+
+
+def _hand_over_in(app: Flask, ids: list[int]) -> None:
+    with app.app_context():  # the request's context is gone when its answer has been sent
+        hand_over(ids)
 
 
 def connection() -> Redis | None:
@@ -84,8 +109,14 @@ def _run_here(ids: list[int]) -> int:
 
 
 def after_commit() -> None:
-    """The after-commit hook: the rows the committed transaction wrote go to the queue."""
-    hand_over(outbox.take_new_ids())
+    """The after-commit hook: the rows the committed transaction wrote go to the queue, in a
+    request once its answer has been sent (without a queue they run here and now)."""
+    ids = outbox.take_new_ids()
+    waiting = g.get(_ANSWERED) if ids and has_request_context() and connection() is not None else None
+    if waiting is not None:
+        waiting.extend(ids)
+    else:
+        hand_over(ids)
 
 
 def sweep() -> int:

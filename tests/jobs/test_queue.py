@@ -13,7 +13,7 @@ from app import clock
 from app.database import transaction
 from app.extensions import db
 from app.jobs import periodic, queue
-from app.models import IssuedDocument, OutboxMessage, OutboxStatus
+from app.models import Application, IssuedDocument, OutboxMessage, OutboxStatus
 from app.services.documents import issuing
 from app.services.records import outbox
 from tests import factories as f
@@ -143,3 +143,26 @@ def test_the_job_queue_api_is_for_admins_and_retries_a_failed_job(app, client):
     db.session.expire_all()
     assert db.session.get(OutboxMessage, job).attempts == 1  # it ran at once after the commit, and failed again
     assert api.post("jobs/999999/retry", "admin").status_code == 404
+
+
+def test_a_requests_jobs_go_to_the_queue_once_its_answer_has_been_sent(app, client, redis_dir):
+    """The person deciding does not wait for Redis: the rows a request's decision wrote are
+    handed over when its answer closes (the server has sent it). Outside a request (a command,
+    a job) they are handed over at the commit."""
+    server = Redis(redis_dir).start()
+    try:
+        _with_queue(app, server.url)
+        app_id = f.submitted("wuhua_applicant")
+        assert len(queue.queue()) > 0  # the submission, outside a request: handed over at its commit
+        before = len(queue.queue())
+        version = db.session.get(Application, app_id).version
+        response = ApiClient(client).post(f"applications/{app_id}/actions/endorse", "wuhua_office",
+                                          json={"version": version, "opinion": "同意上报"})
+        assert response.status_code == 200, response.get_json()
+        assert len(queue.queue()) == before  # answered and committed; not handed over yet
+        response.close()  # what a server does once the answer has gone out
+        assert len(queue.queue()) > before
+        _drain()
+    finally:
+        server.stop()
+    assert outbox.counts().queued == 0
