@@ -84,6 +84,8 @@ def take_places(moves: list[tuple[Application, Endorsement, int | None]]) -> Non
     the unique constraint when two writers race)."""
     for app, current, _ranking in moves:
         current.batch_id, current.ranking = app.batch_id, None
+    if all(ranking is None for _app, _current, ranking in moves):
+        return  # no place taken: nothing can collide (the commit writes the batch)
     db.session.flush()
     moving = {current.id for _app, current, _r in moves}
     for app, current, ranking in moves:
