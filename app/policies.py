@@ -64,8 +64,9 @@ def rule(name: str):
 
 # The rules that can also be asked of many rows at once: (actor, model) → a WHERE clause, or a
 # plain True/False when the answer does not depend on the row. Each gives the same answer as
-# its rule above for every row (tests/services/test_waiting.py compares them); the inbox counts
-# and pages its tasks with them, and asks a rule missing here item by item.
+# its rule above for every row (tests/services/test_due_days.py compares the inbox they make with
+# the item-by-item answer); the inbox counts and pages its tasks with them, and asks a rule
+# missing here item by item.
 SQL_RULES: dict[str, Callable[[User, type], sa.ColumnElement[bool] | bool]] = {}
 
 

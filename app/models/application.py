@@ -33,6 +33,13 @@ class Application(db.Model):
         # COUNT read the index alone (policies.visible_to; docs/performance.md).
         sa.Index("ix_applications_prefecture_area", "prefecture_code", "id", "submitted_at"),
         sa.Index("ix_applications_division_area", "division_code", "id", "submitted_at"),
+        # The inbox: a stage's items of one scope in its order (oldest first), with the stored
+        # deadline day, so that a stage's COUNT and its overdue/due-soon sums read the index
+        # alone and its page is read without sorting the stage (reads/inbox.py).
+        sa.Index("ix_applications_state_waiting", "state", "stage_entered_at", "due_on"),
+        sa.Index("ix_applications_organisation_waiting", "organisation_id", "state", "stage_entered_at", "due_on"),
+        sa.Index("ix_applications_prefecture_waiting", "prefecture_code", "state", "stage_entered_at", "due_on"),
+        sa.Index("ix_applications_division_waiting", "division_code", "state", "stage_entered_at", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -62,6 +62,11 @@ def programme() -> dict:
         with transaction():
             review.record_joint_opinion(f.user("czt"), ids["one_opinion"], {"recommendation": "approve",
                                                                             "opinion": "同意"})
+        ids["all_opinions"] = f.in_re_review("kunming_applicant")  # every joint reviewer has given theirs
+        for name in ("fgw", "czt", "xxb"):
+            with transaction():
+                review.record_joint_opinion(f.user(name), ids["all_opinions"], {"recommendation": "approve",
+                                                                                "opinion": "同意"})
         ids["graded"] = f.graded("dali_applicant")[0]
     with clock.frozen(START + timedelta(days=2)):
         _, acceptance = f.in_acceptance("wuhua_applicant")

@@ -292,9 +292,12 @@ SQL_GUARDS: dict[str, dict[str, Callable[[type], sa.ColumnElement[bool]]]] = {
         "no_endorsement_needed": lambda m: ~_endorsed_route(m).exists(),
         "batch_open": lambda m: m.batch_id.in_(sa.select(Batch.id).where(Batch.opens_on <= clock.today(),
                                                                           Batch.closes_on >= clock.today())),
-        "all_joint_opinions_in": lambda m: sa.select(sa.func.count(sa.distinct(JointOpinion.organisation_id))).where(
-            JointOpinion.application_id == m.id, JointOpinion.round == m.re_review_round).scalar_subquery()
-        >= len(current_app.config["JOINT_REVIEW_ORGS"]),
+        # The (application, round) pairs with every opinion in, found once (not counted per row).
+        "all_joint_opinions_in": lambda m: sa.tuple_(m.id, m.re_review_round).in_(
+            sa.select(JointOpinion.application_id, JointOpinion.round)
+            .group_by(JointOpinion.application_id, JointOpinion.round)
+            .having(sa.func.count(sa.distinct(JointOpinion.organisation_id))
+                    >= len(current_app.config["JOINT_REVIEW_ORGS"]))),
         "batch_quota_left": lambda m: sa.func.coalesce(sa.select(Counter.value).where(
             Counter.key == _quota_key_sql(m.batch_id)).scalar_subquery(), 0)
         < sa.select(Batch.quota).where(Batch.id == m.batch_id).scalar_subquery(),
