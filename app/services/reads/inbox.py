@@ -184,7 +184,7 @@ def _tasks(segments: list[_Segment], start: int, stop: int, now: datetime) -> li
     picked: list[tuple[_Segment, object, list]] = []
     position = 0
     for seg in segments:
-        if position + seg.count > start and position < stop:
+        if seg.count and position + seg.count > start and position < stop:  # (an empty stage: no query)
             offset = max(start - position, 0)
             wanted = min(stop, position + seg.count) - position - offset
             picked += [(seg, e, steps) for e, steps in _load(seg, offset, wanted)]
