@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app import policies
 from app.errors import Conflict, Invalid
@@ -58,7 +59,7 @@ def endorsement_route(applicant: Organisation) -> list[Endorsement]:
 @verb("application", "endorse", schema=RankingSchema)
 def endorse(actor: User, application_id: int, fields: dict, expected_version: int | None = None) -> Application:
     """推荐上报: this office endorses; the application moves to the next office or the province."""
-    app = load_visible(Application, application_id, actor)
+    app = load_visible(Application, application_id, actor, options=(joinedload(Application.endorsements),))
     current = app.current_endorsement
     fire(app, "endorse", actor, opinion=fields["opinion"], payload={"ranking": fields["ranking"]},
          expected_version=expected_version,

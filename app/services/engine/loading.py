@@ -8,11 +8,13 @@ from app.extensions import db
 from app.policies import visible_to
 
 
-def load_visible(model, entity_id: int, actor, *, for_update: bool = False):
-    query = sa.select(model).where(model.id == entity_id, visible_to(actor, model))
+def load_visible(model, entity_id: int, actor, *, for_update: bool = False, options: tuple = ()):
+    """The item, if the actor may see it; ``options``: what to load with it (in the same
+    statement with ``joinedload``)."""
+    query = sa.select(model).where(model.id == entity_id, visible_to(actor, model)).options(*options)
     if for_update:
         query = query.with_for_update()
-    entity = db.session.scalar(query)
+    entity = db.session.scalars(query).unique().one_or_none()
     if entity is None:
         raise NotFound(f"{model.__tablename__} {entity_id}")
     return entity
