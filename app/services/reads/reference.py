@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import sqlalchemy as sa
 
@@ -68,7 +69,12 @@ class FilterOptions:
     batches: list
     years: list
     prefectures: list
-    plan_items: list
+
+    @cached_property
+    def plan_items(self) -> list:
+        """The plan's active items (the application form's choice): read when first asked, so a
+        list page, which does not show them, does not read them."""
+        return list(db.session.scalars(sa.select(PlanItem).where(PlanItem.active).order_by(PlanItem.code)))
 
 
 def filter_options() -> FilterOptions:
@@ -76,5 +82,4 @@ def filter_options() -> FilterOptions:
     batches = db.session.scalars(sa.select(Batch).order_by(Batch.year.desc(), Batch.id.desc())).all()
     prefectures = db.session.scalars(sa.select(Division).where(Division.level == DivisionLevel.PREFECTURE)
                                      .order_by(Division.code)).all()
-    items = db.session.scalars(sa.select(PlanItem).where(PlanItem.active).order_by(PlanItem.code)).all()
-    return FilterOptions(list(batches), sorted({b.year for b in batches}, reverse=True), list(prefectures), list(items))
+    return FilterOptions(list(batches), sorted({b.year for b in batches}, reverse=True), list(prefectures))
