@@ -85,7 +85,10 @@ def waiting_states() -> dict[str, list[str]]:
 
 # --- 1. lists and inboxes -----------------------------------------------------------------------------
 def page_cases(scope: dict, states: dict[str, list[str]]) -> list[tuple[str, str, str, str, dict]]:
-    """(label, user, kind, product path, bare query) for every page measured."""
+    """(label, user, kind, product path, bare query) for every page measured. The bare query
+    reads as many rows as the product's page shows: 20 on a list, the inbox's page of tasks."""
+    from app.services.reads.inbox import PER_PAGE
+
     org, area = scope["organisation"], scope["area"]
     bare_inbox = {
         "office": {"where": "states", "states": ",".join(states["office_reviewer"]), "order": "waiting"},
@@ -94,6 +97,8 @@ def page_cases(scope: dict, states: dict[str, list[str]]) -> list[tuple[str, str
         "wuhua_applicant": {"where": "organisation_states", "organisation": org,
                             "states": ",".join(states["applicant"]), "order": "waiting"},
     }
+    for query in bare_inbox.values():
+        query["per_page"] = PER_PAGE
     bare_list = {"office": {"where": "all"}, "kunming_office": {"where": "area", "area": area},
                  "wuhua_applicant": {"where": "organisation", "organisation": org}}
     cases = []
