@@ -66,6 +66,19 @@ def test_english_readers_get_english_mail(app, mailbox):
     assert "Awaits your action" in mail["Subject"] and "Endorse and forward" in mailbox.text(mail)
 
 
+def test_one_job_writes_each_readers_mail_in_their_own_language(app, mailbox):
+    """The templates' translations are kept per locale, not per job: the joint reviewers told by
+    one decision each read the mail's own text in their language, whatever came before."""
+    set_prefs("fgw", locale="en")
+    set_prefs("czt", locale="zh_CN")
+    set_prefs("xxb", locale="en")
+    f.in_re_review("wuhua_applicant")
+    english, chinese = "Sign in to read the details and act on the item.", "请登录系统查看详情并办理。"
+    for name, expected, other in (("fgw", english, chinese), ("czt", chinese, english), ("xxb", english, chinese)):
+        [mail] = mailbox.to(f.user(name).email)
+        assert expected in mailbox.text(mail) and other not in mailbox.text(mail), name
+
+
 def test_handlers_follow_waiting_steps_and_policies(app):
     """Joint reviewers while their opinion is due; the Office's reviewers once all are in."""
     app_id = f.in_re_review("wuhua_applicant")
