@@ -122,7 +122,7 @@ def test_an_older_database_gets_its_days_on_upgrade(app):
 
 
 def reference(actor: User, now: datetime) -> dict:
-    """The inbox as the item-by-item rule finds it: (kind, id, on behalf) → level."""
+    """The inbox as the item-by-item rule finds it: (kind, id, on behalf) → (level, steps)."""
     delegation = proxy.in_force(actor) if actor.has_role("office_reviewer") else None
     out = {}
     for kind, k in KINDS.items():
@@ -132,11 +132,12 @@ def reference(actor: User, now: datetime) -> dict:
                 if leader is not None:
                     steps = [s for s in steps if s.role == proxy.LEADER_ROLE]
                 if steps:
-                    out[(kind, entity.id, leader and leader.id)] = limits.status(kind, entity, now).level
+                    out[(kind, entity.id, leader and leader.id)] = (limits.status(kind, entity, now).level,
+                                                                    tuple(steps))
     return out
 
 
-def test_the_inbox_finds_exactly_the_tasks_and_levels_of_the_item_by_item_rule(app):
+def test_the_inbox_finds_exactly_the_tasks_steps_and_levels_of_the_item_by_item_rule(app):
     """On the day the programme starts, on the days its first deadlines come due and pass, and
     long after, for every user."""
     programme()
@@ -147,10 +148,10 @@ def test_the_inbox_finds_exactly_the_tasks_and_levels_of_the_item_by_item_rule(a
             for actor in users:
                 expected = reference(actor, now)
                 page = worklists.inbox_page(actor, 1, 100, now)
-                shown = {(t.kind, t.entity.id, t.on_behalf and t.on_behalf.id): t.limit.level
+                shown = {(t.kind, t.entity.id, t.on_behalf and t.on_behalf.id): (t.limit.level, tuple(t.steps))
                          for g in page.groups for t in g.tasks}
                 assert shown == expected, (days_later, actor.username)
-                levels = list(expected.values())
+                levels = [level for level, _steps in expected.values()]
                 assert (page.total, page.overdue, page.due_soon) == (
                     len(levels), levels.count(limits.Level.OVERDUE), levels.count(limits.Level.DUE_SOON)), \
                     (days_later, actor.username)

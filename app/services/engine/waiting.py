@@ -5,6 +5,8 @@ It is ``available_steps(entity, actor, waiting=True)`` over many rows at once: a
 and guards, each in its SQL form (``policies.SQL_RULES``, ``guards.SQL_GUARDS``). When a step's
 rule or guard has no SQL form the stage has no clause (None) and the caller asks item by item.
 Steps of one policy of which one has no guards need no guard at all: the policy decides.
+``step_clauses`` gives each step's own clause, so that a page of items learns which steps await
+each of them in the query that loads them.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from app import policies
 from app.kinds import KINDS
 from app.models import Role, User
 from app.services.engine.guards import SQL_GUARDS
+from workflows import Step
 from workflows.registry import VERSIONS
 
 Clause = sa.ColumnElement[bool] | bool
@@ -74,3 +77,27 @@ def clause(kind: str, state, actor: User, roles: tuple[str, ...] | None = None) 
             return None
         parts.append(found if len(versions) == 1 else _and(model.flow_version == number, found))
     return _or(*parts)
+
+
+def step_clauses(kind: str, state, actor: User, roles: tuple[str, ...] | None = None
+                 ) -> list[tuple[Step, Clause]] | None:
+    """Each waiting step of ``state`` the actor holds (of ``roles``, when given), in its flow's
+    order, with the clause of the items on which they may take it now (True: all of them); None
+    when one of them can only be asked item by item. Steps that no item allows are left out."""
+    if actor is None or not actor.active:
+        return []
+    model = KINDS[kind].model
+    versions = VERSIONS.get(kind) or {None: KINDS[kind].flow}
+    out: list[tuple[Step, Clause]] = []
+    for number, flow in versions.items():
+        if not flow.has_state(state):
+            continue
+        for step in flow.waiting_steps(state):
+            if not actor.has_role(Role(step.role)) or (roles is not None and step.role not in roles):
+                continue
+            found = _steps_clause(kind, model, [step], actor)
+            if found is None:
+                return None
+            if found is not False:
+                out.append((step, found if len(versions) == 1 else _and(model.flow_version == number, found)))
+    return out

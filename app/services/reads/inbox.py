@@ -183,14 +183,28 @@ def _count(segments: list[_Segment], now: datetime) -> None:
 
 
 def _load(seg: _Segment, offset: int, limit: int) -> list[tuple[object, list]]:
-    """The segment's tasks from ``offset``, at most ``limit`` of them."""
+    """The segment's tasks from ``offset``, at most ``limit`` of them, with their steps: asked in
+    the same query, one flag per step (``waiting.step_clauses``), else item by item."""
     if seg.rows is not None:
         return seg.rows[offset:offset + limit]
     model = KINDS[seg.kind].model
-    rows = db.session.scalars(_select(seg).options(*LOADS[seg.kind]).order_by(model.stage_entered_at, model.id)
-                              .offset(offset).limit(limit)).unique().all()
-    with prefetch.over(rows):
-        return [(e, _steps(seg, e)) for e in rows]
+    query = _select(seg).options(*LOADS[seg.kind]).order_by(model.stage_entered_at, model.id).offset(offset).limit(limit)
+    steps = waiting.step_clauses(seg.kind, seg.state, seg.actor, (proxy.LEADER_ROLE,) if seg.on_behalf else None)
+    if steps is None:
+        rows = db.session.scalars(query).unique().all()
+        with prefetch.over(rows):
+            return [(e, _steps(seg, e)) for e in rows]
+    flags = [sa.literal(True) if clause is True else sa.case((clause, True), else_=False) for _, clause in steps]
+    return [(entity, _first_per_trigger(s for (s, _), holds in zip(steps, held) if holds))
+            for entity, *held in db.session.execute(query.add_columns(*flags)).unique().all()]
+
+
+def _first_per_trigger(steps) -> list:
+    """One step per trigger, the first that holds (as ``available_steps``)."""
+    chosen: dict = {}
+    for step in steps:
+        chosen.setdefault(step.trigger, step)
+    return list(chosen.values())
 
 
 def _tasks(segments: list[_Segment], start: int, stop: int, now: datetime) -> list[Task]:
