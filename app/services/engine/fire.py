@@ -119,9 +119,14 @@ def available_steps(entity, actor: User, waiting: bool = False) -> list[Step]:
     if not candidates:
         return []
     guards = guards_of(entity, actor)
+    return first_per_trigger(candidates, lambda step: all(guards[g]() for g in step.guards))
+
+
+def first_per_trigger(steps, holds: Callable[[Step], bool] = lambda _step: True) -> list[Step]:
+    """One step per trigger: the first that holds (a trigger's later steps are not asked)."""
     chosen: dict[str, Step] = {}
-    for step in candidates:
-        if step.trigger not in chosen and all(guards[g]() for g in step.guards):
+    for step in steps:
+        if step.trigger not in chosen and holds(step):
             chosen[step.trigger] = step
     return list(chosen.values())
 

@@ -60,22 +60,36 @@ def _steps_clause(kind: str, model, steps, actor: User) -> Clause | None:
     return found if found is True or not unknown else None
 
 
+def _held(flow, state, actor: User, roles: tuple[str, ...] | None) -> list[Step]:
+    """The waiting steps of ``state`` in ``flow`` that the actor holds (of ``roles``, when given)."""
+    if not flow.has_state(state):
+        return []
+    return [s for s in flow.waiting_steps(state)
+            if actor.has_role(Role(s.role)) and (roles is None or s.role in roles)]
+
+
+def _versions(kind: str) -> dict:
+    return VERSIONS.get(kind) or {None: KINDS[kind].flow}
+
+
+def _in_version(model, number, versions: dict, found: Clause) -> Clause:
+    """``found`` for the cases pinned to version ``number`` (all of them when there is one)."""
+    return found if len(versions) == 1 else _and(model.flow_version == number, found)
+
+
 def clause(kind: str, state, actor: User, roles: tuple[str, ...] | None = None) -> Clause | None:
     """The items of ``kind`` in ``state`` on which ``actor`` may take a waiting step (of one of
     ``roles``, when given): True for all of them, False for none, a WHERE clause, or None when
     it can only be asked item by item. Visibility is the caller's (``visible_to``)."""
     if actor is None or not actor.active:
         return False
-    model = KINDS[kind].model
-    versions = VERSIONS.get(kind) or {None: KINDS[kind].flow}
+    model, versions = KINDS[kind].model, _versions(kind)
     parts: list[Clause] = []
     for number, flow in versions.items():
-        steps = [s for s in flow.waiting_steps(state) if actor.has_role(Role(s.role))
-                 and (roles is None or s.role in roles)] if flow.has_state(state) else []
-        found = _steps_clause(kind, model, steps, actor)
+        found = _steps_clause(kind, model, _held(flow, state, actor, roles), actor)
         if found is None:
             return None
-        parts.append(found if len(versions) == 1 else _and(model.flow_version == number, found))
+        parts.append(_in_version(model, number, versions, found))
     return _or(*parts)
 
 
@@ -86,18 +100,13 @@ def step_clauses(kind: str, state, actor: User, roles: tuple[str, ...] | None = 
     when one of them can only be asked item by item. Steps that no item allows are left out."""
     if actor is None or not actor.active:
         return []
-    model = KINDS[kind].model
-    versions = VERSIONS.get(kind) or {None: KINDS[kind].flow}
+    model, versions = KINDS[kind].model, _versions(kind)
     out: list[tuple[Step, Clause]] = []
     for number, flow in versions.items():
-        if not flow.has_state(state):
-            continue
-        for step in flow.waiting_steps(state):
-            if not actor.has_role(Role(step.role)) or (roles is not None and step.role not in roles):
-                continue
+        for step in _held(flow, state, actor, roles):
             found = _steps_clause(kind, model, [step], actor)
             if found is None:
                 return None
             if found is not False:
-                out.append((step, found if len(versions) == 1 else _and(model.flow_version == number, found)))
+                out.append((step, _in_version(model, number, versions, found)))
     return out

@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import BooleanClauseList
 
 from app import policies, prefetch
 from app.extensions import db
-from app.kinds import KINDS, flows_of
+from app.kinds import KINDS
 from app.models import (
     Acceptance,
     Application,
@@ -36,7 +36,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.policies import visible_to
 from app.services.engine import proxy, waiting
-from app.services.engine.fire import available_steps
+from app.services.engine.fire import available_steps, first_per_trigger
 from app.services.engine.guards import quota_key
 from app.services.reads.history import title_of
 from app.services.reads.paging import MAX_PER_PAGE, Page, paginate
@@ -123,11 +123,9 @@ def _segments(actor: User) -> list[_Segment]:
     for kind, k in KINDS.items():
         for state in k.flow.states:
             for who, leader, roles in sources:
-                if any(who.has_role(Role(s.role)) and (roles is None or s.role in roles)
-                       for f in flows_of(kind) if f.has_state(state) for s in f.waiting_steps(state)):
-                    where = waiting.clause(kind, state, who, roles)
-                    if where is not False:
-                        out.append(_Segment(kind, state, who, leader, where))
+                where = waiting.clause(kind, state, who, roles)  # False: no step of theirs waits here
+                if where is not False:
+                    out.append(_Segment(kind, state, who, leader, where))
     return out
 
 
@@ -195,16 +193,8 @@ def _load(seg: _Segment, offset: int, limit: int) -> list[tuple[object, list]]:
         with prefetch.over(rows):
             return [(e, _steps(seg, e)) for e in rows]
     flags = [sa.literal(True) if clause is True else sa.case((clause, True), else_=False) for _, clause in steps]
-    return [(entity, _first_per_trigger(s for (s, _), holds in zip(steps, held) if holds))
+    return [(entity, first_per_trigger(s for (s, _), holds in zip(steps, held) if holds))
             for entity, *held in db.session.execute(query.add_columns(*flags)).unique().all()]
-
-
-def _first_per_trigger(steps) -> list:
-    """One step per trigger, the first that holds (as ``available_steps``)."""
-    chosen: dict = {}
-    for step in steps:
-        chosen.setdefault(step.trigger, step)
-    return list(chosen.values())
 
 
 def _tasks(segments: list[_Segment], start: int, stop: int, now: datetime) -> list[Task]:

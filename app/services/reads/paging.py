@@ -72,8 +72,9 @@ def at_level(day, level: str) -> sa.ColumnElement[bool]:
 @dataclass(frozen=True)
 class Timed:
     """How a list's rows get their time limit: ``attach(rows)`` sets ``row.time_limit`` (its
-    deadline and level, from the stored days: no history is read); ``at(level)`` is the clause of the rows at a warning level,
-    from the stored deadline days, so a filtered list is counted and paged in SQL."""
+    deadline and level, from the stored days: no history is read); ``at(level)`` is the clause
+    of the rows at a warning level, on the same days, so a filtered list is counted and paged in
+    SQL."""
 
     attach: Callable[[list], None]
     at: Callable[[str], sa.ColumnElement[bool]]
