@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from app import create_app
 from app.database import transaction
 from app.errors import Denied, Invalid, NotFound
 from app.extensions import db
-from app.models import AuditRecord, CalendarDay, CalendarYear, DayKind
+from app.models import AuditRecord, CalendarDay, CalendarYear, DayKind, User
 from app.services.records.audit import verify_chain
 from app.services.time import calendar
 from app.services.time.calendar import Source
@@ -263,22 +264,65 @@ def test_only_an_administrator_changes_the_calendar(app, users, username):
     assert db.session.scalar(sa.select(sa.func.count(CalendarDay.id))) == 0
 
 
-def test_a_year_is_read_in_one_query_per_transaction_and_an_edit_is_seen_at_once(app, users):
+def _statements_of(work) -> list[str]:
     statements = []
 
     def count(conn, cursor, statement, *args):
         statements.append(statement)
 
-    db.session.commit()
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:
-        for day in range(1, 29):
-            calendar.add_working_days(date(2026, 2, day), 10)
-            calendar.is_working_day(date(2026, 3, day))
+        work()
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
-    assert len([s for s in statements if "calendar_days" in s]) == 1, statements
-    assert len([s for s in statements if "calendar_years" in s]) == 1, statements
+    return statements
+
+
+def _ask_many_dates():
+    for day in range(1, 29):
+        calendar.add_working_days(date(2026, 2, day), 10)
+        calendar.is_working_day(date(2026, 3, day))
+
+
+def test_a_year_is_resolved_once_per_revision_and_an_edit_is_seen_at_once(app, users):
+    db.session.commit()
+    first = _statements_of(_ask_many_dates)
+    assert len([s for s in first if "calendar_days" in s]) == 1, first
+    assert len([s for s in first if "calendar_years" in s]) == 1, first
+    db.session.commit()  # a later transaction at the same revision reads only the revision
+    later = [s for s in _statements_of(_ask_many_dates) if s != "BEGIN"]
+    assert len(later) == 1 and "audit_records" in later[0], later
     with transaction():
         set_day(users["admin"], {"date": "2026-03-02", "kind": "holiday", "name": "x"})
     assert not calendar.is_working_day(date(2026, 3, 2))
+
+
+def test_another_process_sees_a_change_once_it_commits(app, users, database_url, tmp_path):
+    """Two apps on one database stand for two machines: each keeps its own resolved years."""
+    other = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "x",
+                        "UPLOAD_DIR": str(tmp_path / "u"), "DOCUMENT_DIR": str(tmp_path / "d"),
+                        "AUDIT_ANCHOR_DIR": str(tmp_path / "a")})
+    assert calendar.is_working_day(date(2026, 3, 3))
+    db.session.commit()
+    with other.app_context():
+        assert calendar.is_working_day(date(2026, 3, 3))  # the other app has resolved 2026 too
+        admin = db.session.get(User, users["admin"].id)
+        with transaction():
+            set_day(admin, {"date": "2026-03-03", "kind": "holiday", "name": "停电"})
+        db.session.remove()
+        db.engine.dispose()
+    assert not calendar.is_working_day(date(2026, 3, 3))
+    assert calendar.add_working_days(date(2026, 3, 2), 1) == date(2026, 3, 4)
+
+
+def test_a_change_rolled_back_is_never_seen_even_when_the_next_change_takes_its_place(app, users):
+    assert calendar.is_working_day(date(2026, 3, 4)) and calendar.is_working_day(date(2026, 3, 5))
+    db.session.commit()
+    with pytest.raises(RuntimeError), transaction():
+        set_day(users["admin"], {"date": "2026-03-04", "kind": "holiday", "name": "撤回"})
+        assert not calendar.is_working_day(date(2026, 3, 4))  # the change's own transaction sees it
+        raise RuntimeError("rolled back")
+    with transaction():  # the next change is the calendar's revision the rolled-back one would have been
+        set_day(users["admin"], {"date": "2026-03-05", "kind": "holiday", "name": "停电"})
+    assert calendar.is_working_day(date(2026, 3, 4))
+    assert not calendar.is_working_day(date(2026, 3, 5))

@@ -12,8 +12,12 @@ A year is *confirmed* by the Office (it entered or confirmed the year), by the l
 or not at all. The fallback knows nothing of Spring Festival, Qingming, Dragon Boat or Mid-Autumn
 or of any 调休, so deadlines in an unconfirmed year are only estimates; the pages say so.
 
-Each year is resolved once per database transaction (the Office's entries for the years asked in
-one query, the library's data once per process), so a list may ask per item.
+A year is resolved once per *revision* of the Office's entries and kept by the app for every
+transaction that reads the same revision (the library's data once per process), so a list may ask
+per item and a page pays one small query for the calendar. The revision is the number of audit
+records of calendar changes: every change writes one in its own transaction and audit records are
+never deleted, so the number grows with every change that commits, whatever the order in which
+concurrent changes commit, and each process, on any machine, sees a change once it commits.
 """
 from __future__ import annotations
 
@@ -24,17 +28,20 @@ from functools import cache, lru_cache
 
 import holidays
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app import clock
 from app.errors import Invalid
 from app.extensions import db
-from app.models import CalendarDay, CalendarYear, DayKind, User
+from app.models import AuditRecord, CalendarDay, CalendarYear, DayKind, User
 from workflows.engine import LabelledEnum
 
 LIBRARY_VERSION = holidays.__version__
 _WEEKEND = (5, 6)  # Saturday, Sunday
 _MEMO_KEY = "working_day_calendar"
+_SHARED_KEY = "pilotflow.calendar"  # in app.extensions: the years resolved at the latest revision read
+AUDIT_ENTITY = "calendar"  # the entity type of the audit record every change of the calendar writes
 BEIJING = clock.BEIJING
 
 
@@ -168,17 +175,29 @@ def _resolve(year: int, office: list[CalendarDay], confirmed: bool) -> YearPlan:
                     tuple(s for _, s in sorted(special.items())))
 
 
-# --- the Office's entries: read once per transaction ------------------------------------------
-class _Memo:
-    def __init__(self):
-        self.transaction = None
+# --- the Office's entries: resolved once per revision ----------------------------------------
+class _Years:
+    """The years resolved at one revision of the Office's entries, and the years it confirmed."""
+
+    def __init__(self, revision: int | None):  # None: this transaction's own, uncommitted change
+        self.revision = revision
+        self.confirmed: frozenset[int] | None = None
         self.plans: dict[int, YearPlan] = {}
-        self.years: dict[int, YearStatus] | None = None
+
+
+class _Memo:
+    """What one transaction reads of the calendar: its revision's years, and the confirmations
+    with their names (for the calendar's own pages)."""
+
+    def __init__(self, transaction=None, years: _Years | None = None):
+        self.transaction = transaction
+        self.years = years
+        self.statuses: dict[int, YearStatus] | None = None
 
 
 def _memo() -> _Memo:
-    """The resolved years of the current transaction; a new transaction starts afresh, so a
-    commit or rollback anywhere (another request's edit included) is seen next time."""
+    """The calendar as this transaction reads it; a new transaction starts afresh, so a commit
+    or rollback anywhere (another request's edit included) is seen next time."""
     session = db.session()
     memo = session.info.get(_MEMO_KEY)
     current = session.get_transaction()
@@ -188,19 +207,35 @@ def _memo() -> _Memo:
     return memo
 
 
-def forget() -> None:
-    """Drop what this transaction has resolved (the Office's edits call it)."""
-    db.session().info.pop(_MEMO_KEY, None)
+def _years(memo: _Memo) -> _Years:
+    """The years of the revision this transaction reads: the app's, when it is the revision the
+    app resolved last, else resolved afresh and kept for the transactions that follow."""
+    if memo.years is None:
+        revision = db.session.scalar(sa.select(sa.func.count(AuditRecord.id))
+                                     .where(AuditRecord.entity_type == AUDIT_ENTITY))
+        shared = current_app.extensions.get(_SHARED_KEY)
+        if shared is None or shared.revision != revision:
+            shared = current_app.extensions[_SHARED_KEY] = _Years(revision)
+        memo.years, memo.transaction = shared, db.session().get_transaction()
+    return memo.years
+
+
+def changed() -> None:
+    """The Office changed its entries in this transaction (the schedule's writes call it): from
+    here on the transaction resolves its years afresh and keeps them to itself, for the change
+    may still roll back. Other transactions see the change's audit record once it commits."""
+    session = db.session()
+    session.info[_MEMO_KEY] = _Memo(session.get_transaction(), _Years(None))
 
 
 def _confirmed_years(memo: _Memo) -> dict[int, YearStatus]:
-    if memo.years is None:
+    if memo.statuses is None:
         rows = db.session.execute(sa.select(CalendarYear, User.display_name)
                                   .join(User, User.id == CalendarYear.confirmed_by_id)).all()
-        memo.years = {row.year: YearStatus(row.year, Source.OFFICE, name, row.confirmed_at, row.source)
-                      for row, name in rows}
+        memo.statuses = {row.year: YearStatus(row.year, Source.OFFICE, name, row.confirmed_at, row.source)
+                         for row, name in rows}
         memo.transaction = db.session().get_transaction()
-    return memo.years
+    return memo.statuses
 
 
 def _check_year(year: int) -> None:
@@ -211,19 +246,19 @@ def _check_year(year: int) -> None:
 def plans(first: int, last: int) -> list[YearPlan]:
     """The years ``first``..``last`` resolved; the Office's entries of the missing ones in one query."""
     _check_year(first), _check_year(last)
-    memo = _memo()
-    confirmed = _confirmed_years(memo)
-    missing = [y for y in range(first, last + 1) if y not in memo.plans]
+    years = _years(_memo())
+    missing = [y for y in range(first, last + 1) if y not in years.plans]
     if missing:
+        if years.confirmed is None:
+            years.confirmed = frozenset(db.session.scalars(sa.select(CalendarYear.year)))
         entries = db.session.scalars(sa.select(CalendarDay).where(
             CalendarDay.date.between(dt.date(missing[0], 1, 1), dt.date(missing[-1], 12, 31)))).all()
         by_year: dict[int, list[CalendarDay]] = {}
         for entry in entries:
             by_year.setdefault(entry.date.year, []).append(entry)
-        for year in missing:
-            memo.plans[year] = _resolve(year, by_year.get(year, []), year in confirmed)
-        memo.transaction = db.session().get_transaction()
-    return [memo.plans[y] for y in range(first, last + 1)]
+        years.plans.update({year: _resolve(year, by_year.get(year, []), year in years.confirmed)
+                            for year in missing})
+    return [years.plans[y] for y in range(first, last + 1)]
 
 
 def year_plan(year: int) -> YearPlan:

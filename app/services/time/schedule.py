@@ -167,7 +167,7 @@ def set_day(actor: User, data: dict) -> CalendarDay:
     db.session.flush()
     _record(actor, day.date.year, "calendar_set_day", {"date": day.date, "kind": day.kind.value,
                                                        "name": day.name, "before": before})
-    calendar.forget()
+    calendar.changed()
     due.refresh()  # working days moved: every stored deadline day is read again
     return day
 
@@ -181,7 +181,7 @@ def remove_day(actor: User, day: dt.date) -> None:
     _record(actor, day.year, "calendar_remove_day", {"date": day, "kind": entry.kind.value, "name": entry.name})
     db.session.delete(entry)
     db.session.flush()
-    calendar.forget()
+    calendar.changed()
     due.refresh()  # working days moved: every stored deadline day is read again
 
 
@@ -198,7 +198,7 @@ def confirm_year(actor: User, year: int, source: str = "") -> CalendarYear:
                                       "the year knows no Spring Festival and no 调休.", year=year))})
     row = _confirm(actor, year, source)
     _record(actor, year, "calendar_confirm_year", {"year": year, "source": source, "days": entered})
-    calendar.forget()
+    calendar.changed()
     due.refresh()  # working days moved: every stored deadline day is read again
     return row
 
@@ -223,7 +223,7 @@ def _source_of_file(source: str, filename: str | None) -> str:
 
 
 def _record(actor: User, year: int, trigger: str, payload: dict) -> None:
-    audit.record(entity_type="calendar", entity_id=year, trigger=trigger, actor=actor, role="admin",
+    audit.record(entity_type=calendar.AUDIT_ENTITY, entity_id=year, trigger=trigger, actor=actor, role="admin",
                  payload=payload)
 
 
@@ -326,7 +326,7 @@ def import_schedule(actor: User, raw: bytes | None, source: str = "", filename: 
         _record(actor, year, "calendar_import", {"year": year, "source": source, "days": report.days,
                                                  "added": report.added, "changed": report.changed,
                                                  "removed": report.removed})
-    calendar.forget()
+    calendar.changed()
     due.refresh()  # working days moved: every stored deadline day is read again
     return reports
 
