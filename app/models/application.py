@@ -38,8 +38,12 @@ class Application(db.Model):
         # alone and its page is read without sorting the stage (reads/inbox.py).
         sa.Index("ix_applications_state_waiting", "state", "stage_entered_at", "due_on"),
         sa.Index("ix_applications_organisation_waiting", "organisation_id", "state", "stage_entered_at", "due_on"),
-        sa.Index("ix_applications_prefecture_waiting", "prefecture_code", "state", "stage_entered_at", "due_on"),
-        sa.Index("ix_applications_division_waiting", "division_code", "state", "stage_entered_at", "due_on"),
+        # An endorser's: its check of the endorsement at the current level, and the area's "submitted",
+        # read from the index (migration 0018).
+        sa.Index("ix_applications_prefecture_waiting", "prefecture_code", "state", "stage_entered_at", "due_on",
+                 "endorsement_level", "submitted_at"),
+        sa.Index("ix_applications_division_waiting", "division_code", "state", "stage_entered_at", "due_on",
+                 "endorsement_level", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
