@@ -326,3 +326,14 @@ def test_a_change_rolled_back_is_never_seen_even_when_the_next_change_takes_its_
         set_day(users["admin"], {"date": "2026-03-05", "kind": "holiday", "name": "停电"})
     assert calendar.is_working_day(date(2026, 3, 4))
     assert not calendar.is_working_day(date(2026, 3, 5))
+
+
+def test_an_app_keeps_a_bounded_number_of_years_and_answers_beyond_them_alike(app):
+    far = calendar.plans(2026, 2026 + 2 * calendar.KEEP_YEARS)  # e.g. a count of working days over a century
+    assert [p.year for p in far] == list(range(2026, 2027 + 2 * calendar.KEEP_YEARS))
+    assert len(calendar._years(calendar._memo()).plans) <= calendar.KEEP_YEARS  # memory stays bounded
+    db.session.commit()
+    assert calendar.plans(2026, 2026 + 2 * calendar.KEEP_YEARS) == far
+    start = date(2026, 1, 5)
+    n = calendar.working_days_between(start, date(2226, 1, 5))
+    assert calendar.add_working_days(start, n) == date(2226, 1, 5)

@@ -41,6 +41,7 @@ LIBRARY_VERSION = holidays.__version__
 _WEEKEND = (5, 6)  # Saturday, Sunday
 _MEMO_KEY = "working_day_calendar"
 _SHARED_KEY = "pilotflow.calendar"  # in app.extensions: the years resolved at the latest revision read
+KEEP_YEARS = 64  # resolved years an app keeps (a far-off count resolves the years it crosses again)
 AUDIT_ENTITY = "calendar"  # the entity type of the audit record every change of the calendar writes
 BEIJING = clock.BEIJING
 
@@ -244,10 +245,12 @@ def _check_year(year: int) -> None:
 
 
 def plans(first: int, last: int) -> list[YearPlan]:
-    """The years ``first``..``last`` resolved; the Office's entries of the missing ones in one query."""
+    """The years ``first``..``last`` resolved; the Office's entries of the missing ones in one query.
+    The app keeps up to ``KEEP_YEARS`` of them; a year beyond is resolved for this call only."""
     _check_year(first), _check_year(last)
     years = _years(_memo())
-    missing = [y for y in range(first, last + 1) if y not in years.plans]
+    found = {y: years.plans.get(y) for y in range(first, last + 1)}
+    missing = [y for y, plan in found.items() if plan is None]
     if missing:
         if years.confirmed is None:
             years.confirmed = frozenset(db.session.scalars(sa.select(CalendarYear.year)))
@@ -256,9 +259,11 @@ def plans(first: int, last: int) -> list[YearPlan]:
         by_year: dict[int, list[CalendarDay]] = {}
         for entry in entries:
             by_year.setdefault(entry.date.year, []).append(entry)
-        years.plans.update({year: _resolve(year, by_year.get(year, []), year in years.confirmed)
-                            for year in missing})
-    return [years.plans[y] for y in range(first, last + 1)]
+        resolved = {year: _resolve(year, by_year.get(year, []), year in years.confirmed) for year in missing}
+        found.update(resolved)
+        if len(years.plans) + len(resolved) <= KEEP_YEARS:
+            years.plans.update(resolved)
+    return [found[y] for y in range(first, last + 1)]
 
 
 def year_plan(year: int) -> YearPlan:
