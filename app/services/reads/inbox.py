@@ -46,8 +46,17 @@ from workflows.application import ApplicationState
 
 PER_PAGE = 50  # tasks on one page of the inbox
 
-# What the waiting steps' policies, guards and the tasks' titles read of each kind of item,
-# loaded with the candidates (a few queries for the whole inbox, never one per item).
+# What the tasks' titles read of each kind of item (``title_of``: a stage of a project is named
+# after the project), loaded with the page's tasks when their steps come from the query's flags.
+TITLE_LOADS = {
+    "midterm_check": (joinedload(MidtermCheck.project),),
+    "acceptance": (joinedload(Acceptance.project),),
+    "evaluation": (joinedload(Evaluation.project),),
+    "change_request": (joinedload(ChangeRequest.project),),
+    "funding_request": (joinedload(FundingRequest.project),),
+}
+# What the waiting steps' policies, guards and the tasks' titles read of each kind of item, for a
+# stage asked item by item (a few queries for the whole stage, never one per item).
 LOADS = {
     "application": (selectinload(Application.endorsements), selectinload(Application.batch)),
     "project": (),
@@ -186,15 +195,16 @@ def _load(seg: _Segment, offset: int, limit: int) -> list[tuple[object, list]]:
     if seg.rows is not None:
         return seg.rows[offset:offset + limit]
     model = KINDS[seg.kind].model
-    query = _select(seg).options(*LOADS[seg.kind]).order_by(model.stage_entered_at, model.id).offset(offset).limit(limit)
+    query = _select(seg).order_by(model.stage_entered_at, model.id).offset(offset).limit(limit)
     steps = waiting.step_clauses(seg.kind, seg.state, seg.actor, (proxy.LEADER_ROLE,) if seg.on_behalf else None)
     if steps is None:
-        rows = db.session.scalars(query).unique().all()
+        rows = db.session.scalars(query.options(*LOADS[seg.kind])).unique().all()
         with prefetch.over(rows):
             return [(e, _steps(seg, e)) for e in rows]
     flags = [sa.literal(True) if clause is True else sa.case((clause, True), else_=False) for _, clause in steps]
+    query = query.options(*TITLE_LOADS.get(seg.kind, ())).add_columns(*flags)  # no guard is asked here
     return [(entity, first_per_trigger(s for (s, _), holds in zip(steps, held) if holds))
-            for entity, *held in db.session.execute(query.add_columns(*flags)).unique().all()]
+            for entity, *held in db.session.execute(query).unique().all()]
 
 
 def _tasks(segments: list[_Segment], start: int, stop: int, now: datetime) -> list[Task]:
