@@ -24,6 +24,7 @@ from app.services.time.schedule import (
     remove_day,
     set_day,
 )
+from tests.statement_counts import counting
 
 SCHEDULE_2027 = """date,kind,name
 2027-01-01,holiday,元旦
@@ -265,17 +266,9 @@ def test_only_an_administrator_changes_the_calendar(app, users, username):
 
 
 def _statements_of(work) -> list[str]:
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counting() as found:
         work()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return statements
+    return found[1:]
 
 
 def _ask_many_dates():

@@ -55,20 +55,13 @@ TITLE_LOADS = {
     "change_request": (joinedload(ChangeRequest.project),),
     "funding_request": (joinedload(FundingRequest.project),),
 }
-# What the waiting steps' policies, guards and the tasks' titles read of each kind of item, for a
-# stage asked item by item (a few queries for the whole stage, never one per item).
-LOADS = {
+# What the waiting steps' policies and guards read besides, for a stage asked item by item.
+GUARD_LOADS = {
     "application": (selectinload(Application.endorsements), selectinload(Application.batch)),
-    "project": (),
-    "midterm_check": (joinedload(MidtermCheck.project),),
-    "acceptance": (joinedload(Acceptance.project),
-                   selectinload(Acceptance.members).joinedload(PanelMember.expert)),
-    "evaluation": (joinedload(Evaluation.project),),
-    "change_request": (joinedload(ChangeRequest.project),),
-    "funding_request": (joinedload(FundingRequest.project),),
-    "demonstration_list": (),
-    "demonstration_objection": (),
+    "acceptance": (selectinload(Acceptance.members).joinedload(PanelMember.expert),),
 }
+# A stage asked item by item loads both: a few queries for the whole stage, never one per item.
+LOADS = {kind: TITLE_LOADS.get(kind, ()) + GUARD_LOADS.get(kind, ()) for kind in KINDS}
 
 
 @dataclass

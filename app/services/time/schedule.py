@@ -167,8 +167,7 @@ def set_day(actor: User, data: dict) -> CalendarDay:
     db.session.flush()
     _record(actor, day.date.year, "calendar_set_day", {"date": day.date, "kind": day.kind.value,
                                                        "name": day.name, "before": before})
-    calendar.changed()
-    due.refresh()  # working days moved: every stored deadline day is read again
+    _working_days_moved()
     return day
 
 
@@ -181,8 +180,7 @@ def remove_day(actor: User, day: dt.date) -> None:
     _record(actor, day.year, "calendar_remove_day", {"date": day, "kind": entry.kind.value, "name": entry.name})
     db.session.delete(entry)
     db.session.flush()
-    calendar.changed()
-    due.refresh()  # working days moved: every stored deadline day is read again
+    _working_days_moved()
 
 
 def confirm_year(actor: User, year: int, source: str = "") -> CalendarYear:
@@ -198,8 +196,7 @@ def confirm_year(actor: User, year: int, source: str = "") -> CalendarYear:
                                       "the year knows no Spring Festival and no 调休.", year=year))})
     row = _confirm(actor, year, source)
     _record(actor, year, "calendar_confirm_year", {"year": year, "source": source, "days": entered})
-    calendar.changed()
-    due.refresh()  # working days moved: every stored deadline day is read again
+    _working_days_moved()
     return row
 
 
@@ -220,6 +217,13 @@ def _source(source: str) -> str:
 def _source_of_file(source: str, filename: str | None) -> str:
     """The source given, or else the uploaded file's name (shortened, unprintable characters dropped)."""
     return _source(source) or "".join(c for c in (filename or "") if c.isprintable()).strip()[:256]
+
+
+def _working_days_moved() -> None:
+    """After a change of the Office's entries (in its transaction): the calendar is resolved
+    afresh, and every stored deadline day is read again."""
+    calendar.changed()
+    due.refresh()
 
 
 def _record(actor: User, year: int, trigger: str, payload: dict) -> None:
@@ -326,8 +330,7 @@ def import_schedule(actor: User, raw: bytes | None, source: str = "", filename: 
         _record(actor, year, "calendar_import", {"year": year, "source": source, "days": report.days,
                                                  "added": report.added, "changed": report.changed,
                                                  "removed": report.removed})
-    calendar.changed()
-    due.refresh()  # working days moved: every stored deadline day is read again
+    _working_days_moved()
     return reports
 
 
