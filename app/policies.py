@@ -469,6 +469,19 @@ for _name, _role in (("endorser", Role.ENDORSER), ("office_reviewer", Role.OFFIC
     SQL_RULES[_name] = lambda actor, model, role=_role: actor.has_role(role)  # the role alone decides
 
 
+def scope_key(actor: User | None) -> tuple | None:
+    """Everything the SQL rules (``SQL_RULES``) and ``visible_to`` read of an actor, so that a
+    clause they built may be kept and used again for any actor with the same key (the inbox's
+    plans). A rule that comes to read more of the actor adds it here; a test checks it."""
+    if actor is None:
+        return None
+    organisation = actor.organisation
+    division = organisation.division if organisation is not None else None
+    return (actor.id, actor.active, actor.roles, actor.organisation_id,
+            organisation.code if organisation is not None else None,
+            (division.code, division.level) if division is not None else None)
+
+
 def visible_to(actor: User, model) -> sa.ColumnElement[bool]:
     """A WHERE clause selecting the rows of ``model`` the actor may see (false for nobody)."""
     if actor is None or not actor.active:

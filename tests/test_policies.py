@@ -14,6 +14,7 @@ from app.models import (
     ChangeRequest,
     DemonstrationObjection,
     DemonstrationPublication,
+    Division,
     Evaluation,
     FundingRequest,
     MidtermCheck,
@@ -23,7 +24,8 @@ from app.models import (
     User,
     UserRole,
 )
-from app.policies import RULES, check
+from app.policies import RULES, SQL_RULES, check, scope_key, visible_to
+from app.services.engine import waiting
 from tests import factories as f
 
 ROLES = [r.value for r in Role]
@@ -169,3 +171,43 @@ def test_administrators_take_no_workflow_decisions(matrix):
 @pytest.mark.parametrize("cell,expected", sorted(CRITICAL.items()), ids=lambda v: "-".join(map(str, v)) if isinstance(v, tuple) else str(v))
 def test_critical_cells(matrix, cell, expected):
     assert matrix[cell][1].allowed is expected, matrix[cell][1].reason
+
+
+class _Recording:
+    """An actor (or its organisation, or that one's division) that notes every attribute read."""
+
+    def __init__(self, target, path: str, seen: set):
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_path", path)
+        object.__setattr__(self, "_seen", seen)
+
+    def __getattr__(self, name):
+        path = f"{self._path}{name}"
+        self._seen.add(path)
+        value = getattr(self._target, name)
+        if isinstance(value, (Organisation, Division)):
+            return _Recording(value, f"{path}.", self._seen)
+        return value
+
+
+# What ``policies.scope_key`` holds of an actor (``has_role`` reads ``roles``).
+SCOPE = {"id", "active", "roles", "has_role", "organisation_id", "organisation", "organisation.code",
+         "organisation.division", "organisation.division.code", "organisation.division.level"}
+
+
+def test_the_sql_rules_and_visibility_read_of_an_actor_only_what_its_scope_key_holds(app):
+    """The inbox keeps the clauses built from the SQL rules and ``visible_to`` by the actor's
+    ``scope_key``: a rule that read more of the actor would hand one actor's clause to another."""
+    seen: set[str] = set()
+    names = ("admin", "office", "leader", "fgw", "kunming_office", "wuhua_office", "wuhua_applicant", "expert1")
+    for name in names:
+        actor = _Recording(f.user(name), "", seen)
+        for kind, k in KINDS.items():
+            visible_to(actor, k.model)
+            for rule in SQL_RULES.values():
+                rule(actor, k.model)
+            for state in k.flow.states:
+                waiting.clause(kind, state, actor)
+    assert seen and seen <= SCOPE, seen - SCOPE
+    keys = {scope_key(f.user(name)) for name in names}
+    assert len(keys) == len(names)  # every one of them its own scope

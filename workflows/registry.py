@@ -24,6 +24,7 @@ EARLIER: tuple[Flow, ...] = ()
 
 # name → version → definition.
 VERSIONS: dict[str, dict[int, Flow]] = {}
+_changes = 0  # how often VERSIONS changed (what was built from the flows may be kept until then)
 
 
 def register(flow: Flow) -> None:
@@ -31,6 +32,8 @@ def register(flow: Flow) -> None:
     known = VERSIONS.setdefault(flow.name, {})
     if known.get(flow.version, flow) is not flow:
         raise ValueError(f"two definitions of {flow.name} version {flow.version}")
+    if known.get(flow.version) is not flow:
+        _changed()
     known[flow.version] = flow
 
 
@@ -38,6 +41,17 @@ def unregister(flow: Flow) -> None:
     """Forget a version (tests that define one); a flow's first definition stays."""
     if VERSIONS.get(flow.name, {}).get(flow.version) is flow and FLOWS.get(flow.name) is not flow:
         del VERSIONS[flow.name][flow.version]
+        _changed()
+
+
+def _changed() -> None:
+    global _changes
+    _changes += 1
+
+
+def revision() -> int:
+    """Changes to the registered versions so far: what was built from them stays true until it grows."""
+    return _changes
 
 
 def flow_version(name: str, version: int | None) -> Flow:

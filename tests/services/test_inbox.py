@@ -1,6 +1,6 @@
 """The work lists: each user's inbox holds exactly what waits for them, with its deadline; what
 they have handled; their notifications; an IT office's endorsement queue."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
@@ -8,7 +8,7 @@ from app import clock
 from app.database import transaction
 from app.extensions import db
 from app.models import Application, MidtermCheck, Project
-from app.services.commands import checks, perform
+from app.services.commands import admin, checks, perform
 from app.services.commands import endorsement as escalation
 from app.services.commands.notifications import mark_notifications_read
 from app.services.engine.fire import available_steps
@@ -192,3 +192,39 @@ def test_a_stages_deadline_counts_working_days_on_the_official_calendar(app):
     assert due.astimezone(BEIJING).date() == date(2026, 10, 20)
     assert not task("wuhua_office", "application", app_id, now=datetime(2026, 10, 20, 23, 0, tzinfo=BEIJING)).overdue
     assert task("wuhua_office", "application", app_id, now=datetime(2026, 10, 21, 0, 1, tzinfo=BEIJING)).overdue
+
+
+def test_a_user_moved_to_another_agency_or_given_other_roles_finds_their_new_inbox_at_once(app):
+    """The inbox keeps its SQL per actor's scope (``reads/inbox._plan``): what the administrator
+    changes of a user is in their very next inbox."""
+    mine, theirs = f.draft("wuhua_applicant"), f.draft("kunming_applicant")
+    moved = f.user("wuhua_applicant")
+    assert tasks("wuhua_applicant") == {("application", mine): {"submit"}}
+    other = f.user("kunming_applicant").organisation.code
+    with transaction():
+        admin.update_user(f.user("admin"), moved.id, {"display_name": moved.display_name,
+                                                      "organisation_code": other, "roles": ["applicant"]})
+    assert tasks("wuhua_applicant") == {("application", theirs): {"submit"}}
+    with transaction():
+        admin.update_user(f.user("admin"), moved.id, {"display_name": moved.display_name,
+                                                      "organisation_code": other, "roles": ["expert"]})
+    assert tasks("wuhua_applicant") == {}
+
+
+def test_a_draft_leaves_the_inbox_the_day_after_its_batch_closes(app):
+    """Submitting waits on the batch's filing window, which the kept SQL reads as of its day."""
+    draft = f.draft("wuhua_applicant")
+    closes = db.session.get(Application, draft).batch.closes_on
+    clock.set_now(datetime.combine(closes, time(12), BEIJING))
+    assert tasks("wuhua_applicant") == {("application", draft): {"submit"}}
+    clock.set_now(datetime.combine(closes + timedelta(days=1), time(12), BEIJING))
+    assert tasks("wuhua_applicant") == {}
+
+
+def test_an_app_keeps_the_inbox_of_a_bounded_number_of_scopes(app, monkeypatch):
+    monkeypatch.setattr(worklists, "KEEP_PLANS", 2)
+    names = ("wuhua_applicant", "kunming_applicant", "dali_applicant", "office", "leader")
+    first = {name: tasks(name) for name in names}
+    assert len(app.extensions[worklists.PLANS]) <= 2
+    assert {name: tasks(name) for name in reversed(names)} == first
+    assert len(app.extensions[worklists.PLANS]) <= 2

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BooleanClauseList
 
-from app import policies, prefetch
+from app import clock, policies, prefetch
 from app.extensions import db
 from app.kinds import KINDS
 from app.models import (
@@ -42,6 +42,7 @@ from app.services.reads.history import title_of
 from app.services.reads.paging import MAX_PER_PAGE, Page, paginate
 from app.services.records import counters
 from app.services.time import due, limits
+from workflows import registry
 from workflows.application import ApplicationState
 
 PER_PAGE = 50  # tasks on one page of the inbox
@@ -99,36 +100,97 @@ class InboxPage:
         return max(1, -(-self.total // self.per_page))
 
 
-@dataclass
-class _Segment:
-    """The tasks of one stage from one source (the actor's own, or a leader's entered by their
-    proxy): counted and paged in SQL when the stage's steps have a clause, else item by item."""
+@dataclass(frozen=True)
+class _Stage:
+    """The SQL of one stage's tasks from one source (the actor's own, or a leader's entered by
+    their proxy), built once per scope and day (``_plan``). ``where`` is None when the stage's
+    steps have no SQL form: its items are then asked item by item."""
 
     kind: str
     state: object
+    on_behalf: bool  # the leader's steps, entered by their proxy
+    where: object
+    query: object  # the stage's items the source may act on (without order)
+    load: object | None  # the items in the stage's order with one flag per step, else None
+    steps: tuple | None  # the steps the flags stand for, else None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    stages: tuple[_Stage, ...]
+    count: object | None  # one row per counted stage: (position, tasks, overdue, due soon)
+
+
+@dataclass
+class _Segment:
+    """A stage of the plan for this request: whose steps, and what the counts found."""
+
+    stage: _Stage
     actor: User  # whose steps
     on_behalf: User | None
-    where: object  # the SQL clause, or None (item by item)
     rows: list | None = None  # item by item: (entity, steps), in order
     count: int = 0
     overdue: int = 0
     due_soon: int = 0
 
 
-def _segments(actor: User) -> list[_Segment]:
+PLANS = "pilotflow.inbox_plans"  # app.extensions: scope → _Plan
+KEEP_PLANS = 512  # scopes kept by an app; beyond, the kept plans are dropped and built again
+
+
+def _plan(actor: User, leader: User | None) -> _Plan:
+    """The inbox's SQL for this actor (and the leader whose steps they enter, if any). A plan
+    is a function of the actors' scopes (``policies.scope_key``: what SQL rules and visibility
+    read of an actor), of the flows' versions, of the joint reviewers named by the settings and
+    of the day (a batch's filing window), so an app keeps it by those and builds it once."""
+    key = (policies.scope_key(actor), leader and policies.scope_key(leader), registry.revision(),
+           tuple(current_app.config["JOINT_REVIEW_ORGS"]), clock.today())
+    plans = current_app.extensions.setdefault(PLANS, {})
+    plan = plans.get(key)
+    if plan is None:
+        if len(plans) >= KEEP_PLANS:
+            plans.clear()
+        plan = plans[key] = _build_plan(actor, leader)
+    return plan
+
+
+def _build_plan(actor: User, leader: User | None) -> _Plan:
+    sources = [(actor, None)] + ([(leader, (proxy.LEADER_ROLE,))] if leader is not None else [])
+    stages, counted = [], []
+    for kind, k in KINDS.items():
+        model = k.model
+        for state in k.flow.states:
+            for who, roles in sources:
+                where = waiting.clause(kind, state, who, roles)  # False: no step of theirs waits here
+                if where is False:
+                    continue
+                query = _select(model, state, who, where)
+                load = flagged = None
+                if where is not None:
+                    day = due.day_column(kind, model)
+                    counted.append(query.with_only_columns(
+                        sa.literal(len(stages)), sa.func.count(),
+                        sa.func.count(sa.case((day < sa.bindparam("overdue_before"), 1))),
+                        sa.func.count(sa.case((day.between(sa.bindparam("overdue_before"),
+                                                           sa.bindparam("soon_until")), 1)))).select_from(model))
+                    flagged = waiting.step_clauses(kind, state, who, roles)
+                    if flagged is not None:
+                        load = query.order_by(model.stage_entered_at, model.id).add_columns(
+                            *(sa.literal(True) if clause is True else sa.case((clause, True), else_=False)
+                              for _, clause in flagged)).options(*TITLE_LOADS.get(kind, ()))  # no guard is asked
+                        flagged = tuple(step for step, _ in flagged)
+                stages.append(_Stage(kind, state, roles is not None, where, query, load, flagged))
+    return _Plan(tuple(stages), sa.union_all(*counted) if counted else None)
+
+
+def _segments(actor: User) -> tuple[list[_Segment], _Plan]:
     """Every (kind, stage, source) in which tasks may await the actor, in the inbox's order."""
     # A proxy (an Office reviewer, never a leader) also finds the leader's waiting leader-steps.
     delegation = proxy.in_force(actor) if actor.has_role(Role.OFFICE_REVIEWER) else None
-    sources = [(actor, None, None)] + ([(delegation.leader, delegation.leader, (proxy.LEADER_ROLE,))]
-                                       if delegation is not None else [])
-    out = []
-    for kind, k in KINDS.items():
-        for state in k.flow.states:
-            for who, leader, roles in sources:
-                where = waiting.clause(kind, state, who, roles)  # False: no step of theirs waits here
-                if where is not False:
-                    out.append(_Segment(kind, state, who, leader, where))
-    return out
+    leader = delegation.leader if delegation is not None else None
+    plan = _plan(actor, leader)
+    return [_Segment(stage, leader if stage.on_behalf else actor, leader if stage.on_behalf else None)
+            for stage in plan.stages], plan
 
 
 def _steps(segment: _Segment, entity) -> list:
@@ -136,16 +198,15 @@ def _steps(segment: _Segment, entity) -> list:
     return [s for s in steps if s.role == proxy.LEADER_ROLE] if segment.on_behalf is not None else steps
 
 
-def _select(segment: _Segment):
-    model = KINDS[segment.kind].model
-    visible, where = visible_to(segment.actor, model), segment.where
+def _select(model, state, actor: User, where):
+    visible = visible_to(actor, model)
     if where is True or where is None:
-        return sa.select(model).where(visible, model.state == segment.state)
+        return sa.select(model).where(visible, model.state == state)
     if any(term.compare(visible) for term in _conjuncts(where)):
         # The step's own rule is the actor's scope (an agency's own items): asked twice, SQLite
         # without statistics picks the agency's index over the (agency, stage) one.
-        return sa.select(model).where(model.state == segment.state, where)
-    return sa.select(model).where(visible, model.state == segment.state, where)
+        return sa.select(model).where(model.state == state, where)
+    return sa.select(model).where(visible, model.state == state, where)
 
 
 def _conjuncts(clause) -> list:
@@ -155,30 +216,25 @@ def _conjuncts(clause) -> list:
     return [clause]
 
 
-def _count(segments: list[_Segment], now: datetime) -> None:
+def _count(segments: list[_Segment], plan: _Plan, now: datetime) -> None:
     """Each segment's number of tasks, and of those overdue and due soon, from the stored
-    deadline days: one query for all the counted segments (a UNION ALL of one row each), the
-    item-by-item ones from their loaded rows."""
+    deadline days: one query for all the counted segments (the plan's UNION ALL of one row
+    each), the item-by-item ones from their loaded rows."""
     overdue_before, soon_until = due.thresholds(now)
-    counted = []
-    for index, seg in enumerate(segments):
-        model = KINDS[seg.kind].model
-        if seg.where is None:
-            rows = db.session.scalars(_select(seg).options(*LOADS[seg.kind])
+    for seg in segments:
+        if seg.stage.where is None:
+            model = KINDS[seg.stage.kind].model
+            rows = db.session.scalars(seg.stage.query.options(*LOADS[seg.stage.kind])
                                       .order_by(model.stage_entered_at, model.id)).unique().all()
             with prefetch.over(rows):
                 seg.rows = [(e, steps) for e in rows if (steps := _steps(seg, e))]
-            days = [due.day_value(seg.kind, e) for e, _ in seg.rows]
+            days = [due.day_value(seg.stage.kind, e) for e, _ in seg.rows]
             seg.count = len(seg.rows)
             seg.overdue = sum(d is not None and d < overdue_before for d in days)
             seg.due_soon = sum(d is not None and overdue_before <= d <= soon_until for d in days)
-            continue
-        day = due.day_column(seg.kind, model)
-        counted.append(_select(seg).with_only_columns(
-            sa.literal(index), sa.func.count(), sa.func.count(sa.case((day < overdue_before, 1))),
-            sa.func.count(sa.case((day.between(overdue_before, soon_until), 1)))).select_from(model))
-    if counted:
-        for index, tasks, overdue, due_soon in db.session.execute(sa.union_all(*counted)):
+    if plan.count is not None:
+        found = db.session.execute(plan.count, {"overdue_before": overdue_before, "soon_until": soon_until})
+        for index, tasks, overdue, due_soon in found:
             segments[index].count, segments[index].overdue, segments[index].due_soon = tasks, overdue, due_soon
 
 
@@ -187,17 +243,15 @@ def _load(seg: _Segment, offset: int, limit: int) -> list[tuple[object, list]]:
     the same query, one flag per step (``waiting.step_clauses``), else item by item."""
     if seg.rows is not None:
         return seg.rows[offset:offset + limit]
-    model = KINDS[seg.kind].model
-    query = _select(seg).order_by(model.stage_entered_at, model.id).offset(offset).limit(limit)
-    steps = waiting.step_clauses(seg.kind, seg.state, seg.actor, (proxy.LEADER_ROLE,) if seg.on_behalf else None)
-    if steps is None:
-        rows = db.session.scalars(query.options(*LOADS[seg.kind])).unique().all()
+    stage = seg.stage
+    if stage.load is None:
+        model = KINDS[stage.kind].model
+        rows = db.session.scalars(stage.query.order_by(model.stage_entered_at, model.id).offset(offset)
+                                  .limit(limit).options(*LOADS[stage.kind])).unique().all()
         with prefetch.over(rows):
             return [(e, _steps(seg, e)) for e in rows]
-    flags = [sa.literal(True) if clause is True else sa.case((clause, True), else_=False) for _, clause in steps]
-    query = query.options(*TITLE_LOADS.get(seg.kind, ())).add_columns(*flags)  # no guard is asked here
-    return [(entity, first_per_trigger(s for (s, _), holds in zip(steps, held) if holds))
-            for entity, *held in db.session.execute(query).unique().all()]
+    return [(entity, first_per_trigger(s for s, holds in zip(stage.steps, held) if holds))
+            for entity, *held in db.session.execute(stage.load.offset(offset).limit(limit)).unique().all()]
 
 
 def _tasks(segments: list[_Segment], start: int, stop: int, now: datetime) -> list[Task]:
@@ -213,8 +267,9 @@ def _tasks(segments: list[_Segment], start: int, stop: int, now: datetime) -> li
         position += seg.count
     tasks = []
     for seg, entity, steps in picked:
-        limit = due.listed(seg.kind, [entity], now)[entity.id]
-        tasks.append(Task(seg.kind, entity, title_of(seg.kind, entity), steps, limit.deadline, limit.overdue,
+        kind = seg.stage.kind
+        limit = due.listed(kind, [entity], now)[entity.id]
+        tasks.append(Task(kind, entity, title_of(kind, entity), steps, limit.deadline, limit.overdue,
                           limit, seg.on_behalf))
     return tasks
 
@@ -232,8 +287,8 @@ def inbox(actor: User, now: datetime | None = None) -> list[StageGroup]:
     """What awaits the actor: visible items on which they may take a non-optional step now,
     grouped by (kind, stage) in the flows' order, each with its deadline — all of them."""
     now = now or utcnow()
-    segments = _segments(actor)
-    _count(segments, now)
+    segments, plan = _segments(actor)
+    _count(segments, plan, now)
     return _grouped(_tasks(segments, 0, sum(s.count for s in segments), now))
 
 
@@ -244,8 +299,8 @@ def inbox_page(actor: User, page: int = 1, per_page: int = PER_PAGE, now: dateti
     not grow with the number of items (a stage whose steps SQL cannot answer is read item by item)."""
     now = now or utcnow()
     per_page, page = max(1, min(per_page, MAX_PER_PAGE)), max(1, page)
-    segments = _segments(actor)
-    _count(segments, now)
+    segments, plan = _segments(actor)
+    _count(segments, plan, now)
     tasks = _tasks(segments, (page - 1) * per_page, page * per_page, now)
     return InboxPage(_grouped(tasks), sum(s.count for s in segments), sum(s.overdue for s in segments),
                      sum(s.due_soon for s in segments), page, per_page)
