@@ -7,7 +7,12 @@ import sqlalchemy as sa
 
 from app import clock
 from app.extensions import db
-from app.models import AuditRecord, DemonstrationObjection, DemonstrationPublication, Project
+from app.models import (
+    AuditRecord,
+    DemonstrationObjection,
+    DemonstrationPublication,
+    Project,
+)
 from tests import factories as f
 from tests.services.test_demonstration import after, select
 from workflows.demonstration import DemonstrationListState as L

@@ -34,7 +34,15 @@ from app.services.engine.guards import PLACE_STATES
 from app.services.engine.loading import load_visible
 from app.services.reads.expert_pool import project_domain, route_divisions
 from app.services.reads.history import items_timeline, of_items, title_of
-from app.services.reads.paging import Detail, Page, Timed, at_level, attach, paginate, timed_page
+from app.services.reads.paging import (
+    Detail,
+    Page,
+    Timed,
+    at_level,
+    attach,
+    paginate,
+    timed_page,
+)
 from app.services.time import due, limits
 from workflows.demonstration import DemonstrationListState, ObjectionState
 from workflows.evaluation import EvaluationState, Grade
