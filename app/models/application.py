@@ -37,7 +37,10 @@ class Application(db.Model):
         # deadline day, so that a stage's COUNT and its overdue/due-soon sums read the index
         # alone and its page is read without sorting the stage (reads/inbox.py).
         sa.Index("ix_applications_state_waiting", "state", "stage_entered_at", "due_on"),
-        sa.Index("ix_applications_organisation_waiting", "organisation_id", "state", "stage_entered_at", "due_on"),
+        # An agency's also holds what its steps' guards read first, the plan item and the batch,
+        # so that its count reads a row only when it has no plan item (migration 0019).
+        sa.Index("ix_applications_organisation_waiting", "organisation_id", "state", "stage_entered_at", "due_on",
+                 "plan_item_id", "batch_id"),
         # An endorser's: its check of the endorsement at the current level, and the area's "submitted",
         # read from the index (migration 0018).
         sa.Index("ix_applications_prefecture_waiting", "prefecture_code", "state", "stage_entered_at", "due_on",
