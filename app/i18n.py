@@ -1,10 +1,15 @@
 """Locale choice: the user's explicit choice (cookie), else Accept-Language, else Chinese; and
 the templates' gettext."""
+from contextlib import contextmanager
 from functools import cache
+from typing import Iterator
 
+import flask_babel
 from babel import Locale
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import get_locale, get_translations
+
+_HELD = "_pilotflow_locale"  # g: the locale Flask-Babel chose for this app context
 
 
 def select_locale() -> Locale:
@@ -23,9 +28,45 @@ def _parsed(code: str) -> Locale:
     return Locale.parse(code)
 
 
+def present_locale() -> Locale | None:
+    """Flask-Babel's ``get_locale``, asked once per app context: a page asks for the locale some
+    three hundred times (every label and every translated string), and each of Flask-Babel's
+    answers looks up the app context three times. Change it only with ``force_locale`` and
+    ``refresh`` below, which keep this answer and Flask-Babel's the same."""
+    try:
+        held = g.get(_HELD)
+    except RuntimeError:  # no app context: Flask-Babel answers None
+        return get_locale()
+    if held is None:
+        held = get_locale()
+        setattr(g, _HELD, held)
+    return held
+
+
+@contextmanager
+def force_locale(locale: str) -> Iterator[None]:
+    """Flask-Babel's ``force_locale`` (a mail in its reader's language, a document in Chinese)."""
+    with flask_babel.force_locale(locale):
+        before = g.pop(_HELD, None) if has_app_context() else None
+        try:
+            yield
+        finally:
+            if has_app_context():
+                g.pop(_HELD, None)
+                if before is not None:
+                    setattr(g, _HELD, before)
+
+
+def refresh() -> None:
+    """Flask-Babel's ``refresh``: the locale is chosen again (an API request in a shared context)."""
+    flask_babel.refresh()
+    if has_app_context():
+        g.pop(_HELD, None)
+
+
 def short_locale() -> str:
     """'zh' or 'en', for the LabelledEnum labels."""
-    loc = get_locale()
+    loc = present_locale()
     return "en" if loc is not None and loc.language == "en" else "zh"
 
 
@@ -34,7 +75,7 @@ def catalogue():
     domain and the locale again for every string (a page translates some 200); this keeps the
     answer per request and per locale (``force_locale``, as a mail in its reader's language
     does, changes the locale, so the answer is looked up again)."""
-    locale = get_locale()
+    locale = present_locale()
     held = g.get("_catalogue")
     if held is None or held[0] is not locale:
         held = g._catalogue = (locale, get_translations())

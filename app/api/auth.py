@@ -15,13 +15,13 @@ from flask import (
     request,
 )
 from flask_babel import lazy_gettext as _l
-from flask_babel import refresh
 from werkzeug.exceptions import Unauthorized
 
 from app import clock
 from app.api.schemas import VersionSchema
 from app.database import before_commit, transaction
 from app.errors import Invalid
+from app.i18n import refresh
 from app.models import User
 from app.schemas import load, refuse_unstorable_text
 from app.services.commands import tokens

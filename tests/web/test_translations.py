@@ -9,6 +9,12 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from flask import request
+from flask_babel import gettext
+
+from app.i18n import catalogue, force_locale, refresh, short_locale
+from app.web.templating import label
+from workflows.application import ApplicationState
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}  # as scripts/i18n.sh passes -k
@@ -61,9 +67,25 @@ def test_the_english_catalogue_lists_every_message(msgids):
 
 
 def test_the_app_speaks_chinese_by_default_and_english_on_request(app):
-    from flask_babel import gettext
-
     with app.app_context(), app.test_request_context("/"):
         assert gettext("My tasks") == "我的待办"
     with app.app_context(), app.test_request_context("/", headers={"Cookie": "lang=en"}):
         assert gettext("My tasks") == "My tasks"
+
+
+def test_the_locale_is_asked_once_per_context_and_follows_every_forced_locale(app):
+    """``i18n.present_locale`` keeps Flask-Babel's answer for the app context; a mail in its
+    reader's language (``force_locale``) and a refreshed choice change it, and it comes back."""
+    state = ApplicationState.DRAFT
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        assert (short_locale(), label(state), catalogue().ugettext("My tasks")) == ("en", "Draft", "My tasks")
+        with force_locale("zh_CN"):
+            assert (short_locale(), label(state), catalogue().ugettext("My tasks")) == ("zh", "草稿", "我的待办")
+            with force_locale("en"):
+                assert label(state) == "Draft"
+            assert label(state) == "草稿"
+        assert (short_locale(), label(state), catalogue().ugettext("My tasks")) == ("en", "Draft", "My tasks")
+        request.cookies = {"lang": "zh_CN"}  # the choice changes within the context
+        assert label(state) == "Draft"  # kept, as Flask-Babel keeps it
+        refresh()
+        assert (label(state), gettext("My tasks")) == ("草稿", "我的待办")

@@ -20,13 +20,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import hashes, serialization
 from flask import render_template
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app import clock, policies
 from app.documents import cms, numbering, package, pki, storage
 from app.errors import Conflict, NotFound
 from app.extensions import db
+from app.i18n import force_locale
 from app.labels import kind_label, record_actor, role_label, state_label, trigger_label
 from app.models import (
     MATERIAL_KINDS,

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app import clock, policies
@@ -26,6 +25,7 @@ from app.documents.verify import (
 )
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
+from app.i18n import force_locale
 from app.labels import record_actor, trigger_label
 from app.models import (
     Acceptance,

@@ -24,12 +24,11 @@ from email.utils import formatdate
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app import clock
 from app.extensions import db
-from app.i18n import short_locale
+from app.i18n import force_locale, short_locale
 from app.kinds import MODEL_OF, PAGE_ENDPOINTS, flow_of
 from app.labels import actor_name
 from app.models import LOCALES, Notification, User
