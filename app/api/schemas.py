@@ -593,7 +593,11 @@ class DemonstrationListDetailSchema(DemonstrationListSchema, TimeLimitFields):
 
 class NotificationSchema(Schema):
     id = fields.Integer(required=True)
-    kind = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": (
+        "task (awaits your action), state_changed (a decision on your agency's item), reminder (due soon), "
+        "escalation (overdue, to the supervising level), urge (催办), entered_on_behalf (a proxy entered "
+        "your step, 代录), public_notice (your project is on a demonstration list under 公示: "
+        "`params.notice_ends_on` is the last day for objections)")})
     entity_type = fields.String(required=True, metadata={"description": "application, project, midterm_check…"})
     entity_id = fields.Integer(required=True)
     params = fields.Dict(metadata={"description": "What happened: the trigger, the stage now (`to`)…"})

@@ -14,12 +14,14 @@ from app.models import (
     AuditRecord,
     DemonstrationObjection,
     DemonstrationPublication,
+    Notification,
     Project,
     User,
 )
 from app.services.commands import demonstration as svc
 from app.services.commands import perform
 from app.services.engine.guards import message
+from app.services.notify.deliver import NOTICE
 from app.services.reads import dashboard, inbox, supervision
 from app.services.reads import projects as reads
 from app.services.time.calendar import add_working_days
@@ -233,3 +235,19 @@ def test_the_supervision_board_and_the_dashboard_count_a_list_under_notice_and_i
     batch_id = db.session.get(Project, project_id).batch_id
     assert dashboard.average_days_in_stage(f.user("leader"), batch_id=batch_id) is not None
     assert dashboard.programme_overview(f.user("leader"), batch_id=batch_id).total_applications >= 1
+
+
+def test_each_listed_agency_hears_of_the_public_notice_in_app_and_by_mail(app, mailbox):
+    """Publishing the list tells the staff of each listed project's agency, in the app and by
+    mail, until when objections may be filed; nobody else is told."""
+    app.config.update(DEMONSTRATION_MIN=1, DEMONSTRATION_MAX=3)
+    listed, other = (f.graded(name, "95")[0] for name in ("wuhua_applicant", "kunming_applicant"))
+    select(listed)
+    _list_id, ends = publish()
+    told = db.session.scalars(sa.select(Notification).where(Notification.kind == NOTICE)).all()
+    assert [(n.user_id, n.entity_type, n.entity_id) for n in told] == [(f.user("wuhua_applicant").id, "project", listed)]
+    assert told[0].params["notice_ends_on"] == ends.isoformat() and other != listed
+    [mail] = [m for m in mailbox.to("wuhua.applicant@example.gov.cn") if "公示" in mailbox.text(m)]
+    body = mailbox.text(mail)
+    assert "项目已列入示范项目名单公示" in body and f"异议受理截止日期：{ends.isoformat()}" in body
+    assert not [m for m in mailbox.to("kunming.applicant@example.gov.cn") if "公示" in mailbox.text(m)]

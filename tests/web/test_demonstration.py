@@ -45,6 +45,12 @@ def test_a_selection_is_a_candidate_and_the_list_goes_through_a_public_notice(ap
     assert leader.post("/demonstration/publish", {"opinion": "公示", "notice_days": "3"}).status_code == 302
     publication = db.session.scalar(sa.select(DemonstrationPublication))
     assert publication.notice_ends_on == add_working_days(clock.today(), 3)
+    ends = publication.notice_ends_on.isoformat()  # the agency reads it among its notifications
+    told = Browser(app, "wuhua_applicant").get("/notifications").text
+    assert "项目已列入示范项目名单公示" in told and f"异议受理截止日期：{ends}。" in told
+    told = Browser(app, "wuhua_applicant", lang="en").get("/notifications").text
+    assert "On the demonstration list under public notice (公示)" in told and f"until {ends}." in told
+    assert "公示" not in Browser(app, "dali_applicant").get("/notifications").text
 
     shown = public.get("/public/demonstration")
     name = db.session.get(Project, good_id).name

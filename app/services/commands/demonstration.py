@@ -25,6 +25,7 @@ from app.services.engine.actions import verb
 from app.services.engine.fire import fire
 from app.services.engine.guards import DEMONSTRATION_KEY
 from app.services.engine.loading import load_visible
+from app.services.notify.deliver import NOTICE, applicants_of, notify
 from app.services.records import audit, counters
 from app.services.records.outbox import enqueue
 from app.services.time.calendar import add_working_days
@@ -103,9 +104,14 @@ def publish_demonstrations(actor: User, data: dict) -> DemonstrationPublication:
                                            notice_ends_on=add_working_days(clock.today(), days))
     db.session.add(publication)
     db.session.flush()
-    audit.record(entity_type="demonstration_list", entity_id=publication.id, trigger="publish", actor=actor,
-                 role="leader", to_state=DemonstrationListState.NOTICE.value, opinion=fields["opinion"],
-                 payload={"projects": ids, "notice_ends_on": publication.notice_ends_on.isoformat()})
+    rec = audit.record(entity_type="demonstration_list", entity_id=publication.id, trigger="publish", actor=actor,
+                       role="leader", to_state=DemonstrationListState.NOTICE.value, opinion=fields["opinion"],
+                       payload={"projects": ids, "notice_ends_on": publication.notice_ends_on.isoformat()})
+    # Each listed agency hears that its project is under public notice, and until when.
+    for project in db.session.scalars(sa.select(Project).where(Project.id.in_(ids)).order_by(Project.id)):
+        notify(applicants_of(project), NOTICE, "project", project.id, {
+            "trigger": "publish", "to": project.state.value, "actor_id": actor.id, "audit_id": rec.id,
+            "list_id": publication.id, "notice_ends_on": publication.notice_ends_on.isoformat()})
     return publication
 
 

@@ -21,6 +21,7 @@ from app.services.records import outbox
 # What a notification says, by its kind (params["trigger"] names the decision for the first two).
 TASK, DECISION, REMINDER, ESCALATION, URGE = "task", "state_changed", "reminder", "escalation", "urge"
 ON_BEHALF = "entered_on_behalf"  # a proxy entered the leader's step: the leader hears of it
+NOTICE = "public_notice"  # the agency's project is on a demonstration list under public notice (公示)
 
 
 def notify(users: Iterable[User], kind: str, entity_type: str, entity_id: int, params: dict) -> list[Notification]:

@@ -36,6 +36,7 @@ from app.services.engine.fire import available_steps
 from app.services.notify.deliver import (
     DECISION,
     ESCALATION,
+    NOTICE,
     ON_BEHALF,
     REMINDER,
     TASK,
@@ -52,6 +53,7 @@ WHAT = {
     ESCALATION: _l("Overdue: escalated to you as the supervising level"),
     URGE: _l("Urged (催办) by a supervisor"),
     ON_BEHALF: _l("Entered on your behalf by your proxy (代录)"),
+    NOTICE: _l("On the demonstration list under public notice (公示)"),
 }
 
 
@@ -116,8 +118,17 @@ def _line(n: Notification, recipient: User) -> Line | None:
     return Line(title=title_of(kind, entity), what=str(WHAT.get(n.kind, n.kind)),
                 stage=entity.state.label(loc), step=step,
                 actor=actor_name(actor, entered_by) if actor else "",
-                deadline=beijing(deadline_of(kind, entity)), note=params.get("note", "") if n.kind == URGE else "",
+                deadline=beijing(deadline_of(kind, entity)), note=_note(n.kind, params),
                 url=item_url(kind, entity.id))
+
+
+def _note(kind: str, params: dict) -> str:
+    """What a line adds: a supervisor's words with a 催办, the last day of a public notice."""
+    if kind == URGE:
+        return params.get("note", "")
+    if kind == NOTICE and params.get("notice_ends_on"):
+        return str(_l("Objections may be filed until %(day)s.", day=params["notice_ends_on"]))
+    return ""
 
 
 def _letter(outbox_id: int, user: User, subject_of, lines_of, template: str) -> Letter | None:
