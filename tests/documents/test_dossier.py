@@ -6,13 +6,16 @@ import io
 import json
 import subprocess
 import zipfile
+from datetime import timedelta
 
 import pytest
 
 from app.database import transaction
 from app.documents import package
 from app.errors import Invalid
-from app.services.commands import attachments
+from app.extensions import db
+from app.models import Project
+from app.services.commands import attachments, changes, funding, perform
 from app.services.documents import dossier, dossier_check
 from app.services.records import checkpoints
 from tests import factories as f
@@ -189,3 +192,42 @@ def test_a_dossier_carries_the_signed_checkpoint_that_covers_its_audit_records(a
     assert statement["record_id"] >= max(r["id"] for r in contents.audit_records)
     report = dossier_check.verify_dossier(data)
     assert report.verdict == "authentic" and not report.problems, report.problems
+
+
+def _dossier(project_id: int) -> tuple[dict[str, bytes], dict, str]:
+    with transaction():
+        data = dossier.build(dossier.collect_for(f.user("office"), project_id))
+    report = dossier_check.verify_dossier(data)
+    assert report.ok and report.verdict == "authentic", report.problems
+    members = _members(data)
+    return members, json.loads(members[dossier.HISTORY_JSON]), members[package.MANIFEST].decode()
+
+
+def test_a_dossier_holds_the_projects_change_requests_with_their_files_and_decisions(app):
+    project_id = f.project()
+    evidence = b"%PDF-1.4\n% delay evidence\n"
+    end = (db.session.get(Project, project_id).ends_on + timedelta(days=180)).isoformat()
+    with transaction():
+        cr_id = changes.file_change_request(f.user("wuhua_applicant"), project_id, {
+            "change_type": "extension", "reason": "设备到货延迟", "new_ends_on": end},
+            [("evidence", "延期证明.pdf", io.BytesIO(evidence))]).id
+    for who, trigger in (("office", "review"), ("leader", "approve")):
+        with transaction():
+            perform(f.user(who), "change_request", cr_id, trigger, {"opinion": "同意"})
+    members, history, manifest = _dossier(project_id)
+    steps = {(h["item_type"], h["trigger"]) for h in history["history"]}
+    assert {("change_request", "create"), ("change_request", "review"), ("change_request", "approve")} <= steps
+    assert evidence in members.values() and "延期证明.pdf" in manifest and "证明材料" in manifest
+    assert "变更" in flat(pdf_text(members[dossier.HISTORY_PDF]))
+
+
+def test_a_dossier_holds_the_projects_funding_requests_with_their_files_and_decision(app):
+    project_id, _ = f.graded()
+    plan = b"%PDF-1.4\n% funding plan\n"
+    with transaction():
+        request_id = funding.file_funding_request(f.user("wuhua_applicant"), project_id,
+                                                  {"amount": "80", "purpose": "全市推广"},
+                                                  [("funding_plan", "资金使用计划.pdf", io.BytesIO(plan))]).id
+    members, history, manifest = _dossier(project_id)
+    assert ("funding_request", request_id) in {(h["item_type"], h["item_id"]) for h in history["history"]}
+    assert plan in members.values() and "资金使用计划.pdf" in manifest

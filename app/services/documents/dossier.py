@@ -34,8 +34,12 @@ from app.models import (
     Attachment,
     AuditCheckpoint,
     AuditRecord,
+    ChangeAttachment,
+    ChangeRequest,
     DocumentVersion,
     Evaluation,
+    FundingAttachment,
+    FundingRequest,
     IssuedDocument,
     Material,
     MidtermCheck,
@@ -44,6 +48,8 @@ from app.models import (
 )
 from app.services.commands.attachments import CONTENT_TYPES, storage_path
 from app.services.commands.attachments import KINDS as ATTACHMENT_KINDS
+from app.services.commands.changes import ATTACHMENT_KINDS as CHANGE_FILE_KINDS
+from app.services.commands.funding import ATTACHMENT_KINDS as FUNDING_FILE_KINDS
 from app.services.documents import issuing
 from app.services.engine.loading import load_visible
 from app.services.reads.history import of_items, title_of
@@ -107,7 +113,13 @@ def _items(project: Project) -> dict[str, list]:
 
     return {"application": [project.application], "project": [project],
             "midterm_check": of(MidtermCheck, MidtermCheck.year), "acceptance": of(Acceptance, Acceptance.round),
-            "evaluation": of(Evaluation, Evaluation.id)}
+            "evaluation": of(Evaluation, Evaluation.id), "change_request": of(ChangeRequest, ChangeRequest.id),
+            "funding_request": of(FundingRequest, FundingRequest.id)}
+
+
+# The files of a project's change and funding requests: (kind, table, its request column, kind → words).
+REQUEST_FILES = (("change_request", ChangeAttachment, "change_request_id", CHANGE_FILE_KINDS),
+                 ("funding_request", FundingAttachment, "funding_request_id", FUNDING_FILE_KINDS))
 
 
 @dataclass(frozen=True)
@@ -134,9 +146,12 @@ def snapshot(project: Project) -> Snapshot:
                                .where(Attachment.application_id == project.application_id)).one()
     handed_in = db.session.execute(sa.select(sa.func.count(Material.id), sa.func.max(Material.id))
                                    .where(Material.project_id == project.id)).one()
+    requested = [db.session.execute(sa.select(sa.func.count(table.id), sa.func.max(table.id)).where(
+        getattr(table, column).in_([e.id for e in items[kind]]))).one() for kind, table, column, _ in REQUEST_FILES]
     covering = None if last is None else db.session.scalar(
         sa.select(sa.func.min(AuditCheckpoint.seq)).where(AuditCheckpoint.record_id >= last))
-    key = (f"p{project.version}:r{last}:d{docs[0]}/{docs[1]}:v{version}:a{files[0]}/{files[1]}:m{handed_in[0]}/{handed_in[1]}:c{covering}")
+    key = (f"p{project.version}:r{last}:d{docs[0]}/{docs[1]}:v{version}:a{files[0]}/{files[1]}:m{handed_in[0]}/{handed_in[1]}"
+           + "".join(f":q{n}/{top}" for n, top in requested) + f":c{covering}")
     return Snapshot(key, last)
 
 
@@ -148,7 +163,9 @@ def collect(project: Project) -> Contents:
     with force_locale("zh_CN"):  # the archive speaks Chinese, whoever exports it
         titles = {(kind, e.id): f"{kind_label(kind)}：{title_of(kind, e)}" for kind, es in items.items() for e in es}
         attached = _attachments(project)
-        stored = _documents(items, titles, issuer) + attached + _materials(project, titles, {a.path for a in attached})
+        handed_in = _materials(project, titles, {a.path for a in attached})
+        stored = (_documents(items, titles, issuer) + attached + handed_in
+                  + _request_files(items, titles, {m.path for m in attached + handed_in}))
         records = list(db.session.scalars(sa.select(AuditRecord).where(of_items(AuditRecord, items))
                                           .order_by(AuditRecord.id)))
         attach(records, "actor", User, "actor_id")
@@ -207,6 +224,23 @@ def _materials(project: Project, titles: dict, taken: set[str]) -> list[Member]:
             ("题名", m.display_name), ("附件类别", MATERIAL_KINDS.get(m.kind, (m.kind,))[0]),
             ("所属事项", titles.get((m.stage, m.stage_id), "")),
             ("形成日期", beijing(m.uploaded_at)), ("格式", m.content_type)))
+    return list(members.values())
+
+
+def _request_files(items: dict[str, list], titles: dict, taken: set[str]) -> list[Member]:
+    """The files handed in with the project's change requests (变更/延期申请) and follow-on
+    funding requests (后续资金申请), filed under the request they came with."""
+    members: dict[str, Member] = {}
+    for kind, table, column, words in REQUEST_FILES:
+        ids = [e.id for e in items[kind]]
+        for a in db.session.scalars(sa.select(table).where(getattr(table, column).in_(ids)).order_by(table.id)):
+            path = f"attachments/{a.sha256}.{EXTENSIONS.get(a.content_type, 'bin')}"
+            if path in members or path in taken:  # the same bytes twice: one file
+                continue
+            members[path] = Member(path, "attachment", a.sha256, "attachment", (
+                ("题名", a.display_name), ("附件类别", words.get(a.kind, (a.kind,))[0]),
+                ("所属事项", titles.get((kind, getattr(a, column)), "")),
+                ("形成日期", beijing(a.uploaded_at)), ("格式", a.content_type)))
     return list(members.values())
 
 
