@@ -150,8 +150,8 @@ def snapshot(project: Project) -> Snapshot:
         getattr(table, column).in_([e.id for e in items[kind]]))).one() for kind, table, column, _ in REQUEST_FILES]
     covering = None if last is None else db.session.scalar(
         sa.select(sa.func.min(AuditCheckpoint.seq)).where(AuditCheckpoint.record_id >= last))
-    key = (f"p{project.version}:r{last}:d{docs[0]}/{docs[1]}:v{version}:a{files[0]}/{files[1]}:m{handed_in[0]}/{handed_in[1]}"
-           + "".join(f":q{n}/{top}" for n, top in requested) + f":c{covering}")
+    key = (f"p{project.version}:r{last}:d{docs[0]}/{docs[1]}:v{version}:a{files[0]}/{files[1]}"
+           f":m{handed_in[0]}/{handed_in[1]}" + "".join(f":q{n}/{top}" for n, top in requested) + f":c{covering}")
     return Snapshot(key, last)
 
 
@@ -201,46 +201,42 @@ def _documents(items: dict[str, list], titles: dict, issuer: str) -> list[Member
 def _attachments(project: Project) -> list[Member]:
     rows = db.session.scalars(sa.select(Attachment).where(Attachment.application_id == project.application_id)
                               .order_by(Attachment.id))
-    members: dict[str, Member] = {}
-    for a in rows:
-        path = f"attachments/{a.sha256}.{EXTENSIONS.get(a.content_type, 'bin')}"
-        if path in members:  # the same bytes attached twice: one file
-            continue
-        members[path] = Member(path, "attachment", a.sha256, "attachment", (
-            ("题名", a.display_name), ("附件类别", ATTACHMENT_KINDS.get(a.kind, (a.kind,))[0]),
-            ("形成日期", beijing(a.uploaded_at)), ("格式", a.content_type)))
-    return list(members.values())
+    return _filed(rows, ATTACHMENT_KINDS)
 
 
 def _materials(project: Project, titles: dict, taken: set[str]) -> list[Member]:
     """The materials handed in with the project's stages (进展报告, 竣工报告 …): stored like
     attachments, filed under the item they came with."""
-    members: dict[str, Member] = {}
-    for m in db.session.scalars(sa.select(Material).where(Material.project_id == project.id).order_by(Material.id)):
-        path = f"attachments/{m.sha256}.{EXTENSIONS.get(m.content_type, 'bin')}"
-        if path in members or path in taken:  # the same bytes twice (or carried to a new round): one file
-            continue
-        members[path] = Member(path, "attachment", m.sha256, "attachment", (
-            ("题名", m.display_name), ("附件类别", MATERIAL_KINDS.get(m.kind, (m.kind,))[0]),
-            ("所属事项", titles.get((m.stage, m.stage_id), "")),
-            ("形成日期", beijing(m.uploaded_at)), ("格式", m.content_type)))
-    return list(members.values())
+    rows = db.session.scalars(sa.select(Material).where(Material.project_id == project.id).order_by(Material.id))
+    return _filed(rows, MATERIAL_KINDS, lambda m: titles.get((m.stage, m.stage_id), ""), taken)
 
 
 def _request_files(items: dict[str, list], titles: dict, taken: set[str]) -> list[Member]:
     """The files handed in with the project's change requests (变更/延期申请) and follow-on
     funding requests (后续资金申请), filed under the request they came with."""
-    members: dict[str, Member] = {}
+    members: list[Member] = []
     for kind, table, column, words in REQUEST_FILES:
-        ids = [e.id for e in items[kind]]
-        for a in db.session.scalars(sa.select(table).where(getattr(table, column).in_(ids)).order_by(table.id)):
-            path = f"attachments/{a.sha256}.{EXTENSIONS.get(a.content_type, 'bin')}"
-            if path in members or path in taken:  # the same bytes twice: one file
-                continue
-            members[path] = Member(path, "attachment", a.sha256, "attachment", (
-                ("题名", a.display_name), ("附件类别", words.get(a.kind, (a.kind,))[0]),
-                ("所属事项", titles.get((kind, getattr(a, column)), "")),
-                ("形成日期", beijing(a.uploaded_at)), ("格式", a.content_type)))
+        rows = db.session.scalars(sa.select(table).where(getattr(table, column).in_([e.id for e in items[kind]]))
+                                  .order_by(table.id))
+        members += _filed(rows, words, lambda a, k=kind, c=column: titles.get((k, getattr(a, c)), ""),
+                          taken | {m.path for m in members})
+    return members
+
+
+def _filed(rows, words: dict, item=None, taken: set[str] = frozenset()) -> list[Member]:
+    """Stored files as archive members under their stored names, each once (the same bytes
+    attached twice, or carried to a new round, are one file; ``taken``: already in the archive):
+    its name, its kind in words, the item it came with (``item``, when given), when and what."""
+    members: dict[str, Member] = {}
+    for f in rows:
+        path = f"attachments/{f.sha256}.{EXTENSIONS.get(f.content_type, 'bin')}"
+        if path in members or path in taken:
+            continue
+        metadata = (("题名", f.display_name), ("附件类别", words.get(f.kind, (f.kind,))[0]))
+        if item is not None:
+            metadata += (("所属事项", item(f)),)
+        members[path] = Member(path, "attachment", f.sha256, "attachment",
+                               metadata + (("形成日期", beijing(f.uploaded_at)), ("格式", f.content_type)))
     return list(members.values())
 
 
