@@ -182,4 +182,17 @@ def download_change_attachment(entity_id: int, attachment_id: int):
     return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.display_name)
 
 
+@bp.route(f"/{ID}/attachments/<id:attachment_id>", methods=["DELETE"])
+@bp.response(204)
+@documented_errors(bp, 401, 403, 404, 409)
+def delete_change_attachment(entity_id: int, attachment_id: int):
+    """Remove material
+
+    Only the agency, while the request awaits review or revision (else 409); the history keeps
+    the file's name and digest.
+    """
+    with transaction():
+        changes.remove_change_attachment(actor(), entity_id, attachment_id)
+
+
 add_workflow_routes(bp, "change_request")

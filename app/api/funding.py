@@ -113,4 +113,17 @@ def download_attachment(request_id: int, attachment_id: int):
                      download_name=attachment.display_name, etag=attachment.sha256, conditional=True)
 
 
+@bp.route(f"/{ID}/attachments/{ATTACHMENT}", methods=["DELETE"])
+@bp.response(204)
+@documented_errors(bp, 401, 403, 404, 409)
+def delete_attachment(request_id: int, attachment_id: int):
+    """Remove an attachment
+
+    Only the agency, while the request awaits review or is returned for revision (else 409); the
+    history keeps the file's name and digest.
+    """
+    with transaction():
+        funding.remove_funding_attachment(actor(), attachment_id, request_id)
+
+
 add_workflow_routes(bp, "funding_request")

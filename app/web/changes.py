@@ -74,8 +74,9 @@ def new(project_id: int):
 def detail(id: int, upload_errors: dict | None = None):
     cr = reads.change_request_detail(current_user, id)
     steps = actions_for(current_user, "change_request", id)[1]
+    editable = cr.state in changes.EDITABLE and policies.check("applicant_owns", current_user, cr)
     return render_template("changes/detail.html", cr=cr, steps=steps, changes=reads.what_changes(cr),
-                           history=timeline(current_user, "change_request", id),
+                           history=timeline(current_user, "change_request", id), editable=editable,
                            attachment_kinds=changes.ATTACHMENT_KINDS, upload_errors=upload_errors or {})
 
 
@@ -91,6 +92,15 @@ def upload(id: int):
     except Invalid as exc:
         return detail(id, exc.errors), 422
     flash(_("The attachment is uploaded."), "success")
+    return redirect(url_for(".detail", id=id) + "#attachments")
+
+
+@bp.post("/<int:id>/attachments/<int:attachment_id>/delete")
+@login_required
+def remove_attachment(id: int, attachment_id: int):
+    with transaction():
+        changes.remove_change_attachment(current_user, id, attachment_id)
+    flash(_("The attachment is removed."), "success")
     return redirect(url_for(".detail", id=id) + "#attachments")
 
 

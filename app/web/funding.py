@@ -75,6 +75,15 @@ def upload(id: int):
     return redirect(url_for(".detail", id=id) + "#attachments")
 
 
+@bp.post("/attachments/<int:attachment_id>/delete")
+@login_required
+def remove_attachment(attachment_id: int):
+    with transaction():
+        request_id = funding.remove_funding_attachment(current_user, attachment_id).funding_request_id
+    flash(_("The attachment is removed."), "success")
+    return redirect(url_for(".detail", id=request_id) + "#attachments")
+
+
 @bp.get("/attachments/<int:attachment_id>")
 @login_required
 def attachment(attachment_id: int):

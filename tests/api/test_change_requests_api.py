@@ -57,3 +57,21 @@ def test_refusals(api):
                  409, "conflict")
     assert api.get("change-requests", "dali_applicant").get_json()["total"] == 0
     assert_error(api.get("change-requests", "expert3"), 403, "forbidden")
+
+
+def test_the_agency_deletes_material_while_the_request_waits(api):
+    pid = factories.project()
+    end = (db.session.get(Project, pid).ends_on + timedelta(days=90)).isoformat()
+    cr = api.post("change-requests", "wuhua_applicant",
+                  json={"project_id": pid, "change_type": "extension", "reason": "延期", "new_ends_on": end}).get_json()
+    att = api.post(f"change-requests/{cr['id']}/attachments", "wuhua_applicant",
+                   data={"kind": "evidence", "file": (io.BytesIO(PDF), "错传.pdf")},
+                   content_type="multipart/form-data").get_json()
+    assert_error(api.delete(f"change-requests/{cr['id']}/attachments/{att['id']}", "office"), 403, "forbidden")
+    assert api.delete(f"change-requests/{cr['id']}/attachments/{att['id']}", "wuhua_applicant").status_code == 204
+    assert api.get(f"change-requests/{cr['id']}", "wuhua_applicant").get_json()["attachments"] == []
+    again = api.post(f"change-requests/{cr['id']}/attachments", "wuhua_applicant",
+                     data={"kind": "evidence", "file": (io.BytesIO(PDF), "说明.pdf")},
+                     content_type="multipart/form-data").get_json()
+    assert api.act("change-requests", cr["id"], "review", "office", opinion="可").status_code == 200
+    assert_error(api.delete(f"change-requests/{cr['id']}/attachments/{again['id']}", "wuhua_applicant"), 409, "conflict")

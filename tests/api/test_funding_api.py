@@ -70,3 +70,21 @@ def test_access(api):
                  403, "forbidden")
     assert api.get("funding-requests", "kunming_applicant").get_json()["total"] == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FundingRequest)) == 1
+
+
+def test_the_agency_deletes_an_attachment_while_the_request_waits(api):
+    project_id, _ = f.graded("wuhua_applicant", score="88")
+    rid = _file(api, project_id).get_json()["id"]
+    att = api.post(f"funding-requests/{rid}/attachments", "wuhua_applicant",
+                   data={"kind": "other", "file": (io.BytesIO(PDF), "错传.pdf")},
+                   content_type="multipart/form-data").get_json()
+    assert_error(api.delete(f"funding-requests/{rid}/attachments/{att['id']}", "office"), 403, "forbidden")
+    assert_error(api.delete(f"funding-requests/{rid + 1}/attachments/{att['id']}", "wuhua_applicant"), 404, "not_found")
+    assert api.delete(f"funding-requests/{rid}/attachments/{att['id']}", "wuhua_applicant").status_code == 204
+    assert api.get(f"funding-requests/{rid}", "wuhua_applicant").get_json()["attachments"] == []
+    assert_error(api.delete(f"funding-requests/{rid}/attachments/{att['id']}", "wuhua_applicant"), 404, "not_found")
+    again = api.post(f"funding-requests/{rid}/attachments", "wuhua_applicant",
+                     data={"kind": "budget", "file": (io.BytesIO(PDF), "预算.pdf")},
+                     content_type="multipart/form-data").get_json()
+    assert api.act("funding-requests", rid, "pass_funding_review", "office", opinion="可").status_code == 200
+    assert_error(api.delete(f"funding-requests/{rid}/attachments/{again['id']}", "wuhua_applicant"), 409, "conflict")

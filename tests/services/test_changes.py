@@ -225,3 +225,29 @@ def test_a_withdrawn_request_frees_the_project_for_another(app):
     cr_id = file(pid, change_type="budget", reason="r", new_budget="10")
     assert step(cr_id, "withdraw", "wuhua_applicant", confirmed="yes").state == C.WITHDRAWN
     assert file(pid, change_type="budget", reason="重新测算", new_budget="12") != cr_id
+
+
+def test_the_agency_removes_material_while_the_request_waits_and_the_history_keeps_it(app):
+    pid = f.project()
+    cr_id = file(pid, change_type="extension", reason="设备到货延迟", new_ends_on=extension(pid),
+                 files=[("evidence", "错传.pdf", io.BytesIO(PDF)), ("change_form", "申请表.pdf", io.BytesIO(PDF + b"1"))])
+    wrong, kept = db.session.get(ChangeRequest, cr_id).attachments
+    for who, error in (("kunming_applicant", NotFound), ("office", Denied)):  # another agency; not the agency
+        before = records()
+        with pytest.raises(error), transaction():
+            changes.remove_change_attachment(f.user(who), cr_id, wrong.id)
+        assert records() == before
+    with pytest.raises(NotFound), transaction():  # an attachment of another request is not this one's
+        changes.remove_change_attachment(f.user("wuhua_applicant"), cr_id, wrong.id + 1000)
+    with transaction():
+        changes.remove_change_attachment(f.user("wuhua_applicant"), cr_id, wrong.id)
+    db.session.expire_all()
+    assert [a.display_name for a in db.session.get(ChangeRequest, cr_id).attachments] == ["申请表.pdf"]
+    rec = db.session.scalar(sa.select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1))
+    assert (rec.entity_type, rec.entity_id, rec.trigger, rec.payload["name"]) == ("change_request", cr_id, "detach",
+                                                                                    "错传.pdf")
+    step(cr_id, "review", "office", opinion="理由充分")
+    before = records()
+    with pytest.raises(Conflict), transaction():  # reviewed: the material stands
+        changes.remove_change_attachment(f.user("wuhua_applicant"), cr_id, kept.id)
+    assert records() == before and len(db.session.get(ChangeRequest, cr_id).attachments) == 1

@@ -223,3 +223,27 @@ def test_the_offices_clock_stands_while_the_request_is_returned_and_resumes_on_r
     assert (first.days, resumed.used) == (15, 3)
     assert (resumed.deadline - first.deadline).days == 7  # five working days and a weekend
     assert request.due_on == resumed.deadline.astimezone(clock.BEIJING).date()  # the stored day agrees
+
+
+def test_the_agency_removes_an_attachment_while_the_request_waits_and_the_history_keeps_it(app):
+    project_id, _ = f.graded(score="88")
+    rid = file(project_id, files=[("funding_plan", "计划.pdf", io.BytesIO(PDF)), ("other", "错传.pdf", io.BytesIO(PDF + b"1"))])
+    kept, wrong = db.session.get(FundingRequest, rid).attachments
+    for who, error in (("kunming_applicant", NotFound), ("office", Denied)):
+        before = counts()
+        with pytest.raises(error), transaction():
+            funding.remove_funding_attachment(f.user(who), wrong.id)
+        assert counts() == before
+    with pytest.raises(NotFound), transaction():  # named under another request
+        funding.remove_funding_attachment(f.user("wuhua_applicant"), wrong.id, rid + 1)
+    with transaction():
+        funding.remove_funding_attachment(f.user("wuhua_applicant"), wrong.id, rid)
+    db.session.expire_all()
+    assert [a.display_name for a in db.session.get(FundingRequest, rid).attachments] == ["计划.pdf"]
+    rec = db.session.scalar(sa.select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1))
+    assert (rec.entity_type, rec.trigger, rec.payload["name"]) == ("funding_request", "detach", "错传.pdf")
+    step("office", rid, "pass_funding_review")
+    before = counts()
+    with pytest.raises(Conflict), transaction():  # with the leader now: the files stand
+        funding.remove_funding_attachment(f.user("wuhua_applicant"), kept.id)
+    assert counts() == before

@@ -93,3 +93,22 @@ def test_who_sees_and_who_may_act(app):
     assert _records() == count
     listing = Browser(app, "office").get("/changes/?type=budget")
     assert listing.status_code == 200 and f"/changes/{cr_id}" in listing.text
+
+
+def test_the_agency_removes_a_wrong_file_from_its_waiting_request_on_the_page(app):
+    pid = f.project()
+    end = (db.session.get(Project, pid).ends_on + timedelta(days=180)).isoformat()
+    applicant = Browser(app, "wuhua_applicant", lang="zh")
+    applicant.post(f"/changes/new/{pid}", {"change_type": "extension", "reason": "设备到货延迟", "new_ends_on": end,
+                                           "kind": "evidence", "file": (io.BytesIO(PDF), "错传.pdf")},
+                   content_type="multipart/form-data")
+    cr = db.session.scalar(sa.select(ChangeRequest))
+    wrong = cr.attachments[0].id
+    remove = f'action="/changes/{cr.id}/attachments/{wrong}/delete"'
+    assert remove in applicant.get(f"/changes/{cr.id}").text
+    assert remove not in Browser(app, "office").get(f"/changes/{cr.id}").text  # only the agency
+    assert Browser(app, "office").post(f"/changes/{cr.id}/attachments/{wrong}/delete").status_code == 403
+    r = applicant.post(f"/changes/{cr.id}/attachments/{wrong}/delete")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/changes/{cr.id}#attachments")
+    page = applicant.get(f"/changes/{cr.id}").text
+    assert "错传.pdf" not in page.split('id="attachments"')[1].split("</section>")[0] and "附件已删除" in page

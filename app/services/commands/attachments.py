@@ -196,17 +196,23 @@ def _attachment(attachment_id: int, application_id: int | None) -> Attachment:
     return attachment
 
 
+def detach_file(actor: User, entity_type: str, entity, attachment):
+    """Remove an item's attached file row, audited as "detach" on the item (the history keeps its
+    name and digest; the stored bytes stay, as other rows may hold them) — ``attach_file``'s undo
+    for every kind of item. The caller has checked that the actor may."""
+    db.session.delete(attachment)
+    db.session.flush()
+    audit.record(entity_type=entity_type, entity_id=entity.id, trigger="detach", actor=actor, role="applicant",
+                 from_state=entity.state.value, to_state=entity.state.value,
+                 payload={"attachment_id": attachment.id, "name": attachment.display_name,
+                          "sha256": attachment.sha256})
+    return attachment
+
+
 def remove_attachment(actor: User, attachment_id: int, application_id: int | None = None) -> Attachment:
     """Detach a file from the actor's own draft or returned application (the history keeps it)."""
     attachment = _attachment(attachment_id, application_id)
-    app = _editable_application(actor, attachment.application_id)
-    db.session.delete(attachment)
-    db.session.flush()
-    audit.record(entity_type="application", entity_id=app.id, trigger="detach", actor=actor, role="applicant",
-                 from_state=app.state.value, to_state=app.state.value,
-                 payload={"attachment_id": attachment_id, "name": attachment.display_name,
-                          "sha256": attachment.sha256})
-    return attachment
+    return detach_file(actor, "application", _editable_application(actor, attachment.application_id), attachment)
 
 
 def list_attachments(actor: User, application_id: int) -> list[Attachment]:

@@ -26,7 +26,7 @@ from app.extensions import db
 from app.i18n import short_locale
 from app.models import Application, ChangeAttachment, ChangeRequest, Project, User
 from app.schemas import ChangeRequestSchema, ChangeValuesSchema, load
-from app.services.commands.attachments import attach_file, storage_path
+from app.services.commands.attachments import attach_file, detach_file, storage_path
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
 from app.services.engine.loading import load_visible
@@ -209,6 +209,19 @@ def add_change_attachment(actor: User, change_request_id: int, kind: str, filena
     if cr.state not in EDITABLE:
         raise Conflict(str(_l("Material can be added only while the request awaits review or revision.")))
     return _attach(actor, cr, kind, filename, stream)
+
+
+def remove_change_attachment(actor: User, change_request_id: int, attachment_id: int) -> ChangeAttachment:
+    """Take a file off the actor's own request while it awaits review or revision (the history
+    keeps its name and digest)."""
+    cr = load_visible(ChangeRequest, change_request_id, actor)
+    attachment = db.session.get(ChangeAttachment, attachment_id)
+    if attachment is None or attachment.change_request_id != cr.id:
+        raise NotFound(f"change attachments {attachment_id}")
+    policies.require("applicant_owns", actor, cr)
+    if cr.state not in EDITABLE:
+        raise Conflict(str(_l("Material can be removed only while the request awaits review or revision.")))
+    return detach_file(actor, "change_request", cr, attachment)
 
 
 def open_change_attachment(actor: User, change_request_id: int, attachment_id: int) -> tuple[ChangeAttachment, Path]:

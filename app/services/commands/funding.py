@@ -24,7 +24,7 @@ from app.schemas import (
     FundingRevisionSchema,
     load,
 )
-from app.services.commands.attachments import attach_file, storage_path
+from app.services.commands.attachments import attach_file, detach_file, storage_path
 from app.services.documents import issuing
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
@@ -96,6 +96,20 @@ def add_funding_attachment(actor: User, request_id: int, kind: str, filename: st
     if request.state not in ATTACHABLE:
         raise Conflict(str(_l("Attachments can be added only while the request awaits review or is returned for revision.")))
     return _attach(actor, request, kind, filename, stream)
+
+
+def remove_funding_attachment(actor: User, attachment_id: int, request_id: int | None = None) -> FundingAttachment:
+    """Take a file off the agency's own request while it awaits review or is returned (the history
+    keeps its name and digest)."""
+    attachment = db.session.get(FundingAttachment, attachment_id)
+    if attachment is None or (request_id is not None and attachment.funding_request_id != request_id):
+        raise NotFound(f"funding attachments {attachment_id}")
+    request = load_visible(FundingRequest, attachment.funding_request_id, actor)
+    policies.require("applicant_owns", actor, request)
+    if request.state not in ATTACHABLE:
+        raise Conflict(str(_l("Attachments can be removed only while the request awaits review or is returned for "
+                              "revision.")))
+    return detach_file(actor, KIND, request, attachment)
 
 
 def open_funding_attachment(actor: User, attachment_id: int,
