@@ -221,10 +221,13 @@ def test_a_draft_leaves_the_inbox_the_day_after_its_batch_closes(app):
     assert tasks("wuhua_applicant") == {}
 
 
-def test_an_app_keeps_the_inbox_of_a_bounded_number_of_scopes(app, monkeypatch):
+def test_an_app_keeps_the_inbox_of_a_bounded_number_of_scopes_dropping_the_least_recently_used(app, monkeypatch):
     monkeypatch.setattr(worklists, "KEEP_PLANS", 2)
     names = ("wuhua_applicant", "kunming_applicant", "dali_applicant", "office", "leader")
     first = {name: tasks(name) for name in names}
-    assert len(app.extensions[worklists.PLANS]) <= 2
-    assert {name: tasks(name) for name in reversed(names)} == first
-    assert len(app.extensions[worklists.PLANS]) <= 2
+    plans = app.extensions[worklists.PLANS]
+    assert len(plans) == 2
+    for name in ("office", "wuhua_applicant", "office", "leader"):  # the agency is now the least recent
+        tasks(name)
+    assert {key[0][0] for key in plans} == {f.user("office").id, f.user("leader").id}  # (scope_key: the user first)
+    assert {name: tasks(name) for name in reversed(names)} == first and len(plans) == 2
