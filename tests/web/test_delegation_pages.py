@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app import clock
 from app.database import transaction
 from app.extensions import db
-from app.models import Application, AuditRecord, Delegation
+from app.models import Application, AuditRecord, Delegation, Project
 from app.services.commands import delegations, perform
 from tests import factories as f
 from tests.web.web_client import User
@@ -94,3 +94,23 @@ def test_the_admin_sees_the_versions_and_a_refused_migration_writes_nothing(app)
     assert User(app, "office").post("/admin/workflow-versions/migrate",
                                     {"kind": "application", "id": str(app_id)}).status_code == 403
     assert _count(AuditRecord) == records
+
+
+def test_a_proxy_finds_the_leaders_steps_among_a_lists_buttons_too(app):
+    """The demonstration shortlist's buttons (``actions_on``) offer the proxy the leader's
+    selection, marked 代录, as the project's own page does; taking it records both names."""
+    app.config.update(DEMONSTRATION_MIN=1, DEMONSTRATION_MAX=3)
+    project_id, _ = f.graded("wuhua_applicant", score="95")
+    proxy = User(app, "office", lang="zh_CN")
+    select = f'action="/act/project/{project_id}/select_demonstration"'
+    assert select not in proxy.get("/demonstration/").text  # the leader's call
+    today = clock.today()
+    with transaction():
+        delegations.designate(f.user("leader"), {"proxy": "office", "starts_on": today.isoformat(),
+                                                 "ends_on": (today + timedelta(days=3)).isoformat()})
+    page = proxy.get("/demonstration/").text
+    assert select in page and "拟推荐为示范项目（代王华（省信息办主任）录入）" in page
+    version = db.session.get(Project, project_id).version
+    assert proxy.act("project", project_id, "select_demonstration", {"opinion": "拟推荐"}, version).status_code == 302
+    rec = db.session.scalar(sa.select(AuditRecord).where(AuditRecord.trigger == "select_demonstration"))
+    assert (rec.actor_id, rec.entered_by_id) == (f.user("leader").id, f.user("office").id)

@@ -205,6 +205,10 @@ def _buttons(kind: str, steps) -> list[Action]:
 
 def actions_on(actor: User, kind: str, entities: list) -> dict[int, list[Action]]:
     """The actions on each of ``entities`` (already loaded, visible to the actor) — a list's
-    buttons: each step's policy before its guards, each guard's query once for them all."""
+    buttons: each step's policy before its guards, each guard's query once for them all; a
+    proxy's list also offers the leader's steps (代录), as the item's own page does."""
+    delegation = proxy.in_force(actor)  # (one query for the whole list)
     with prefetch.over(entities):
-        return {e.id: _buttons(kind, available_steps(e, actor)) for e in entities}
+        return {e.id: _buttons(kind, available_steps(e, actor))
+                + (delegated_actions(actor, kind, e, delegation) if delegation is not None else [])
+                for e in entities}
