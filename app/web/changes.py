@@ -74,7 +74,7 @@ def new(project_id: int):
 def detail(id: int, upload_errors: dict | None = None):
     cr = reads.change_request_detail(current_user, id)
     steps = actions_for(current_user, "change_request", id)[1]
-    editable = cr.state in changes.EDITABLE and policies.check("applicant_owns", current_user, cr)
+    editable = changes.material_editable(current_user, cr)
     return render_template("changes/detail.html", cr=cr, steps=steps, changes=reads.what_changes(cr),
                            history=timeline(current_user, "change_request", id), editable=editable,
                            attachment_kinds=changes.ATTACHMENT_KINDS, upload_errors=upload_errors or {})

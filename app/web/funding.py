@@ -27,7 +27,7 @@ from app.services.reads import funding as reads
 from app.services.reads.history import timeline
 from app.web.levels import level_arg, level_choices
 from app.web.projects import programme_context
-from workflows.funding_request import ATTACHABLE, FundingRequestState
+from workflows.funding_request import FundingRequestState
 
 bp = Blueprint("funding", __name__, url_prefix="/funding")
 bp.context_processor(programme_context)
@@ -47,7 +47,7 @@ def index():
 def _detail(id: int, upload_errors: dict | None = None, status: int = 200):
     review = reads.funding_review(current_user, id)
     steps = actions_for(current_user, "funding_request", id)[1]
-    editable = review.request.state in ATTACHABLE and policies.check("applicant_owns", current_user, review.request)
+    editable = funding.attachments_editable(current_user, review.request)
     return render_template("funding/detail.html", review=review, req=review.request, steps=steps,
                            editable=editable, attachment_kinds=funding.ATTACHMENT_KINDS,
                            upload_errors=upload_errors or {},

@@ -211,13 +211,25 @@ def add_change_attachment(actor: User, change_request_id: int, kind: str, filena
     return _attach(actor, cr, kind, filename, stream)
 
 
-def remove_change_attachment(actor: User, change_request_id: int, attachment_id: int) -> ChangeAttachment:
-    """Take a file off the actor's own request while it awaits review or revision (the history
-    keeps its name and digest)."""
+def material_editable(actor: User, cr: ChangeRequest) -> bool:
+    """Whether the actor may add or remove the request's material now (what the page offers)."""
+    return cr.state in EDITABLE and bool(policies.check("applicant_owns", actor, cr))
+
+
+def _visible_attachment(actor: User, change_request_id: int,
+                        attachment_id: int) -> tuple[ChangeRequest, ChangeAttachment]:
+    """The request and its attachment, if the actor may see the request (else 404)."""
     cr = load_visible(ChangeRequest, change_request_id, actor)
     attachment = db.session.get(ChangeAttachment, attachment_id)
     if attachment is None or attachment.change_request_id != cr.id:
         raise NotFound(f"change attachments {attachment_id}")
+    return cr, attachment
+
+
+def remove_change_attachment(actor: User, change_request_id: int, attachment_id: int) -> ChangeAttachment:
+    """Take a file off the actor's own request while it awaits review or revision (the history
+    keeps its name and digest)."""
+    cr, attachment = _visible_attachment(actor, change_request_id, attachment_id)
     policies.require("applicant_owns", actor, cr)
     if cr.state not in EDITABLE:
         raise Conflict(str(_l("Material can be removed only while the request awaits review or revision.")))
@@ -226,10 +238,7 @@ def remove_change_attachment(actor: User, change_request_id: int, attachment_id:
 
 def open_change_attachment(actor: User, change_request_id: int, attachment_id: int) -> tuple[ChangeAttachment, Path]:
     """An attachment and where its bytes are, if the actor may see its request (else 404)."""
-    cr = load_visible(ChangeRequest, change_request_id, actor)
-    attachment = db.session.get(ChangeAttachment, attachment_id)
-    if attachment is None or attachment.change_request_id != cr.id:
-        raise NotFound(f"change attachments {attachment_id}")
+    _cr, attachment = _visible_attachment(actor, change_request_id, attachment_id)
     path = storage_path(attachment.sha256)
     if not path.is_file():
         raise NotFound(f"change attachments {attachment_id} (file missing)")

@@ -98,13 +98,24 @@ def add_funding_attachment(actor: User, request_id: int, kind: str, filename: st
     return _attach(actor, request, kind, filename, stream)
 
 
-def remove_funding_attachment(actor: User, attachment_id: int, request_id: int | None = None) -> FundingAttachment:
-    """Take a file off the agency's own request while it awaits review or is returned (the history
-    keeps its name and digest)."""
+def attachments_editable(actor: User, request: FundingRequest) -> bool:
+    """Whether the actor may add or remove the request's attachments now (what the page offers)."""
+    return request.state in ATTACHABLE and bool(policies.check("applicant_owns", actor, request))
+
+
+def _visible_attachment(actor: User, attachment_id: int,
+                        request_id: int | None) -> tuple[FundingRequest, FundingAttachment]:
+    """The attachment (of ``request_id``, when given) and its request, if the actor may see it (else 404)."""
     attachment = db.session.get(FundingAttachment, attachment_id)
     if attachment is None or (request_id is not None and attachment.funding_request_id != request_id):
         raise NotFound(f"funding attachments {attachment_id}")
-    request = load_visible(FundingRequest, attachment.funding_request_id, actor)
+    return load_visible(FundingRequest, attachment.funding_request_id, actor), attachment
+
+
+def remove_funding_attachment(actor: User, attachment_id: int, request_id: int | None = None) -> FundingAttachment:
+    """Take a file off the agency's own request while it awaits review or is returned (the history
+    keeps its name and digest)."""
+    request, attachment = _visible_attachment(actor, attachment_id, request_id)
     policies.require("applicant_owns", actor, request)
     if request.state not in ATTACHABLE:
         raise Conflict(str(_l("Attachments can be removed only while the request awaits review or is returned for "
@@ -115,10 +126,7 @@ def remove_funding_attachment(actor: User, attachment_id: int, request_id: int |
 def open_funding_attachment(actor: User, attachment_id: int,
                             request_id: int | None = None) -> tuple[FundingAttachment, Path]:
     """The attachment and where its bytes are, if the actor may see its request."""
-    attachment = db.session.get(FundingAttachment, attachment_id)
-    if attachment is None or (request_id is not None and attachment.funding_request_id != request_id):
-        raise NotFound(f"funding attachments {attachment_id}")
-    load_visible(FundingRequest, attachment.funding_request_id, actor)
+    _request, attachment = _visible_attachment(actor, attachment_id, request_id)
     path = storage_path(attachment.sha256)
     if not path.is_file():
         raise NotFound(f"funding attachments {attachment_id} (file missing)")
