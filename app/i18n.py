@@ -47,21 +47,22 @@ def present_locale() -> Locale | None:
 def force_locale(locale: str) -> Iterator[None]:
     """Flask-Babel's ``force_locale`` (a mail in its reader's language, a document in Chinese)."""
     with flask_babel.force_locale(locale):
-        before = g.pop(_HELD, None) if has_app_context() else None
+        _forget()
         try:
             yield
         finally:
-            if has_app_context():
-                g.pop(_HELD, None)
-                if before is not None:
-                    setattr(g, _HELD, before)
+            _forget()  # (asked again after the block: Flask-Babel has restored its own by then)
+
+
+def _forget() -> None:
+    if has_app_context():
+        g.pop(_HELD, None)
 
 
 def refresh() -> None:
     """Flask-Babel's ``refresh``: the locale is chosen again (an API request in a shared context)."""
     flask_babel.refresh()
-    if has_app_context():
-        g.pop(_HELD, None)
+    _forget()
 
 
 def short_locale() -> str:

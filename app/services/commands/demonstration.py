@@ -89,8 +89,9 @@ def publish_demonstrations(actor: User, data: dict) -> DemonstrationPublication:
     fields = load(DemonstrationPublishSchema(), data)
     if list_under_notice() is not None:
         raise Conflict(str(_l("A list is already under public notice: confirm it first.")))
-    ids = list(db.session.scalars(sa.select(Project.id).where(Project.state == ProjectState.CANDIDATE)
-                                  .order_by(Project.id)))
+    candidates = list(db.session.scalars(sa.select(Project).where(Project.state == ProjectState.CANDIDATE)
+                                         .order_by(Project.id)))
+    ids = [p.id for p in candidates]
     confirmed = db.session.scalar(sa.select(sa.func.count()).select_from(Project)
                                   .where(Project.state == ProjectState.DEMONSTRATION))
     low, high = current_app.config["DEMONSTRATION_MIN"], current_app.config["DEMONSTRATION_MAX"]
@@ -108,7 +109,7 @@ def publish_demonstrations(actor: User, data: dict) -> DemonstrationPublication:
                        role="leader", to_state=DemonstrationListState.NOTICE.value, opinion=fields["opinion"],
                        payload={"projects": ids, "notice_ends_on": publication.notice_ends_on.isoformat()})
     # Each listed agency hears that its project is under public notice, and until when.
-    for project in db.session.scalars(sa.select(Project).where(Project.id.in_(ids)).order_by(Project.id)):
+    for project in candidates:
         notify(applicants_of(project), NOTICE, "project", project.id, {
             "trigger": "publish", "to": project.state.value, "actor_id": actor.id, "audit_id": rec.id,
             "list_id": publication.id, "notice_ends_on": publication.notice_ends_on.isoformat()})

@@ -173,7 +173,7 @@ def _build_plan(actor: User, leader: User | None) -> _Plan:
                 if where is False:
                     continue
                 query = _select(model, state, who, where)
-                load = flagged = None
+                load = steps = None
                 if where is not None:
                     day = due.day_column(kind, model)
                     counted.append(query.with_only_columns(
@@ -186,8 +186,8 @@ def _build_plan(actor: User, leader: User | None) -> _Plan:
                         load = query.order_by(model.stage_entered_at, model.id).add_columns(
                             *(sa.literal(True) if clause is True else sa.case((clause, True), else_=False)
                               for _, clause in flagged)).options(*TITLE_LOADS.get(kind, ()))  # no guard is asked
-                        flagged = tuple(step for step, _ in flagged)
-                stages.append(_Stage(kind, state, roles is not None, where, query, load, flagged))
+                        steps = tuple(step for step, _ in flagged)
+                stages.append(_Stage(kind, state, roles is not None, where, query, load, steps))
     return _Plan(tuple(stages), sa.union_all(*counted) if counted else None)
 
 
