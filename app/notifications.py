@@ -8,6 +8,10 @@ from app.extensions import db
 from app.models import Notification, User
 
 
+# Built once: every page asks, and only the user changes.
+_UNREAD = sa.select(sa.func.count(Notification.id)).where(Notification.user_id == sa.bindparam("user_id"),
+                                                         Notification.read_at.is_(None))
+
+
 def unread_count(user: User) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(_UNREAD, {"user_id": user.id}) or 0

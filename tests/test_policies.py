@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.policies import RULES, SQL_RULES, check, scope_key, visible_to
 from app.services.engine import waiting
+from app.web.navigation import NAV
 from tests import factories as f
 
 ROLES = [r.value for r in Role]
@@ -211,3 +212,16 @@ def test_the_sql_rules_and_visibility_read_of_an_actor_only_what_its_scope_key_h
     assert seen and seen <= SCOPE, seen - SCOPE
     keys = {scope_key(f.user(name)) for name in names}
     assert len(keys) == len(names)  # every one of them its own scope
+
+
+def test_the_navigation_bars_rules_read_of_an_actor_only_what_its_scope_key_holds(app):
+    """Pages keep the navigation bar by the actor's ``scope_key`` and language: a link whose rule
+    read more of the actor would show one actor's bar to another."""
+    seen: set[str] = set()
+    rules = {link.rule for link in NAV} | {link.relabel[0] for link in NAV if link.relabel}
+    allowed = set()
+    for name in ("admin", "office", "leader", "fgw", "kunming_office", "wuhua_office", "wuhua_applicant", "expert1"):
+        actor = _Recording(f.user(name), "", seen)
+        allowed |= {(name, rule) for rule in rules if check(rule, actor).allowed}
+    assert seen and seen <= SCOPE, seen - SCOPE
+    assert {rule for _name, rule in allowed} == rules  # every rule let somebody through

@@ -75,8 +75,8 @@ def tick(now: datetime | None = None) -> list[str]:
             continue
         try:
             with transaction():
-                row = outbox.enqueue("scheduled", {"name": name, "period": period, "at": now.isoformat()})
-                db.session.add(ScheduledRun(name=name, period=period, started_at=now, outbox_id=row.id))
+                outbox_id = outbox.enqueue("scheduled", {"name": name, "period": period, "at": now.isoformat()})
+                db.session.add(ScheduledRun(name=name, period=period, started_at=now, outbox_id=outbox_id))
         except IntegrityError:  # another worker started this period first
             continue
         started.append(f"{name} {period}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     current_app,
@@ -36,13 +37,17 @@ class LoginForm(FlaskForm):
     password = PasswordField("password", validators=[DataRequired(), Length(max=256)])
 
 
+# One statement for the user, the organisation and the roles: every page asks for them. Built
+# once, so a request only binds the id (building it each time was a sixth of a millisecond).
+_SIGNED_IN = sa.select(User).options(joinedload(User.role_rows)).where(User.id == sa.bindparam("user_id"))
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     user_id, _, generation = session_id.partition(":")
-    if not user_id.isdigit() or not generation.isdigit():
+    if not user_id.isdigit() or not generation.isdigit() or len(user_id) > 18:
         return None
-    # One statement for the user, the organisation and the roles: every page asks for them.
-    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
+    user = db.session.execute(_SIGNED_IN, {"user_id": int(user_id)}).unique().scalar_one_or_none()
     if user is None or not user.active or user.session_generation != int(generation):
         return None
     return user
@@ -53,6 +58,7 @@ login_manager.login_message = None  # the login page says it itself
 login_manager.session_protection = "strong"
 
 ABSOLUTE_SESSION_SECONDS = 12 * 3600  # a working day, however active
+SEEN_EVERY = 60  # seconds: how often a session notes that it is in use (idle time is counted from there)
 
 
 @bp.before_app_request
@@ -67,7 +73,8 @@ def expire_idle_sessions():
         session.clear()
         flash(_("Your session has timed out. Please sign in again."), "info")
         return redirect(url_for("auth.login", next=request.path if request.method == "GET" else None))
-    session["seen"] = now
+    if now - session.get("seen", 0) >= SEEN_EVERY:  # (writing it on every page re-signs the cookie each time)
+        session["seen"] = now
     return None
 
 

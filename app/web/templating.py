@@ -12,6 +12,7 @@ from werkzeug.routing import BuildError
 
 from app import clock, policies
 from app.i18n import short_locale
+from app.kept import Kept
 from app.kinds import PAGE_ENDPOINTS
 from app.labels import (
     application_number,
@@ -68,9 +69,17 @@ def may(rule: str, entity: object = None) -> bool:
     return bool(policies.check(rule, current_user._get_current_object(), entity))
 
 
-def nav_links() -> list:
-    """The navigation bar's (link, label) pairs for the signed-in user (app.web.navigation)."""
-    return navigation.links(may) if current_user.is_authenticated else []
+NAV_LINKS = Kept("pilotflow.nav_links", 1024)  # (scope, language) → the bar's links: a few hundred bytes
+
+
+def nav_links() -> tuple:
+    """The navigation bar's (link, label) pairs for the signed-in user (app.web.navigation).
+    Its rules read only the actor's scope (``policies.scope_key``; a test holds them to it), so
+    the app keeps the bar by scope and language instead of asking eighteen rules on every page."""
+    if not current_user.is_authenticated:
+        return ()
+    key = (policies.scope_key(current_user._get_current_object()), short_locale())
+    return NAV_LINKS.get(key, lambda: tuple(navigation.links(may)))
 
 
 def can_urge(kind: str, entity) -> bool:

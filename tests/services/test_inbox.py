@@ -222,10 +222,10 @@ def test_a_draft_leaves_the_inbox_the_day_after_its_batch_closes(app):
 
 
 def test_an_app_keeps_the_inbox_of_a_bounded_number_of_scopes_dropping_the_least_recently_used(app, monkeypatch):
-    monkeypatch.setattr(worklists, "KEEP_PLANS", 2)
+    monkeypatch.setattr(worklists.PLANS, "size", 2)
     names = ("wuhua_applicant", "kunming_applicant", "dali_applicant", "office", "leader")
     first = {name: tasks(name) for name in names}
-    plans = app.extensions[worklists.PLANS]
+    plans = worklists.PLANS.entries()
     assert len(plans) == 2
     for name in ("office", "wuhua_applicant", "office", "leader"):  # the agency is now the least recent
         tasks(name)

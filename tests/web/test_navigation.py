@@ -16,6 +16,7 @@ from app.database import transaction
 from app.demo.seed import DEMO_PASSWORD, DEMO_USERS, EXPERTS
 from app.extensions import db
 from app.models import User
+from app.services.commands import admin
 from app.services.commands.users import create_user
 from app.web.navigation import NAV
 from tests import databases
@@ -147,3 +148,24 @@ def test_an_expert_who_is_also_an_office_reviewer_follows_every_acceptance(app):
     assert page.status_code == 200 and "My acceptance panels" not in page.text
     bar = NAV_BAR.search(page.text).group(0)
     assert '<a href="/acceptances/" aria-current="page">Acceptances</a>' in bar  # it once said "My panels" here
+
+
+def test_the_bar_follows_a_change_of_roles_and_of_language_on_the_next_page(app):
+    """The app keeps each bar by the actor's scope and language: a role the administrator takes
+    away or gives, or another language, shows on the very next page."""
+    agency = Browser(app, "wuhua_applicant", lang="en")
+    assert {"New application", "Evaluations"} <= _labels(agency) and "My panels" not in _labels(agency)
+    moved = _user("wuhua_applicant")
+    with transaction():
+        admin.update_user(_user("admin"), moved.id, {"display_name": moved.display_name,
+                                                     "organisation_code": moved.organisation.code,
+                                                     "roles": ["expert"]})
+    assert "My panels" in _labels(agency) and not {"New application", "Evaluations"} & _labels(agency)
+    agency.client.set_cookie("lang", "zh_CN")
+    assert "我的评审" in _labels(agency) and "My panels" not in _labels(agency)
+
+
+def _labels(browser: Browser) -> set[str]:
+    """The labels of the navigation bar on the browser's inbox page."""
+    bar = NAV_BAR.search(browser.get("/inbox").text).group(0)
+    return {label.strip() for _href, _current, label in LINK.findall(bar)}

@@ -105,13 +105,13 @@ def publish_demonstrations(actor: User, data: dict) -> DemonstrationPublication:
                                            notice_ends_on=add_working_days(clock.today(), days))
     db.session.add(publication)
     db.session.flush()
-    rec = audit.record(entity_type="demonstration_list", entity_id=publication.id, trigger="publish", actor=actor,
-                       role="leader", to_state=DemonstrationListState.NOTICE.value, opinion=fields["opinion"],
-                       payload={"projects": ids, "notice_ends_on": publication.notice_ends_on.isoformat()})
+    audit_id = audit.record(entity_type="demonstration_list", entity_id=publication.id, trigger="publish", actor=actor,
+                            role="leader", to_state=DemonstrationListState.NOTICE.value, opinion=fields["opinion"],
+                            payload={"projects": ids, "notice_ends_on": publication.notice_ends_on.isoformat()})
     # Each listed agency hears that its project is under public notice, and until when.
     for project in candidates:
         notify(applicants_of(project), NOTICE, "project", project.id, {
-            "trigger": "publish", "to": project.state.value, "actor_id": actor.id, "audit_id": rec.id,
+            "trigger": "publish", "to": project.state.value, "actor_id": actor.id, "audit_id": audit_id,
             "list_id": publication.id, "notice_ends_on": publication.notice_ends_on.isoformat()})
     return publication
 
@@ -133,11 +133,11 @@ def file_objection(data: dict) -> DemonstrationObjection:
                                        text=fields["text"].strip(), filed_at=utcnow(), stage_entered_at=utcnow())
     db.session.add(objection)
     db.session.flush()
-    rec = audit.record(entity_type="demonstration_objection", entity_id=objection.id, trigger="file", actor=None,
-                       role="public", to_state=objection.state.value, payload={"list": publication.id})
+    audit_id = audit.record(entity_type="demonstration_objection", entity_id=objection.id, trigger="file", actor=None,
+                            role="public", to_state=objection.state.value, payload={"list": publication.id})
     enqueue("state_changed", {"entity_type": "demonstration_objection", "entity_id": objection.id,
                               "trigger": "file", "from": None, "to": objection.state.value, "actor_id": None,
-                              "audit_id": rec.id})
+                              "audit_id": audit_id})
     return objection
 
 

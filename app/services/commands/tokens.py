@@ -83,14 +83,18 @@ def is_usable(token: ApiToken, now: datetime | None = None) -> bool:
     return token.revoked_at is None and (expires is None or expires > now)
 
 
+# One statement for the token, its user (with the organisation and division) and the roles; built
+# once, so that each API request only binds the digest.
+_BY_SECRET = (sa.select(ApiToken).where(ApiToken.token_hash == sa.bindparam("token_hash"))
+              .options(joinedload(ApiToken.user).joinedload(User.role_rows)))
+
+
 def usable_token(secret: str | None, now: datetime | None = None) -> ApiToken | None:
     """The unrevoked, unexpired token with this secret whose user is active, else None (reads only)."""
     if not secret or not secret.startswith(SECRET_PREFIX) or len(secret) > 128:
         return None
     now = now or utcnow()
-    # One statement for the token, its user (with the organisation and division) and the roles.
-    token = db.session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == digest(secret))
-                               .options(joinedload(ApiToken.user).joinedload(User.role_rows))).unique().one_or_none()
+    token = db.session.scalars(_BY_SECRET, {"token_hash": digest(secret)}).unique().one_or_none()
     if token is None or not is_usable(token, now):
         return None
     if token.user is None or not token.user.active:  # (the token holds its user for the request)

@@ -92,13 +92,13 @@ def fire(entity, trigger: str, actor: User, *, opinion: str = "", payload: dict 
     for key, value in values.items():  # keep the loaded object in step without a reload
         sa.orm.attributes.set_committed_value(entity, key, value)
 
-    rec = audit.record(entity_type=kind.name, entity_id=entity.id, trigger=trigger, actor=actor,
-                       role=step.role, from_state=old_state.value, to_state=new_state.value,
-                       opinion=opinion, payload=payload, entered_by=entered_by)
+    audit_id = audit.record(entity_type=kind.name, entity_id=entity.id, trigger=trigger, actor=actor,
+                            role=step.role, from_state=old_state.value, to_state=new_state.value,
+                            opinion=opinion, payload=payload, entered_by=entered_by)
     enqueue("state_changed", {"entity_type": kind.name, "entity_id": entity.id, "trigger": trigger,
                               "from": old_state.value, "to": new_state.value, "actor_id": actor.id,
-                              "audit_id": rec.id, **({"entered_by": entered_by.id} if entered_by else {})})
-    return Moved(step, old_state, new_state, rec.id)
+                              "audit_id": audit_id, **({"entered_by": entered_by.id} if entered_by else {})})
+    return Moved(step, old_state, new_state, audit_id)
 
 
 def available_steps(entity, actor: User, waiting: bool = False) -> list[Step]:

@@ -1,8 +1,6 @@
 """Work lists: inbox, handled decisions, notifications, endorsement queue, quota board, plan overrides, re-review."""
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +13,7 @@ from sqlalchemy.sql.elements import BooleanClauseList
 
 from app import clock, policies, prefetch
 from app.extensions import db
+from app.kept import Kept
 from app.kinds import KINDS
 from app.models import (
     Acceptance,
@@ -136,9 +135,7 @@ class _Segment:
     due_soon: int = 0
 
 
-PLANS = "pilotflow.inbox_plans"  # app.extensions: scope → _Plan, least recently used first
-KEEP_PLANS = 256  # scopes kept by an app (a plan is some 50 KiB); beyond, the least recently used goes
-_PLANS_LOCK = threading.Lock()
+PLANS = Kept("pilotflow.inbox_plans", 256)  # a plan is some 50 KiB
 
 
 def _plan(actor: User, leader: User | None) -> _Plan:
@@ -148,18 +145,7 @@ def _plan(actor: User, leader: User | None) -> _Plan:
     of the day (a batch's filing window), so an app keeps it by those and builds it once."""
     key = (policies.scope_key(actor), leader and policies.scope_key(leader), registry.revision(),
            tuple(current_app.config["JOINT_REVIEW_ORGS"]), clock.today())
-    plans = current_app.extensions.setdefault(PLANS, OrderedDict())
-    with _PLANS_LOCK:
-        plan = plans.get(key)
-        if plan is not None:
-            plans.move_to_end(key)
-    if plan is None:
-        plan = _build_plan(actor, leader)  # (two threads may build the same plan: either will do)
-        with _PLANS_LOCK:
-            plans[key] = plan
-            while len(plans) > KEEP_PLANS:
-                plans.popitem(last=False)
-    return plan
+    return PLANS.get(key, lambda: _build_plan(actor, leader))
 
 
 def _build_plan(actor: User, leader: User | None) -> _Plan:

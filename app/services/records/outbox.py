@@ -70,14 +70,16 @@ def kinds() -> list[str]:
     return sorted(_HANDLERS)
 
 
-def enqueue(kind: str, payload: dict, *, available_at: datetime | None = None) -> OutboxMessage:
-    """Record work for after the commit (in the caller's transaction)."""
+_ENQUEUE = OutboxMessage.__table__.insert()  # (a row is written, not read back: no ORM object)
+
+
+def enqueue(kind: str, payload: dict, *, available_at: datetime | None = None) -> int:
+    """Record work for after the commit (in the caller's transaction); returns the row's id."""
     now = clock.now()  # handed over right after the commit (the sweeper's clock starts now)
-    msg = OutboxMessage(kind=kind, payload=payload, available_at=available_at or now, handed_at=now)
-    db.session.add(msg)
-    db.session.flush()
-    db.session.info.setdefault(NEW_IDS, []).append(msg.id)
-    return msg
+    outbox_id = db.session.execute(_ENQUEUE, {"kind": kind, "payload": payload, "available_at": available_at or now,
+                                              "handed_at": now}).inserted_primary_key[0]
+    db.session.info.setdefault(NEW_IDS, []).append(outbox_id)
+    return outbox_id
 
 
 def take_new_ids() -> list[int]:

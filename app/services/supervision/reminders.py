@@ -55,10 +55,10 @@ def escalate(kind: str, entity, deadline: datetime) -> bool:
     if not targets or not _first_time(kind, OVERDUE, entity):
         return False
     state = entity.state.value
-    rec = audit.record(entity_type=kind, entity_id=entity.id, trigger="escalate", actor=None, role="system",
-                       from_state=state, to_state=state,
-                       payload={"deadline": deadline.isoformat(), "escalated_to": [u.display_name for u in targets]})
-    notify(targets, ESCALATION, kind, entity.id, {"trigger": "escalate", "to": state, "audit_id": rec.id,
+    audit_id = audit.record(entity_type=kind, entity_id=entity.id, trigger="escalate", actor=None, role="system",
+                            from_state=state, to_state=state, payload={
+                                "deadline": deadline.isoformat(), "escalated_to": [u.display_name for u in targets]})
+    notify(targets, ESCALATION, kind, entity.id, {"trigger": "escalate", "to": state, "audit_id": audit_id,
                                                   "deadline": deadline.isoformat()})
     return True
 

@@ -52,9 +52,9 @@ def urge(actor: User, kind: str, entity_id: int, data: dict) -> AuditRecord:
     note, state = fields_["note"].strip(), entity.state.value
     people = [u for u in db.session.scalars(sa.select(User).where(User.id.in_(subject.handler_ids))
                                             .order_by(User.id))]
-    rec = audit.record(entity_type=kind, entity_id=entity.id, trigger="urge", actor=actor,
-                       role="leader" if actor.has_role(Role.LEADER) else "endorser", from_state=state,
-                       to_state=state, opinion=note, payload={"urged": [u.display_name for u in people]})
+    audit_id = audit.record(entity_type=kind, entity_id=entity.id, trigger="urge", actor=actor,
+                            role="leader" if actor.has_role(Role.LEADER) else "endorser", from_state=state,
+                            to_state=state, opinion=note, payload={"urged": [u.display_name for u in people]})
     notify(people, URGE, kind, entity.id, {"trigger": "urge", "to": state, "actor_id": actor.id,
-                                          "audit_id": rec.id, "note": note})
-    return rec
+                                          "audit_id": audit_id, "note": note})
+    return db.session.get(AuditRecord, audit_id)
