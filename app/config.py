@@ -112,6 +112,9 @@ def settings(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("PILOTFLOW_SESSION_SECONDS", 30 * 60)),
+        # The session cookie is sent when the session changes, not on every page: it notes its use
+        # once a minute (app.web.auth.SEEN_EVERY), which also renews the cookie's expiry.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_SECONDS": 15 * 60,
         # Bounds on a request (app.bounds), below gunicorn's own defaults (a 4094-byte request

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Notification, User
 
-
 # Built once: every page asks, and only the user changes.
 _UNREAD = sa.select(sa.func.count(Notification.id)).where(Notification.user_id == sa.bindparam("user_id"),
                                                          Notification.read_at.is_(None))

@@ -15,6 +15,7 @@ from app.models import (
     DemonstrationObjection,
     DemonstrationPublication,
     Division,
+    EndorsementSummary,
     Evaluation,
     FundingRequest,
     MidtermCheck,
@@ -198,7 +199,8 @@ SCOPE = {"id", "active", "roles", "has_role", "organisation_id", "organisation",
 
 def test_the_sql_rules_and_visibility_read_of_an_actor_only_what_its_scope_key_holds(app):
     """The inbox keeps the clauses built from the SQL rules and ``visible_to`` by the actor's
-    ``scope_key``: a rule that read more of the actor would hand one actor's clause to another."""
+    ``scope_key``, and ``load_visible`` its statements: a rule that read more of the actor would
+    hand one actor's clause to another."""
     seen: set[str] = set()
     names = ("admin", "office", "leader", "fgw", "kunming_office", "wuhua_office", "wuhua_applicant", "expert1")
     for name in names:
@@ -209,6 +211,7 @@ def test_the_sql_rules_and_visibility_read_of_an_actor_only_what_its_scope_key_h
                 rule(actor, k.model)
             for state in k.flow.states:
                 waiting.clause(kind, state, actor)
+        visible_to(actor, EndorsementSummary)
     assert seen and seen <= SCOPE, seen - SCOPE
     keys = {scope_key(f.user(name)) for name in names}
     assert len(keys) == len(names)  # every one of them its own scope

@@ -69,17 +69,19 @@ def may(rule: str, entity: object = None) -> bool:
     return bool(policies.check(rule, current_user._get_current_object(), entity))
 
 
-NAV_LINKS = Kept("pilotflow.nav_links", 1024)  # (scope, language) → the bar's links: a few hundred bytes
+NAV_LINKS = Kept("pilotflow.nav_links", 1024)  # (scope, language, root) → the bar: some hundred bytes
 
 
 def nav_links() -> tuple:
-    """The navigation bar's (link, label) pairs for the signed-in user (app.web.navigation).
-    Its rules read only the actor's scope (``policies.scope_key``; a test holds them to it), so
-    the app keeps the bar by scope and language instead of asking eighteen rules on every page."""
+    """The navigation bar's (link, label, href) triples for the signed-in user
+    (app.web.navigation). Its rules read only the actor's scope (``policies.scope_key``; a test
+    holds them to it), so the app keeps the bar by scope, language and the site's root instead of
+    asking eighteen rules and building a dozen URLs on every page."""
     if not current_user.is_authenticated:
         return ()
-    key = (policies.scope_key(current_user._get_current_object()), short_locale())
-    return NAV_LINKS.get(key, lambda: tuple(navigation.links(may)))
+    key = (policies.scope_key(current_user._get_current_object()), short_locale(), request.script_root)
+    return NAV_LINKS.get(key, lambda: tuple((link, label, url_for(link.endpoint))
+                                            for link, label in navigation.links(may)))
 
 
 def can_urge(kind: str, entity) -> bool:

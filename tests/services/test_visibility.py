@@ -2,10 +2,12 @@
 import pytest
 import sqlalchemy as sa
 
+from app.database import transaction
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Application, Project
 from app.policies import visible_to
+from app.services.commands import admin
 from app.services.engine.loading import load_visible
 from tests import factories as f
 
@@ -58,3 +60,27 @@ def test_the_quota_board_is_for_the_office_whoever_asks(app):
     for name in ("wuhua_applicant", "kunming_office", "expert1", "fgw"):
         with pytest.raises(Denied):
             quota_boards(f.user(name))
+
+
+def test_an_item_loads_for_whoever_may_see_it_now_though_each_scopes_statement_is_kept(app):
+    """``load_visible`` keeps each scope's statement: what the data says (a panel drawn after the
+    first load) and what the scope holds (another agency, other roles) still decide every load."""
+    project_id, acc_id = f.in_acceptance()
+    before = {name for name in (f"expert{i}" for i in range(1, 10)) if _loads(Project, project_id, name)}
+    assert before == set()  # no panel yet: the statements are built and kept for nobody
+    members = {u.username for u, _ in f.panel(acc_id)}
+    assert {name for name in (f"expert{i}" for i in range(1, 10)) if _loads(Project, project_id, name)} == members
+    mine = f.submitted("wuhua_applicant")
+    assert _loads(Application, mine, "wuhua_applicant")
+    moved, other = f.user("wuhua_applicant"), f.user("kunming_applicant").organisation.code
+    with transaction():
+        admin.update_user(f.user("admin"), moved.id, {"display_name": moved.display_name,
+                                                      "organisation_code": other, "roles": ["applicant"]})
+    assert not _loads(Application, mine, "wuhua_applicant")
+
+
+def _loads(model, entity_id: int, username: str) -> bool:
+    try:
+        return load_visible(model, entity_id, f.user(username)).id == entity_id
+    except NotFound:
+        return False

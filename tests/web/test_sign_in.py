@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from app.web import auth
 from tests.web.web_client import User
 
 
@@ -48,6 +49,24 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(app):
     assert response.status_code == 401
     assert "locked" in response.text
     assert User(app).sign_in("leader").status_code == 302  # others are not affected
+
+
+def test_a_session_in_use_sends_its_cookie_again_only_when_it_notes_its_use_once_a_minute(app, monkeypatch):
+    wall = [1_772_000_000]  # the sessions' clock, set by the test
+    monkeypatch.setattr(auth, "session_seconds", lambda: wall[0])
+    user = User(app, "office")
+    user.get("/inbox")  # (the first page after signing in keeps the new form token in the session)
+    assert "Set-Cookie" not in user.get("/inbox").headers
+    wall[0] += 59
+    assert "Set-Cookie" not in user.get("/applications/").headers
+    wall[0] += 2
+    assert "session=" in user.get("/inbox").headers.get("Set-Cookie", "")
+    for _ in range(4):  # in use every 20 minutes for 80 minutes: never 30 minutes idle
+        wall[0] += 20 * 60
+        assert user.get("/inbox").status_code == 200
+    wall[0] += 31 * 60
+    response = user.get("/inbox")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 def test_an_idle_session_times_out(app):

@@ -56,10 +56,13 @@ def endorsement_route(applicant: Organisation) -> list[Endorsement]:
     return [Endorsement(position=i, office_id=o.id) for i, o in enumerate(offices)]
 
 
+WITH_ENDORSEMENTS = (joinedload(Application.endorsements),)
+
+
 @verb("application", "endorse", schema=RankingSchema)
 def endorse(actor: User, application_id: int, fields: dict, expected_version: int | None = None) -> Application:
     """推荐上报: this office endorses; the application moves to the next office or the province."""
-    app = load_visible(Application, application_id, actor, options=(joinedload(Application.endorsements),))
+    app = load_visible(Application, application_id, actor, options=WITH_ENDORSEMENTS)
     current = app.current_endorsement
     fire(app, "endorse", actor, opinion=fields["opinion"], payload={"ranking": fields["ranking"]},
          expected_version=expected_version,
