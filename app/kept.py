@@ -1,6 +1,6 @@
 """What an app keeps between requests because building it again would give the same result: a
 store per kind, bounded, that drops the least recently used entry first (the inbox's SQL plans,
-the navigation bar). Each store lives in ``app.extensions``, so two apps in one process (the
+the navigation bar, ``load_visible``'s statements). Each store lives in ``app.extensions``, so two apps in one process (the
 tests) never see each other's."""
 from __future__ import annotations
 
