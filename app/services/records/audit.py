@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from enum import Enum
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -78,7 +79,8 @@ def digest_fields(prev_hash: str, fields: dict) -> str:
 # The append's statements, built once (each decision only binds them), on the tables: a record
 # is written and never read back in the same transaction, so it needs no ORM object.
 _HEAD, _RECORDS = AuditHead.__table__, AuditRecord.__table__
-_LOCK_HEAD = sa.select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+_READ_HEAD = sa.select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == 1)
+_LOCK_HEAD = _READ_HEAD.with_for_update()
 _APPEND = _RECORDS.insert()
 _MOVE_HEAD = _HEAD.update().where(_HEAD.c.id == 1)
 
@@ -97,27 +99,17 @@ def digest(prev_hash: str, rec: AuditRecord) -> str:
     return digest_fields(prev_hash, fields_of(rec))
 
 
-class _Values(dict):
-    """A record's column values, readable as attributes (what ``fields_of`` reads)."""
-
-    def __getattr__(self, name: str):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
 def record(*, entity_type: str, entity_id: int, trigger: str, actor: User | None, role: str,
            from_state: str | None = None, to_state: str | None = None, opinion: str = "",
            payload: dict | None = None, entered_by: User | None = None) -> int:
     """Append one record and return its id; the head row is locked so concurrent appends form
     one chain. ``entered_by``: the proxy who entered the ``actor``'s (a leader's) step on their behalf."""
     head = locked_head()
-    rec = _Values(created_at=utcnow(), entity_type=entity_type, entity_id=entity_id, trigger=trigger,
-                  from_state=from_state, to_state=to_state, actor_id=actor.id if actor else None,
-                  actor_role=role, opinion=opinion, payload=jsonable(payload or {}), prev_hash=head.last_hash,
-                  entered_by_id=entered_by.id if entered_by else None)
-    rec["hash"] = digest(head.last_hash, rec)
+    rec = dict(created_at=utcnow(), entity_type=entity_type, entity_id=entity_id, trigger=trigger,
+               from_state=from_state, to_state=to_state, actor_id=actor.id if actor else None,
+               actor_role=role, opinion=opinion, payload=jsonable(payload or {}), prev_hash=head.last_hash,
+               entered_by_id=entered_by.id if entered_by else None)
+    rec["hash"] = digest(head.last_hash, SimpleNamespace(**rec))
     record_id = db.session.execute(_APPEND, rec).inserted_primary_key[0]
     db.session.execute(_MOVE_HEAD, {"last_id": record_id, "last_hash": rec["hash"]})
     return record_id
@@ -182,7 +174,7 @@ def _walk(batch_size: int, check: Check | None) -> ChainReport:
             if check is not None and (disputed := check(rec.id, computed)) is not None:
                 return ChainReport(checked, *disputed)
             prev, checked, last_id = computed, checked + 1, rec.id
-    head = session.execute(sa.select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == 1)).one_or_none()
+    head = session.execute(_READ_HEAD).one_or_none()
     if head is not None and head.last_hash != prev:
         return ChainReport(checked, head.last_id, "the chain's head does not match its last record")
     return ChainReport(checked, None)
