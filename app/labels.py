@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.i18n import short_locale
+from app.i18n import gettext, short_locale
 from app.models import Role
 from workflows import FLOWS
 from workflows.registry import VERSIONS
@@ -43,9 +43,9 @@ def state_label(entity_type: str, value: str | None) -> str:
 
 def role_label(value: str | None) -> str:
     if value == "system":  # the time-limit scan's escalations
-        return str(_l("Automatic (time limits)"))
+        return gettext("Automatic (time limits)")
     if value == "public":  # an objection filed on the public notice page
-        return str(_l("Member of the public"))
+        return gettext("Member of the public")
     try:
         return Role(value).label(short_locale())
     except ValueError:
@@ -60,16 +60,16 @@ def kind_label(entity_type: str) -> str:
 def application_number(application) -> str:
     """An application's human number, or "Draft" (未提交) while it has none."""
     number = getattr(application, "number", None)
-    return number or str(_l("Draft (not submitted)"))
+    return number or gettext("Draft (not submitted)")
 
 
 def actor_name(actor, entered_by=None) -> str:
     """Who took a step: the person's name, or, for a step a proxy entered on a leader's behalf,
     both ("王华 批示，张敏 代录" / "Wang Hua (entered by Zhang Min)")."""
-    name = actor.display_name if actor is not None else str(_l("System"))
+    name = actor.display_name if actor is not None else gettext("System")
     if entered_by is None:
         return name
-    return str(_l("%(leader)s (entered by %(proxy)s)", leader=name, proxy=entered_by.display_name))
+    return gettext("%(leader)s (entered by %(proxy)s)", leader=name, proxy=entered_by.display_name)
 
 
 def record_actor(rec) -> str:

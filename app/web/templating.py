@@ -3,11 +3,13 @@ Beijing time, links to any workflow item, the unread-notification count, and ``m
 the one way a template asks what the signed-in user may do (app.policies decides)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
 from app import clock, policies
@@ -27,6 +29,7 @@ from app.services.reads.history import title_of
 from app.services.supervision.urging import may_urge
 from app.sizes import file_size
 from app.web import navigation
+from app.web.badges import badge_tone, label, level_badge, overdue_badge, state_badge
 from app.web.redirects import back_link
 from workflows import FLOWS
 from workflows.acceptance import CRITERIA
@@ -34,31 +37,29 @@ from workflows.acceptance import CRITERIA
 ENTITY_ENDPOINTS = PAGE_ENDPOINTS  # where each kind of workflow item is shown (app.kinds)
 
 
-def label(value, locale: str | None = None) -> str:
-    """The Chinese or English label of a LabelledEnum member (or a Step/Flow); '' for None."""
-    if value is None:
-        return ""
-    if hasattr(value, "label"):
-        return value.label(locale or short_locale())
-    return str(value)
-
-
-def badge_tone(state) -> str:
-    """The state's tone from its flow definition (draft, active, attention, done, stopped)."""
-    return getattr(state, "tone", "active")
-
-
 local_time = clock.beijing  # the templates' ``|local_time`` filter: Beijing time
 
 
 def entity_url(kind: str, entity_id: int) -> str | None:
+    """The page of a workflow item, None for a kind without one. In a request it is built by the
+    request's URL adapter (what ``url_for`` ends in, without its half of the cost: an inbox
+    page links fifty items)."""
     endpoint = ENTITY_ENDPOINTS.get(kind)
     if endpoint is None:
         return None
     try:
-        return url_for(endpoint, id=entity_id)
+        if not has_request_context():
+            return url_for(endpoint, id=entity_id)
+        adapter = g.get(_URLS)
+        if adapter is None:
+            adapter = current_app.create_url_adapter(request)
+            setattr(g, _URLS, adapter)
+        return adapter.build(endpoint, {"id": entity_id})
     except BuildError:
         return None
+
+
+_URLS = "_pilotflow_url_adapter"  # g: the request's URL adapter, for entity_url
 
 
 def may(rule: str, entity: object = None) -> bool:
@@ -104,6 +105,19 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def page_numbers(page, around: int = 2) -> list[int | None]:
+    """The page numbers the pager links: the first, the last and ``around`` either side of the
+    current one, with None for each gap ("…"). A handful whatever the number of pages (a loop
+    over every page cost a 100,000-row list 5,000 turns of the template)."""
+    shown = sorted({1, page.pages, *range(max(1, page.page - around), min(page.pages, page.page + around) + 1)})
+    numbers: list[int | None] = []
+    for n in shown:
+        if numbers and n - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(n)
+    return numbers
+
+
 def state_of(entity_type: str, value: str | None):
     """The state enum member behind a stored value (for badges), or the value itself."""
     flow = FLOWS.get(entity_type)
@@ -125,6 +139,19 @@ def choices(items, value: str = "id", text: str = "name") -> list[tuple]:
         else:
             pairs.append((getattr(item, value), getattr(item, text)))
     return pairs
+
+
+def option_tags(options, value=None) -> Markup:
+    """A select's <option>s from (value, text) pairs or a mapping, the one equal to ``value`` (as
+    text) selected, every value and text escaped. Python, not a template loop: a list page's
+    filters hold some sixty options."""
+    chosen = None if value is None else str(value)
+    pairs = options.items() if isinstance(options, Mapping) else options
+    return Markup("".join(f'<option value="{escape(v)}"{_SELECTED if str(v) == chosen else ""}>{escape(text)}</option>'
+                          for v, text in pairs))
+
+
+_SELECTED = " selected"
 
 
 def plan_choices(items) -> list[tuple]:
@@ -154,10 +181,11 @@ def acceptance_criteria():
 
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
-        label=label, badge_tone=badge_tone, entity_url=entity_url, may=may, nav_links=nav_links,
+        label=label, badge_tone=badge_tone, state_badge=state_badge, level_badge=level_badge,
+        overdue_badge=overdue_badge, page_numbers=page_numbers, entity_url=entity_url, may=may, nav_links=nav_links,
         unread_count=unread_count, page_url=page_url, lang=short_locale,
         acceptance_criteria=acceptance_criteria, trigger_label=trigger_label, state_label=state_label,
-        state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices,
+        state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices, option_tags=option_tags,
         plan_choices=plan_choices, attachment_choices=attachment_choices,
         recommendation_label=recommendation_label, tr=tr, back_link=back_link, can_urge=can_urge,
         application_number=application_number, item_title=title_of, record_actor=record_actor)

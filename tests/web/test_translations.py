@@ -13,7 +13,7 @@ from flask import request
 from flask_babel import gettext
 
 from app.i18n import catalogue, force_locale, refresh, short_locale
-from app.web.templating import label
+from app.web.badges import label
 from workflows.application import ApplicationState
 
 ROOT = Path(__file__).resolve().parents[2]

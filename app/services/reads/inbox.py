@@ -259,10 +259,12 @@ def _tasks(segments: list[_Segment], start: int, stop: int, now: datetime) -> li
             wanted = min(stop, position + seg.count) - position - offset
             picked += [(seg, e, steps) for e, steps in _load(seg, offset, wanted)]
         position += seg.count
+    kinds = {seg.stage.kind for seg, _, _ in picked}
+    limit_of = {kind: due.listed(kind, [e for seg, e, _ in picked if seg.stage.kind == kind], now) for kind in kinds}
     tasks = []
     for seg, entity, steps in picked:
         kind = seg.stage.kind
-        limit = due.listed(kind, [entity], now)[entity.id]
+        limit = limit_of[kind][entity.id]
         tasks.append(Task(kind, entity, title_of(kind, entity), steps, limit.deadline, limit.overdue,
                           limit, seg.on_behalf))
     return tasks

@@ -144,9 +144,13 @@ def listed(kind: str, cases: Iterable, now: datetime | None = None) -> dict[int,
     shows, without reading any history. (The stage's limit and the working days used are on the
     item's own page: ``limits.status``.)"""
     now = now or clock.now()
+    by_day: dict[date | None, limits.Limit] = {}  # rows due the same day share one (frozen) Limit
     out = {}
     for case in cases:
         day = day_value(kind, case)
-        deadline = None if day is None else limits.end_of_day(day)
-        out[case.id] = limits.Limit(deadline, *limits.level_at(deadline, now))
+        limit = by_day.get(day)
+        if limit is None:
+            deadline = None if day is None else limits.end_of_day(day)
+            limit = by_day[day] = limits.Limit(deadline, *limits.level_at(deadline, now))
+        out[case.id] = limit
     return out
