@@ -7,12 +7,12 @@ from datetime import date, timedelta
 import holidays
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale
 
 from app import create_app
 from app.database import transaction
 from app.errors import Denied, Invalid, NotFound
 from app.extensions import db
+from app.i18n import force_locale
 from app.models import AuditRecord, CalendarDay, CalendarYear, DayKind, User
 from app.services.records.audit import verify_chain
 from app.services.time import calendar

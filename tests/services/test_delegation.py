@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale
 
 from app import clock
 from app.database import transaction
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
+from app.i18n import force_locale
 from app.labels import record_actor
 from app.models import Application, AuditRecord, Delegation, Notification, Project
 from app.services.commands import actions_for, delegations, perform

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale
 
 from app import create_app, policies
 from app.database import transaction
 from app.demo.seed import DEMO_PASSWORD, DEMO_USERS, EXPERTS
 from app.extensions import db
+from app.i18n import force_locale
 from app.models import User
 from app.services.commands import admin
 from app.services.commands.users import create_user
