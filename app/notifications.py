@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.database import read
 from app.models import Notification, User
 
 # Built once: every page asks, and only the user changes.
@@ -13,4 +13,4 @@ _UNREAD = sa.select(sa.func.count(Notification.id)).where(Notification.user_id =
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(_UNREAD, {"user_id": user.id}) or 0
+    return read(_UNREAD, {"user_id": user.id}).scalar() or 0

@@ -3,8 +3,9 @@ Beijing time, links to any workflow item, the unread-notification count, and ``m
 the one way a template asks what the signed-in user may do (app.policies decides)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import Enum
+from functools import lru_cache
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -127,9 +128,11 @@ def state_of(entity_type: str, value: str | None):
         return value
 
 
-def choices(items, value: str = "id", text: str = "name") -> list[tuple]:
+def choices(items, value: str = "id", text: str = "name") -> Sequence[tuple]:
     """(value, text) pairs for a <select>: enum members (by label), objects (by attributes)
-    or plain values."""
+    or plain values. An enum's are built once per language (a list page's filters hold four)."""
+    if isinstance(items, type) and issubclass(items, Enum):
+        return _enum_choices(items, short_locale())
     pairs = []
     for item in items:
         if isinstance(item, Enum):
@@ -139,6 +142,11 @@ def choices(items, value: str = "id", text: str = "name") -> list[tuple]:
         else:
             pairs.append((getattr(item, value), getattr(item, text)))
     return pairs
+
+
+@lru_cache(maxsize=None)  # enum classes and languages: a small fixed set
+def _enum_choices(enum: type[Enum], locale: str) -> tuple[tuple, ...]:
+    return tuple((member.value, label(member, locale)) for member in enum)
 
 
 def option_tags(options, value=None) -> Markup:

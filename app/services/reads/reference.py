@@ -6,6 +6,7 @@ from functools import cached_property
 
 import sqlalchemy as sa
 
+from app.database import read
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Batch, Division, Organisation, PlanItem
@@ -87,6 +88,6 @@ _PREFECTURE_CHOICES = (sa.select(Division.code, Division.name).where(Division.le
 def filter_options() -> FilterOptions:
     """Choices for the list filters and the application form (batches, years, prefectures, plan):
     rows with the attributes ``id``, ``name``, ``year`` (batches) and ``code``, ``name`` (prefectures)."""
-    batches = db.session.execute(_BATCH_CHOICES).all()
-    prefectures = db.session.execute(_PREFECTURE_CHOICES).all()
+    batches = read(_BATCH_CHOICES).all()
+    prefectures = read(_PREFECTURE_CHOICES).all()
     return FilterOptions(batches, sorted({b.year for b in batches}, reverse=True), prefectures)

@@ -32,6 +32,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app import clock
+from app.database import read
 from app.errors import Invalid
 from app.extensions import db
 from app.models import AuditRecord, CalendarDay, CalendarYear, DayKind, User
@@ -208,12 +209,14 @@ def _memo() -> _Memo:
     return memo
 
 
+_REVISION = sa.select(sa.func.count(AuditRecord.id)).where(AuditRecord.entity_type == AUDIT_ENTITY)
+
+
 def _years(memo: _Memo) -> _Years:
     """The years of the revision this transaction reads: the app's, when it is the revision the
     app resolved last, else resolved afresh and kept for the transactions that follow."""
     if memo.years is None:
-        revision = db.session.scalar(sa.select(sa.func.count(AuditRecord.id))
-                                     .where(AuditRecord.entity_type == AUDIT_ENTITY))
+        revision = read(_REVISION).scalar()
         shared = current_app.extensions.get(_SHARED_KEY)
         if shared is None or shared.revision != revision:
             shared = current_app.extensions[_SHARED_KEY] = _Years(revision)
