@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import policies
 from app.errors import Conflict, Invalid
@@ -68,8 +69,7 @@ def endorse(actor: User, application_id: int, fields: dict, expected_version: in
          expected_version=expected_version,
          changes=lambda to: {"endorsement_level": app.endorsement_level + 1}
          if to == ApplicationState.ENDORSING else {})
-    current.endorsed_at = utcnow()
-    take_places([(app, current, fields["ranking"])])
+    take_places([(app, current, fields["ranking"])], endorsed_at=utcnow())
     return app
 
 
@@ -82,15 +82,15 @@ def _place_taken(application: Application) -> Conflict:
                            number=application.number or "")))
 
 
-def take_places(moves: list[tuple[Application, Endorsement, int | None]]) -> None:
-    """Give each endorsement its place in its office's ranking of the application's batch: a
-    place another endorsement of the office and batch holds is a Conflict (checked here, and by
-    the unique constraint when two writers race)."""
+def take_places(moves: list[tuple[Application, Endorsement, int | None]], endorsed_at=None) -> None:
+    """Give each endorsement its place in its office's ranking of the application's batch (and,
+    when the office endorses now, the time: ``endorsed_at``): a place another endorsement of the
+    office and batch holds is a Conflict (checked here, and by the unique constraint when two
+    writers race). Every place is first vacated, so that places can be swapped."""
     for app, current, _ranking in moves:
-        current.batch_id, current.ranking = app.batch_id, None
+        _place(current, app.batch_id, None, endorsed_at)
     if all(ranking is None for _app, _current, ranking in moves):
-        return  # no place taken: nothing can collide (the commit writes the batch)
-    db.session.flush()
+        return  # no place taken: nothing can collide
     moving = {current.id for _app, current, _r in moves}
     for app, current, ranking in moves:
         if ranking is None:
@@ -100,13 +100,33 @@ def take_places(moves: list[tuple[Application, Endorsement, int | None]]) -> Non
             Endorsement.ranking == ranking, Endorsement.id.not_in(moving)))
         if holder is not None:
             raise _place_taken(holder)
-        current.ranking = ranking
     try:
         with db.session.begin_nested():
-            db.session.flush()
+            for app, current, ranking in moves:
+                if ranking is not None:
+                    _place(current, app.batch_id, ranking)
     except IntegrityError:
         raise Conflict(str(_l("Another endorsement took this place in the ranking at the same time; "
                               "reload and choose again."))) from None
+
+
+# An endorsement's place (and, when the office endorses, its time) in one UPDATE built once: the
+# decision's session then holds no changed object, so its commit has nothing to flush.
+_PLACE = (sa.update(Endorsement).where(Endorsement.id == sa.bindparam("_id"))
+          .values(batch_id=sa.bindparam("_batch"), ranking=sa.bindparam("_ranking"))
+          .execution_options(synchronize_session=False))
+_ENDORSED = _PLACE.values(endorsed_at=sa.bindparam("_at"))
+
+
+def _place(endorsement: Endorsement, batch_id: int, ranking: int | None, endorsed_at=None) -> None:
+    params = {"_id": endorsement.id, "_batch": batch_id, "_ranking": ranking}
+    if endorsed_at is not None:
+        params["_at"] = endorsed_at
+    db.session.execute(_ENDORSED if endorsed_at is not None else _PLACE, params)
+    set_committed_value(endorsement, "batch_id", batch_id)
+    set_committed_value(endorsement, "ranking", ranking)
+    if endorsed_at is not None:
+        set_committed_value(endorsement, "endorsed_at", endorsed_at)
 
 
 def next_place(office_id: int, batch_id: int) -> int:
