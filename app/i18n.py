@@ -94,6 +94,6 @@ def gettext(string: str, **variables) -> str:
 def install_template_gettext(app: Flask) -> None:
     """The templates' ``_``, ``gettext``, ``ngettext``, ``pgettext`` and ``npgettext``."""
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: catalogue().ugettext(s), ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        gettext=gettext, ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
         pgettext=lambda c, s: catalogue().upgettext(c, s),
         npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n), newstyle=True)

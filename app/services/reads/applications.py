@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Application, Batch, Organisation, PlanItem, Project, User
+from app.models import Application, Batch, PlanItem, Project, User
 from app.policies import visible_to
 from app.services.engine.loading import load_visible
 from app.services.reads.paging import (
@@ -82,10 +82,8 @@ def list_applications(actor: User, filters: ApplicationFilters, page: int = 1,
 
 def all_applications(actor: User, filters: ApplicationFilters) -> list[Application]:
     """Exactly what the filtered list shows the actor, without pagination (for exports)."""
-    rows = timed_rows(applications_query(actor, filters), ORDER, Timed.of("application"), filters.level,
-                      EXPORT_LIMIT)
-    attach(rows, "organisation", Organisation, "organisation_id")
-    attach(rows, "batch", Batch, "batch_id")
+    rows = timed_rows(applications_query(actor, filters).options(*LISTED), ORDER, Timed.of("application"),
+                      filters.level, EXPORT_LIMIT)
     attach(rows, "plan_item", PlanItem, "plan_item_id")
     return rows
 
