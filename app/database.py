@@ -170,3 +170,15 @@ def read(statement, params: dict | None = None) -> CursorResult:
     what every page reads and no pending change of the request touches (the unread count, the
     filters' reference lists, the calendar's revision)."""
     return db.session.connection().execute(statement, params or {})
+
+
+def write(statement, params: dict | None = None, session: Session | None = None) -> CursorResult:
+    """A Core INSERT or UPDATE of a table (or the SELECT … FOR UPDATE before one), not of an ORM
+    entity, on the session's connection, in its transaction: the ORM's bulk-DML path
+    (``session.execute(update(Model))``) costs more than the statement itself on SQLite. Pending
+    ORM changes are flushed first, as ``session.execute`` would (a no-op when there are none), so
+    the statements still reach the database in order. ``session``: the one the changed object
+    belongs to (default: the request's)."""
+    session = session or db.session()
+    session.flush()
+    return session.connection().execute(statement, params or {})

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import policies
+from app.database import write
 from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.models import (
@@ -112,9 +113,9 @@ def take_places(moves: list[tuple[Application, Endorsement, int | None]], endors
 
 # An endorsement's place (and, when the office endorses, its time) in one UPDATE built once: the
 # decision's session then holds no changed object, so its commit has nothing to flush.
-_PLACE = (sa.update(Endorsement).where(Endorsement.id == sa.bindparam("_id"))
-          .values(batch_id=sa.bindparam("_batch"), ranking=sa.bindparam("_ranking"))
-          .execution_options(synchronize_session=False))
+_E = Endorsement.__table__.c
+_PLACE = _E.id.table.update().where(_E.id == sa.bindparam("_id")).values(
+    batch_id=sa.bindparam("_batch"), ranking=sa.bindparam("_ranking"))
 _ENDORSED = _PLACE.values(endorsed_at=sa.bindparam("_at"))
 
 
@@ -122,7 +123,7 @@ def _place(endorsement: Endorsement, batch_id: int, ranking: int | None, endorse
     params = {"_id": endorsement.id, "_batch": batch_id, "_ranking": ranking}
     if endorsed_at is not None:
         params["_at"] = endorsed_at
-    db.session.execute(_ENDORSED if endorsed_at is not None else _PLACE, params)
+    write(_ENDORSED if endorsed_at is not None else _PLACE, params)
     set_committed_value(endorsement, "batch_id", batch_id)
     set_committed_value(endorsement, "ranking", ranking)
     if endorsed_at is not None:

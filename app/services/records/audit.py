@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
+from app.database import write
 from app.extensions import db
 from app.models import AuditHead, AuditRecord, User
 from app.models.base import utcnow
@@ -88,10 +89,10 @@ _MOVE_HEAD = _HEAD.update().where(_HEAD.c.id == 1)
 def locked_head() -> sa.Row:
     """The chain's tip (``last_id``, ``last_hash``), locked until the end of the transaction
     (made on the first append)."""
-    head = db.session.execute(_LOCK_HEAD).one_or_none()
+    head = write(_LOCK_HEAD).one_or_none()
     if head is None:
-        db.session.execute(_HEAD.insert(), {"id": 1, "last_id": 0, "last_hash": GENESIS})
-        head = db.session.execute(_LOCK_HEAD).one()
+        write(_HEAD.insert(), {"id": 1, "last_id": 0, "last_hash": GENESIS})
+        head = write(_LOCK_HEAD).one()
     return head
 
 
@@ -110,8 +111,8 @@ def record(*, entity_type: str, entity_id: int, trigger: str, actor: User | None
                actor_role=role, opinion=opinion, payload=jsonable(payload or {}), prev_hash=head.last_hash,
                entered_by_id=entered_by.id if entered_by else None)
     rec["hash"] = digest(head.last_hash, SimpleNamespace(**rec))
-    record_id = db.session.execute(_APPEND, rec).inserted_primary_key[0]
-    db.session.execute(_MOVE_HEAD, {"last_id": record_id, "last_hash": rec["hash"]})
+    record_id = write(_APPEND, rec).inserted_primary_key[0]
+    write(_MOVE_HEAD, {"last_id": record_id, "last_hash": rec["hash"]})
     return record_id
 
 

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.database import write
 from app.errors import NotFound
 from app.extensions import db
 from app.models import OutboxMessage, OutboxStatus
@@ -76,7 +77,7 @@ _ENQUEUE = OutboxMessage.__table__.insert()  # (a row is written, not read back:
 def enqueue(kind: str, payload: dict, *, available_at: datetime | None = None) -> int:
     """Record work for after the commit (in the caller's transaction); returns the row's id."""
     now = clock.now()  # handed over right after the commit (the sweeper's clock starts now)
-    outbox_id = db.session.execute(_ENQUEUE, {"kind": kind, "payload": payload, "available_at": available_at or now,
+    outbox_id = write(_ENQUEUE, {"kind": kind, "payload": payload, "available_at": available_at or now,
                                               "handed_at": now}).inserted_primary_key[0]
     db.session.info.setdefault(NEW_IDS, []).append(outbox_id)
     return outbox_id
