@@ -9,6 +9,7 @@ fifteen microseconds of the row's hundred. Every value is escaped like any other
                                            kind of state everywhere
     {{ level_badge(row.time_limit) }}      黄牌 / 红牌 (due soon / overdue); nothing on time
     {{ overdue_badge() }}
+    {{ task.steps|labels }}               several labels, joined by " / " (or the separator given)
 """
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ def label(value, locale: str | None = None) -> str:
     if hasattr(value, "label"):
         return value.label(locale or short_locale())
     return str(value)
+
+
+def labels(values, separator: str = " / ") -> str:
+    """The labels of several members joined (``{{ task.steps|labels }}``): the language is asked
+    once, not once per member as ``map("label")|join`` does (a quarter of an inbox row's time)."""
+    locale = short_locale()
+    return separator.join(label(value, locale) for value in values)
 
 
 def badge_tone(state) -> str:

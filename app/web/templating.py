@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
 from app import clock, policies
+from app.bounds import MAX_ID
 from app.i18n import short_locale
 from app.kept import Kept
 from app.kinds import PAGE_ENDPOINTS
@@ -30,7 +31,14 @@ from app.services.reads.history import title_of
 from app.services.supervision.urging import may_urge
 from app.sizes import file_size
 from app.web import navigation
-from app.web.badges import badge_tone, label, level_badge, overdue_badge, state_badge
+from app.web.badges import (
+    badge_tone,
+    label,
+    labels,
+    level_badge,
+    overdue_badge,
+    state_badge,
+)
 from app.web.redirects import back_link
 from workflows import FLOWS
 from workflows.acceptance import CRITERIA
@@ -42,25 +50,31 @@ local_time = clock.beijing  # the templates' ``|local_time`` filter: Beijing tim
 
 
 def entity_url(kind: str, entity_id: int) -> str | None:
-    """The page of a workflow item, None for a kind without one. In a request it is built by the
-    request's URL adapter (what ``url_for`` ends in, without its half of the cost: an inbox
-    page links fifty items)."""
+    """The page of a workflow item, None for a kind without one. In a request, each kind's link
+    is built once by the request's URL adapter with a mark where the id goes, and an item's
+    link is then that pattern joined around its id (an inbox page links fifty items; a build
+    costs some fourteen microseconds)."""
     endpoint = ENTITY_ENDPOINTS.get(kind)
     if endpoint is None:
         return None
     try:
-        if not has_request_context():
+        if not has_request_context() or type(entity_id) is not int:
             return url_for(endpoint, id=entity_id)
-        adapter = g.get(_URLS)
-        if adapter is None:
-            adapter = current_app.create_url_adapter(request)
-            setattr(g, _URLS, adapter)
-        return adapter.build(endpoint, {"id": entity_id})
+        patterns = g.get(_LINKS)
+        if patterns is None:
+            patterns = {}
+            setattr(g, _LINKS, patterns)
+        pattern = patterns.get(endpoint)
+        if pattern is None:
+            built = current_app.create_url_adapter(request).build(endpoint, {"id": _MARK})
+            pattern = patterns[endpoint] = tuple(built.split(str(_MARK)))
+        return str(entity_id).join(pattern)
     except BuildError:
         return None
 
 
-_URLS = "_pilotflow_url_adapter"  # g: the request's URL adapter, for entity_url
+# g: each endpoint's link split where the id goes (built once per request with this mark as the id)
+_LINKS, _MARK = "_pilotflow_entity_links", MAX_ID
 
 
 def may(rule: str, entity: object = None) -> bool:
@@ -199,4 +213,5 @@ def register(app: Flask) -> None:
         application_number=application_number, item_title=title_of, record_actor=record_actor)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["labels"] = labels
     app.jinja_env.filters["file_size"] = file_size

@@ -4,16 +4,22 @@ however many pages there are."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from flask import url_for
 from markupsafe import Markup
 
+from app import clock
+from app.bounds import MAX_ID
 from app.i18n import force_locale
+from app.kinds import PAGE_ENDPOINTS
 from app.services.reads.paging import Page
 from app.services.time.limits import Level, Limit
-from app.web.badges import level_badge, overdue_badge, state_badge
-from app.web.templating import option_tags, page_numbers
+from app.web.badges import labels, level_badge, overdue_badge, state_badge
+from app.web.templating import entity_url, option_tags, page_numbers
 from workflows.application import ApplicationState
+from workflows.registry import FLOWS
 
 
 def test_a_states_badge_carries_its_tone_value_and_label_in_the_readers_language(app):
@@ -75,3 +81,38 @@ def test_the_pager_of_a_list_of_a_hundred_thousand_stays_a_handful_of_links(app)
     assert len(links) == 8  # previous, 1, 2498, 2499, 2501, 2502, 5000, next
     assert all("state=draft" in link for link in links)
     assert '<span aria-current="page">2500</span>' in html and html.count("…") == 2
+
+
+def test_several_labels_join_in_the_readers_language_and_escape_when_shown(app):
+    steps = [s for s in FLOWS["application"].steps_from(ApplicationState.DRAFT) if s.trigger != "submit"][:1]
+    steps.append(FLOWS["application"].steps_from(ApplicationState.DRAFT)[0])
+    assert len(steps) == 2 and steps[0].en != steps[1].en
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            assert labels(steps) == f"{steps[0].en} / {steps[1].en}"
+        with force_locale("zh_CN"):
+            assert labels(steps, "、") == f"{steps[0].zh}、{steps[1].zh}"
+            assert labels([]) == "" and labels([None, "<b>x</b>"]) == " / <b>x</b>"
+            shown = app.jinja_env.from_string("{{ v|labels }}").render(v=["<b>x</b>"])
+            assert shown == "&lt;b&gt;x&lt;/b&gt;"
+
+
+@pytest.mark.parametrize("root", ["", "/pilot"])
+def test_an_items_link_is_the_one_url_for_builds_for_every_kind_and_id(app, root):
+    with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+        for kind, endpoint in PAGE_ENDPOINTS.items():
+            for entity_id in (1, 7, 1234567, MAX_ID):  # (the last: the mark itself)
+                assert entity_url(kind, entity_id) == url_for(endpoint, id=entity_id)
+                assert entity_url(kind, entity_id).startswith(f"{root}/")
+        assert entity_url("no_such_kind", 1) is None
+
+
+def test_a_moment_reads_alike_however_it_is_given_and_each_instant_as_its_own(app):
+    naive_utc = datetime(2026, 1, 1, 20, 0, 59, 999999)
+    aware = naive_utc.replace(tzinfo=UTC)
+    shifted = aware.astimezone(timezone(timedelta(hours=-5)))  # the same instant in another zone
+    assert clock.beijing(naive_utc) == clock.beijing(aware) == clock.beijing(shifted) == "2026-01-02 04:00"
+    assert clock.beijing(aware + timedelta(minutes=1)) == "2026-01-02 04:01"  # another instant: not a kept text
+    assert clock.beijing(aware, "%H:%M:%S") == "04:00:59"  # the format is part of what is kept
+    assert clock.beijing(date(2026, 3, 9), "%H:%M") == "2026-03-09"  # a date reads as it is
+    assert clock.beijing(None) == clock.beijing("") == ""

@@ -38,11 +38,14 @@ def in_force(proxy: User | None) -> Delegation | None:
     """The delegation the proxy holds today (Beijing), if any (periods of one proxy never overlap)."""
     if proxy is None or not proxy.active or proxy.has_role(Role.LEADER):
         return None
-    today = calendar.today()
-    found = db.session.scalar(sa.select(Delegation).where(
-        Delegation.proxy_id == proxy.id, Delegation.revoked_at.is_(None),
-        Delegation.starts_on <= today, Delegation.ends_on >= today).limit(1))
+    found = db.session.scalar(_IN_FORCE, {"proxy_id": proxy.id, "today": calendar.today()})
     return found if found is not None and found.leader.active else None
+
+
+# Built once: every Office reviewer's inbox and leader step asks it.
+_IN_FORCE = sa.select(Delegation).where(
+    Delegation.proxy_id == sa.bindparam("proxy_id"), Delegation.revoked_at.is_(None),
+    Delegation.starts_on <= sa.bindparam("today"), Delegation.ends_on >= sa.bindparam("today")).limit(1)
 
 
 def acting_as(actor: User, step: Step) -> tuple[User, User | None]:
