@@ -99,5 +99,8 @@ def json_body() -> dict:
     return data
 
 
+_VERSION = VersionSchema()  # (stateless: one instance serves every request)
+
+
 def expected_version(data: dict) -> int:
-    return load(VersionSchema(), data)["version"]
+    return load(_VERSION, data)["version"]

@@ -3,14 +3,13 @@ Beijing time, links to any workflow item, the unread-notification count, and ``m
 the one way a template asks what the signed-in user may do (app.policies decides)."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from enum import Enum
 from functools import lru_cache
 
-from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
 from app import clock, policies
@@ -39,6 +38,7 @@ from app.web.badges import (
     overdue_badge,
     state_badge,
 )
+from app.web.fields import field, option_tags
 from app.web.redirects import back_link
 from workflows import FLOWS
 from workflows.acceptance import CRITERIA
@@ -60,10 +60,10 @@ def entity_url(kind: str, entity_id: int) -> str | None:
     try:
         if not has_request_context() or type(entity_id) is not int:
             return url_for(endpoint, id=entity_id)
-        patterns = g.get(_LINKS)
+        patterns = getattr(request, _LINKS, None)
         if patterns is None:
             patterns = {}
-            setattr(g, _LINKS, patterns)
+            setattr(request, _LINKS, patterns)
         pattern = patterns.get(endpoint)
         if pattern is None:
             built = current_app.create_url_adapter(request).build(endpoint, {"id": _MARK})
@@ -73,7 +73,7 @@ def entity_url(kind: str, entity_id: int) -> str | None:
         return None
 
 
-# g: each endpoint's link split where the id goes (built once per request with this mark as the id)
+# on the request: each endpoint's link split where the id goes (built with this mark as the id)
 _LINKS, _MARK = "_pilotflow_entity_links", MAX_ID
 
 
@@ -114,10 +114,19 @@ def unread_count() -> int:
 
 
 def page_url(page: int) -> str:
-    """The current page's URL with the same query string but another page number."""
-    args = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    """The current page's URL with the same query string but another page number (last). The
+    rest is built once per request: a pager links up to nine pages."""
+    start = getattr(request, _PAGER, None)
+    if start is None:
+        args = request.args.to_dict(flat=False)
+        args.pop("page", None)
+        built = url_for(request.endpoint, **(request.view_args or {}), **args)
+        start = built + ("&" if "?" in built else "?") + "page="
+        setattr(request, _PAGER, start)
+    return f"{start}{int(page)}"
+
+
+_PAGER = "_pilotflow_pager_link"  # on the request: its URL up to the page number
 
 
 def page_numbers(page, around: int = 2) -> list[int | None]:
@@ -163,19 +172,6 @@ def _enum_choices(enum: type[Enum], locale: str) -> tuple[tuple, ...]:
     return tuple((member.value, label(member, locale)) for member in enum)
 
 
-def option_tags(options, value=None) -> Markup:
-    """A select's <option>s from (value, text) pairs or a mapping, the one equal to ``value`` (as
-    text) selected, every value and text escaped. Python, not a template loop: a list page's
-    filters hold some sixty options."""
-    chosen = None if value is None else str(value)
-    pairs = options.items() if isinstance(options, Mapping) else options
-    return Markup("".join(f'<option value="{escape(v)}"{_SELECTED if str(v) == chosen else ""}>{escape(text)}</option>'
-                          for v, text in pairs))
-
-
-_SELECTED = " selected"
-
-
 def plan_choices(items) -> list[tuple]:
     return [(i.id, f"{i.code} {i.name}（{label(i.category)} · {label(i.domain)}）") for i in items]
 
@@ -207,7 +203,7 @@ def register(app: Flask) -> None:
         overdue_badge=overdue_badge, page_numbers=page_numbers, entity_url=entity_url, may=may, nav_links=nav_links,
         unread_count=unread_count, page_url=page_url, lang=short_locale,
         acceptance_criteria=acceptance_criteria, trigger_label=trigger_label, state_label=state_label,
-        state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices, option_tags=option_tags,
+        state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices, option_tags=option_tags, field=field,
         plan_choices=plan_choices, attachment_choices=attachment_choices,
         recommendation_label=recommendation_label, tr=tr, back_link=back_link, can_urge=can_urge,
         application_number=application_number, item_title=title_of, record_actor=record_actor)

@@ -17,7 +17,7 @@ from app.kinds import PAGE_ENDPOINTS
 from app.services.reads.paging import Page
 from app.services.time.limits import Level, Limit
 from app.web.badges import labels, level_badge, overdue_badge, state_badge
-from app.web.templating import entity_url, option_tags, page_numbers
+from app.web.templating import entity_url, option_tags, page_numbers, page_url
 from workflows.application import ApplicationState
 from workflows.registry import FLOWS
 
@@ -81,6 +81,16 @@ def test_the_pager_of_a_list_of_a_hundred_thousand_stays_a_handful_of_links(app)
     assert len(links) == 8  # previous, 1, 2498, 2499, 2501, 2502, 5000, next
     assert all("state=draft" in link for link in links)
     assert '<span aria-current="page">2500</span>' in html and html.count("…") == 2
+
+
+def test_a_pages_link_keeps_every_filter_and_changes_only_the_page(app):
+    with app.test_request_context("/applications/?state=draft&page=3&q=%E4%B8%AD+x%26y&state=submitted"):
+        kept = url_for("applications.index", state=["draft", "submitted"], q="中 x&y")
+        assert page_url(4) == f"{kept}&page=4" and page_url(1) == f"{kept}&page=1"
+    with app.test_request_context("/applications/?page=7"):
+        assert page_url(2) == "/applications/?page=2"
+    with app.test_request_context("/applications/"):
+        assert page_url(2) == "/applications/?page=2"
 
 
 def test_several_labels_join_in_the_readers_language_and_escape_when_shown(app):

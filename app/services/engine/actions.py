@@ -51,11 +51,13 @@ def verb(kind: str, *triggers: str, schema: type[Schema] = OpinionSchema, prepar
     whose ``make()`` does that work without the database. The adapters call ``prepare_step``
     before the deciding transaction and pass the result in; a caller that did not (a test, the
     demo) gets it made here, inside its own transaction."""
+    validator = schema()  # (a schema holds no state of a load: one instance serves every call)
+
     def register(fn: Callable) -> Verb:
         @wraps(fn)
         def run(actor: User, entity_id: int, data: dict | None = None, expected_version: int | None = None,
                 prepared: object = None):
-            fields = load(schema(), data or {})
+            fields = load(validator, data or {})
             if prepare is None:
                 return fn(actor, entity_id, fields, expected_version)
             if prepared is None:
@@ -70,10 +72,13 @@ def verb(kind: str, *triggers: str, schema: type[Schema] = OpinionSchema, prepar
     return register
 
 
+_OPINION = OpinionSchema()
+
+
 def decide(kind: str, trigger: str, actor: User, entity_id: int, data: dict | None = None,
            expected_version: int | None = None):
     """The generic verb: take a step that records nothing but the written opinion."""
-    fields = load(OpinionSchema(), data or {})
+    fields = load(_OPINION, data or {})
     entity = load_visible(MODEL_OF[kind], entity_id, actor)
     fire(entity, trigger, actor, opinion=fields["opinion"], expected_version=expected_version)
     return entity
