@@ -19,6 +19,7 @@ filters some 0.7 ms. Everything given is escaped, as any template text.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -29,11 +30,22 @@ _SELECTED = " selected"
 
 def option_tags(options, value=None) -> Markup:
     """A select's <option>s from (value, text) pairs or a mapping, the one equal to ``value`` (as
-    text) selected, every value and text escaped."""
+    text) selected, every value and text escaped. Pairs given as a tuple (an enum's choices, kept
+    per language) are written once per selected value and kept: a list's filters hold some sixty."""
     chosen = None if value is None else str(value)
-    pairs = options.items() if isinstance(options, Mapping) else options
+    if isinstance(options, tuple):
+        return _kept_tags(options, chosen)
+    return _tags(options.items() if isinstance(options, Mapping) else options, chosen)
+
+
+def _tags(pairs, chosen: str | None) -> Markup:
     return Markup("".join(f'<option value="{escape(v)}"{_SELECTED if str(v) == chosen else ""}>{escape(text)}</option>'
                           for v, text in pairs))
+
+
+@lru_cache(maxsize=512)
+def _kept_tags(pairs: tuple, chosen: str | None) -> Markup:
+    return _tags(pairs, chosen)
 
 
 def _attribute(name: str, value) -> str:

@@ -164,7 +164,7 @@ def choices(items, value: str = "id", text: str = "name") -> Sequence[tuple]:
             pairs.append((item, item))
         else:
             pairs.append((getattr(item, value), getattr(item, text)))
-    return pairs
+    return tuple(pairs)  # (a tuple: its option tags are kept, fields.option_tags)
 
 
 @lru_cache(maxsize=None)  # enum classes and languages: a small fixed set

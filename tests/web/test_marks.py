@@ -60,6 +60,10 @@ def test_options_select_the_value_given_as_text_and_escape_every_value_and_text(
                     '<option value="x&#34;y">z</option>')
     assert option_tags({"a": "A", "b": "B"}, "b") == '<option value="a">A</option><option value="b" selected>B</option>'
     assert " selected" not in option_tags([(0, "zero"), ("", "blank")], None)
+    kept = ((1, "一"), (2, "<b>二</b>"), ('x"y', "z"))  # a tuple's tags are kept per selected value
+    assert option_tags(kept, "2") == html and option_tags(kept, 2) == html
+    assert option_tags(kept, "1").count(" selected") == 1 and '"1" selected' in option_tags(kept, "1")
+    assert " selected" not in option_tags(kept) and option_tags(kept, "2") == html
 
 
 @pytest.mark.parametrize(("page", "pages", "expected"), [
