@@ -30,11 +30,14 @@ _SELECTED = " selected"
 
 def option_tags(options, value=None) -> Markup:
     """A select's <option>s from (value, text) pairs or a mapping, the one equal to ``value`` (as
-    text) selected, every value and text escaped. Pairs given as a tuple (an enum's choices, kept
-    per language) are written once per selected value and kept: a list's filters hold some sixty."""
+    text) selected, every value and text escaped. Pairs given as a tuple (what ``choices()``
+    answers) are written once per selected value and kept: a list's filters hold some sixty."""
     chosen = None if value is None else str(value)
     if isinstance(options, tuple):
-        return _kept_tags(options, chosen)
+        try:
+            return _kept_tags(options, chosen)
+        except TypeError:  # a pair that cannot be a key (unhashable): written each time
+            pass
     return _tags(options.items() if isinstance(options, Mapping) else options, chosen)
 
 

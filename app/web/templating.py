@@ -203,8 +203,8 @@ def register(app: Flask) -> None:
         overdue_badge=overdue_badge, page_numbers=page_numbers, entity_url=entity_url, may=may, nav_links=nav_links,
         unread_count=unread_count, page_url=page_url, lang=short_locale,
         acceptance_criteria=acceptance_criteria, trigger_label=trigger_label, state_label=state_label,
-        state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices, option_tags=option_tags, field=field,
-        plan_choices=plan_choices, attachment_choices=attachment_choices,
+        state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices, option_tags=option_tags,
+        field=field, plan_choices=plan_choices, attachment_choices=attachment_choices,
         recommendation_label=recommendation_label, tr=tr, back_link=back_link, can_urge=can_urge,
         application_number=application_number, item_title=title_of, record_actor=record_actor)
     app.jinja_env.filters["local_time"] = local_time

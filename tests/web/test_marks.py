@@ -64,6 +64,7 @@ def test_options_select_the_value_given_as_text_and_escape_every_value_and_text(
     assert option_tags(kept, "2") == html and option_tags(kept, 2) == html
     assert option_tags(kept, "1").count(" selected") == 1 and '"1" selected' in option_tags(kept, "1")
     assert " selected" not in option_tags(kept) and option_tags(kept, "2") == html
+    assert option_tags(((["a"], "list"),), None) == '<option value="[&#39;a&#39;]">list</option>'  # not a key
 
 
 @pytest.mark.parametrize(("page", "pages", "expected"), [
