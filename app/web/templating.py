@@ -60,10 +60,7 @@ def entity_url(kind: str, entity_id: int) -> str | None:
     try:
         if not has_request_context() or type(entity_id) is not int:
             return url_for(endpoint, id=entity_id)
-        patterns = getattr(request, _LINKS, None)
-        if patterns is None:
-            patterns = {}
-            setattr(request, _LINKS, patterns)
+        patterns = _per_request(_LINKS, dict)
         pattern = patterns.get(endpoint)
         if pattern is None:
             built = current_app.create_url_adapter(request).build(endpoint, {"id": _MARK})
@@ -116,17 +113,27 @@ def unread_count() -> int:
 def page_url(page: int) -> str:
     """The current page's URL with the same query string but another page number (last). The
     rest is built once per request: a pager links up to nine pages."""
-    start = getattr(request, _PAGER, None)
-    if start is None:
-        args = request.args.to_dict(flat=False)
-        args.pop("page", None)
-        built = url_for(request.endpoint, **(request.view_args or {}), **args)
-        start = built + ("&" if "?" in built else "?") + "page="
-        setattr(request, _PAGER, start)
-    return f"{start}{int(page)}"
+    return f"{_per_request(_PAGER, _pager_start)}{int(page)}"
+
+
+def _pager_start() -> str:
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    built = url_for(request.endpoint, **(request.view_args or {}), **args)
+    return built + ("&" if "?" in built else "?") + "page="
 
 
 _PAGER = "_pilotflow_pager_link"  # on the request: its URL up to the page number
+
+
+def _per_request(key: str, make):
+    """What ``make()`` gives, kept on the request (not on ``g``: a test's app context outlives
+    its requests)."""
+    held = getattr(request, key, None)
+    if held is None:
+        held = make()
+        setattr(request, key, held)
+    return held
 
 
 def page_numbers(page, around: int = 2) -> list[int | None]:
