@@ -27,7 +27,6 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa
 
 
 def seed(records: int, every: int) -> int:
@@ -66,19 +65,10 @@ def seed(records: int, every: int) -> int:
 
 def read_rows(batch_size: int = 20_000) -> int:
     """The baseline: the rows the verification reads, in the same batches, and nothing else."""
-    from app.extensions import db
-    from app.services.records.audit import CHAIN_COLUMNS, no_cyclic_gc
+    from app.services.records.audit import chain_batches, no_cyclic_gc
 
-    record_id = CHAIN_COLUMNS[0]
-    last_id, count = 0, 0
     with no_cyclic_gc():  # as the verification does, so that the ratio compares like with like
-        while True:
-            rows = db.session.execute(sa.select(*CHAIN_COLUMNS).where(record_id > last_id)
-                                      .order_by(record_id).limit(batch_size)).all()
-            if not rows:
-                return count
-            count += len(rows)
-            last_id = rows[-1].id
+        return sum(len(rows) for rows in chain_batches(batch_size=batch_size))
 
 
 def best(fn, repeat: int) -> tuple[float, object]:

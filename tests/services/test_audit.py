@@ -1,5 +1,7 @@
 """The decision history: hash-chained and verifiable (append-only in the database itself:
 tests/models/test_audit_records.py)."""
+import orjson
+import pytest
 import sqlalchemy as sa
 
 from app.database import transaction
@@ -44,7 +46,7 @@ def test_verification_names_the_first_altered_record(app):
     assert (report.ok, report.first_broken_id, report.checked) == (False, ids[3], 3)
 
 
-def _bulk_chain(count: int) -> None:
+def _bulk_chain(count: int, payload=lambda i: {"ranking": i % 7 + 1}) -> None:
     """``count`` records appended in bulk with the product's digest (as bench/audit_verify.py)."""
     from datetime import UTC, datetime, timedelta
     from types import SimpleNamespace
@@ -61,7 +63,7 @@ def _bulk_chain(count: int) -> None:
             row = {"id": i, "created_at": start + timedelta(seconds=i), "entity_type": "application",
                    "entity_id": i // 10 + 1, "trigger": "endorse", "from_state": "endorsing",
                    "to_state": "initial_review", "actor_id": None, "actor_role": "endorser",
-                   "opinion": f"第 {i} 号意见", "payload": {"ranking": i % 7 + 1}, "prev_hash": prev}
+                   "opinion": f"第 {i} 号意见", "payload": payload(i), "prev_hash": prev}
             row["hash"] = prev = audit.digest(prev, SimpleNamespace(**row))
             rows.append(row)
         db.session.execute(AuditRecord.__table__.insert(), rows)
@@ -89,3 +91,41 @@ def test_verification_streams_in_batches_with_the_same_answer_whatever_their_siz
     assert len(answers) == 1
     (report,) = answers
     assert (report.ok, report.first_broken_id, report.checked) == (False, ids[2500], 2500)
+
+
+def test_orjson_writes_what_the_digest_rule_writes_for_strings_integers_and_key_order():
+    """The verification's quick digest (audit._quick_digest) relies on this; floats are the known
+    exception and are settled by the rule's own encoder (next test)."""
+    from app.services.records.audit import canonical
+
+    every_character = "".join(map(chr, [*range(0xD800), *range(0xE000, 0x110000)]))
+    keys = {chr(c): c for c in (0x7F, 0xE9, 0x4E00, 0xFFFF, 0x10000, 0xE000, 0x1F600, 0x41, 0x61, 0x22, 0x5C, 0x0A)}
+    body = {"text": every_character, "keys": keys, "nested": [{"b": [1, {"z": None, "y": True}], "a": False}],
+            "ints": [0, -1, 2**63 - 1, -2**63], "empty": [{}, [], ""]}
+    assert orjson.dumps(body, option=orjson.OPT_SORT_KEYS) == canonical(body).encode()
+
+
+# payload of record i, and whether the quick digest (orjson) misses the stored one for some record
+PAYLOADS = {
+    "a float in exponent form": (lambda i: {"share": 1e-05 * i, "ranking": i}, True),
+    "an integer beyond 64 bits": (lambda i: {"budget_fen": 2**70 + i}, True),
+    "control characters and every plane": (lambda i: {"note": f"\x00\x1f\u2028𝔘{i}"}, False),
+}
+
+
+@pytest.mark.parametrize(("payload", "quick_misses"), PAYLOADS.values(), ids=PAYLOADS)
+def test_records_verify_and_are_checked_whichever_encoder_settles_them(app, payload, quick_misses):
+    from app.services.records import audit
+
+    some_history()
+    _bulk_chain(40, payload)
+    db.session.remove()
+    assert verify_chain(batch_size=16) == verify_chain() and verify_chain().ok
+    ids = db.session.scalars(sa.select(AuditRecord.id).order_by(AuditRecord.id)).all()
+    rows = [row for batch in audit.chain_batches() for row in batch]
+    assert [audit.row_digest(row.prev_hash, row) for row in rows] == [row.hash for row in rows]
+    assert any(audit._quick_digest(row.prev_hash, row) != row.hash for row in rows) == quick_misses
+    db.session.remove()
+    _tamper(ids[-3])
+    report = verify_chain()
+    assert (report.ok, report.first_broken_id, report.checked) == (False, ids[-3], len(ids) - 3)

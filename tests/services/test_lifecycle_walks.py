@@ -28,6 +28,7 @@ See docs/testing.md.
 from __future__ import annotations
 
 import collections
+import itertools
 import os
 import time
 from datetime import timedelta
@@ -281,10 +282,9 @@ class LifecycleWalk(RuleBasedStateMachine):
     def _verify_from(self, last_id: int, prev: str) -> tuple[int, str]:
         """The records after ``last_id``: each linked to the one before and matching its digest;
         the head names the last."""
-        for rec in db.session.execute(sa.select(*audit.CHAIN_COLUMNS).where(AuditRecord.id > last_id)
-                                      .order_by(AuditRecord.id)):
+        for rec in itertools.chain.from_iterable(audit.chain_batches(after=last_id)):
             assert rec.prev_hash == prev, f"audit record {rec.id}: broken link"
-            assert audit.digest(prev, rec) == rec.hash, f"audit record {rec.id}: digest"
+            assert audit.row_digest(prev, rec) == rec.hash, f"audit record {rec.id}: digest"
             last_id, prev = rec.id, rec.hash
         head = db.session.get(AuditHead, 1)
         assert head is None or (head.last_id, head.last_hash) == (last_id, prev), "audit head"

@@ -111,18 +111,23 @@ class _Expectations:
         self.next = 0
 
     def check(self, record_id: int, computed: str) -> tuple[int, str] | None:
-        if self.next < len(self.ids) and self.ids[self.next] < record_id:
-            return self.missing()
-        if self.next < len(self.ids) and self.ids[self.next] == record_id:
-            prefix, seq = self.expected[record_id]
+        expected = self.expected.get(record_id)
+        if expected is None:
+            if self.next < len(self.ids) and self.ids[self.next] < record_id:
+                return self.missing()
+            if record_id <= self.covered_to:
+                return record_id, "was not in the trail when the checkpoints around it were signed"
+        else:
+            if self.ids[self.next] != record_id:  # an expected record before this one is gone
+                return self.missing()
             self.next += 1
+            prefix, seq = expected
             if not computed.startswith(prefix):
                 return record_id, f"differs from what checkpoint {seq} signed: changed after it was anchored"
-        elif record_id <= self.covered_to:
-            return record_id, "was not in the trail when the checkpoints around it were signed"
-        for seq, head_hash in self.heads.get(record_id, ()):
-            if computed != head_hash:
-                return record_id, f"the chain up to this record does not match checkpoint {seq}'s signed head"
+        if record_id in self.heads:
+            for seq, head_hash in self.heads[record_id]:
+                if computed != head_hash:
+                    return record_id, f"the chain up to this record does not match checkpoint {seq}'s signed head"
         return None
 
     def missing(self) -> tuple[int, str]:

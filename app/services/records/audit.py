@@ -4,7 +4,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import Enum
 from types import SimpleNamespace
 
+import orjson
 import sqlalchemy as sa
 
 from app.database import write
@@ -49,8 +50,9 @@ DIGEST_RULE = ("hash = SHA-256 (hex) of the UTF-8 JSON object {\"prev\": prev_ha
                + GENESIS + "; each record's prev_hash is the hash of the record before it in the whole chain. "
                "\"entered_by\" (the proxy who entered a leader's step on their behalf) is among the fields only "
                "when the record has one, so records written before delegation existed keep their digests.")
-# One encoder for every digest (``json.dumps`` with these options builds a new one per call).
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every digest (``json.dumps`` with these options builds a new one per call); what
+# it encodes is plain JSON values, never circular, so it does not track the containers it is in.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 def canonical(body: dict) -> str:
@@ -61,20 +63,29 @@ def canonical(body: dict) -> str:
 def fields_of(rec) -> dict:
     """What a record's digest covers besides the previous hash (plain JSON values); ``rec`` is an
     AuditRecord or a row with the same columns."""
-    fields = {
-        "at": _utc_text(rec.created_at), "type": rec.entity_type, "id": rec.entity_id, "trigger": rec.trigger,
-        "from": rec.from_state, "to": rec.to_state, "actor": rec.actor_id, "role": rec.actor_role,
-        "opinion": rec.opinion, "payload": rec.payload,
-    }
-    if (entered_by := getattr(rec, "entered_by_id", None)) is not None:  # only then: older records' digests stay what they were
-        fields["entered_by"] = entered_by
+    return _fields(rec.created_at, rec.entity_type, rec.entity_id, rec.trigger, rec.from_state, rec.to_state,
+                   rec.actor_id, rec.actor_role, rec.opinion, rec.payload, getattr(rec, "entered_by_id", None))
+
+
+def _fields(at, entity_type, entity_id, trigger, from_state, to_state, actor_id, actor_role, opinion, payload,
+            entered_by_id) -> dict:
+    fields = {"at": _utc_text(at), "type": entity_type, "id": entity_id, "trigger": trigger, "from": from_state,
+              "to": to_state, "actor": actor_id, "role": actor_role, "opinion": opinion, "payload": payload}
+    if entered_by_id is not None:  # only then: older records' digests stay what they were
+        fields["entered_by"] = entered_by_id
     return fields
 
 
 def digest_fields(prev_hash: str, fields: dict) -> str:
     """The digest of a record given as ``fields_of`` (``DIGEST_RULE``): also for records read
     back from an exported dossier, with no database."""
-    return hashlib.sha256(canonical({"prev": prev_hash, **fields}).encode()).hexdigest()
+    return _sealed(prev_hash, dict(fields))
+
+
+def _sealed(prev_hash: str, fields: dict) -> str:
+    """The digest of ``fields`` (a dict of the caller's own, which gains the "prev" key)."""
+    fields["prev"] = prev_hash
+    return hashlib.sha256(_CANONICAL.encode(fields).encode()).hexdigest()
 
 
 # The append's statements, built once (each decision only binds them), on the tables: a record
@@ -97,7 +108,7 @@ def locked_head() -> sa.Row:
 
 
 def digest(prev_hash: str, rec: AuditRecord) -> str:
-    return digest_fields(prev_hash, fields_of(rec))
+    return _sealed(prev_hash, fields_of(rec))
 
 
 def record(*, entity_type: str, entity_id: int, trigger: str, actor: User | None, role: str,
@@ -127,10 +138,51 @@ class ChainReport:
         return self.first_broken_id is None
 
 
-# What the digest reads, streamed as plain rows of the table (no ORM objects or entities).
+# What the verification reads, as plain rows of the table (no ORM objects or entities): the
+# record's id, its links, then the content in ``_fields``'s order. The payload comes as its stored
+# JSON text and is decoded here: the JSON type's result processing cost ~5 µs a row, decoding it
+# here ~2 µs with ``json`` and ~0.5 µs with ``orjson`` (bench/audit_verify.py).
 _T = AuditRecord.__table__.c
-CHAIN_COLUMNS = (_T.id, _T.created_at, _T.entity_type, _T.entity_id, _T.trigger, _T.from_state, _T.to_state,
-                 _T.actor_id, _T.actor_role, _T.opinion, _T.payload, _T.prev_hash, _T.hash, _T.entered_by_id)
+CHAIN_COLUMNS = (_T.id, _T.prev_hash, _T.hash, _T.created_at, _T.entity_type, _T.entity_id, _T.trigger,
+                 _T.from_state, _T.to_state, _T.actor_id, _T.actor_role, _T.opinion,
+                 sa.cast(_T.payload, sa.Text).label("payload"), _T.entered_by_id)
+_BATCH = (sa.select(*CHAIN_COLUMNS).where(_T.id > sa.bindparam("after")).order_by(_T.id)
+          .limit(sa.bindparam("size")))
+
+
+def chain_batches(after: int = 0, batch_size: int = 20_000) -> Iterator[Sequence[sa.Row]]:
+    """The records after id ``after`` in id order, ``batch_size`` rows at a time, read with ``CHAIN_COLUMNS``."""
+    while rows := db.session.execute(_BATCH, {"after": after, "size": batch_size}).all():
+        yield rows
+        after = rows[-1].id
+
+
+def _row_fields(row: sa.Row, loads: Callable[[str], object]) -> dict:
+    _, _, _, at, entity_type, entity_id, trigger, from_state, to_state, actor_id, role, opinion, payload, \
+        entered_by_id = row
+    return _fields(at, entity_type, entity_id, trigger, from_state, to_state, actor_id, role, opinion,
+                   None if payload is None else loads(payload), entered_by_id)
+
+
+def row_digest(prev_hash: str, row: sa.Row) -> str:
+    """The digest of a record read with ``CHAIN_COLUMNS`` (``DIGEST_RULE``)."""
+    return _sealed(prev_hash, _row_fields(row, json.loads))
+
+
+def _quick_digest(prev_hash: str, row: sa.Row) -> str | None:
+    """``row_digest`` with orjson reading and writing the JSON, about five times faster. orjson
+    writes every string, integer, boolean, null, list and object as ``DIGEST_RULE`` does
+    (each Unicode character and the key order checked by tests/services/test_audit.py), but some
+    floats in another form (``1e-05`` as ``0.00001``), so a disagreement with the stored digest
+    is settled by ``row_digest``. An agreement cannot be wrong: it means the stored digest is the
+    SHA-256 of a JSON text of exactly the record's content. None when orjson refuses the values
+    (an integer beyond 64 bits)."""
+    try:
+        fields = _row_fields(row, orjson.loads)
+        fields["prev"] = prev_hash
+        return hashlib.sha256(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None
 
 
 @contextmanager
@@ -159,23 +211,18 @@ def verify_chain(batch_size: int = 20_000, check: Check | None = None) -> ChainR
 
 
 def _walk(batch_size: int, check: Check | None) -> ChainReport:
-    session = db.session
-    prev, checked, last_id = GENESIS, 0, 0
-    while True:
-        rows = session.execute(sa.select(*CHAIN_COLUMNS).where(_T.id > last_id)
-                               .order_by(_T.id).limit(batch_size)).all()
-        if not rows:
-            break
-        for rec in rows:
-            if rec.prev_hash != prev:
-                return ChainReport(checked, rec.id, "link to the previous record is broken")
-            computed = digest(prev, rec)
-            if computed != rec.hash:
-                return ChainReport(checked, rec.id, "content does not match its digest")
-            if check is not None and (disputed := check(rec.id, computed)) is not None:
+    prev, checked = GENESIS, 0
+    for rows in chain_batches(batch_size=batch_size):
+        for row in rows:
+            if row.prev_hash != prev:
+                return ChainReport(checked, row.id, "link to the previous record is broken")
+            computed = _quick_digest(prev, row)
+            if computed != row.hash and (computed := row_digest(prev, row)) != row.hash:
+                return ChainReport(checked, row.id, "content does not match its digest")
+            if check is not None and (disputed := check(row.id, computed)) is not None:
                 return ChainReport(checked, *disputed)
-            prev, checked, last_id = computed, checked + 1, rec.id
-    head = session.execute(_READ_HEAD).one_or_none()
+            prev, checked = computed, checked + 1
+    head = db.session.execute(_READ_HEAD).one_or_none()
     if head is not None and head.last_hash != prev:
         return ChainReport(checked, head.last_id, "the chain's head does not match its last record")
     return ChainReport(checked, None)
