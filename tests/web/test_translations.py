@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import jinja2
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -89,3 +90,27 @@ def test_the_locale_is_asked_once_per_context_and_follows_every_forced_locale(ap
         assert label(state) == "Draft"  # kept, as Flask-Babel keeps it
         refresh()
         assert (label(state), gettext("My tasks")) == ("草稿", "我的待办")
+
+
+def test_the_templates_gettext_is_jinjas_new_style_gettext(app):
+    """``i18n.template_gettext`` (the templates' ``_`` and ``gettext``) writes what Jinja's own
+    new-style gettext writes (the translation marked safe under autoescape, %-formatted even
+    without variables, the variables escaped), and follows a forced locale within one request."""
+    source = ('{{ _("My tasks") }}|{{ gettext("100%% sure") }}|{{ _("%(who)s & co", who="<b>") }}|'
+              '{{ _("Draft") }}{{ _("Draft") }}')
+    for autoescape in (True, False):
+        ours = app.jinja_env.overlay(autoescape=autoescape).from_string(source)
+        jinjas = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)
+        jinjas.install_gettext_callables(lambda s: catalogue().ugettext(s), lambda s, p, n: s, newstyle=True)
+        theirs = jinjas.from_string(source)
+        for cookie in ("lang=en", "lang=zh_CN"):
+            with app.test_request_context("/", headers={"Cookie": cookie}):
+                refresh()  # the test's app context outlives its requests (a served request has its own)
+                assert ours.render() == theirs.render()
+                with force_locale("en" if cookie == "lang=zh_CN" else "zh_CN"):
+                    assert ours.render() == theirs.render() != ""
+                    forced = ours.render()
+                assert ours.render() != forced
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        refresh()
+        assert app.jinja_env.from_string(source).render() == "My tasks|100% sure|&lt;b&gt; & co|DraftDraft"
