@@ -44,8 +44,10 @@ def _security_headers(response):
     seconds = current_app.config["HSTS_SECONDS"]
     if request.is_secure and seconds:  # over plain HTTP the header would be ignored anyway
         response.headers.setdefault("Strict-Transport-Security", f"max-age={seconds}")
-    if getattr(current_user, "is_authenticated", False):
-        response.headers.setdefault("Cache-Control", "no-store")  # nothing personal in shared caches
+    # Nothing personal in shared caches. A static file is the same for everybody: asking who is
+    # signed in would load the user (a statement) for each stylesheet, script and image.
+    if request.endpoint != "static" and getattr(current_user, "is_authenticated", False):
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 

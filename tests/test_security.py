@@ -10,6 +10,7 @@ import pytest
 
 from app.config import settings
 from tests.api.conftest import ApiClient
+from tests.statement_counts import counting
 from tests.web.web_client import User
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -39,6 +40,18 @@ def test_every_kind_of_response_carries_the_security_headers(app, client):
         assert response.status_code in (200, 302, 401, 404), name
         assert_security_headers(response)
     assert responses["html page"].headers["Cache-Control"] == "no-store"
+
+
+def test_a_static_file_asks_nothing_of_the_database_even_for_a_signed_in_user(app):
+    office = User(app, "office")
+    with counting() as statements:
+        response = office.get("/static/css/app.css")
+    assert response.status_code == 200 and statements[0] == 0
+    assert_security_headers(response)
+    assert "no-store" not in response.headers.get("Cache-Control", "")  # the same file for everybody
+    with counting() as statements:
+        assert office.get("/inbox").headers["Cache-Control"] == "no-store"
+    assert statements[0] > 0
 
 
 def test_no_template_runs_inline_script():
