@@ -129,3 +129,19 @@ def test_records_verify_and_are_checked_whichever_encoder_settles_them(app, payl
     _tamper(ids[-3])
     report = verify_chain()
     assert (report.ok, report.first_broken_id, report.checked) == (False, ids[-3], len(ids) - 3)
+
+
+def test_a_payload_that_is_not_json_is_named_as_altered_not_a_crash(app):
+    """SQLite keeps any text in the JSON column; PostgreSQL refuses it on write."""
+    some_history()
+    db.session.remove()
+    ids = db.session.scalars(sa.select(AuditRecord.id).order_by(AuditRecord.id)).all()
+    db.session.remove()
+    bind = db.session.get_bind()
+    if bind.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's json type refuses text that is not JSON")
+    with bind.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER audit_records_no_update")
+        conn.execute(sa.text("UPDATE audit_records SET payload = '{\"ranking\": 1' WHERE id = :id"), {"id": ids[2]})
+    report = verify_chain()
+    assert (report.ok, report.first_broken_id, report.checked) == (False, ids[2], 2)

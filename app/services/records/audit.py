@@ -79,11 +79,12 @@ def _fields(at, entity_type, entity_id, trigger, from_state, to_state, actor_id,
 def digest_fields(prev_hash: str, fields: dict) -> str:
     """The digest of a record given as ``fields_of`` (``DIGEST_RULE``): also for records read
     back from an exported dossier, with no database."""
-    return _sealed(prev_hash, dict(fields))
+    return hashlib.sha256(canonical({"prev": prev_hash, **fields}).encode()).hexdigest()
 
 
 def _sealed(prev_hash: str, fields: dict) -> str:
-    """The digest of ``fields`` (a dict of the caller's own, which gains the "prev" key)."""
+    """``digest_fields`` of fields just made by ``_fields`` (which has no "prev"): the dict gains
+    the key instead of being copied."""
     fields["prev"] = prev_hash
     return hashlib.sha256(_CANONICAL.encode(fields).encode()).hexdigest()
 
@@ -169,6 +170,14 @@ def row_digest(prev_hash: str, row: sa.Row) -> str:
     return _sealed(prev_hash, _row_fields(row, json.loads))
 
 
+def _rule_digest(prev_hash: str, row: sa.Row) -> str | None:
+    """``row_digest``, or None for a payload that is not JSON at all (SQLite stores any text)."""
+    try:
+        return row_digest(prev_hash, row)
+    except ValueError:
+        return None
+
+
 def _quick_digest(prev_hash: str, row: sa.Row) -> str | None:
     """``row_digest`` with orjson reading and writing the JSON, about five times faster. orjson
     writes every string, integer, boolean, null, list and object as ``DIGEST_RULE`` does
@@ -217,7 +226,7 @@ def _walk(batch_size: int, check: Check | None) -> ChainReport:
             if row.prev_hash != prev:
                 return ChainReport(checked, row.id, "link to the previous record is broken")
             computed = _quick_digest(prev, row)
-            if computed != row.hash and (computed := row_digest(prev, row)) != row.hash:
+            if computed != row.hash and (computed := _rule_digest(prev, row)) != row.hash:
                 return ChainReport(checked, row.id, "content does not match its digest")
             if check is not None and (disputed := check(row.id, computed)) is not None:
                 return ChainReport(checked, *disputed)
