@@ -39,20 +39,21 @@ def present_locale() -> Locale | None:
     answers looks up the app context three times. Change it only with ``force_locale`` and
     ``refresh`` below, which keep this answer and Flask-Babel's the same."""
     try:
-        kept = _context_globals()
+        return _kept_in_context(_HELD, get_locale)
     except RuntimeError:  # no app context: Flask-Babel answers None
         return get_locale()
-    held = kept.get(_HELD)
+
+
+def _kept_in_context(key: str, make):
+    """``make()``'s answer kept on the app context's ``g``, read from ``g`` itself: each look
+    through the ``g`` proxy costs about a microsecond, and a page asks for its locale and
+    catalogue a hundred times. RuntimeError outside an app context."""
+    kept = g._get_current_object()
+    held = kept.get(key)
     if held is None:
-        held = get_locale()
-        setattr(kept, _HELD, held)
+        held = make()
+        setattr(kept, key, held)
     return held
-
-
-def _context_globals():
-    """The app context's ``g`` itself: each look through the ``g`` proxy costs about a microsecond,
-    and a page asks for its locale and catalogue a hundred times."""
-    return g._get_current_object()
 
 
 @contextmanager
@@ -89,12 +90,7 @@ def catalogue():
     domain and the locale again for every string (a page translates some 200); this keeps the
     answer per app context, forgotten with the locale (``force_locale``, as a mail in its
     reader's language does, and ``refresh``)."""
-    kept = _context_globals()
-    held = kept.get(_CATALOGUE)
-    if held is None:
-        held = get_translations()
-        setattr(kept, _CATALOGUE, held)
-    return held
+    return _kept_in_context(_CATALOGUE, get_translations)
 
 
 def gettext(string: str, **variables) -> str:

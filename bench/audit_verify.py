@@ -28,7 +28,6 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-
 def seed(records: int, every: int) -> int:
     """Append ``records`` records in bulk (hashes from the product's digest), a checkpoint after
     every ``every``; returns how many checkpoints were made."""
