@@ -10,6 +10,7 @@ snapshot is older than another writer's commit), so that is refused at once with
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Callable, Iterator
@@ -17,6 +18,7 @@ from typing import Callable, Iterator
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -26,6 +28,9 @@ _BEFORE_HOOKS = "pilotflow.before_commit"
 _writing: ContextVar[bool] = ContextVar("pilotflow_writing", default=False)  # inside transaction()
 _no_wait: ContextVar[bool] = ContextVar("pilotflow_no_wait", default=False)  # transaction(wait=False)
 BUSY_TIMEOUT_MS = 15000
+# Seconds a pooled connection may sit unused before it is checked (a ping) on its next checkout.
+PING_AFTER_IDLE = 10.0
+_RETURNED = "pilotflow.returned_at"  # connection record's info: when it went back to the pool
 
 # conn.info keys (per DBAPI connection) describing its open transaction on SQLite.
 _MODE = "pilotflow.begin"      # "immediate" or "deferred"
@@ -42,9 +47,34 @@ class WriteOutsideTransaction(RuntimeError):
     "database is locked", so it is refused every time. Wrap the unit of work in ``transaction()``."""
 
 
+def ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it sat unused for ``PING_AFTER_IDLE``
+    seconds (a database restarted or a firewall dropped it meanwhile), not on every checkout as
+    ``pool_pre_ping`` does: on PostgreSQL that ping was one more round trip in every request. A
+    connection that fails its ping is replaced, and the pool drops every connection older than it
+    (a restart killed them all)."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        record.info[_RETURNED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        returned = record.info.get(_RETURNED)  # None: a new connection, just opened
+        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE:
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as exc:
+            raise InvalidatePoolError(f"a pooled connection failed its ping after {PING_AFTER_IDLE:.0f} s idle") from exc
+
+
 def tune_engine(engine: Engine) -> None:
-    """SQLite: WAL, a busy timeout, foreign keys; ``BEGIN IMMEDIATE`` inside ``transaction()``
-    so writers queue, a deferred ``BEGIN`` elsewhere so reads never wait for the write lock."""
+    """Every database: ``ping_when_idle``. SQLite: WAL, a busy timeout, foreign keys;
+    ``BEGIN IMMEDIATE`` inside ``transaction()`` so writers queue, a deferred ``BEGIN`` elsewhere
+    so reads never wait for the write lock."""
+    ping_when_idle(engine)
     if engine.dialect.name != "sqlite":
         return
 

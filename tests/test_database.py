@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app import clock
+from app import clock, database
 from app.database import WriteOutsideTransaction, transaction
 from app.extensions import db
 from app.jobs import queue
@@ -187,3 +187,62 @@ def test_a_decision_request_commits_once_with_the_tokens_last_use(app, client, t
         assert len(queue.queue()) > 0  # handed over without a second commit
     finally:
         server.stop()
+
+
+def _pooled_connections(app, office: WebUser) -> list:
+    """The DBAPI connections the pool holds once ``office`` has signed in and read a page."""
+    seen = []
+
+    def returned(dbapi_conn, _record):
+        if all(c is not dbapi_conn for c in seen):
+            seen.append(dbapi_conn)
+
+    db.session.remove()
+    sa.event.listen(db.engine, "checkin", returned)
+    try:
+        assert office.client.get("/inbox").status_code == 200
+        db.session.remove()
+    finally:
+        sa.event.remove(db.engine, "checkin", returned)
+    return seen
+
+
+def _kill(connections: list) -> None:
+    """End ``connections`` behind the pool's back: the database server ends their sessions (as a
+    restart would), or SQLite's are closed."""
+    if databases.BACKEND == "sqlite":
+        for conn in connections:
+            conn.close()
+        return
+    admin = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            for pid in (c.info.backend_pid for c in connections):
+                assert conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar() is True
+    finally:
+        admin.dispose()
+
+
+def test_a_connection_back_in_the_pool_a_moment_ago_is_used_without_a_ping(app, monkeypatch):
+    pings = []
+    ping = db.engine.dialect.do_ping
+    monkeypatch.setattr(db.engine.dialect, "do_ping", lambda conn: pings.append(conn) or ping(conn))
+    office = WebUser(app, "office")
+    for _ in range(3):
+        assert office.client.get("/applications/").status_code == 200
+    assert pings == []  # no round trip per request for it
+    monkeypatch.setattr(database, "PING_AFTER_IDLE", 0.0)  # as if every connection had idled
+    assert office.client.get("/applications/").status_code == 200
+    assert pings
+
+
+def test_a_connection_that_died_while_idle_is_replaced_before_a_page_uses_it(app, monkeypatch):
+    office = WebUser(app, "office")
+    _kill(_pooled_connections(app, office))
+    with pytest.raises(sa.exc.DBAPIError):  # used at once, unchecked: the request fails
+        office.client.get("/inbox")
+    db.session.remove()
+    _kill(_pooled_connections(app, office))
+    monkeypatch.setattr(database, "PING_AFTER_IDLE", 0.0)  # idle long enough to be checked
+    response = office.client.get("/inbox")
+    assert response.status_code == 200 and f.user("office").display_name in response.text
