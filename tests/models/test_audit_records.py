@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.database import transaction
 from app.extensions import db
-from app.models import AuditRecord
+from app.models import AuditHead, AuditRecord
 from app.services.commands import perform
 from tests import factories as f
 
@@ -41,6 +41,25 @@ def test_new_decisions_are_still_appended(app):
     with transaction():
         perform(f.user("office"), "application", app_id, "return_for_revision", {"opinion": "请修改"})
     assert len(records()) == count + 1
+
+
+def _head() -> tuple:
+    db.session.rollback()
+    return tuple(db.session.execute(sa.select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)).one())
+
+
+def test_the_chains_head_follows_every_appended_record_whoever_inserts_it(app):
+    app_id = f.endorsed()
+    with transaction():
+        perform(f.user("office"), "application", app_id, "return_for_revision", {"opinion": "请修改"})
+    newest = db.session.scalar(sa.select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1))
+    assert newest.trigger == "return_for_revision" and _head() == (newest.id, newest.hash)
+    # A row inserted past audit.record (a bulk load, a restore) moves the head as well.
+    rows = [{**{c.name: getattr(newest, c.name) for c in AuditRecord.__table__.columns}, "id": newest.id + n,
+             "prev_hash": f"{n - 1:064x}", "hash": f"{n:064x}"} for n in (1, 2)]
+    with transaction():
+        db.session.execute(AuditRecord.__table__.insert(), rows)
+    assert _head() == (newest.id + 2, f"{2:064x}")
 
 
 def test_an_aware_moment_is_stored_and_compared_as_utc(app):

@@ -94,8 +94,7 @@ def _sealed(prev_hash: str, fields: dict) -> str:
 _HEAD, _RECORDS = AuditHead.__table__, AuditRecord.__table__
 _READ_HEAD = sa.select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == 1)
 _LOCK_HEAD = _READ_HEAD.with_for_update()
-_APPEND = _RECORDS.insert()
-_MOVE_HEAD = _HEAD.update().where(_HEAD.c.id == 1)
+_APPEND = _RECORDS.insert()  # the head follows by itself (trigger audit_records_move_head, migration 0020)
 
 
 def locked_head() -> sa.Row:
@@ -116,16 +115,15 @@ def record(*, entity_type: str, entity_id: int, trigger: str, actor: User | None
            from_state: str | None = None, to_state: str | None = None, opinion: str = "",
            payload: dict | None = None, entered_by: User | None = None) -> int:
     """Append one record and return its id; the head row is locked so concurrent appends form
-    one chain. ``entered_by``: the proxy who entered the ``actor``'s (a leader's) step on their behalf."""
+    one chain, and moved to the record by the database's trigger on the insert. ``entered_by``:
+    the proxy who entered the ``actor``'s (a leader's) step on their behalf."""
     head = locked_head()
     rec = dict(created_at=utcnow(), entity_type=entity_type, entity_id=entity_id, trigger=trigger,
                from_state=from_state, to_state=to_state, actor_id=actor.id if actor else None,
                actor_role=role, opinion=opinion, payload=jsonable(payload or {}), prev_hash=head.last_hash,
                entered_by_id=entered_by.id if entered_by else None)
     rec["hash"] = digest(head.last_hash, SimpleNamespace(**rec))
-    record_id = write(_APPEND, rec).inserted_primary_key[0]
-    write(_MOVE_HEAD, {"last_id": record_id, "last_hash": rec["hash"]})
-    return record_id
+    return write(_APPEND, rec).inserted_primary_key[0]
 
 
 @dataclass(frozen=True)
