@@ -45,7 +45,7 @@ def authenticate_request() -> None:
     token = tokens.usable_token(secret.strip(), now)
     if token is None:
         raise Unauthorized()
-    g.api_user = token.user  # held for the request: the identity map keeps only what is referenced
+    g.api_user = token.User  # held for the request: the identity map keeps only what is referenced
     if tokens.touch_due(token, now):
         g.setdefault(_TOUCH, (token.id, now))
     refuse_unstorable_text(request.args.to_dict(flat=False), "query")

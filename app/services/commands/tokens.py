@@ -77,27 +77,30 @@ def revoke_token(actor: User, token_id: int) -> ApiToken:
     return token
 
 
-def is_usable(token: ApiToken, now: datetime | None = None) -> bool:
+def is_usable(token: ApiToken | sa.Row, now: datetime | None = None) -> bool:
     now = now or utcnow()
     expires = as_utc(token.expires_at)
     return token.revoked_at is None and (expires is None or expires > now)
 
 
-# One statement for the token, its user (with the organisation and division) and the roles; built
-# once, so that each API request only binds the digest.
-_BY_SECRET = (sa.select(ApiToken).where(ApiToken.token_hash == sa.bindparam("token_hash"))
-              .options(joinedload(ApiToken.user).joinedload(User.role_rows)))
+# One statement for the token's user (with the organisation and its division, and the roles) and
+# the token's own columns that a request checks. It is rooted at the user, not at an ApiToken
+# entity above it: that extra level of joined loading cost ~0.2 ms per API request. Built once,
+# so that each API request only binds the digest.
+_BY_SECRET = (sa.select(User, ApiToken.id, ApiToken.last_used_at, ApiToken.expires_at, ApiToken.revoked_at)
+              .join(ApiToken, ApiToken.user_id == User.id)
+              .where(ApiToken.token_hash == sa.bindparam("token_hash"))
+              .options(joinedload(User.role_rows)))
 
 
-def usable_token(secret: str | None, now: datetime | None = None) -> ApiToken | None:
-    """The unrevoked, unexpired token with this secret whose user is active, else None (reads only)."""
+def usable_token(secret: str | None, now: datetime | None = None) -> sa.Row | None:
+    """The unrevoked, unexpired token with this secret whose user is active, else None (reads
+    only): a row of the token's ``User``, ``id``, ``last_used_at``, ``expires_at`` and ``revoked_at``."""
     if not secret or not secret.startswith(SECRET_PREFIX) or len(secret) > 128:
         return None
     now = now or utcnow()
-    token = db.session.scalars(_BY_SECRET, {"token_hash": digest(secret)}).unique().one_or_none()
-    if token is None or not is_usable(token, now):
-        return None
-    if token.user is None or not token.user.active:  # (the token holds its user for the request)
+    token = db.session.execute(_BY_SECRET, {"token_hash": digest(secret)}).unique().one_or_none()
+    if token is None or not is_usable(token, now) or not token.User.active:
         return None
     return token
 
@@ -106,10 +109,10 @@ def authenticate(secret: str | None, now: datetime | None = None) -> User | None
     """The active user owning this unrevoked, unexpired token, else None (reads only: the
     last-used time is written by ``touch``)."""
     token = usable_token(secret, now)
-    return token.user if token is not None else None
+    return token.User if token is not None else None
 
 
-def touch_due(token: ApiToken, now: datetime | None = None) -> bool:
+def touch_due(token: ApiToken | sa.Row, now: datetime | None = None) -> bool:
     """Whether the token's last-used time is more than ``TOUCH_EVERY`` old."""
     last = as_utc(token.last_used_at)
     return last is None or (now or utcnow()) - last >= TOUCH_EVERY
