@@ -9,6 +9,8 @@ from app.models import Application, Project
 from app.policies import visible_to
 from app.services.commands import admin
 from app.services.engine.loading import load_visible
+from app.services.reads.applications import ApplicationFilters, list_applications
+from app.services.reads.paging import LIST_STATEMENTS
 from tests import factories as f
 
 
@@ -84,3 +86,32 @@ def _loads(model, entity_id: int, username: str) -> bool:
         return load_visible(model, entity_id, f.user(username)).id == entity_id
     except NotFound:
         return False
+
+
+def _listed(username: str, **filters) -> set[int]:
+    page = list_applications(f.user(username), ApplicationFilters(**filters), 1, 100)
+    assert page.total == len(page.items)
+    return {a.id for a in page.items}
+
+
+def test_the_application_list_shows_what_each_reader_may_see_now_though_its_statements_are_kept(app):
+    """``list_applications`` keeps its COUNT and page SELECT by the reader's scope and the
+    filters: new rows, a filter, a reader with the same roles in another agency, and a reader
+    moved to another agency each still get exactly their own rows."""
+    kept = LIST_STATEMENTS.entries()
+    mine = f.submitted("wuhua_applicant")
+    assert _listed("wuhua_applicant") == {mine} and len(kept) == 1
+    assert _listed("wuhua_applicant") == {mine} and len(kept) == 1  # the same statements, used again
+    draft = f.draft("wuhua_applicant")
+    assert _listed("wuhua_applicant") == {mine, draft}  # the data decides, not what was kept
+    assert _listed("wuhua_applicant", state="draft") == {draft} and len(kept) == 2
+    theirs = f.submitted("kunming_applicant")
+    assert _listed("kunming_applicant") == {theirs} and len(kept) == 3
+    assert _listed("office") >= {mine, draft, theirs}
+    assert _listed("wuhua_office") == {mine}
+    assert _listed("kunming_office") == {mine, theirs}
+    moved, other = f.user("wuhua_applicant"), f.user("kunming_applicant").organisation.code
+    with transaction():
+        admin.update_user(f.user("admin"), moved.id, {"display_name": moved.display_name,
+                                                      "organisation_code": other, "roles": ["applicant"]})
+    assert _listed("wuhua_applicant") == {theirs}

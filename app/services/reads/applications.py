@@ -1,14 +1,14 @@
 """Applications as the web pages and the API read them: the filtered list, its export, one application."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Application, Batch, Organisation, PlanItem, Project, User
-from app.policies import visible_to
+from app.policies import scope_key, visible_to
 from app.services.engine.loading import load_visible
 from app.services.reads.paging import (
     EXPORT_LIMIT,
@@ -16,7 +16,7 @@ from app.services.reads.paging import (
     Page,
     Timed,
     attach,
-    timed_page,
+    kept_timed_page,
     timed_rows,
 )
 from app.services.time import limits
@@ -45,6 +45,11 @@ class ApplicationFilters:
     q: str | None = None
     level: str | None = None  # a time-limit warning level (limits.FILTER_LEVELS): on_time, due_soon, overdue
     extra: dict = field(default_factory=dict)
+
+    def key(self) -> tuple:
+        """Every filter's value, to keep a list's statements by."""
+        return tuple(tuple(sorted(value.items())) if isinstance(value, dict) else value
+                     for value in (getattr(self, f.name) for f in fields(self)))
 
     def clauses(self) -> list:
         c = []
@@ -80,8 +85,9 @@ def list_applications(actor: User, filters: ApplicationFilters, page: int = 1,
     """The list (web page and API), newest first: one COUNT and one SELECT of the page's rows with
     their organisations and batches; each row's time limit (``row.time_limit``) comes from its
     stored deadline day."""
-    return timed_page(applications_query(actor, filters).options(*LISTED), ORDER, Timed.of("application"), page,
-                      per_page, filters.level)
+    return kept_timed_page(("applications", scope_key(actor), filters.key()),
+                           lambda: applications_query(actor, filters).options(*LISTED), ORDER,
+                           Timed.of("application"), page, per_page, filters.level)
 
 
 def all_applications(actor: User, filters: ApplicationFilters) -> list[Application]:

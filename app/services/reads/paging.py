@@ -3,7 +3,7 @@ extras) and the lists with time limits: ``timed_page``/``timed_rows`` give each 
 ``time_limit`` and keep, when asked, only the rows at one warning level (黄牌/红牌)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
+from app.kept import Kept
 from app.kinds import MODEL_OF
 from app.services.time import due
 
@@ -31,13 +32,31 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
+@dataclass(frozen=True)
+class PageQuery:
+    """A page's two statements: the COUNT of every matching row and the SELECT of the page's rows."""
+
+    count: sa.Select
+    rows: sa.Select
+    page: int
+    per_page: int
+
+    @classmethod
+    def of(cls, query, order_by, page: int = 1, per_page: int = 20) -> PageQuery:
+        per_page = max(1, min(per_page, MAX_PER_PAGE))
+        page = max(1, page)
+        return cls(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()),
+                   query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page), page, per_page)
+
+    def run(self) -> Page:
+        total = db.session.scalar(self.count)
+        items = db.session.scalars(self.rows).all()
+        return Page(list(items), total or 0, self.page, self.per_page)
+
+
 def paginate(query, order_by, page: int = 1, per_page: int = 20) -> Page:
     """One COUNT and one page SELECT, whatever the page size (no per-row queries)."""
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    page = max(1, page)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(list(items), total or 0, page, per_page)
+    return PageQuery.of(query, order_by, page, per_page).run()
 
 
 def attach(items, relationship: str, model, key: str) -> None:
@@ -105,6 +124,26 @@ def timed_rows(query, order_by, timed: Timed, level: str | None = None, limit: i
 def timed_page(query, order_by, timed: Timed, page: int = 1, per_page: int = 20,
                level: str | None = None) -> Page:
     """``paginate`` with each row's ``time_limit``; with ``level``, only the rows at that level."""
-    result = paginate(query.where(timed.at(level)) if level else query, order_by, page, per_page)
+    return _timed(PageQuery.of(query.where(timed.at(level)) if level else query, order_by, page, per_page), timed)
+
+
+# A list's two statements, kept by what they are built from (``kept_timed_page``): building a
+# list's query, its COUNT and its page, and their cache keys, took 0.4–0.7 ms of a list page.
+LIST_STATEMENTS = Kept("pilotflow.list_statements", 256)
+
+
+def kept_timed_page(key: Hashable, build: Callable[[], sa.Select], order_by, timed: Timed, page: int = 1,
+                    per_page: int = 20, level: str | None = None) -> Page:
+    """``timed_page`` of the query ``build()`` makes, whose statements the app keeps: ``key``
+    must hold everything ``build`` reads (the list, the actor's ``policies.scope_key``, the
+    filters). The page, its size and, with a warning level, today's thresholds are added here."""
+    statements = LIST_STATEMENTS.get(
+        (key, page, per_page, level, due.thresholds() if level else None),
+        lambda: PageQuery.of(build().where(timed.at(level)) if level else build(), order_by, page, per_page))
+    return _timed(statements, timed)
+
+
+def _timed(statements: PageQuery, timed: Timed) -> Page:
+    result = statements.run()
     timed.attach(result.items)
     return result
