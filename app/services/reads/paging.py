@@ -124,7 +124,7 @@ def timed_rows(query, order_by, timed: Timed, level: str | None = None, limit: i
 def timed_page(query, order_by, timed: Timed, page: int = 1, per_page: int = 20,
                level: str | None = None) -> Page:
     """``paginate`` with each row's ``time_limit``; with ``level``, only the rows at that level."""
-    return _timed(PageQuery.of(query.where(timed.at(level)) if level else query, order_by, page, per_page), timed)
+    return _timed(_page_query(query, order_by, timed, page, per_page, level), timed)
 
 
 # A list's two statements, kept by what they are built from (``kept_timed_page``): building a
@@ -139,8 +139,12 @@ def kept_timed_page(key: Hashable, build: Callable[[], sa.Select], order_by, tim
     filters). The page, its size and, with a warning level, today's thresholds are added here."""
     statements = LIST_STATEMENTS.get(
         (key, page, per_page, level, due.thresholds() if level else None),
-        lambda: PageQuery.of(build().where(timed.at(level)) if level else build(), order_by, page, per_page))
+        lambda: _page_query(build(), order_by, timed, page, per_page, level))
     return _timed(statements, timed)
+
+
+def _page_query(query, order_by, timed: Timed, page: int, per_page: int, level: str | None) -> PageQuery:
+    return PageQuery.of(query.where(timed.at(level)) if level else query, order_by, page, per_page)
 
 
 def _timed(statements: PageQuery, timed: Timed) -> Page:
