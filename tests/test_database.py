@@ -189,7 +189,7 @@ def test_a_decision_request_commits_once_with_the_tokens_last_use(app, client, t
         server.stop()
 
 
-def _pooled_connections(app, office: WebUser) -> list:
+def _pooled_connections(office: WebUser) -> list:
     """The DBAPI connections the pool holds once ``office`` has signed in and read a page."""
     seen = []
 
@@ -238,11 +238,11 @@ def test_a_connection_back_in_the_pool_a_moment_ago_is_used_without_a_ping(app, 
 
 def test_a_connection_that_died_while_idle_is_replaced_before_a_page_uses_it(app, monkeypatch):
     office = WebUser(app, "office")
-    _kill(_pooled_connections(app, office))
+    _kill(_pooled_connections(office))
     with pytest.raises(sa.exc.DBAPIError):  # used at once, unchecked: the request fails
         office.client.get("/inbox")
     db.session.remove()
-    _kill(_pooled_connections(app, office))
+    _kill(_pooled_connections(office))
     monkeypatch.setattr(database, "PING_AFTER_IDLE", 0.0)  # idle long enough to be checked
     response = office.client.get("/inbox")
     assert response.status_code == 200 and f.user("office").display_name in response.text
