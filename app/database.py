@@ -164,6 +164,17 @@ def writing(*, wait: bool = True) -> Iterator[None]:
         _no_wait.reset(no_wait)
 
 
+def begin_writing() -> None:
+    """Begin the request's transaction now as one that writes (SQLite: ``BEGIN IMMEDIATE``;
+    elsewhere it only takes the pooled connection early): for a request that goes straight to its
+    unit of work, so that what it reads first (its API token, its item) is read in that unit of
+    work's own transaction — one BEGIN and one COMMIT — instead of in a deferred one ended just
+    before it. ``transaction()`` then goes on in it. Not for a request with slow work before its
+    unit of work (a signature, an upload): the write lock would be held through it."""
+    with writing():
+        db.session.connection()
+
+
 @contextmanager
 def transaction(*, wait: bool = True) -> Iterator[Session]:
     """Run a unit of work: commit if the block succeeds, roll back if it raises.

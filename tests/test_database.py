@@ -1,7 +1,7 @@
 """The unit of work (app/database.py): on SQLite reads begin deferred and never take the write
 lock, writes begin with BEGIN IMMEDIATE inside transaction(), a write after a read outside it is
 refused; a request opens at most one write transaction (an API token's last use rides along, at
-most once a minute); a decision commits once."""
+most once a minute); a decision commits once, and an API step is one transaction from its token on."""
 from __future__ import annotations
 
 import sqlite3
@@ -187,6 +187,39 @@ def test_a_decision_request_commits_once_with_the_tokens_last_use(app, client, t
         assert len(queue.queue()) > 0  # handed over without a second commit
     finally:
         server.stop()
+
+
+@sqlite_only
+def test_an_api_step_reads_its_token_and_item_in_the_transaction_that_writes_it(app, client, tmp_path):
+    app_id = f.submitted()
+    version = db.session.get(Application, app_id).version
+    _, secret = _token("wuhua_office")
+    api = ApiClient(client)
+    api._secrets["wuhua_office"] = secret
+    server = Redis(tmp_path).start()  # the jobs go to the queue: the request's own statements alone
+    app.config["REDIS_URL"] = server.url
+    queue.init_app(app)
+    try:
+        with statements(app) as (seen, commits):
+            response = api.post(f"applications/{app_id}/actions/endorse", "wuhua_office",
+                                json={"version": version, "opinion": "同意上报", "ranking": 1})
+            response.close()
+    finally:
+        server.stop()
+    assert response.status_code == 200, response.get_json()
+    assert [s for s in seen if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE"]
+    assert seen.index("BEGIN IMMEDIATE") < min(i for i, s in enumerate(seen) if "api_tokens" in s)
+    assert len(commits) == 1
+
+
+@sqlite_only
+def test_an_api_step_with_a_malformed_token_is_refused_without_waiting_for_the_write_lock(app, client):
+    app_id = f.submitted()
+    with write_lock_held(app), statements(app, end_reads=False) as (seen, _):
+        response = client.post(f"/api/v1/applications/{app_id}/actions/endorse", json={"version": 1, "opinion": "x"},
+                               headers={"Authorization": "Bearer not-one-of-ours"})
+    assert response.status_code == 401
+    assert not any(s.startswith("BEGIN IMMEDIATE") for s in seen)
 
 
 def _pooled_connections(office: WebUser) -> list:

@@ -19,7 +19,7 @@ from werkzeug.exceptions import Unauthorized
 
 from app import clock
 from app.api.schemas import VersionSchema
-from app.database import before_commit, transaction
+from app.database import before_commit, begin_writing, transaction
 from app.errors import Invalid
 from app.i18n import refresh
 from app.models import User
@@ -31,6 +31,16 @@ SECURITY_SCHEME = {"type": "http", "scheme": "bearer",
 
 
 _TOUCH = "api_token_touch"  # g: (token id, time) of a last-used time still to write
+WRITES_AT_ONCE = "pilotflow_writes_at_once"  # a view attribute: see ``writes_at_once``
+
+
+def writes_at_once(view):
+    """Mark an API view whose request goes straight to its unit of work (a workflow step with no
+    signature to prepare and no upload): its transaction begins as a writer before the token is
+    read (``database.begin_writing``), so the request is one transaction, not a read ended before
+    a write. A request whose token is malformed never begins it."""
+    setattr(view, WRITES_AT_ONCE, True)
+    return view
 
 
 def authenticate_request() -> None:
@@ -41,8 +51,11 @@ def authenticate_request() -> None:
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized()
+    secret = secret.strip()
+    if tokens.well_formed(secret) and getattr(current_app.view_functions.get(request.endpoint), WRITES_AT_ONCE, False):
+        begin_writing()
     now = clock.now()
-    token = tokens.usable_token(secret.strip(), now)
+    token = tokens.usable_token(secret, now)
     if token is None:
         raise Unauthorized()
     g.api_user = token.User  # held for the request: the identity map keeps only what is referenced

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import RAISE, Schema, fields
 
-from app.api.auth import actor, expected_version, json_body
+from app.api.auth import actor, expected_version, json_body, writes_at_once
 from app.api.blueprint import (
     documented_errors,
     multipart_request_body,
@@ -171,6 +171,8 @@ def _action_view(bp: Blueprint, kind: str, trigger: str):
             return _present(kind, entity_id, trigger, result)
 
     view.__name__ = f"{kind}_{trigger}"
+    if found.prepare is None and not found.multipart:
+        view = writes_at_once(view)
     summary, description = describe(kind, trigger)
     body = action_body(f"{_camel(kind)}{_camel(trigger)}Schema", action(kind, trigger).schema)
     content = {"application/json": {"schema": body}}

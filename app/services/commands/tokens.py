@@ -93,10 +93,15 @@ _BY_SECRET = (sa.select(User, ApiToken.id, ApiToken.last_used_at, ApiToken.expir
               .options(joinedload(User.role_rows)))
 
 
+def well_formed(secret: str | None) -> bool:
+    """Whether ``secret`` looks like one of our tokens (checked before any database work)."""
+    return bool(secret) and secret.startswith(SECRET_PREFIX) and len(secret) <= 128
+
+
 def usable_token(secret: str | None, now: datetime | None = None) -> sa.Row | None:
     """The unrevoked, unexpired token with this secret whose user is active, else None (reads
     only): a row of the token's ``User``, ``id``, ``last_used_at``, ``expires_at`` and ``revoked_at``."""
-    if not secret or not secret.startswith(SECRET_PREFIX) or len(secret) > 128:
+    if not well_formed(secret):
         return None
     now = now or utcnow()
     token = db.session.execute(_BY_SECRET, {"token_hash": digest(secret)}).unique().one_or_none()
