@@ -8,10 +8,16 @@ policies, no templates), and a decision's bare transaction.
   ``applications`` under one of the named WHERE clauses below, as JSON;
 - ``POST /decide/<item>?version=N``: one transaction of a decision's shape — a compare-and-set
   UPDATE, an audit-like INSERT and an outbox-like INSERT, committed (SQLite: BEGIN IMMEDIATE,
-  as the product's writes).
+  as the product's writes);
+- ``POST /decide/<item>?version=N&application=A`` with the product's ``Authorization`` header:
+  the same transaction with every other statement the product's decision sends (an API
+  endorsement): the token's row with its user, the application's row, the chain head's row
+  locked, and the endorsement's place — the product's statements with none of its code, to tell
+  the cost of what a decision must read and write from the cost of the code around it.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 
 import sqlalchemy as sa
@@ -31,11 +37,22 @@ COLUMNS = ("id, name, state, organisation_id, division_code, category, domain, r
            "created_at, submitted_at, stage_entered_at")
 
 BENCH_TABLES = {
-    "sqlite": ("CREATE TABLE IF NOT EXISTS bench_items (id INTEGER PRIMARY KEY, state VARCHAR(32), version INTEGER)",
-               "CREATE TABLE IF NOT EXISTS bench_log (id INTEGER PRIMARY KEY, item INTEGER, body TEXT)"),
-    "postgresql": ("CREATE TABLE IF NOT EXISTS bench_items (id INTEGER PRIMARY KEY, state VARCHAR(32), version INTEGER)",
-                   "CREATE TABLE IF NOT EXISTS bench_log (id SERIAL PRIMARY KEY, item INTEGER, body TEXT)"),
+    "sqlite": ("CREATE TABLE IF NOT EXISTS bench_items (id INTEGER PRIMARY KEY, state VARCHAR(32), version INTEGER, "
+               "place INTEGER)",
+               "CREATE TABLE IF NOT EXISTS bench_log (id INTEGER PRIMARY KEY, item INTEGER, body TEXT)",
+               "CREATE TABLE IF NOT EXISTS bench_head (id INTEGER PRIMARY KEY, last_id INTEGER, last_hash TEXT)"),
+    "postgresql": ("CREATE TABLE IF NOT EXISTS bench_items (id INTEGER PRIMARY KEY, state VARCHAR(32), version INTEGER, "
+                   "place INTEGER)",
+                   "CREATE TABLE IF NOT EXISTS bench_log (id SERIAL PRIMARY KEY, item INTEGER, body TEXT)",
+                   "CREATE TABLE IF NOT EXISTS bench_head (id INTEGER PRIMARY KEY, last_id INTEGER, last_hash TEXT)"),
 }
+# The product's reads of an API decision, as plain SQL: its token with the user, the user's roles,
+# organisation and division (one statement in the product too), and the item.
+TOKEN_ROW = ("SELECT users.*, user_roles.role, organisations.*, divisions.*, api_tokens.id, api_tokens.expires_at, "
+             "api_tokens.revoked_at FROM users JOIN api_tokens ON api_tokens.user_id = users.id "
+             "LEFT JOIN user_roles ON user_roles.user_id = users.id "
+             "LEFT JOIN organisations ON organisations.id = users.organisation_id "
+             "LEFT JOIN divisions ON divisions.code = organisations.division_code WHERE api_tokens.token_hash = :h")
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -61,6 +78,8 @@ def create_bench_tables(engine: sa.Engine, items: int) -> None:
         for ddl in BENCH_TABLES[engine.dialect.name]:
             conn.exec_driver_sql(ddl)
         conn.exec_driver_sql("DELETE FROM bench_items")
+        conn.exec_driver_sql("DELETE FROM bench_head")
+        conn.exec_driver_sql("INSERT INTO bench_head (id, last_id, last_hash) VALUES (1, 0, '')")
         conn.execute(sa.text("INSERT INTO bench_items (id, state, version) VALUES (:id, 'a', 0)"),
                      [{"id": i} for i in range(1, items + 1)])
 
@@ -90,21 +109,35 @@ def create_app(url: str | None = None) -> Flask:
         return jsonify(total=total, items=[{k: (str(v) if v is not None else None) for k, v in row.items()}
                                            for row in page])
 
+    lock = " FOR UPDATE" if engine.dialect.name == "postgresql" else ""
+
     @app.post("/decide/<int:item>")
     def decide(item: int):
         version = int(request.args["version"])
+        application = request.args.get("application", type=int)  # given: the product's statements too
         with engine.connect() as conn:
             conn.info["writing"] = True
             with conn.begin():
+                if application is not None:
+                    secret = request.headers.get("Authorization", "").partition(" ")[2]
+                    if not conn.execute(sa.text(TOKEN_ROW), {"h": hashlib.sha256(secret.encode()).hexdigest()}).all():
+                        abort(401)
+                    if conn.execute(sa.text(f"SELECT {COLUMNS} FROM applications WHERE id = :id"),
+                                    {"id": application}).first() is None:
+                        abort(404)
                 changed = conn.execute(sa.text("UPDATE bench_items SET version = version + 1, state = :s "
                                                "WHERE id = :id AND version = :v"),
                                        {"s": "b" if version % 2 == 0 else "a", "id": item, "v": version}).rowcount
                 if changed != 1:
                     abort(409)
+                if application is not None:
+                    conn.execute(sa.text(f"SELECT last_id, last_hash FROM bench_head WHERE id = 1{lock}")).one()
                 conn.execute(sa.text("INSERT INTO bench_log (item, body) VALUES (:i, :b)"),
                              {"i": item, "b": f"audit {version}"})
                 conn.execute(sa.text("INSERT INTO bench_log (item, body) VALUES (:i, :b)"),
                              {"i": item, "b": f"outbox {version}"})
+                if application is not None:
+                    conn.execute(sa.text("UPDATE bench_items SET place = :p WHERE id = :id"), {"p": 1, "id": item})
             conn.info["writing"] = False
         return jsonify(id=item, version=version + 1)
 

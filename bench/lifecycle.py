@@ -36,6 +36,7 @@ class Baseline:
         with self.engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS bench_items")
             conn.exec_driver_sql("DROP TABLE IF EXISTS bench_log")
+            conn.exec_driver_sql("DROP TABLE IF EXISTS bench_head")
             for ddl in BENCH_TABLES[self.engine.dialect.name]:  # bench_log.id has a default on both
                 conn.exec_driver_sql(ddl)
             conn.execute(sa.text("INSERT INTO bench_items (id, state, version) VALUES (1, 'a', 0)"))
