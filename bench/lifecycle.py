@@ -55,9 +55,9 @@ class Baseline:
 
 
 def interleave(lifecycle_module, baseline: Baseline) -> None:
-    """After each timed decision of the lifecycle (its ``_act``), one raw transaction, untimed
+    """After each timed decision of the lifecycle (its ``act``), one raw transaction, untimed
     by the lifecycle: the two are measured side by side, not one after the other."""
-    act = lifecycle_module._act
+    act = lifecycle_module.act
 
     def act_then_raw(*args, **kwargs):
         try:
@@ -65,7 +65,7 @@ def interleave(lifecycle_module, baseline: Baseline) -> None:
         finally:
             baseline.one()
 
-    lifecycle_module._act = act_then_raw
+    lifecycle_module.act = act_then_raw
 
 
 def main() -> None:
