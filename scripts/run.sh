@@ -28,8 +28,9 @@ pids+=($!)
 pids+=($!)
 
 echo
-echo "==> Pilotflow is at http://127.0.0.1:$PORT/login  (Ctrl-C stops the web server, the worker and Redis)"
-echo "    job queue: $REDIS_URL · one worker · \`.venv/bin/flask jobs status\` shows its work"
+echo "==> 试点通已启动：http://127.0.0.1:$PORT/login（Ctrl-C 停止网页服务、任务进程和 Redis）"
+echo "    Pilotflow is at http://127.0.0.1:$PORT/login  (Ctrl-C stops the web server, the worker and Redis)"
+echo "    任务队列 job queue: $REDIS_URL · 一个任务进程 one worker · \`.venv/bin/flask jobs status\` shows its work"
 echo
 .venv/bin/flask demo waiting | sed 's/^/    /' || true
 wait -n "${pids[@]}"

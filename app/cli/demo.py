@@ -24,18 +24,20 @@ def demo_load(history: bool) -> None:
     about two years of history told through the services with the clock set back."""
     with transaction():
         logins = load_demo()
-    click.echo(f"Demo data loaded. Every demo account's password: {DEMO_PASSWORD}")
+    click.echo(f"演示数据已载入，每个演示账号的密码：{DEMO_PASSWORD}\n"
+               f"Demo data loaded. Every demo account's password: {DEMO_PASSWORD}")
     for username, display, roles in logins:
         click.echo(f"  {username:<20} {roles:<16} {display}")
     if not history:
         return
     if filed := already_told():
-        click.echo(f"History: the database already holds {filed} applications; nothing added.")
+        click.echo(f"历史：数据库中已有 {filed} 份申报，未再添加。\n"
+                   f"History: the database already holds {filed} applications; nothing added.")
         return
     with queue.in_process():  # each step acts on the documents the previous one issued
         report = tell_story()
-    click.echo(f"History: two programme years told in {report.decisions} decisions "
-               f"({report.seconds:.1f} s).")
+    click.echo(f"历史：以 {report.decisions} 次办理讲述了两个项目年度（{report.seconds:.1f} 秒）。\n"
+               f"History: two programme years told in {report.decisions} decisions ({report.seconds:.1f} s).")
 
 
 @demo_cli.command("waiting")
@@ -43,17 +45,19 @@ def demo_waiting() -> None:
     """What each demo account finds waiting in its inbox now, and which one to start with."""
     accounts = waiting()
     first = first_account(accounts)
-    click.echo(f"Start with {first.username} ({first.display}), password {DEMO_PASSWORD}: "
+    click.echo(f"请先以 {first.username}（{first.display}）登录，密码 {DEMO_PASSWORD}：项目总览，待办 {first.tasks} 项。\n"
+               f"Start with {first.username} ({first.display}), password {DEMO_PASSWORD}: "
                f"the programme dashboard and {first.tasks} items waiting.")
     for a in accounts:
         if not a.tasks:
             continue
         stages = ", ".join(f"{zh} {n}" for zh, _en, n in a.stages)
-        overdue = f", {a.overdue} overdue" if a.overdue else ""
-        click.echo(f"  {a.username:<20} {a.display}: {a.tasks} waiting{overdue} — {stages}")
+        overdue = (f"，逾期 {a.overdue} 项", f", {a.overdue} overdue") if a.overdue else ("", "")
+        click.echo(f"  {a.username:<20} {a.display}: 待办 {a.tasks} 项{overdue[0]} · {a.tasks} waiting{overdue[1]}"
+                   f" — {stages}")
     idle = [a.username for a in accounts if not a.tasks]
     if idle:
-        click.echo(f"  nothing waiting: {', '.join(idle)}")
+        click.echo(f"  暂无待办 · nothing waiting: {', '.join(idle)}")
 
 
 @demo_cli.command("lifecycle")

@@ -110,9 +110,10 @@ def test_demo_load_tells_two_years_that_the_first_sign_in_shows(fresh_app):
     # What each account finds waiting, read from the inboxes; the office is where to start.
     waiting = runner.invoke(args=["demo", "waiting"])
     assert waiting.exit_code == 0, waiting.output
-    assert waiting.output.startswith("Start with office (")
+    first, english = waiting.output.splitlines()[:2]  # Chinese first, then English
+    assert first.startswith("请先以 office（") and english.startswith("Start with office (")
     office_line = next(line for line in waiting.output.splitlines() if line.strip().startswith("office "))
-    assert "overdue" in office_line and "初审" in office_line
+    assert "逾期" in office_line and "overdue" in office_line and "初审" in office_line
 
     # Loading again adds nothing and says so.
     filed = _count()
