@@ -6,6 +6,7 @@ policies, no templates), and a decision's bare transaction.
 
 - ``GET /rows?where=<name>&order=<name>&per_page=20[&…parameters]``: COUNT(*) and one page of
   ``applications`` under one of the named WHERE clauses below, as JSON;
+- ``POST /tables?items=N``: the decision baseline's tables, with N items at version 0;
 - ``POST /decide/<item>?version=N``: one transaction of a decision's shape — a compare-and-set
   UPDATE, an audit-like INSERT and an outbox-like INSERT, committed (SQLite: BEGIN IMMEDIATE,
   as the product's writes);
@@ -110,6 +111,13 @@ def create_app(url: str | None = None) -> Flask:
                                            for row in page])
 
     lock = " FOR UPDATE" if engine.dialect.name == "postgresql" else ""
+
+    @app.post("/tables")
+    def tables():
+        """The decision baseline's tables, made afresh by the baseline itself (so a run measuring
+        another checkout's product still has this checkout's baseline) with ``items`` rows."""
+        create_bench_tables(engine, int(request.args["items"]))
+        return jsonify(items=int(request.args["items"]))
 
     @app.post("/decide/<int:item>")
     def decide(item: int):

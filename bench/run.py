@@ -110,13 +110,19 @@ def page_cases(scope: dict, states: dict[str, list[str]]) -> list[tuple[str, str
     return cases
 
 
+def bare_env(database_url: str) -> dict[str, str]:
+    """The bare app's environment: always this checkout's bench/bare_app.py, whatever ``--app-root``
+    points the product at (an older tree's baseline would not be the same baseline)."""
+    return {**os.environ, "BARE_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+
+
 def measure_pages(stack, env: dict, database: Path, scope: dict, tokens: dict, states, repeat: int) -> dict:
     from bench.concurrency import client_session, sign_in
 
     env = {**env, "DATABASE_URL": f"sqlite:///{database}"}
     product = stack.gunicorn(f"product-{database.stem}", "wsgi:app", env)
     bare = stack.gunicorn(f"bare-{database.stem}", "bench.bare_app:app",
-                          {**os.environ, "BARE_DATABASE_URL": f"sqlite:///{database}"}, cwd=ROOT)
+                          bare_env(f"sqlite:///{database}"), cwd=ROOT)
     webs = {user: sign_in(product, user) for user in READERS}
     api, plain = client_session(), client_session()
     cases = page_cases(scope, states)
@@ -198,19 +204,15 @@ TOKENS = """    from app.models import User
 def measure_decisions(stack, env: dict, database_url: str, count: int) -> tuple[list[float], list[float], list[float]]:
     """The product's decision, the bare transaction of its shape, and the bare transaction with
     the product's every statement (bench/bare_app.py), one of each in turn."""
-    from bench import bare_app
     from bench.concurrency import client_session
 
     items = [tuple(i) for i in stack.in_app(env, f"    from bench import seed\n    with transaction():\n"
                                                  f"        result = seed.endorsing({count + 3})")]
     tokens = stack.in_app(env, TOKENS.format(users=["wuhua_office"]))
-    engine = bare_app.make_engine(database_url)
-    bare_app.create_bench_tables(engine, 2 * (count + 3))
-    engine.dispose()
     product = stack.gunicorn("product-decide", "wsgi:app", {**env, "REDIS_URL": stack.redis()})
-    bare = stack.gunicorn("bare-decide", "bench.bare_app:app", {**os.environ, "BARE_DATABASE_URL": database_url},
-                          cwd=ROOT)
+    bare = stack.gunicorn("bare-decide", "bench.bare_app:app", bare_env(database_url), cwd=ROOT)
     api, plain, same = client_session(), client_session(), client_session()
+    assert plain.post(f"{bare}/tables?items={2 * (count + 3)}", timeout=120).status_code == 200
     headers = {"Authorization": f"Bearer {tokens['wuhua_office']}"}
     ours, raw, full = [], [], []
 
