@@ -167,36 +167,16 @@ def test_two_requests_due_at_once_write_the_last_use_once(app):
     assert as_utc(_last_used(token_id)) == now
 
 
-def test_a_decision_request_commits_once_with_the_tokens_last_use(app, client, tmp_path):
+def _endorse_with_a_queue(app, client, tmp_path):
+    """wuhua_office endorses a submitted application over the API, its jobs going to a private
+    Redis as in production (so the request's own statements alone are seen): the token's id, the
+    response, the statements, the commits that wrote and how many jobs were queued."""
     app_id = f.submitted()
     version = db.session.get(Application, app_id).version
     token_id, secret = _token("wuhua_office")
     api = ApiClient(client)
     api._secrets["wuhua_office"] = secret
-    server = Redis(tmp_path).start()  # the decision's jobs go to the queue, as in production
-    app.config["REDIS_URL"] = server.url
-    queue.init_app(app)
-    try:
-        with statements(app) as (_, commits):
-            response = api.post(f"applications/{app_id}/actions/endorse", "wuhua_office",
-                                json={"version": version, "opinion": "同意上报", "ranking": 1})
-            response.close()
-        assert response.status_code == 200, response.get_json()
-        assert len(commits) == 1
-        assert _last_used(token_id) is not None  # rode along in the deciding commit
-        assert len(queue.queue()) > 0  # handed over without a second commit
-    finally:
-        server.stop()
-
-
-@sqlite_only
-def test_an_api_step_reads_its_token_and_item_in_the_transaction_that_writes_it(app, client, tmp_path):
-    app_id = f.submitted()
-    version = db.session.get(Application, app_id).version
-    _, secret = _token("wuhua_office")
-    api = ApiClient(client)
-    api._secrets["wuhua_office"] = secret
-    server = Redis(tmp_path).start()  # the jobs go to the queue: the request's own statements alone
+    server = Redis(tmp_path).start()
     app.config["REDIS_URL"] = server.url
     queue.init_app(app)
     try:
@@ -204,8 +184,22 @@ def test_an_api_step_reads_its_token_and_item_in_the_transaction_that_writes_it(
             response = api.post(f"applications/{app_id}/actions/endorse", "wuhua_office",
                                 json={"version": version, "opinion": "同意上报", "ranking": 1})
             response.close()
+        return token_id, response, seen, commits, len(queue.queue())
     finally:
         server.stop()
+
+
+def test_a_decision_request_commits_once_with_the_tokens_last_use(app, client, tmp_path):
+    token_id, response, _, commits, queued = _endorse_with_a_queue(app, client, tmp_path)
+    assert response.status_code == 200, response.get_json()
+    assert len(commits) == 1
+    assert _last_used(token_id) is not None  # rode along in the deciding commit
+    assert queued > 0  # handed over without a second commit
+
+
+@sqlite_only
+def test_an_api_step_reads_its_token_and_item_in_the_transaction_that_writes_it(app, client, tmp_path):
+    _, response, seen, commits, _ = _endorse_with_a_queue(app, client, tmp_path)
     assert response.status_code == 200, response.get_json()
     assert [s for s in seen if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE"]
     assert seen.index("BEGIN IMMEDIATE") < min(i for i, s in enumerate(seen) if "api_tokens" in s)
