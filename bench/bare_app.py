@@ -37,15 +37,13 @@ ORDER = {"newest": "id DESC", "waiting": "stage_entered_at, id"}
 COLUMNS = ("id, name, state, organisation_id, division_code, category, domain, requested_budget, version, "
            "created_at, submitted_at, stage_entered_at")
 
+_LOG_ID = {"sqlite": "INTEGER PRIMARY KEY", "postgresql": "SERIAL PRIMARY KEY"}  # the one difference
 BENCH_TABLES = {
-    "sqlite": ("CREATE TABLE IF NOT EXISTS bench_items (id INTEGER PRIMARY KEY, state VARCHAR(32), version INTEGER, "
-               "place INTEGER)",
-               "CREATE TABLE IF NOT EXISTS bench_log (id INTEGER PRIMARY KEY, item INTEGER, body TEXT)",
-               "CREATE TABLE IF NOT EXISTS bench_head (id INTEGER PRIMARY KEY, last_id INTEGER, last_hash TEXT)"),
-    "postgresql": ("CREATE TABLE IF NOT EXISTS bench_items (id INTEGER PRIMARY KEY, state VARCHAR(32), version INTEGER, "
-                   "place INTEGER)",
-                   "CREATE TABLE IF NOT EXISTS bench_log (id SERIAL PRIMARY KEY, item INTEGER, body TEXT)",
-                   "CREATE TABLE IF NOT EXISTS bench_head (id INTEGER PRIMARY KEY, last_id INTEGER, last_hash TEXT)"),
+    name: ("CREATE TABLE IF NOT EXISTS bench_items (id INTEGER PRIMARY KEY, state VARCHAR(32), version INTEGER, "
+           "place INTEGER)",
+           f"CREATE TABLE IF NOT EXISTS bench_log (id {log_id}, item INTEGER, body TEXT)",
+           "CREATE TABLE IF NOT EXISTS bench_head (id INTEGER PRIMARY KEY, last_id INTEGER, last_hash TEXT)")
+    for name, log_id in _LOG_ID.items()
 }
 # The product's reads of an API decision, as plain SQL: its token with the user, the user's roles,
 # organisation and division (one statement in the product too), and the item.

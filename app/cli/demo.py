@@ -52,8 +52,8 @@ def demo_waiting() -> None:
         if not a.tasks:
             continue
         stages = ", ".join(f"{zh} {n}" for zh, _en, n in a.stages)
-        overdue = (f"，逾期 {a.overdue} 项", f", {a.overdue} overdue") if a.overdue else ("", "")
-        click.echo(f"  {a.username:<20} {a.display}: 待办 {a.tasks} 项{overdue[0]} · {a.tasks} waiting{overdue[1]}"
+        overdue_zh, overdue_en = (f"，逾期 {a.overdue} 项", f", {a.overdue} overdue") if a.overdue else ("", "")
+        click.echo(f"  {a.username:<20} {a.display}: 待办 {a.tasks} 项{overdue_zh} · {a.tasks} waiting{overdue_en}"
                    f" — {stages}")
     idle = [a.username for a in accounts if not a.tasks]
     if idle:
