@@ -1,4 +1,5 @@
 """Acceptance (验收) by an expert panel: its criteria, scoring, signing the report, the conclusion."""
+from dataclasses import replace
 from decimal import Decimal
 
 from workflows.engine import Flow, LabelledEnum, Step
@@ -37,7 +38,8 @@ def conclusion_for(average: Decimal) -> str:
 
 S = AcceptanceState
 
-ACCEPTANCE = Flow(
+# Version 1, as first published: kept so that the rounds begun under it finish under it.
+ACCEPTANCE_V1 = Flow(
     name="acceptance", zh="项目验收", en="Project acceptance",
     states=AcceptanceState, initial=S.REQUESTED,
     steps=(
@@ -66,3 +68,10 @@ ACCEPTANCE = Flow(
              "整改后申请重新验收", "Request re-acceptance", role="applicant"),
     ),
 )
+
+# Version 2: a seat that a recusal left empty (nobody was left in the pool to replace the expert)
+# is filled by the Office once the pool has someone again (补选专家), so the panel gets back to
+# its odd size; under version 1 the panel stayed short for good.
+FILL_SEATS = Step("fill_seats", (S.SCORING,), S.SCORING, "office_reviewer", "补选专家", "Fill the vacant seats",
+                  role="office_reviewer", guards=("seat_vacant",), opinion_required=False)
+ACCEPTANCE = replace(ACCEPTANCE_V1, version=2, steps=(*ACCEPTANCE_V1.steps[:3], FILL_SEATS, *ACCEPTANCE_V1.steps[3:]))

@@ -5,7 +5,7 @@ module, and the definition it replaces moves to ``EARLIER`` (kept as data, e.g. 
 ``workflows/earlier/``), so a case keeps following the version it started under
 (``flow_version`` on every case table) until an admin migrates it.
 """
-from workflows.acceptance import ACCEPTANCE
+from workflows.acceptance import ACCEPTANCE, ACCEPTANCE_V1
 from workflows.application import APPLICATION
 from workflows.change_request import CHANGE_REQUEST
 from workflows.demonstration import DEMONSTRATION_LIST, DEMONSTRATION_OBJECTION
@@ -20,7 +20,7 @@ FLOWS: dict[str, Flow] = {f.name: f for f in (APPLICATION, PROJECT, MIDTERM_CHEC
                                              DEMONSTRATION_LIST, DEMONSTRATION_OBJECTION)}
 
 # Earlier versions of the flows, kept so that the cases started under them can finish.
-EARLIER: tuple[Flow, ...] = ()
+EARLIER: tuple[Flow, ...] = (ACCEPTANCE_V1,)
 
 # name → version → definition.
 VERSIONS: dict[str, dict[int, Flow]] = {}

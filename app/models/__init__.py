@@ -1,5 +1,5 @@
 """The domain model: one module per aggregate; importing this registers every table."""
-from app.models.acceptance import Acceptance, AcceptanceScore, PanelMember
+from app.models.acceptance import Acceptance, AcceptanceScore, PanelMember, vacant_seats
 from app.models.application import (
     Application,
     Attachment,
@@ -44,7 +44,7 @@ from app.models.user import (
 from app.models.vocabulary import DivisionLevel, Domain, OrgKind, PilotCategory, Role
 
 __all__ = [
-    "Acceptance", "AcceptanceScore", "PanelMember", "Application", "Attachment", "Endorsement",
+    "Acceptance", "AcceptanceScore", "PanelMember", "vacant_seats", "Application", "Attachment", "Endorsement",
     "JointOpinion", "AuditCheckpoint", "AuditHead", "AuditRecord", "Notification", "OutboxMessage", "OutboxStatus", "ScheduledRun",
     "DemonstrationObjection", "DemonstrationPublication", "Evaluation", "Division", "Organisation", "Batch", "Counter",
     "PlanItem", "FundingRequest", "FundingAttachment", "MidtermCheck", "Project", "Expert", "ExpertDomain", "User",

@@ -52,8 +52,19 @@ class Acceptance(db.Model):
                     "or_(PanelMember.declaration.is_(None), PanelMember.declaration != 'recused'))",
         order_by="PanelMember.position", viewonly=True)
 
+    @property
+    def vacant_seats(self) -> list[PanelMember]:
+        return vacant_seats(self.panel)
+
 
 DECLARATIONS = ("no_conflict", "recused")
+
+
+def vacant_seats(panel: list[PanelMember]) -> list[PanelMember]:
+    """The seats of ``panel`` (everyone drawn) left empty: recused, and nobody drawn to replace
+    them (the pool had nobody left at the time)."""
+    replaced = {m.replaces_id for m in panel}
+    return [m for m in panel if m.recused and m.id not in replaced]
 
 
 class PanelMember(db.Model):

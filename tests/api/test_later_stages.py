@@ -117,6 +117,34 @@ def test_a_project_action_reports_what_it_created(api):
     assert api.get(f"acceptances/{result['created']['id']}", "wuhua_applicant").get_json()["summary"] == "完成"
 
 
+def test_the_office_fills_a_vacant_seat_over_the_api_once_the_pool_has_someone(api):
+    _project_id, acc_id = factories.in_acceptance()
+    api.act("acceptances", acc_id, "form_panel", "office", size=3, seed=7)
+    detail = api.get(f"acceptances/{acc_id}", "office").get_json()
+    seated = {m["expert_id"] for m in detail["members"]}
+    idle = [e for e in api.get("admin/experts", "admin").get_json() if e["id"] not in seated and e["active"]]
+    for expert in idle:  # the pool has nobody left to replace a recusal
+        assert api.put(f"admin/experts/{expert['id']}", "admin", json={**expert, "active": False}).status_code == 200
+    member = factories.db.session.get(factories.User, next(m["user_id"] for m in detail["members"]
+                                                           if not m["is_chair"])).username
+    assert api.act("acceptances", acc_id, "recuse", member, opinion="与申报单位有合作关系").status_code == 200
+    actions = api.get(f"acceptances/{acc_id}/actions", "office").get_json()["actions"]
+    assert [a["trigger"] for a in actions] == ["fill_seats"]
+    refused = assert_error(api.act("acceptances", acc_id, "fill_seats", "office"), 409, "conflict")
+    assert "Nobody in the expert pool is free to sit on this panel" in refused["message"]
+    assert len(api.get(f"acceptances/{acc_id}", "office").get_json()["members"]) == 2
+
+    for expert in idle:
+        assert api.put(f"admin/experts/{expert['id']}", "admin", json={**expert, "active": True}).status_code == 200
+    assert api.act("acceptances", acc_id, "fill_seats", "office").status_code == 200
+    after = api.get(f"acceptances/{acc_id}", "office").get_json()
+    recused = next(m for m in after["panel"] if m["declaration"] == "recused")
+    filled = next(m for m in after["panel"] if m["replaces_id"] == recused["id"])
+    assert len(after["members"]) == 3 and filled["expert_id"] in {e["id"] for e in idle}
+    assert filled["draw_seed"] is not None and filled["declaration"] is None
+    assert_error(api.act("acceptances", acc_id, "fill_seats", "office"), 409, "conflict")
+
+
 def test_an_expert_recuses_over_the_api_and_an_admin_sets_specialist_domains(api):
     _project_id, acc_id = factories.in_acceptance()
     api.act("acceptances", acc_id, "form_panel", "office", size=3, seed=7)

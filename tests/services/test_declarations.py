@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.database import transaction
-from app.errors import Denied, Invalid, NotFound
+from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
 from app.models import (
     Acceptance,
@@ -17,8 +17,9 @@ from app.models import (
     User,
 )
 from app.services.commands import acceptance as svc
-from app.services.commands import admin
-from app.services.reads import expert_pool
+from app.services.commands import actions_for, admin
+from app.services.engine import versions
+from app.services.reads import expert_pool, inbox
 from app.services.reads import projects as reads
 from tests import factories as f
 
@@ -152,6 +153,127 @@ def test_with_the_pool_exhausted_a_recusal_is_recorded_and_says_so(app):
     assert record.payload["pool_exhausted"] is True and record.payload["replacement"] is None
     view = reads.acceptance_detail(f.user("office"), acc_id)
     assert [d.unreplaced for d in view.declarations if d.seat.recused] == [True]
+
+
+def _exhaust_pool(members) -> list[Expert]:
+    """Deactivate every expert not drawn: the pool has nobody left to replace a recusal."""
+    drawn = {u.id for u, _ in members}
+    experts = db.session.scalars(sa.select(Expert).where(Expert.user_id.not_in(drawn)).order_by(Expert.id)).all()
+    for expert in experts:
+        with transaction():
+            admin.update_expert(f.user("admin"), expert.id, {"active": False})
+    return experts
+
+
+def _reactivate(experts) -> None:
+    for expert in experts:
+        with transaction():
+            admin.update_expert(f.user("admin"), expert.id, {"active": True})
+
+
+def _triggers(user: User, acc_id: int) -> list[str]:
+    return [a.trigger for a in actions_for(user, "acceptance", acc_id)[1]]
+
+
+def test_a_vacant_seat_is_filled_once_the_pool_has_someone_again(app):
+    _, acc_id = f.in_acceptance()
+    members = f.panel(acc_id, declare=False)
+    idle = _exhaust_pool(members)
+    office = f.user("office")
+    assert "fill_seats" not in _triggers(office, acc_id)  # nothing vacant yet
+    member = next(u for u, c in members if not c)
+    with transaction():
+        svc.recuse(member, acc_id, {"opinion": "与申报单位有合作关系"})
+    vacant = _acc(acc_id).vacant_seats
+    assert [m.expert.user_id for m in vacant] == [member.id]
+
+    # the Office is asked to fill it: a button and a task in its inbox
+    assert "fill_seats" in _triggers(office, acc_id)
+    tasks = [t for g in inbox.inbox(office) for t in g.tasks if t.kind == "acceptance" and t.entity.id == acc_id]
+    assert [s.trigger for t in tasks for s in t.steps] == ["fill_seats"]
+
+    # nobody in the pool yet: refused with the reason, nothing written; nor may an expert fill it
+    before = _snapshot(acc_id)
+    with pytest.raises(Conflict, match="专家库中已无可参加本专家组的专家"), transaction():
+        svc.fill_seats(office, acc_id, {})
+    seated = next(u for u, c in members if c)
+    with pytest.raises(Denied), transaction():
+        svc.fill_seats(seated, acc_id, {})
+    assert _snapshot(acc_id) == before
+
+    # the pool has experts again, and specialists of the project's domain, though no seated one is
+    _reactivate(idle)
+    acc = _acc(acc_id)
+    domain = expert_pool.project_domain(acc)
+    for seat in acc.members:
+        with transaction():
+            admin.update_expert(f.user("admin"), seat.expert_id, {"domains": []})
+    taken = {m.expert_id for m in acc.panel}
+    specialist = next(e for e in expert_pool.eligible_experts(acc) if e.id not in taken)
+    with transaction():
+        admin.update_expert(f.user("admin"), specialist.id, {"domains": [domain.value]})
+    with transaction():
+        svc.fill_seats(office, acc_id, {}, expected_version=_acc(acc_id).version)
+    acc = _acc(acc_id)
+    assert len(acc.members) == 3 and domain in acc.members[-1].expert.domains  # the draw takes a specialist and acc.vacant_seats == [] and sum(m.is_chair for m in acc.members) == 1
+    filled = acc.members[-1]
+    assert filled.replaces_id == vacant[0].id and filled.declaration is None and not filled.is_chair
+    assert filled.expert_id not in {m.expert_id for m in acc.panel if m is not filled}
+    assert filled.expert_id in {e.id for e in expert_pool.eligible_experts(acc)}
+    record = db.session.scalar(sa.select(AuditRecord).where(AuditRecord.trigger == "fill_seats"))
+    assert record.actor_id == office.id and record.actor_role == "office_reviewer"
+    assert record.payload["seed"] == filled.draw_seed and record.payload["drawn"] == [filled.expert_id]
+    assert record.payload["vacant"] == [vacant[0].expert_id] and filled.expert_id in record.payload["pool"]
+    # the page and the report name the replacement; the new expert declares like any other
+    view = reads.acceptance_detail(office, acc_id)
+    recusal = next(d for d in view.declarations if d.seat.recused)
+    assert not recusal.unreplaced and recusal.replaced_by.id == filled.id
+    assert "fill_seats" not in _triggers(office, acc_id)
+    with pytest.raises(Conflict, match="专家组没有空缺席位"), transaction():
+        svc.fill_seats(office, acc_id, {})
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Notification).where(
+        Notification.user_id == filled.expert.user_id, Notification.entity_id == acc_id,
+        Notification.kind == "task")) is not None
+    with transaction():
+        svc.declare(filled.expert.user, acc_id, {})
+
+
+def test_when_every_seat_fell_vacant_the_filled_panel_has_a_chair(app):
+    _, acc_id = f.in_acceptance()
+    members = f.panel(acc_id, declare=False)
+    idle = _exhaust_pool(members)
+    for expert, _ in members:
+        with transaction():
+            svc.recuse(expert, acc_id, {"opinion": "有利益冲突"})
+    assert _acc(acc_id).members == [] and len(_acc(acc_id).vacant_seats) == 3
+    _reactivate(idle)
+    with transaction():
+        svc.fill_seats(f.user("office"), acc_id, {})
+    acc = _acc(acc_id)
+    assert len(acc.members) == 3 and acc.vacant_seats == []
+    assert [m.is_chair for m in acc.members] == [True, False, False]  # the first drawn chairs
+    assert {m.replaces_id for m in acc.members} == {m.id for m in acc.panel if m.recused}
+
+
+def test_a_round_begun_under_version_1_fills_no_seat_until_an_admin_migrates_it(app):
+    _, acc_id = f.in_acceptance()
+    members = f.panel(acc_id, declare=False)
+    idle = _exhaust_pool(members)
+    with transaction():
+        svc.recuse(next(u for u, c in members if not c), acc_id, {"opinion": "有利益冲突"})
+    with transaction():
+        db.session.execute(sa.update(Acceptance).where(Acceptance.id == acc_id).values(flow_version=1))
+    _reactivate(idle)
+    office = f.user("office")
+    assert "fill_seats" not in _triggers(office, acc_id)
+    before = _snapshot(acc_id)
+    with pytest.raises(Invalid), transaction():
+        svc.fill_seats(office, acc_id, {})
+    assert _snapshot(acc_id) == before
+    with transaction():
+        versions.migrate_case(f.user("admin"), "acceptance", acc_id, {"opinion": "补选空缺席位"})
+    assert "fill_seats" in _triggers(office, acc_id)
 
 
 # --- avoidance along the route ---------------------------------------------------------------

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.database import transaction
 from app.demo.seed import DEMO_PASSWORD
 from app.extensions import db
 from app.models import Acceptance, AcceptanceScore, Expert, Project, User
+from app.services.commands import admin
 from tests import factories as f
 from tests.web.web_client import User as Browser
 from workflows.acceptance import CRITERIA
@@ -152,3 +154,35 @@ def test_an_undeclared_expert_sees_only_the_declaration_and_a_recusal_draws_a_re
     assert expert.act("acceptance", acc_id, "declare", {}).status_code == 403
     table = office.get(f"/acceptances/{acc_id}").text.split('data-testid="declarations"')[1].split("</table>")[0]
     assert "回避" in table and "曾参与该项目方案论证" in table and "随机种子" in table
+
+
+def test_the_office_fills_a_seat_left_vacant_once_an_admin_reactivates_an_expert(app):
+    _project_id, acc_id = f.in_acceptance("wuhua_applicant")
+    office = _form_panel(app, acc_id)
+    members = _members(acc_id)
+    drawn = db.session.scalars(sa.select(User.id).where(User.username.in_([u for u, _ in members]))).all()
+    idle = db.session.scalars(sa.select(Expert.id).where(Expert.user_id.not_in(drawn), Expert.active)).all()
+    for expert_id in idle:  # the pool has nobody left to replace a recusal
+        with transaction():
+            admin.update_expert(f.user("admin"), expert_id, {"active": False})
+    member = next(u for u, c in members if not c)
+    assert Browser(app, member).act("acceptance", acc_id, "recuse",
+                                    {"opinion": "与申报单位有合作关系", "confirmed": "yes"}).status_code == 302
+    page = office.get(f"/acceptances/{acc_id}").text
+    assert 'data-testid="pool-exhausted"' in page and "补选专家" in page and 'data-trigger="fill_seats"' in page
+
+    # still nobody in the pool: the form says why and nothing changes
+    refused = office.act("acceptance", acc_id, "fill_seats", {})
+    assert refused.status_code == 409 and "专家库中已无可参加本专家组的专家" in refused.text
+    assert len(_members(acc_id)) == 2
+
+    for expert_id in idle:
+        with transaction():
+            admin.update_expert(f.user("admin"), expert_id, {"active": True})
+    assert office.act("acceptance", acc_id, "fill_seats", {}).status_code == 302
+    after = _members(acc_id)
+    assert len(after) == 3 and member not in [u for u, _ in after] and sum(c for _, c in after) == 1
+    page = office.get(f"/acceptances/{acc_id}").text
+    assert 'data-testid="pool-exhausted"' not in page and 'data-trigger="fill_seats"' not in page
+    table = page.split('data-testid="declarations"')[1].split("</table>")[0]
+    assert "与申报单位有合作关系" in table and "随机种子" in table

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import policies
-from app.errors import Invalid
+from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.models import (
     Acceptance,
@@ -118,6 +118,43 @@ def recuse(actor: User, acceptance_id: int, fields: dict, expected_version: int 
         db.session.add(PanelMember(acceptance_id=acceptance.id, expert_id=replacement.id, position=position,
                                    is_chair=was_chair and new_chair is None, replaces_id=seat.id,
                                    draw_seed=seed))
+    db.session.flush()
+    db.session.expire(acceptance, ["panel", "members"])
+    return acceptance
+
+
+@verb("acceptance", "fill_seats")
+def fill_seats(actor: User, acceptance_id: int, fields: dict, expected_version: int | None = None) -> Acceptance:
+    """补选专家: each seat that a recusal left vacant (nobody was left in the pool) gets an expert
+    drawn with a recorded seed from the pool as it is now (an admin has added or reactivated
+    experts), without conflicts of interest and nobody drawn for this round before; with a
+    specialist of the project's domain among them (``draw_panel``) when no seated expert is one;
+    the first drawn chairs when nobody seated does. Refused, writing nothing, while the pool still
+    has nobody to draw."""
+    acceptance = load_visible(Acceptance, acceptance_id, actor)
+    policies.require("office_reviewer", actor, acceptance)
+    vacant = acceptance.vacant_seats
+    taken = {m.expert_id for m in acceptance.panel}
+    remaining = [e for e in eligible_experts(acceptance) if e.id not in taken]
+    if vacant and not remaining:
+        raise Conflict(str(_l("Nobody in the expert pool is free to sit on this panel: add experts to the "
+                              "pool (or reactivate some) first.")))
+    seated, domain, seed = acceptance.members, project_domain(acceptance), secrets.randbits(48)
+    count = min(len(vacant), len(remaining))
+    if not count:
+        drawn = []
+    elif any(domain in m.expert.domains for m in seated):
+        drawn = random.Random(seed).sample(remaining, count)
+    else:  # as the panel's own draw: a specialist among them when the pool has one
+        drawn, _matched = draw_panel(remaining, count, seed, domain)
+    chairs = bool(drawn) and not any(m.is_chair for m in seated)
+    fire(acceptance, "fill_seats", actor, expected_version=expected_version,
+         payload={"seed": seed, "pool": [e.id for e in remaining], "vacant": [m.expert_id for m in vacant],
+                  "drawn": [e.id for e in drawn], "chair": drawn[0].id if chairs else None})
+    position = max(m.position for m in acceptance.panel) + 1
+    db.session.add_all(PanelMember(acceptance_id=acceptance.id, expert_id=expert.id, position=position + i,
+                                   is_chair=chairs and i == 0, replaces_id=seat.id, draw_seed=seed)
+                       for i, (seat, expert) in enumerate(zip(vacant, drawn)))
     db.session.flush()
     db.session.expire(acceptance, ["panel", "members"])
     return acceptance

@@ -7,7 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import aliased, object_session
 
 from app import clock, prefetch
 from app.models import (
@@ -22,6 +22,7 @@ from app.models import (
     FundingRequest,
     JointOpinion,
     MidtermCheck,
+    PanelMember,
     Project,
 )
 from app.policies import joint_opinion_orgs
@@ -57,6 +58,7 @@ MESSAGES = {
     "notice_period_over": _l("The public notice period has not ended yet."),
     "objections_answered": _l("Every objection to the list must be answered first."),
     "has_graded_evaluation": _l("The project has no graded performance evaluation yet."),
+    "seat_vacant": _l("No seat of the panel is vacant."),
     "all_scored": _l("Not every expert on the panel has submitted scores."),
     "chair_signs_last": _l("The chair signs after every other expert."),
     "all_signed": _l("Not every expert has signed the acceptance report."),
@@ -205,6 +207,7 @@ def acceptance_guards(acc: Acceptance, actor=None) -> Guards:
         return signer is None or not signer.is_chair or len(unsigned()) <= 1
 
     return {
+        "seat_vacant": lambda: bool(acc.vacant_seats),
         "all_scored": lambda: bool(members()) and all(m.scored_at for m in members()),
         "chair_signs_last": chair_signs_last,
         "all_signed": lambda: bool(members()) and not unsigned(),
@@ -302,6 +305,9 @@ SQL_GUARDS: dict[str, dict[str, Callable[[type], sa.ColumnElement[bool]]]] = {
             Counter.key == _quota_key_sql(m.batch_id)).scalar_subquery(), 0)
         < sa.select(Batch.quota).where(Batch.id == m.batch_id).scalar_subquery(),
     },
+    "acceptance": {
+        "seat_vacant": lambda m: _vacant_seat(m).exists(),
+    },
     "project": {
         "acceptance_passed": lambda m: sa.select(Acceptance.state).where(Acceptance.project_id == m.id)
         .order_by(Acceptance.round.desc()).limit(1).scalar_subquery().in_(("passed", "passed_with_conditions")),
@@ -313,6 +319,13 @@ WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 
 def _stripped(column) -> sa.ColumnElement:
     return sa.func.ltrim(sa.func.rtrim(column, WHITESPACE), WHITESPACE)
+
+
+def _vacant_seat(model):
+    """``vacant_seats`` of the acceptance rows of ``model``, as a subquery."""
+    seat, replacement = aliased(PanelMember), aliased(PanelMember)
+    return sa.select(seat.id).where(seat.acceptance_id == model.id, seat.declaration == "recused",
+                                    ~sa.select(replacement.id).where(replacement.replaces_id == seat.id).exists())
 
 
 def _endorsed_route(model):

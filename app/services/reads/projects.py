@@ -28,6 +28,7 @@ from app.models import (
     Project,
     Role,
     User,
+    vacant_seats,
 )
 from app.policies import panel_membership, panel_seat, visible_to
 from app.services.engine.guards import PLACE_STATES
@@ -289,12 +290,13 @@ class Declaration:
 
     seat: PanelMember
     replaced_by: PanelMember | None  # the replacement drawn for a recusal
-    unreplaced: bool  # recused with nobody left in the pool to replace them
+    unreplaced: bool  # recused with nobody (yet) drawn to replace them: a vacant seat
 
 
 def declarations(panel: list[PanelMember]) -> list[Declaration]:
     by_replaced = {m.replaces_id: m for m in panel if m.replaces_id is not None}
-    return [Declaration(m, by_replaced.get(m.id), m.recused and m.id not in by_replaced) for m in panel]
+    vacant = {m.id for m in vacant_seats(panel)}
+    return [Declaration(m, by_replaced.get(m.id), m.id in vacant) for m in panel]
 
 
 @dataclass(frozen=True)
