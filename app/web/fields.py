@@ -81,9 +81,10 @@ def field(name, label, value=None, errors=None, type="text", required=False, opt
         out.append(f'\n  <input{common} type="checkbox" value="yes"{" checked" if value else ""}>'
                    f'\n  <label for="{fid}">{escape(label)}</label>')
     elif type == "file":
-        none_chosen = escape(gettext("No file chosen"))
+        # (outside the f-strings: the message extraction does not look inside them)
+        choose, none_chosen = escape(gettext("Choose file")), escape(gettext("No file chosen"))
         out.append(f'\n  <span class="file-chooser">\n    <input{common} type="file"{_attribute("accept", accept or None)}>'
-                   f'\n    <label for="{fid}" class="btn secondary file-button">{escape(gettext("Choose file"))}</label>'
+                   f'\n    <label for="{fid}" class="btn secondary file-button">{choose}</label>'
                    f'\n    <span class="file-name" data-none="{none_chosen}" aria-hidden="true">{none_chosen}</span>'
                    "\n  </span>")
     else:

@@ -131,6 +131,12 @@ def _note(kind: str, params: dict) -> str:
     return ""
 
 
+def _subject(text: str) -> str:
+    """A mail's subject: the product's name in brackets, then ``text`` (in the reader's language)."""
+    brand = _l("Pilotflow")  # (marked outside the f-string: the message extraction does not look inside one)
+    return f"[{brand}] {text}"
+
+
 def _letter(outbox_id: int, user: User, subject_of, lines_of, template: str) -> Letter | None:
     locale = user.locale if user.locale in LOCALES else "zh_CN"
     with force_locale(locale):
@@ -154,7 +160,7 @@ def compose(outbox_id: int, payload: dict) -> Letter | None:
         user = db.session.get(User, n.user_id) if n is not None else None
         if user is None or not user.active or not wants_mail_now(user):
             return None
-        return _letter(outbox_id, user, lambda lines: f"[{_l('Pilotflow')}] {lines[0].title} · {lines[0].what}",
+        return _letter(outbox_id, user, lambda lines: _subject(f"{lines[0].title} · {lines[0].what}"),
                        lambda: [x for x in [_line(n, user)] if x], "notification")
     if "digest_user_id" in payload:
         user = db.session.get(User, payload["digest_user_id"])
@@ -165,8 +171,7 @@ def compose(outbox_id: int, payload: dict) -> Letter | None:
             Notification.user_id == user.id, Notification.created_at > since, Notification.created_at <= until)
             .order_by(Notification.id)).all()
         return _letter(outbox_id, user,
-                       lambda lines: f"[{_l('Pilotflow')}] " + str(_l("Your daily digest: %(n)d notifications",
-                                                                     n=len(lines))),
+                       lambda lines: _subject(str(_l("Your daily digest: %(n)d notifications", n=len(lines)))),
                        lambda: [x for x in (_line(n, user) for n in rows) if x], "digest")
     raise ValueError(f"mail row {outbox_id}: unknown payload {sorted(payload)}")
 
