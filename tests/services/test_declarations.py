@@ -128,13 +128,17 @@ def test_a_recusing_chair_is_replaced_with_a_seeded_draw_and_the_next_drawn_chai
     assert record.opinion == "本人曾为该项目提供咨询" and record.payload["replacement"] == replacement.expert_id
     assert record.payload["seed"] == replacement.draw_seed and replacement.expert_id in record.payload["pool"]
     assert replacement.expert_id in {e.id for e in expert_pool.eligible_experts(acc)}
-    # the replacement is told (a task notification) and now has the declaration to make
+    _told_and_declares(replacement, acc_id)  # the replacement now has the declaration to make
+
+
+def _told_and_declares(seat: PanelMember, acc_id: int) -> None:
+    """A newly seated expert is told (a task notification) and makes the declaration."""
     db.session.expire_all()
     assert db.session.scalar(sa.select(Notification).where(
-        Notification.user_id == replacement.expert.user_id, Notification.entity_id == acc_id,
+        Notification.user_id == seat.expert.user_id, Notification.entity_id == acc_id,
         Notification.kind == "task")) is not None
     with transaction():
-        svc.declare(replacement.expert.user, acc_id, {})
+        svc.declare(seat.expert.user, acc_id, {})
 
 
 def test_with_the_pool_exhausted_a_recusal_is_recorded_and_says_so(app):
@@ -232,12 +236,7 @@ def test_a_vacant_seat_is_filled_once_the_pool_has_someone_again(app):
     assert "fill_seats" not in _triggers(office, acc_id)
     with pytest.raises(Conflict, match="专家组没有空缺席位"), transaction():
         svc.fill_seats(office, acc_id, {})
-    db.session.expire_all()
-    assert db.session.scalar(sa.select(Notification).where(
-        Notification.user_id == filled.expert.user_id, Notification.entity_id == acc_id,
-        Notification.kind == "task")) is not None
-    with transaction():
-        svc.declare(filled.expert.user, acc_id, {})
+    _told_and_declares(filled, acc_id)
 
 
 def test_when_every_seat_fell_vacant_the_filled_panel_has_a_chair(app):
