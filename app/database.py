@@ -13,10 +13,10 @@ import re
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Callable, Iterator
+from typing import Callable, Hashable, Iterator
 
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session
@@ -37,6 +37,7 @@ _MODE = "pilotflow.begin"      # "immediate" or "deferred"
 _READ = "pilotflow.has_read"   # a statement that reads ran in a deferred transaction
 _WROTE = "pilotflow.has_written"
 _NO_WAIT = "pilotflow.no_wait"
+_CHANGES = "pilotflow.changes_at_begin"  # the connection's total_changes when its transaction began
 _DML = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 _DDL = re.compile(r"\s*(CREATE|ALTER|DROP)\b", re.IGNORECASE)
 _PASSIVE = re.compile(r"\s*(PRAGMA|SAVEPOINT|RELEASE|ROLLBACK)\b", re.IGNORECASE)
@@ -95,6 +96,7 @@ def tune_engine(engine: Engine) -> None:
             conn.info[_NO_WAIT] = True
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
         conn.info[_MODE] = "immediate" if writing else "deferred"
+        conn.info[_CHANGES] = conn.connection.driver_connection.total_changes
         conn.info[_READ] = conn.info[_WROTE] = False
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -118,6 +120,31 @@ def tune_engine(engine: Engine) -> None:
         conn.info.pop(_MODE, None)
         if conn.info.pop(_NO_WAIT, False):
             conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+_PG_SNAPSHOT = text("SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NOT NULL")
+
+
+def unchanged_mark() -> Hashable | None:
+    """What this transaction reads of the whole database, as a value: two transactions get the
+    same mark only if no change committed anywhere between them (any table, any process or
+    machine), so a result of the database may be kept by it (the counts of lists and inboxes).
+    None once this transaction has itself written: what it reads may yet be rolled back.
+
+    SQLite: the connection itself, its ``PRAGMA data_version`` (it moves when another connection
+    commits; asked first, it also starts the transaction's snapshot) and its own changes
+    (``total_changes``, which the pragma does not count). PostgreSQL: the transaction's snapshot (which
+    transactions it sees as committed)."""
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite":
+        driver = conn.connection.driver_connection  # in the mark: its data_version is its own
+        if driver.total_changes != conn.info.get(_CHANGES):
+            return None
+        return driver, conn.exec_driver_sql("PRAGMA data_version").scalar(), driver.total_changes
+    if conn.dialect.name == "postgresql":
+        snapshot, wrote = conn.execute(_PG_SNAPSHOT).one()
+        return None if wrote else snapshot
+    return None
 
 
 def after_commit(app: Flask, hook: Callable[[], object]) -> None:

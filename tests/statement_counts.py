@@ -30,13 +30,17 @@ from app.models import (
     User,
     UserRole,
 )
+from app.services.reads.paging import COUNTS
 from tests import factories as f
 
 
 @contextmanager
 def counting():
-    """``with counting() as n:`` — ``n[0]`` is the number of statements run inside."""
+    """``with counting() as n:`` — ``n[0]`` is the number of statements run inside, with no count
+    kept from before (``paging.COUNTS``: a page read again on an unchanged database skips its
+    COUNT), so that every page is measured at its full cost."""
     found = [0]
+    COUNTS.entries().clear()
 
     def count(_conn, _cursor, statement, *_args, **_kw):
         found[0] += 1

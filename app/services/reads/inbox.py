@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import sqlalchemy as sa
 from flask import current_app
@@ -40,7 +41,7 @@ from app.services.engine import proxy, waiting
 from app.services.engine.fire import available_steps, first_per_trigger
 from app.services.engine.guards import quota_key
 from app.services.reads.history import title_of
-from app.services.reads.paging import MAX_PER_PAGE, Page, paginate
+from app.services.reads.paging import MAX_PER_PAGE, Page, kept_count, paginate, statement_key
 from app.services.records import counters
 from app.services.time import due, limits
 from workflows import registry
@@ -112,14 +113,20 @@ class _Stage:
     on_behalf: bool  # the leader's steps, entered by their proxy
     where: object
     query: object  # the stage's items the source may act on (without order)
-    load: object | None  # the items in the stage's order with one flag per step, else None
+    load: object | None  # the items in the stage's order with one flag per step (from :offset, :limit of
+    # them: one statement, whose SQLAlchemy cache key is computed once), else None
     steps: tuple | None  # the steps the flags stand for, else None
+    every: object | None = None  # without SQL (``where`` None): all its items in order, with what their steps read
 
 
 @dataclass(frozen=True)
 class _Plan:
     stages: tuple[_Stage, ...]
     count: object | None  # one row per counted stage: (position, tasks, overdue, due soon)
+
+    @cached_property
+    def count_key(self):
+        return statement_key(self.count)
 
 
 @dataclass
@@ -171,9 +178,12 @@ def _build_plan(actor: User, leader: User | None) -> _Plan:
                     if flagged is not None:
                         load = query.order_by(model.stage_entered_at, model.id).add_columns(
                             *(sa.literal(True) if clause is True else sa.case((clause, True), else_=False)
-                              for _, clause in flagged)).options(*TITLE_LOADS.get(kind, ()))  # no guard is asked
+                              for _, clause in flagged)).options(*TITLE_LOADS.get(kind, ())).offset(
+                            sa.bindparam("offset", type_=sa.Integer)).limit(sa.bindparam("limit", type_=sa.Integer))
                         steps = tuple(step for step, _ in flagged)
-                stages.append(_Stage(kind, state, roles is not None, where, query, load, steps))
+                every = (query.options(*LOADS[kind]).order_by(model.stage_entered_at, model.id)
+                         if where is None else None)
+                stages.append(_Stage(kind, state, roles is not None, where, query, load, steps, every))
     return _Plan(tuple(stages), sa.union_all(*counted) if counted else None)
 
 
@@ -217,9 +227,7 @@ def _count(segments: list[_Segment], plan: _Plan, now: datetime) -> None:
     overdue_before, soon_until = due.thresholds(now)
     for seg in segments:
         if seg.stage.where is None:
-            model = KINDS[seg.stage.kind].model
-            rows = db.session.scalars(seg.stage.query.options(*LOADS[seg.stage.kind])
-                                      .order_by(model.stage_entered_at, model.id)).unique().all()
+            rows = db.session.scalars(seg.stage.every).unique().all()
             with prefetch.over(rows):
                 seg.rows = [(e, steps) for e in rows if (steps := _steps(seg, e))]
             days = [due.day_value(seg.stage.kind, e) for e, _ in seg.rows]
@@ -227,7 +235,9 @@ def _count(segments: list[_Segment], plan: _Plan, now: datetime) -> None:
             seg.overdue = sum(d is not None and d < overdue_before for d in days)
             seg.due_soon = sum(d is not None and overdue_before <= d <= soon_until for d in days)
     if plan.count is not None:
-        found = db.session.execute(plan.count, {"overdue_before": overdue_before, "soon_until": soon_until})
+        thresholds = {"overdue_before": overdue_before, "soon_until": soon_until}
+        key = plan.count_key and (plan.count_key, overdue_before, soon_until)
+        found = kept_count(key, lambda: tuple(db.session.execute(plan.count, thresholds)))
         for index, tasks, overdue, due_soon in found:
             segments[index].count, segments[index].overdue, segments[index].due_soon = tasks, overdue, due_soon
 
@@ -245,7 +255,7 @@ def _load(seg: _Segment, offset: int, limit: int) -> list[tuple[object, list]]:
         with prefetch.over(rows):
             return [(e, _steps(seg, e)) for e in rows]
     return [(entity, first_per_trigger(s for s, holds in zip(stage.steps, held) if holds))
-            for entity, *held in db.session.execute(stage.load.offset(offset).limit(limit)).unique().all()]
+            for entity, *held in db.session.execute(stage.load, {"offset": offset, "limit": limit}).unique().all()]
 
 
 def _tasks(segments: list[_Segment], start: int, stop: int, now: datetime) -> list[Task]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.database import unchanged_mark
 from app.extensions import db
 from app.kept import Kept
 from app.kinds import MODEL_OF
@@ -32,6 +34,35 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
+# Counts kept while the database is unchanged: an exact COUNT reads every matching index entry
+# (at 100,000 applications the largest part of a page), and most pages are read again before
+# anything changes.
+COUNTS = Kept("pilotflow.counts", 1024)
+
+
+def kept_count(key: Hashable | None, run: Callable[[], T]) -> T:
+    """``run()``'s result, kept for as long as the database reads the same
+    (``database.unchanged_mark``: any committed change anywhere, and this transaction's own
+    writes, end it). ``key`` holds what ``run`` reads besides the database: its statement and
+    parameters (``statement_key``)."""
+    mark = None if key is None else unchanged_mark()
+    return run() if mark is None else COUNTS.get((key, mark), run)
+
+
+def statement_key(statement) -> Hashable | None:
+    """A statement as a value: its SQLAlchemy cache key (its structure) with its bound values;
+    None when one of them is not a value (nothing is kept for it then)."""
+    found = statement._generate_cache_key()  # None: SQLAlchemy cannot cache it either
+    if found is None:
+        return None
+    key = found.key, tuple(tuple(v) if isinstance(v := p.effective_value, list) else v for p in found.bindparams)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 @dataclass(frozen=True)
 class PageQuery:
     """A page's two statements: the COUNT of every matching row and the SELECT of the page's rows."""
@@ -48,8 +79,12 @@ class PageQuery:
         return cls(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()),
                    query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page), page, per_page)
 
+    @cached_property
+    def count_key(self) -> Hashable:  # (built once: a kept PageQuery is asked on every visit)
+        return statement_key(self.count)
+
     def run(self) -> Page:
-        total = db.session.scalar(self.count)
+        total = kept_count(self.count_key, lambda: db.session.scalar(self.count))
         items = db.session.scalars(self.rows).all()
         return Page(list(items), total or 0, self.page, self.per_page)
 
