@@ -41,7 +41,13 @@ from app.services.engine import proxy, waiting
 from app.services.engine.fire import available_steps, first_per_trigger
 from app.services.engine.guards import quota_key
 from app.services.reads.history import title_of
-from app.services.reads.paging import MAX_PER_PAGE, Page, kept_count, paginate, statement_key
+from app.services.reads.paging import (
+    MAX_PER_PAGE,
+    Page,
+    kept_count,
+    paginate,
+    statement_key,
+)
 from app.services.records import counters
 from app.services.time import due, limits
 from workflows import registry
