@@ -63,7 +63,9 @@ def retry_after_seconds() -> int:
 
 def register(app: Flask, api_blueprints) -> None:
     """After the blueprints: the limited views are wrapped in this app's view table only."""
-    limiter = Limiter(key_func=client_address, app=app, headers_enabled=True)
+    # No X-RateLimit-* headers: they cost two more round trips to the store per limited request
+    # (the window's count and expiry, read after the hit); a refused request says Retry-After.
+    limiter = Limiter(key_func=client_address, app=app, headers_enabled=False)
     if not limiter.enabled:
         return
     for endpoint, key, per in VIEW_LIMITS:

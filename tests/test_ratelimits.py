@@ -4,7 +4,10 @@ Retry-After, in the product's error shape. Limits are lowered here; everywhere e
 tests they are off (tests/conftest.py)."""
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
+import redis
 
 from app import create_app
 from app.config import limits_store, settings
@@ -117,8 +120,18 @@ def test_with_a_queue_the_counts_live_in_its_redis_and_every_web_server_shares_t
             with servers[n % 2].app_context():
                 return _sign_in(servers[n % 2], *args)
 
+        store = redis.Redis.from_url(server.url)
+
+        def sent() -> Counter:  # the commands clients sent (not those the counting script runs inside)
+            return Counter({k: v["calls"] for k, v in store.info("commandstats").items()
+                            if k not in ("cmdstat_info", "cmdstat_incrby", "cmdstat_expire")})
+
         for i in range(5):
+            before = sent()
             assert sign_in(i, f"nobody{i}", "10.0.9.1").status_code == 401
+            if i >= 2:  # each server's first request also connects and loads the counting script
+                # one round trip per limit (account, address): no reading the window back for headers
+                assert sent() - before == Counter(cmdstat_evalsha=2)
         assert_too_many_page(sign_in(0, "leader", "10.0.9.1", "Pilot#2026"))
         assert_too_many_page(sign_in(1, "leader", "10.0.9.1", "Pilot#2026"))
     finally:
