@@ -92,8 +92,8 @@ def main() -> None:
 
     from flask_migrate import upgrade
 
-    from app import create_app
     from app.documents import pki
+    from app.factory import create_app
     from app.services.records.anchored import verify_anchored
     from app.services.records.audit import verify_chain
 

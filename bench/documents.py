@@ -25,7 +25,7 @@ COMMENT = "系统运行稳定，业务流程覆盖完整，数据共享接口符
 
 
 def _app(workdir: Path):
-    from app import create_app
+    from app.factory import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.sqlite3'}", "TESTING": True,
                        "DOCUMENT_DIR": str(workdir / "documents"), "PKI_DIR": str(workdir / "pki")})

@@ -293,7 +293,7 @@ def main() -> None:
         if lifecycle.wait(600) != 0 or not all(tokens.values()):
             raise RuntimeError("`flask demo lifecycle` or `flask users token create` failed; see the logs")
         os.environ.update(env)  # this process reads the same database (counts, queueing)
-        from app import create_app
+        from app.factory import create_app
 
         app = create_app()
         api = Api(port, tokens)

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the app and b
 
 import sqlalchemy as sa  # noqa: E402
 
-from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.factory import create_app  # noqa: E402
 
 # Verbs that render or sign a PDF inside the decision (the rest only number documents).
 DOCUMENT_VERBS = {"conclude", "sign_report", "seal_report"}

@@ -102,10 +102,10 @@ def main() -> None:
 
     from flask_migrate import upgrade
 
-    from app import create_app
     from app.database import transaction
     from app.demo.seed import load_demo
     from app.extensions import db
+    from app.factory import create_app
     from app.models import User
     from app.services.reads.applications import (
         ORDER,

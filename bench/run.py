@@ -287,8 +287,8 @@ def section_documents(sizes: Sizes) -> None:
 def phase_audit(records: int, repeat: int, queue) -> None:
     from flask_migrate import upgrade
 
-    from app import create_app
     from app.documents import pki
+    from app.factory import create_app
     from app.services.records.anchored import verify_anchored
     from app.services.records.audit import verify_chain
     from bench.audit_verify import best, read_rows, seed

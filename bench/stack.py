@@ -100,7 +100,10 @@ class Stack:
         """Run ``body`` (Python, indented 4 spaces, may set ``result``) inside an app context of the
         code under test, in a child process on ``env``'s database; returns ``result`` (JSON)."""
         code = ("import json, sys\nsys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
-                "from app import create_app\nfrom app.database import transaction\n"
+                "try:\n    from app.factory import create_app\n"
+                "except ModuleNotFoundError:  # a checkout from before app.factory (--app-root)\n"
+                "    from app import create_app\n"
+                "from app.database import transaction\n"
                 "app = create_app()\nresult = None\nwith app.app_context():\n" + body +
                 "\nprint('RESULT=' + json.dumps(result))\n")
         done = subprocess.run([PYTHON, "-c", code, str(self.app_root), str(ROOT)], env=env, cwd=self.app_root,

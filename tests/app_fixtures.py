@@ -16,10 +16,11 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from app import clock, create_app
+from app import clock
 from app.database import transaction
 from app.demo.seed import load_demo
 from app.extensions import db
+from app.factory import create_app
 from app.models import User
 from tests import databases
 from tests.mailserver import mailbox  # noqa: F401  (the real SMTP server fixture)

@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 import redis
 
-from app import create_app
 from app.config import limits_store, settings
+from app.factory import create_app
 from tests.api.conftest import ApiClient, assert_error
 from tests.cluster.processes import Redis
 from tests.web.web_client import User

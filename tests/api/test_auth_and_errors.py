@@ -133,7 +133,7 @@ def test_field_messages_are_translated_by_accept_language(database_url, tmp_path
     from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
 
-    from app import create_app
+    from app.factory import create_app
 
     catalog = Catalog(locale="zh_CN")
     catalog.add("This field is required.", "此项为必填项。")

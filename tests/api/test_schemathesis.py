@@ -27,9 +27,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from app import create_app
 from app.database import transaction
 from app.extensions import db
+from app.factory import create_app
 from app.models import (
     Acceptance,
     Application,

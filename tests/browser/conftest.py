@@ -23,8 +23,8 @@ from typing import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from app import create_app
 from app.demo.seed import DEMO_PASSWORD
+from app.factory import create_app
 from tests import databases
 from tests.browser import axe
 

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app import create_app
 from app.demo.waiting import first_account, waiting
+from app.factory import create_app
 from tests import databases
 from tests.browser.conftest import ROOT, serving, signed_in
 

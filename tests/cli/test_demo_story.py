@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from app import clock, create_app
+from app import clock
 from app.demo.lifecycle import demo_user
 from app.demo.story import programme_years
 from app.extensions import db
+from app.factory import create_app
 from app.models import (
     Acceptance,
     Application,

@@ -8,10 +8,10 @@ import holidays
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from app.database import transaction
 from app.errors import Denied, Invalid, NotFound
 from app.extensions import db
+from app.factory import create_app
 from app.i18n import force_locale
 from app.models import AuditRecord, CalendarDay, CalendarYear, DayKind, User
 from app.services.records.audit import verify_chain

@@ -44,12 +44,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from app import clock, create_app
+from app import clock
 from app.database import transaction, writing
 from app.demo.materials import acceptance_materials
 from app.demo.seed import DEMO_PASSWORD, DEMO_USERS, EXPERTS
 from app.errors import Denied, DomainError, Invalid, NotFound
 from app.extensions import db
+from app.factory import create_app
 from app.kinds import KINDS, MODEL_OF
 from app.models import (
     Application,

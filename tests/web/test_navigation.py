@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app import create_app, policies
+from app import policies
 from app.database import transaction
 from app.demo.seed import DEMO_PASSWORD, DEMO_USERS, EXPERTS
 from app.extensions import db
+from app.factory import create_app
 from app.i18n import force_locale
 from app.models import User
 from app.services.commands import admin
