@@ -12,6 +12,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from app.documents import fontfiles
+
 STATIC_SCHEME = "pilotflow-static"
 # What a print layout may pull in: stylesheets, images and fonts shipped with the product.
 SERVABLE = {".css", ".png", ".jpg", ".jpeg", ".svg", ".woff", ".woff2", ".otf", ".ttf"}
@@ -105,7 +107,8 @@ def render_html(html: str, *, root: str | Path | None = None) -> Rendered:
     becomes a place for a signature field (its box is measured from the laid-out page).
 
     The linked print stylesheet is the one parsed once per worker thread (with the reused font
-    configuration); HarfBuzz still subsets the fonts of every PDF."""
+    configuration); HarfBuzz still subsets the fonts of every PDF, from font files it is lent
+    rather than copies of them."""
     root = Path(root or static_root()).resolve()
     fetcher = StaticOnlyFetcher(root)
     font_config, stylesheets = _reused.font_config, []
@@ -124,7 +127,8 @@ def render_html(html: str, *, root: str | Path | None = None) -> Rendered:
                 boxes.append(FieldBox(anchor[len(FIELD_ANCHOR_PREFIX):], index, (
                     round(x0 * CSS_PX_TO_PT), round(height_pt - y1 * CSS_PX_TO_PT),
                     round(x1 * CSS_PX_TO_PT), round(height_pt - y0 * CSS_PX_TO_PT))))
-    pdf = document.write_pdf()
+    with fontfiles.lent():  # the fonts' files are read where they lie, not copied (app.documents.fontfiles)
+        pdf = document.write_pdf()
     return Rendered(pdf=pdf, pages=len(document.pages), fields=boxes, refused_urls=fetcher.refused)
 
 
