@@ -40,6 +40,15 @@ def test_every_kind_of_response_carries_the_security_headers(app, client):
         assert response.status_code in (200, 302, 401, 404), name
         assert_security_headers(response)
     assert responses["html page"].headers["Cache-Control"] == "no-store"
+    for name in ("api", "api error", "api 401"):  # what a token's user sees is theirs alone
+        assert responses[name].headers["Cache-Control"] == "no-store", name
+
+
+def test_the_api_document_needs_no_token_and_stays_cacheable(client):
+    for path in ("/api/v1/openapi.json", "/api/v1/docs"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "no-store" not in response.headers.get("Cache-Control", ""), path
 
 
 def test_a_static_file_asks_nothing_of_the_database_even_for_a_signed_in_user(app):

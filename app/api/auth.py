@@ -98,9 +98,18 @@ def actor() -> User:
     return g.api_user
 
 
+def _private(response: Response) -> Response:
+    """after_request: what a token's user may see is theirs alone, so no cache (a proxy's, the
+    client's disk) keeps it; refusals too, for one rule. The OpenAPI document and the reference
+    page, which need no token, stay cacheable."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def protect(blueprint: Blueprint) -> None:
     blueprint.before_request(authenticate_request)
     blueprint.after_request(_touch_after_response)
+    blueprint.after_request(_private)
 
 
 def json_body() -> dict:
