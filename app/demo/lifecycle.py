@@ -113,11 +113,16 @@ def step(report: Report, actor: User, kind: str, entity_id: int, trigger: str, d
     return act(report, perform, actor, kind, entity_id, trigger, data, label=trigger)
 
 
+# The people an agency names as its contact for a proposal (each proposal its own, with a phone).
+CONTACTS = ("陈静", "李娜", "王磊", "赵敏", "杨洁", "吴刚", "马丽", "罗斌", "段红梅", "普建华", "字云", "杨春燕")
+
+
 def draft_fields(i: int, batch_id: int, plan_items: list[PlanItem], off_plan: bool,
                  domain: Domain | None = None) -> dict:
     item = plan_items[i % len(plan_items)]
     return {"batch_id": batch_id, "name": f"{item.name}（试点{i + 1:03d}）", "category": item.category.value,
-            "domain": (domain or item.domain).value, "contact_name": "联系人", "contact_phone": "0871-6500000",
+            "domain": (domain or item.domain).value, "contact_name": CONTACTS[i % len(CONTACTS)],
+            "contact_phone": f"0871-65{(i * 7919) % 1000000:06d}",
             "requested_budget": str(80 + (i * 7) % 300), "construction_months": 12 + i % 13,
             "objectives": "提高政务服务效率，推进业务流程再造。", "content": "建设业务应用系统及配套数据库。",
             "expected_benefits": "办事时限缩短三成，数据共享。",
@@ -375,7 +380,7 @@ def _change_requests(report: Report, project_ids: list[int], office, leader) -> 
          "设备到货延迟，申请延期三个月。", ("approve",)),
         ("budget", lambda p: {"new_budget": str(p.approved_budget + 20)}, "需求增加，申请追加预算。",
          ("return_for_revision", "resubmit", "reject")),
-        ("contact", lambda p: {"new_contact_name": "张新", "new_contact_phone": "0871-6511111"}, "原联系人调岗。",
+        ("contact", lambda p: {"new_contact_name": "张新", "new_contact_phone": "0871-65111111"}, "原联系人调岗。",
          ("approve",)),
     )
     for project_id, (change_type, values, reason, ending) in zip(project_ids[1::3], plans):
