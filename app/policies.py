@@ -458,9 +458,12 @@ def _area_clause(model, actor: User):
 
 
 def _panel_project_ids(actor: User):
-    return (sa.select(Acceptance.project_id)
-            .join(PanelMember, PanelMember.acceptance_id == Acceptance.id)
-            .join(Expert, Expert.id == PanelMember.expert_id)
+    return sa.select(Acceptance.project_id).where(Acceptance.id.in_(_seat_acceptance_ids(actor)))
+
+
+def _seat_acceptance_ids(actor: User):
+    """The acceptance rounds whose panel drew the actor (a recused seat included)."""
+    return (sa.select(PanelMember.acceptance_id).join(Expert, Expert.id == PanelMember.expert_id)
             .where(Expert.user_id == actor.id))
 
 
@@ -494,7 +497,13 @@ def visible_to(actor: User, model) -> sa.ColumnElement[bool]:
         return (model.project_id.in_(sa.select(Project.id).where(sa.or_(*mine, *area))) if mine or area
                 else sa.false())
     if model in (MidtermCheck, Acceptance, Evaluation):
-        return model.project_id.in_(sa.select(Project.id).where(visible_to(actor, Project)))
+        of_visible_projects = model.project_id.in_(sa.select(Project.id).where(visible_to(actor, Project)))
+        if model is Acceptance and actor.has_role(Role.EXPERT):
+            # An expert sees the rounds whose panel drew them, and their own agency's: never another
+            # round of the same project (each round's panel judges on its own), nor its scores.
+            return sa.and_(of_visible_projects, sa.or_(model.id.in_(_seat_acceptance_ids(actor)),
+                                                       owner_clause(model, actor.organisation_id)))
+        return of_visible_projects
     if model is FundingRequest:  # the agency's own; nobody else outside the Office
         return (FundingRequest.organisation_id == actor.organisation_id if actor.has_role(Role.APPLICANT)
                 else sa.false())

@@ -4,10 +4,11 @@ import sqlalchemy as sa
 
 from app.database import transaction
 from app.demo.seed import DEMO_PASSWORD
-from app.errors import Conflict, Denied, Invalid
+from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
 from app.models import Acceptance, Project
 from app.services.commands import acceptance as svc
+from app.services.reads import projects as reads
 from app.services.engine.guards import message
 from tests import factories as f
 from workflows.acceptance import AcceptanceState as A
@@ -121,3 +122,37 @@ def test_a_failed_acceptance_is_redone_in_a_new_round_with_a_new_panel(app):
     rounds = db.session.scalars(sa.select(Acceptance.round).where(Acceptance.project_id == project_id)
                                 .order_by(Acceptance.round)).all()
     assert rounds == [1, 2] and again.state == A.REQUESTED
+
+
+def test_an_expert_sees_only_the_rounds_whose_panel_drew_them(app):
+    """Each round's panel judges on its own: an expert of round 2 neither lists nor opens round 1
+    (its scores, report and history), on the project page either, and the other way round; the
+    office and the applicant agency see both."""
+    project_id, first, members, chair = _scored(0.4)
+    with transaction():
+        svc.conclude(chair, first, {"opinion": "不通过"})
+    for user, _ in sorted(members, key=lambda m: m[1]):
+        with transaction():
+            svc.sign_report(user, first, SIGN)
+    with transaction():
+        svc.seal_report(f.user("office"), first, {})
+    with transaction():
+        second = svc.request_reacceptance(f.user("wuhua_applicant"), first, {"opinion": "已整改"}).id
+    f.panel(second, seed=99)
+    seats = {n: {m.expert.user.username for m in db.session.get(Acceptance, n).panel} for n in (first, second)}
+    only = {first: sorted(seats[first] - seats[second]), second: sorted(seats[second] - seats[first])}
+    assert only[first] and only[second], seats  # the seed draws a panel that differs from the first
+    for shown, hidden in ((first, second), (second, first)):
+        expert = f.user(only[shown][0])
+        assert [a.id for a in reads.list_acceptances(expert, project_id=project_id).items] == [shown]
+        assert reads.acceptance_detail(expert, shown).entity.id == shown
+        with pytest.raises(NotFound):
+            reads.acceptance_detail(expert, hidden)
+        dossier = reads.project_dossier(expert, project_id)
+        assert [a.id for a in dossier.acceptances] == [shown]
+        assert not [d for d in dossier.documents if d.entity_type == "acceptance" and d.entity_id == hidden]
+        assert not [r for r in dossier.history if r.entity_type == "acceptance" and r.entity_id == hidden]
+    for reader in ("office", "wuhua_applicant"):
+        assert {a.id for a in reads.project_dossier(f.user(reader), project_id).acceptances} == {first, second}
+    assert any(d.entity_type == "acceptance" and d.entity_id == first
+               for d in reads.project_dossier(f.user("office"), project_id).documents)

@@ -8,7 +8,6 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from app import policies
-from app.errors import NotFound
 from app.extensions import db
 from app.kinds import MODEL_OF
 from app.models import (
@@ -26,7 +25,6 @@ from app.models import (
     Organisation,
     PanelMember,
     Project,
-    Role,
     User,
     vacant_seats,
 )
@@ -234,14 +232,11 @@ class ScoreAccess:
 
 def visible_scores(actor: User, acceptance_id: int) -> ScoreAccess:
     """The one rule for acceptance scores: experts see their own; the office, the leaders and the
-    chair see every expert's; the applicant agency sees none; an expert of another round of the
-    same project cannot see this round at all."""
+    chair see every expert's; the applicant agency sees none. (An expert of another round of the
+    same project cannot see this round at all: ``visible_to``.)"""
     acceptance = load_visible(Acceptance, acceptance_id, actor)
     membership = panel_membership(actor, acceptance)
     office = bool(policies.check("office_reviewer", actor)) or bool(policies.check("leader", actor))
-    owner = acceptance.project.organisation_id == actor.organisation_id
-    if panel_seat(actor, acceptance) is None and not office and not owner and actor.has_role(Role.EXPERT):
-        raise NotFound(f"acceptances {acceptance_id}")  # another round's panel: not theirs to see
     if membership is not None and membership.declaration != "no_conflict":
         membership = None  # not declared yet (回避声明): no scores at all, not even the chair
     sees_all = office or (membership is not None and membership.is_chair)
