@@ -141,7 +141,8 @@ def test_a_missing_opinion_comes_back_next_to_the_field_and_a_stale_version_is_a
     assert office.act("application", app_id, "pass_initial_review", {"opinion": "同意"},
                       version=version).status_code == 302
     again = office.act("application", app_id, "pass_initial_review", {"opinion": "同意"}, version=version)
-    assert again.status_code == 409
+    assert again.status_code == 409 and "Someone else acted on this item first; reload it" in again.text
+    assert again.text.count("reload it") + again.text.count("Reload it") == 1  # said once, not twice
 
 
 def test_the_plan_gate_override_is_a_leaders_button_with_a_written_reason(app):

@@ -174,6 +174,7 @@ def test_the_office_fills_a_seat_left_vacant_once_an_admin_reactivates_an_expert
     # still nobody in the pool: the form says why and nothing changes
     refused = office.act("acceptance", acc_id, "fill_seats", {})
     assert refused.status_code == 409 and "专家库中已无可参加本专家组的专家" in refused.text
+    assert "可能已进入其他阶段" not in refused.text  # the pool's reason alone: nobody else moved it on
     assert len(_members(acc_id)) == 2
 
     for expert_id in idle:
