@@ -8,8 +8,8 @@ from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
 from app.models import Acceptance, Project
 from app.services.commands import acceptance as svc
-from app.services.reads import projects as reads
 from app.services.engine.guards import message
+from app.services.reads import projects as reads
 from tests import factories as f
 from workflows.acceptance import AcceptanceState as A
 from workflows.project import ProjectState as P
@@ -106,7 +106,8 @@ def test_the_chair_signs_last_and_the_report_is_sealed_only_when_all_have_signed
     assert db.session.get(Project, project_id).state == P.EVALUATION
 
 
-def test_a_failed_acceptance_is_redone_in_a_new_round_with_a_new_panel(app):
+def _failed_round() -> tuple[int, int]:
+    """A project whose first acceptance round failed (scored low, concluded, signed, sealed)."""
     project_id, acc_id, members, chair = _scored(0.4)
     with transaction():
         svc.conclude(chair, acc_id, {"opinion": "不通过"})
@@ -115,6 +116,11 @@ def test_a_failed_acceptance_is_redone_in_a_new_round_with_a_new_panel(app):
             svc.sign_report(user, acc_id, SIGN)
     with transaction():
         svc.seal_report(f.user("office"), acc_id, {})
+    return project_id, acc_id
+
+
+def test_a_failed_acceptance_is_redone_in_a_new_round_with_a_new_panel(app):
+    project_id, acc_id = _failed_round()
     assert db.session.get(Acceptance, acc_id).state == A.FAILED
     assert db.session.get(Project, project_id).state == P.ACCEPTANCE
     with transaction():
@@ -128,14 +134,7 @@ def test_an_expert_sees_only_the_rounds_whose_panel_drew_them(app):
     """Each round's panel judges on its own: an expert of round 2 neither lists nor opens round 1
     (its scores, report and history), on the project page either, and the other way round; the
     office and the applicant agency see both."""
-    project_id, first, members, chair = _scored(0.4)
-    with transaction():
-        svc.conclude(chair, first, {"opinion": "不通过"})
-    for user, _ in sorted(members, key=lambda m: m[1]):
-        with transaction():
-            svc.sign_report(user, first, SIGN)
-    with transaction():
-        svc.seal_report(f.user("office"), first, {})
+    project_id, first = _failed_round()
     with transaction():
         second = svc.request_reacceptance(f.user("wuhua_applicant"), first, {"opinion": "已整改"}).id
     f.panel(second, seed=99)
