@@ -25,6 +25,14 @@ MAX_FIELD_NAME = 200
 MAX_FIELD_DOTS = 8
 
 
+def ascii_int(text: str | None) -> int | None:
+    """``text`` as a number when it is ASCII digits alone (up to 18 of them), else None.
+    ``str.isdigit`` is not enough: it accepts '²' and '①', which ``int()`` refuses."""
+    if text and len(text) <= 18 and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def decimal_regex(bound: int, zero: bool = True) -> str:
     """A regex for the decimal numbers up to ``bound`` without leading zeros (1..bound, and 0
     if ``zero``), so a larger number fails the route's pattern itself."""

@@ -6,6 +6,9 @@ import secrets
 from datetime import date
 from pathlib import Path
 
+from app.bounds import ascii_int
+from app.documents.signing import DEFAULT_SIGNER
+
 
 def _secret_key(instance: Path) -> str:
     """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
@@ -36,7 +39,8 @@ def _proxy_count(value: str) -> int:
     value = value.strip().lower()
     if value in _OFF:
         return 0
-    return int(value) if value.isdigit() else 1
+    count = ascii_int(value)
+    return 1 if count is None else count
 
 
 def limits_store(redis_url: str) -> str:
@@ -76,6 +80,10 @@ def settings(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance),
         "UPLOAD_DIR": os.environ.get("PILOTFLOW_UPLOAD_DIR", str(instance / "uploads")),
         "DOCUMENT_DIR": os.environ.get("PILOTFLOW_DOCUMENT_DIR", str(instance / "documents")),
+        # Who signs and seals ("package.module:Class", e.g. a provincial CA's seal service) and
+        # the zone of a document's dates, its number's year and its signatures' times.
+        "DOCUMENT_SIGNER": os.environ.get("PILOTFLOW_DOCUMENT_SIGNER", DEFAULT_SIGNER),
+        "DOCUMENT_TIMEZONE": os.environ.get("PILOTFLOW_DOCUMENT_TIMEZONE", "Asia/Shanghai"),
         # The write-once store of the audit trail's signed checkpoints, one JSON-lines file per
         # day (app.services.records.anchor_store). In production a directory the database's
         # users cannot reach: another host's mount or an append-only volume.

@@ -272,6 +272,16 @@ def panel_seat(actor: User, acceptance: Acceptance) -> PanelMember | None:
     return next((m for m in acceptance.panel if m.expert.user_id == actor.id), None)
 
 
+def undeclared_seat(actor: User, acceptance: Acceptance) -> PanelMember | None:
+    """The actor's seat when it has not declared no conflict (yet to declare, or recused) and the
+    actor is not of the Office: such an expert sees only what judging a conflict needs, not the
+    completion summary, the scores or the materials."""
+    seat = panel_seat(actor, acceptance)
+    if seat is None or seat.declaration == "no_conflict" or check("office_reviewer", actor) or check("leader", actor):
+        return None
+    return seat
+
+
 @rule("panel_member_yet_to_declare")
 def panel_member_yet_to_declare(actor: User, entity: object) -> Decision:
     """回避声明: a drawn expert declares (no conflict, or recusal) once, before scoring."""

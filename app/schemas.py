@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -533,32 +534,43 @@ def _first(messages) -> str:
 
 
 # marshmallow's own messages are English and fixed: they are translated here, when a load
-# fails, so every adapter (pages, API, CLI) gets field messages in the user's language.
+# fails, so every adapter (pages, API, CLI) gets field messages in the user's language. A
+# required field the schema gave no message of its own says what every other one says.
 _PATTERNS = (
-    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), _l("Length must be between %(a)s and %(b)s.")),
-    (re.compile(r"^Shorter than minimum length (\d+)\.$"), _l("Enter at least %(a)s characters.")),
-    (re.compile(r"^Longer than maximum length (\d+)\.$"), _l("Enter at most %(a)s characters.")),
-    (re.compile(r"^Must be greater than or equal to ([\d.]+) and less than or equal to ([\d.]+)\.$"),
+    (re.compile(r"^Length must be between (?P<a>\d+) and (?P<b>\d+)\.$"),
+     _l("Length must be between %(a)s and %(b)s.")),
+    (re.compile(r"^Shorter than minimum length (?P<a>\d+)\.$"), _l("Enter at least %(a)s characters.")),
+    (re.compile(r"^Longer than maximum length (?P<a>\d+)\.$"), _l("Enter at most %(a)s characters.")),
+    (re.compile(r"^Must be greater than or equal to (?P<a>[\d.]+) and less than or equal to (?P<b>[\d.]+)\.$"),
      _l("Enter a value from %(a)s to %(b)s.")),
-    (re.compile(r"^Must be greater than or equal to ([\d.]+)\.$"), _l("Enter a value of at least %(a)s.")),
-    (re.compile(r"^Must be less than or equal to ([\d.]+)\.$"), _l("Enter a value of at most %(a)s.")),
+    (re.compile(r"^Must be greater than or equal to (?P<a>[\d.]+)\.$"), _l("Enter a value of at least %(a)s.")),
+    (re.compile(r"^Must be less than or equal to (?P<a>[\d.]+)\.$"), _l("Enter a value of at most %(a)s.")),
+    (re.compile(r"^Missing data for required field\.$"), _l("This field is required.")),
 )
+# A list of choices the catalogue does not word better ("Must be one of: zh_CN, en." does).
+_CHOICES = (re.compile(r"^Must be one of: (?P<choices>.+)\.$"), _l("Must be one of: %(choices)s."))
 _FIXED = (_l("String does not match expected pattern."), _l("Must be one of: immediate, digest, none."),
           _l("Must be one of: zh_CN, en."), _l("Not a valid email address."), _l("Not a valid datetime."),
-          _l("Missing data for required field."), _l("Not a valid integer."), _l("Not a valid number."),
-          _l("Not a valid date."), _l("Field may not be null."))
+          _l("Not a valid integer."), _l("Not a valid number."), _l("Not a valid date."),
+          _l("Field may not be null."))
+
+
+def _rewritten(text: str, pattern: re.Pattern, template) -> str | None:
+    found = pattern.match(text)
+    return gettext(template._args[0], **found.groupdict()) if found else None  # _args[0]: the English msgid
 
 
 def localise(message) -> str:
     """A message shown to the user in their language, if the catalogue knows it."""
     text = str(message)
     for pattern, template in _PATTERNS:
-        found = pattern.match(text)
-        if found:
-            groups = found.groups()
-            msgid = template._args[0]  # the LazyString's English msgid
-            return gettext(msgid, a=groups[0], b=groups[1] if len(groups) > 1 else "")
-    return gettext(text) if text else text
+        rewritten = _rewritten(text, pattern, template)
+        if rewritten is not None:
+            return rewritten
+    translated = gettext(text) if text else text
+    if translated != text:  # the catalogue knows the message as it is
+        return translated
+    return _rewritten(text, *_CHOICES) or text
 
 
 
@@ -593,3 +605,17 @@ class CaseMigrationSchema(Schema):
 
     opinion = fields.String(load_default="", validate=validate.Length(max=2000),
                             metadata=widget(_l("Reason"), "textarea"))
+
+
+@cache
+def field_labels() -> dict[str, object]:
+    """Each field's form label by its name, from the schemas' widgets: where a refusal is shown
+    apart from its form (the generic 422 page), a field is named by its label, never by its code.
+    A name labelled differently (or not at all) somewhere has none here: its message stands alone."""
+    found: dict[str, set] = {}
+    for schema in list(globals().values()):
+        if isinstance(schema, type) and issubclass(schema, Schema):
+            for name, field in schema._declared_fields.items():
+                label = field.metadata.get("widget", {}).get("label")
+                found.setdefault(field.data_key or name, set()).add(label)
+    return {name: labels.pop() for name, labels in found.items() if len(labels) == 1 and None not in labels}

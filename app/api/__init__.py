@@ -37,6 +37,7 @@ from app.api.blueprint import (
     YearConverter,
     date_parameter_schema,
     id_parameter_schema,
+    private,
     year_parameter_schema,
 )
 from app.api.schemas import ErrorSchema
@@ -129,5 +130,6 @@ def register(app: Flask) -> None:
         csrf.exempt(bp)  # token authentication, no cookies: nothing for CSRF to forge
         api.register_blueprint(bp)
     app.register_blueprint(docs.bp)
+    app.after_request(private)
     register_touch(app)
     app.extensions["pilotflow-api"] = api

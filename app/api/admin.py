@@ -181,8 +181,8 @@ def list_experts():
 def update_expert(expert_id: int):
     """Change an expert's profile · 修改专家信息
 
-    Specialties, title, and whether the expert is drawn for new panels (PUT: an omitted
-    `active` means true).
+    Specialties, title, domains, and whether the expert is drawn for new panels (`active`).
+    Every field is optional: one left out stays as it is.
     """
     data = json_body()
     with transaction():

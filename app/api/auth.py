@@ -15,7 +15,7 @@ from flask import (
     request,
 )
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import BadRequest, Unauthorized
 
 from app import clock
 from app.api.schemas import VersionSchema
@@ -98,23 +98,18 @@ def actor() -> User:
     return g.api_user
 
 
-def _private(response: Response) -> Response:
-    """after_request: what a token's user may see is theirs alone, so no cache (a proxy's, the
-    client's disk) keeps it; refusals too, for one rule. The OpenAPI document and the reference
-    page, which need no token, stay cacheable."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def protect(blueprint: Blueprint) -> None:
+    """A resource's token check (no cache keeps its answers either: ``blueprint.private``)."""
     blueprint.before_request(authenticate_request)
     blueprint.after_request(_touch_after_response)
-    blueprint.after_request(_private)
 
 
 def json_body() -> dict:
     """The request's JSON object (400 for malformed JSON, 422 for anything but an object)."""
-    data = request.get_json(silent=False)
+    try:
+        data = request.get_json()
+    except BadRequest:  # werkzeug's words, in English alone (a body that is not JSON at all is a 415)
+        raise BadRequest(str(_l("The request body is not valid JSON."))) from None
     if not isinstance(data, dict):
         raise Invalid({"_": str(_l("Send a JSON object."))})
     refuse_unstorable_text(data)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import request
+from flask import Response, request
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import RAISE
@@ -17,6 +17,8 @@ from app.errors import Invalid
 PREFIX = "/api/v1"
 # Statuses every operation may answer besides its success (documented as ErrorSchema bodies).
 COMMON_ERRORS = (401, 403, 404, 409, 422)
+# The endpoints of the OpenAPI document (flask-smorest's) and the reference page (app.api.docs).
+DOCUMENTS = frozenset({"api-docs.openapi_json", "api_docs.reference"})
 
 
 class IdConverter(BoundedIntConverter):
@@ -71,6 +73,16 @@ class Blueprint(SmorestBlueprint):
 
     def route(self, rule, *, parameters=None, tags=None, **options):
         return super().route(rule, parameters=parameters, tags=tags or [self.tag], **options)
+
+
+def private(response: Response) -> Response:
+    """after_request of the app: what a token's user may see is theirs alone, so no cache (a
+    proxy's, the client's disk) keeps an answer under /api/v1/; refusals too, for one rule —
+    routing's 404 and 405 and the request guards' 413, 414 and 431 included, which reach no
+    API blueprint. The OpenAPI document and the reference page, which need no token, stay cacheable."""
+    if f"{request.path}/".startswith(f"{PREFIX}/") and request.endpoint not in DOCUMENTS:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def api_blueprint(name: str, path: str, description: str) -> Blueprint:

@@ -20,6 +20,7 @@ from app.api.schemas import (
     EnumValue,
     LevelArgs,
     PageArgs,
+    SizeText,
     TimeLimitFields,
     UtcDateTime,
     _choices,
@@ -48,6 +49,7 @@ class ChangeAttachmentSchema(Schema):
     display_name = fields.String(required=True)
     sha256 = fields.String(required=True)
     size = fields.Integer(required=True, metadata={"description": "In bytes."})
+    size_text = SizeText()
     content_type = fields.String(required=True)
     uploaded_at = UtcDateTime(required=True)
 

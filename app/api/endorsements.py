@@ -6,17 +6,24 @@ from marshmallow import Schema, fields
 
 from app.api.auth import actor, json_body
 from app.api.blueprint import api_blueprint, documented_errors, json_request_body
-from app.api.schemas import ApplicationSummarySchema, EnumLabel, EnumValue, UtcDateTime
+from app.api.schemas import (
+    ApplicationSummarySchema,
+    EnumLabel,
+    EnumValue,
+    UtcDateTime,
+    step_body,
+)
 from app.database import transaction
 from app.schemas import BatchEndorsementSchema, RerankSchema
-from app.services.commands import endorsement
+from app.services.commands import action, endorsement
 
 bp = api_blueprint("endorsements", "/endorsements",
                    "Batch endorsement (汇总上报) by the IT offices (信息化主管部门) on the route.")
 
 
 @bp.route("", methods=["POST"])
-@bp.doc(**json_request_body(BatchEndorsementSchema))
+@bp.doc(**json_request_body(step_body("BatchEndorsementSchema", BatchEndorsementSchema,
+                                      action("application", "endorse").opinion_required, versioned=False)))
 @bp.response(200, ApplicationSummarySchema(many=True))
 @documented_errors(bp, 400, 401, 403, 404, 409, 422)
 def endorse_many():

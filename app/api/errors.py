@@ -15,16 +15,16 @@ from werkzeug.exceptions import HTTPException
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
 from app.ratelimits import retry_after_seconds
+from app.schemas import localise
 
 API_PREFIX = "/api/"
 
 # marshmallow's and webargs' own messages, marked so the catalogue extraction picks them up.
+# (Missing data… and Must be one of… are reworded by app.schemas.localise.)
 LIBRARY_MESSAGES = (
-    _l("Missing data for required field."), _l("Not a valid integer."), _l("Not a valid string."),
-    _l("Not a valid number."), _l("Not a valid boolean."), _l("Not a valid date."),
-    _l("Not a valid mapping type."), _l("Not a valid list."), _l("Invalid input type."),
-    _l("Field may not be null."), _l("Unknown field."), _l("Must be one of: %(choices)s."),
-    _l("Invalid value."), _l("Not a valid decimal."),
+    _l("Not a valid integer."), _l("Not a valid string."), _l("Not a valid number."), _l("Not a valid boolean."),
+    _l("Not a valid date."), _l("Not a valid mapping type."), _l("Not a valid list."), _l("Invalid input type."),
+    _l("Field may not be null."), _l("Unknown field."), _l("Invalid value."), _l("Not a valid decimal."),
 )
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -43,7 +43,7 @@ _MESSAGES = {
 def error_response(status: int, message: str, fields: dict | None = None, headers: dict | None = None):
     body = {"status": status, "error": _CODES.get(status, "error"), "message": message}
     if fields:
-        body["fields"] = {k: _(str(v)) for k, v in fields.items()}
+        body["fields"] = {k: localise(v) for k, v in fields.items()}
     response = jsonify(body)
     response.status_code = status
     for key, value in (headers or {}).items():

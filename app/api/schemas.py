@@ -59,6 +59,15 @@ class DecimalString(fields.String):
         return str(Decimal(value).quantize(Decimal("0.01")))
 
 
+class SizeText(fields.Function):
+    """A stored file's ``size`` as the pages show it ("48 KB", "1.5 MB")."""
+
+    def __init__(self):
+        super().__init__(lambda stored: file_size(stored.size), required=True, metadata={
+            "type": "string", "description": "The size as the pages show it, e.g. \"48 KB\" or \"1.5 MB\".",
+            "example": "48 KB"})
+
+
 def _choices(enum) -> validate.OneOf:
     return validate.OneOf([m.value for m in enum])
 
@@ -190,6 +199,7 @@ class MaterialSchema(Schema):
     display_name = fields.String(required=True)
     sha256 = fields.String(required=True)
     size = fields.Integer(required=True, metadata={"description": "In bytes."})
+    size_text = SizeText()
     content_type = fields.String(required=True)
     uploaded_by_id = fields.Integer(required=True)
     uploaded_at = UtcDateTime(required=True)
@@ -202,9 +212,7 @@ class AttachmentSchema(Schema):
     display_name = fields.String(required=True)
     sha256 = fields.String(required=True)
     size = fields.Integer(required=True, metadata={"description": "In bytes."})
-    size_text = fields.Function(lambda a: file_size(a.size), required=True, metadata={
-        "type": "string", "description": "The size as the pages show it, e.g. \"48 KB\" or \"1.5 MB\".",
-        "example": "48 KB"})
+    size_text = SizeText()
     content_type = fields.String(required=True)
     uploaded_by_id = fields.Integer(required=True)
     uploaded_at = UtcDateTime(required=True)
@@ -479,6 +487,7 @@ class FundingAttachmentSchema(Schema):
     display_name = fields.String(required=True)
     sha256 = fields.String(required=True)
     size = fields.Integer(required=True, metadata={"description": "In bytes."})
+    size_text = SizeText()
     content_type = fields.String(required=True)
     uploaded_by_id = fields.Integer(required=True)
     uploaded_at = UtcDateTime(required=True)
@@ -717,18 +726,28 @@ class VersionSchema(Schema):
         "description": "The version of the item the client last saw (409 if it has moved on)."})
 
 
-_ACTION_BODIES: dict[str, type[Schema]] = {}
+_BODIES: dict[str, type[Schema]] = {}
+# What the engine refuses of a step that requires an opinion: none, or a blank one (``fire``).
+_WRITTEN = validate.Regexp(r"[\s\S]*\S")
 
 
-def action_body(name: str, input_schema: type[Schema]) -> type[Schema]:
-    """The documented body of an action: the step's command schema plus ``version``."""
-    if name not in _ACTION_BODIES:
-        _ACTION_BODIES[name] = type(name, (input_schema,), {"version": VersionSchema._declared_fields["version"]})
-    return _ACTION_BODIES[name]
+def step_body(name: str, input_schema: type[Schema], opinion_required: bool, *, versioned: bool = True) -> type[Schema]:
+    """The documented body of a step: its command schema, plus ``version`` when ``versioned``;
+    its ``opinion`` required, not blank, when the step requires one (the command schemas leave
+    that to the engine, as one schema serves steps of both sorts)."""
+    if name not in _BODIES:
+        extra = {"version": VersionSchema._declared_fields["version"]} if versioned else {}
+        if opinion_required:
+            opinion = input_schema._declared_fields["opinion"]
+            extra["opinion"] = fields.String(required=True, validate=[
+                validate.Length(min=1), *opinion.validators, _WRITTEN], metadata={
+                "description": "Your opinion (意见): required for this step; blank is refused (422)."})
+        _BODIES[name] = type(name, (input_schema,), extra)
+    return _BODIES[name]
 
 
 def draft_body() -> type[Schema]:
-    return action_body("ApplicationUpdateSchema", ApplicationDraftSchema)
+    return step_body("ApplicationUpdateSchema", ApplicationDraftSchema, opinion_required=False)
 
 
 

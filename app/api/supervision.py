@@ -5,6 +5,7 @@ from marshmallow import Schema, fields
 
 from app.api.auth import actor, json_body
 from app.api.blueprint import api_blueprint, documented_errors
+from app.api.schemas import UtcDateTime
 from app.database import transaction
 from app.kinds import KINDS
 from app.schemas import MailSettingsSchema, UrgeSchema
@@ -28,7 +29,7 @@ class UrgeRecordSchema(Schema):
     entity_type = fields.String()
     entity_id = fields.Integer()
     trigger = fields.String()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     opinion = fields.String(metadata={"description": "The supervisor's note."})
     urged = fields.Function(lambda rec: rec.payload.get("urged", []),
                             metadata={"description": "The names of those notified."})

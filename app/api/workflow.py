@@ -23,8 +23,9 @@ from app.api.schemas import (
     EnumLabel,
     EnumValue,
     UtcDateTime,
-    action_body,
+    step_body,
 )
+from app.bounds import ascii_int
 from app.database import transaction
 from app.extensions import db
 from app.i18n import short_locale
@@ -145,18 +146,17 @@ def multipart_data() -> dict:
     """A multipart step body as the services' plain data: the text parts (``version`` an
     integer when it is one), the files as typed materials."""
     body = nested_fields(request.form.items(multi=True))
-    raw = body.get("version")
-    if isinstance(raw, str) and raw.isdigit() and len(raw) <= 10:
-        body["version"] = int(raw)
+    version = ascii_int(body.get("version"))
+    if version is not None:
+        body["version"] = version
     parts = file_parts(request.files.items(multi=True))
     return {**body, "materials": parts} if parts else body
 
 
 def _action_view(bp: Blueprint, kind: str, trigger: str):
     found = action(kind, trigger)
-    uploads = multipart_body(f"{_camel(kind)}{_camel(trigger)}Upload",
-                             action_body(f"{_camel(kind)}{_camel(trigger)}Schema", found.schema)) \
-        if found.multipart else None
+    documented = step_body(f"{_camel(kind)}{_camel(trigger)}Schema", found.schema, found.opinion_required)
+    uploads = multipart_body(f"{_camel(kind)}{_camel(trigger)}Upload", documented) if found.multipart else None
 
     def view(entity_id: int):
         if uploads is not None and request.mimetype == "multipart/form-data":
@@ -174,8 +174,7 @@ def _action_view(bp: Blueprint, kind: str, trigger: str):
     if found.prepare is None and not found.multipart:
         view = writes_at_once(view)
     summary, description = describe(kind, trigger)
-    body = action_body(f"{_camel(kind)}{_camel(trigger)}Schema", action(kind, trigger).schema)
-    content = {"application/json": {"schema": body}}
+    content = {"application/json": {"schema": documented}}
     if uploads is not None:
         content.update(multipart_request_body(uploads)["requestBody"]["content"])
         description += (" Files go in a multipart/form-data body, one part `materials.<kind>` per file"

@@ -142,7 +142,8 @@ VERDICTS = {
 KIND_NAMES = {"application_form": "申报书 (application form)", "project_approval": "立项批复 (project approval)",
               "midterm_report": "中期检查意见 (mid-term check report)", "acceptance_report": "验收报告 (acceptance report)",
               "evaluation_report": "绩效评估报告 (performance evaluation report)",
-              "funding_decision": "后续资金批复 (follow-on funding decision)"}
+              "funding_decision": "后续资金批复 (follow-on funding decision)",
+              "endorsement_summary": "汇总上报表 (endorsement summary)"}
 SECONDS = "%Y-%m-%d %H:%M:%S"
 ROLE_NAMES = {"chair": "专家组组长 (panel chair)", "expert": "专家 (expert)", "office": "省信息办 (the Office's seal)",
               "unknown": "unknown signer"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app.bounds import ascii_int
 from app.cli.common import acting_user, fail
 from app.database import transaction
 from app.errors import DomainError
@@ -16,10 +17,11 @@ endorsements_cli = AppGroup("endorsements", help="An IT office's ranking of its 
 def _places(_ctx, param, values: tuple[str, ...]) -> list[dict]:
     items = []
     for value in values:
-        app_id, sep, ranking = value.partition("=")
-        if not sep or not app_id.strip().isdigit() or not ranking.strip().isdigit():
+        app_id, _, ranking = value.partition("=")
+        app_id, ranking = ascii_int(app_id.strip()), ascii_int(ranking.strip())
+        if app_id is None or ranking is None:
             raise click.BadParameter(f"'{value}' is not APPLICATION_ID=RANK", param=param)
-        items.append({"id": int(app_id), "ranking": int(ranking)})
+        items.append({"id": app_id, "ranking": ranking})
     return items
 
 

@@ -21,7 +21,7 @@ MANIFEST = "manifest.xml"
 SIGNATURE = "manifest.xml.p7s"
 CA_CERT = "ca-cert.pem"
 README = "README.txt"
-CHECKPOINTS = "checkpoints/"  # the audit checkpoints covering the records (reserved, empty for now)
+CHECKPOINTS = "checkpoints/"  # the signed audit checkpoints covering the records (empty until one exists)
 UNLISTED = {MANIFEST, SIGNATURE}  # the only members the manifest cannot list
 FORMAT_VERSION = "1.0"
 

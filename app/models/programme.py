@@ -10,6 +10,8 @@ from app.extensions import db
 from app.models.base import enum_column
 from app.models.vocabulary import Domain, PilotCategory
 
+PROGRAMME = "电子政务应用试点项目"
+
 
 class Batch(db.Model):
     __tablename__ = "batches"
@@ -25,6 +27,12 @@ class Batch(db.Model):
 
     def is_open_on(self, day: date) -> bool:
         return self.opens_on <= day <= self.closes_on
+
+    @property
+    def programme_title(self) -> str:
+        """The batch as a document names it: "2026年度电子政务应用试点项目" (a name that already
+        says 试点项目 as it is, any other followed by the programme's name)."""
+        return self.name if self.name.endswith(PROGRAMME) else f"{self.name}{PROGRAMME}"
 
 
 class PlanItem(db.Model):

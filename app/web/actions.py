@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import policies
+from app.bounds import ascii_int
 from app.database import transaction
 from app.errors import Conflict, Invalid
 from app.i18n import short_locale
@@ -58,10 +59,6 @@ def _unavailable(entity, trigger: str, actor) -> None:
     raise Conflict(_("This action is not possible now."))
 
 
-def _version(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @bp.route("/act/<kind>/<int:id>/<trigger>", methods=["GET", "POST"])
 @login_required
 def act(kind: str, id: int, trigger: str):
@@ -80,7 +77,7 @@ def act(kind: str, id: int, trigger: str):
             prepared = prepare_step(current_user, kind, id, trigger, data)  # e.g. a signature: before the transaction
             with transaction():
                 perform(current_user, kind, id, trigger, with_files(data, request.files),
-                        _version(request.form.get("version")), prepared)
+                        ascii_int(request.form.get("version")), prepared)
         except Invalid as exc:
             if step is None:  # e.g. an unknown trigger: the plain 422 page
                 raise

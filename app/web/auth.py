@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from app.bounds import ascii_int
 from app.database import transaction
 from app.extensions import db, login_manager
 from app.models import User
@@ -44,11 +45,11 @@ _SIGNED_IN = sa.select(User).options(joinedload(User.role_rows)).where(User.id =
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    user_id, _, generation = session_id.partition(":")
-    if not user_id.isdigit() or not generation.isdigit() or len(user_id) > 18:
+    user_id, generation = (ascii_int(part) for part in session_id.partition(":")[::2])
+    if user_id is None or generation is None:
         return None
-    user = db.session.execute(_SIGNED_IN, {"user_id": int(user_id)}).unique().scalar_one_or_none()
-    if user is None or not user.active or user.session_generation != int(generation):
+    user = db.session.execute(_SIGNED_IN, {"user_id": user_id}).unique().scalar_one_or_none()
+    if user is None or not user.active or user.session_generation != generation:
         return None
     return user
 

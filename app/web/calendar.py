@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.bounds import ascii_int
 from app.database import transaction
 from app.errors import Invalid
 from app.models import DayKind
@@ -31,7 +32,11 @@ def _page(year: int, status: int = 200, **context):
 
 
 def _year_of(text: str) -> int:
-    return int(text[:4]) if text[:4].isdigit() else calendar.today().year
+    """The year whose page answers a refused form: the one the form named, when the page can
+    show it; else this year (a refused date is an error on the form, never a missing page)."""
+    year = ascii_int(text[:4])
+    low, high = schedule.VIEWABLE_YEARS
+    return year if year is not None and low <= year <= high else calendar.today().year
 
 
 @bp.get("/")

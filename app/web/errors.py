@@ -16,6 +16,7 @@ from app.api import errors as api_errors
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
 from app.ratelimits import retry_after_seconds
+from app.schemas import field_labels
 
 REASONS = {
     405: _l("This page does not accept this kind of request."),
@@ -66,7 +67,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Invalid)
     def _invalid(exc: Invalid):
-        return _page("errors/422.html", 422, errors=exc.errors)
+        return _page("errors/422.html", 422, errors=exc.errors, labels=field_labels())
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):

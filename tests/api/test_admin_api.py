@@ -141,3 +141,18 @@ def test_an_administrator_sets_a_users_email_address(app, api):
     assert kept["email"] == "r2@example.gov.cn"  # left out: kept
     assert_error(api.put(f"admin/users/{created['id']}", "admin", json={**account, "email": "x" * 300}), 422, "invalid")
     assert api.put(f"admin/users/{created['id']}", "admin", json={**account, "email": None}).json["email"] is None
+
+
+def test_what_an_expert_update_leaves_out_stays_as_it_was(api):
+    """PUT /admin/experts/{id}: every field is optional, and an omitted one is left unchanged —
+    a deactivated expert stays out of the draw, their specialties and domains stay."""
+    first = api.get("admin/experts", "admin").get_json()[0]
+    set_up = api.put(f"admin/experts/{first['id']}", "admin",
+                     json={"specialties": "大数据", "title": "教授", "active": False, "domains": ["credit"]})
+    assert set_up.status_code == 200, set_up.get_json()
+    retitled = api.put(f"admin/experts/{first['id']}", "admin", json={"title": "研究员"})
+    assert retitled.status_code == 200
+    assert retitled.get_json() == {**set_up.get_json(), "title": "研究员"}
+    assert api.put(f"admin/experts/{first['id']}", "admin", json={}).get_json() == retitled.get_json()
+    reactivated = api.put(f"admin/experts/{first['id']}", "admin", json={"active": True, "specialties": ""})
+    assert reactivated.get_json() == {**retitled.get_json(), "active": True, "specialties": ""}

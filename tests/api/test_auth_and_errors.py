@@ -161,3 +161,53 @@ def test_field_messages_are_translated_by_accept_language(database_url, tmp_path
         get_domain().cache.clear()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_every_answer_under_the_api_is_no_store_but_the_two_documents(api, client):
+    """What a token's user sees is theirs alone, and refusals follow the same rule: routing's
+    404 and 405 and the request guards' 413/414 too, which reach no API blueprint."""
+    big = "[" + "0," * (1024 * 1024) + "0]"
+    answers = {
+        "405 with a token": api.delete("applications", "office"),
+        "404 unknown path": api.get("no-such-thing", "office"),
+        "404 unknown path, no token": client.get("/api/v1/no-such-thing"),
+        "404 the prefix alone": client.get("/api/v1"),
+        "405 on the document": client.post("/api/v1/openapi.json"),
+        "413 to an operation": api.post("applications", "wuhua_applicant", data=big, content_type="application/json"),
+        "413 to an unknown path": api.post("no-such-thing", "wuhua_applicant", data=big,
+                                           content_type="application/json"),
+        "414": api.get("applications?q=" + "x" * 5000, "office"),
+        "401": client.get("/api/v1/me"),
+        "200": api.get("me", "office"),
+    }
+    for name, response in answers.items():
+        assert response.headers.get("Cache-Control") == "no-store", (name, response.status_code)
+        assert response.is_json, name
+    for path in ("/api/v1/openapi.json", "/api/v1/docs"):
+        response = client.get(path)
+        assert response.status_code == 200 and "no-store" not in response.headers.get("Cache-Control", ""), path
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")  # not the API: not this rule
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("zh-CN", {"range": "请输入 1 至 100 之间的数值。", "choices": "必须是以下之一：draft, ",
+               "malformed": "请求内容不是有效的 JSON。", "required": "此项为必填项。"}),
+    ("en", {"range": "Enter a value from 1 to 100.", "choices": "Must be one of: draft, ",
+            "malformed": "The request body is not valid JSON.", "required": "This field is required."}),
+])
+def test_query_json_and_missing_field_messages_follow_accept_language(api, lang, expected):
+    """The query string's and multipart parts' messages pass through the catalogue as a JSON
+    body's do; malformed JSON and a missing field say it in the product's own words."""
+    query = assert_error(api.get("applications?per_page=500&state=bogus", "office", lang=lang), 422, "invalid")
+    assert query["fields"]["per_page"] == expected["range"]
+    assert query["fields"]["state"].startswith(expected["choices"])
+    malformed = api.post("applications", "wuhua_applicant", data="{not json", content_type="application/json",
+                         lang=lang)
+    assert assert_error(malformed, 400, "bad_request")["message"] == expected["malformed"]
+    missing = {
+        "version": api.post("applications/999999/actions/submit", "wuhua_applicant", json={}, lang=lang),
+        "number": api.get("documents/verify", "office", lang=lang),
+        "file": api.post("documents/verify", "office", data={}, content_type="multipart/form-data", lang=lang),
+    }
+    for name, response in missing.items():
+        assert assert_error(response, 422, "invalid")["fields"] == {name: expected["required"]}, name

@@ -27,6 +27,7 @@ def test_an_extension_is_filed_reviewed_and_approved(api):
                       data={"kind": "evidence", "file": (io.BytesIO(PDF), "说明.pdf")},
                       content_type="multipart/form-data")
     assert upload.status_code == 201 and upload.get_json()["kind"] == "evidence"
+    assert upload.get_json()["size_text"] == "1 KB"
     got = api.get(f"change-requests/{cr['id']}/attachments/{upload.get_json()['id']}", "office")
     assert got.status_code == 200 and got.data == PDF
     assert api.act("change-requests", cr["id"], "review", "office", opinion="可").status_code == 200

@@ -64,3 +64,14 @@ def test_bad_designations_and_migrations_are_refused_and_write_nothing(app, api)
     rows = api.get("workflow-versions", as_="admin").json
     assert {(r["kind"], r["version"], r["current"]) for r in rows} >= {("application", 1, True)}
     assert api.get("workflow-versions", as_="leader").status_code == 403
+
+
+def test_only_a_leader_may_delegate_whatever_the_body(api):
+    """The policy is asked before the input is read, as everywhere: anyone else gets 403 with
+    the reason, never a list of what is wrong with their dates."""
+    bodies = ({"proxy": "office", "starts_on": "2000-01-01", "ends_on": "1999-01-01"}, {"starts_on": "soon"}, {})
+    for who in ("office", "wuhua_applicant", "admin"):
+        for body in bodies:
+            refused = api.post("delegations", as_=who, json=body)
+            assert refused.status_code == 403 and "fields" not in refused.json, (who, body, refused.json)
+    assert _count(Delegation) == 0

@@ -30,13 +30,14 @@ def test_file_attach_review_override_and_approve(api):
                       data={"kind": "budget", "file": (io.BytesIO(PDF), "预算.pdf")}, content_type="multipart/form-data")
     assert upload.status_code == 201, upload.get_json()
     att = upload.get_json()
+    assert (att["size"], att["size_text"]) == (len(PDF), "1 KB")
     assert api.get(f"funding-requests/{rid}/attachments/{att['id']}", "office").data == PDF
 
     detail = api.get(f"funding-requests/{rid}", "office").get_json()
     assert detail["blocking_grade"] == "unqualified" and detail["deadline"]
     assert [e["grade"] for e in detail["evaluations"]] == ["unqualified"]
     assert [e["project_id"] for e in detail["agency_evaluations"]] == [project_id]
-    assert [a["display_name"] for a in detail["attachments"]] == ["预算.pdf"]
+    assert [(a["display_name"], a["size_text"]) for a in detail["attachments"]] == [("预算.pdf", "1 KB")]
     assert api.get("funding-requests", "office").get_json()["total"] == 1
 
     assert api.act("funding-requests", rid, "pass_funding_review", "office", opinion="材料齐全").status_code == 200

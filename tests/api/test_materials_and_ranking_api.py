@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.demo.materials import pdf
 from app.extensions import db
 from app.models import Acceptance, AuditRecord, Material
+from app.sizes import file_size
 from tests import factories as f
 from tests.api.conftest import assert_error
 from tests.services.test_materials import _ready_for_acceptance
@@ -44,6 +45,7 @@ def test_the_acceptance_request_takes_multipart_materials_and_names_the_missing_
     acc_id = done.get_json()["created"]["id"]
     listed = api.get(f"acceptances/{acc_id}/materials", "office").get_json()
     assert sorted(m["kind"] for m in listed) == ["completion_report", "financial_audit"]
+    assert all(m["size_text"] == file_size(m["size"]) for m in listed)
     download = api.get(f"materials/{listed[0]['id']}", "office")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
     assert_error(api.get(f"materials/{listed[0]['id']}", "dali_applicant"), 404, "not_found")
@@ -72,3 +74,13 @@ def test_the_office_ranking_and_re_ranking(api):
     second_batch_endorsement = api.post("endorsements", "wuhua_office", json={"opinion": "同意", "items": [
         {"id": f.submitted(name="第三个试点平台"), "ranking": 1, "version": 2}]})
     assert second_batch_endorsement.status_code in (409,)
+
+
+def test_a_multipart_version_of_other_than_ascii_digits_is_a_field_error(api):
+    project_id = _ready_for_acceptance()
+    for version in ("²", "١٢", "①", "abc"):  # '²'.isdigit() and '١٢'.isdigit() hold, yet only int('١٢') works
+        refused = api.post(f"projects/{project_id}/actions/request_acceptance", "wuhua_applicant",
+                           data={"version": version, "summary": "已完成建设", **f.acceptance_files()},
+                           content_type="multipart/form-data")
+        assert assert_error(refused, 422, "invalid")["fields"] == {"version": "Not a valid integer."}, version
+    assert db.session.scalar(sa.select(sa.func.count(Acceptance.id))) == 0

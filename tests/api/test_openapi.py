@@ -74,6 +74,35 @@ def test_every_workflow_action_is_its_own_documented_operation(spec, kind):
         assert op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/ActionResult")
 
 
+def _action_operations(spec):
+    """(kind, trigger, operation) for every documented workflow action, every flow version's."""
+    kinds = {path: kind for kind, path in PATHS.items()}
+    for path, item in spec["paths"].items():
+        found = re.fullmatch(r"/api/v1/([a-z-]+)/\{entity_id\}/actions/(\w+)", path)
+        if found:
+            yield kinds[found[1]], found[2], item["post"]
+
+
+def test_opinion_is_required_in_a_body_exactly_where_its_step_requires_one(spec):
+    """A body valid against the document is not refused for a missing opinion (意见): every
+    action's body (JSON and multipart) and the batch endorsement (the step ``endorse``) list
+    ``opinion`` as required iff the step requires it, and then rule out a blank one."""
+    bodies = [(f"{kind}.{trigger}", action(kind, trigger).opinion_required, op["requestBody"]["content"])
+              for kind, trigger, op in _action_operations(spec)]
+    bodies.append(("endorsements", action("application", "endorse").opinion_required,
+                   spec["paths"]["/api/v1/endorsements"]["post"]["requestBody"]["content"]))
+    wrong = []
+    for name, required, content in bodies:
+        for content_type, media in content.items():
+            body = _resolve(spec, media["schema"])
+            if ("opinion" in body.get("required", [])) != required:
+                wrong.append(f"{name} ({content_type}): the step's opinion is {'' if required else 'not '}required")
+            elif required:
+                assert body["properties"]["opinion"]["minLength"] == 1 and "pattern" in body["properties"]["opinion"]
+    assert wrong == []
+    assert sum(required for _, required, _ in bodies) > 40 and not all(required for _, required, _ in bodies)
+
+
 def test_request_bodies_are_the_shared_command_schemas(spec):
     create = spec["paths"]["/api/v1/applications"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert create["$ref"].endswith("/ApplicationDraft")
@@ -222,6 +251,17 @@ def test_an_unknown_multipart_part_is_refused_as_documented(api, spec, path):
         assert response.status_code == 422, (path, extra, response.get_json())
         assert "surprise" in response.get_json()["fields"]
     assert set(schema["properties"]) >= set(parts) | {"file"}
+
+
+def test_every_stored_file_gives_its_size_as_the_pages_show_it(spec):
+    """Whatever holds a file's size in bytes (an application's, a funding or change request's
+    attachment, a stage's material) also gives it as text ("48 KB"), one field for all."""
+    sized = {name: schema for name, schema in spec["components"]["schemas"].items()
+             if schema.get("properties", {}).get("size", {}).get("description") == "In bytes."}
+    assert {"Attachment", "FundingAttachment", "ChangeAttachment", "Material"} <= set(sized)
+    for name, schema in sized.items():
+        assert "size_text" in schema["required"], name
+        assert schema["properties"]["size_text"] == sized["Attachment"]["properties"]["size_text"], name
 
 
 def test_every_download_documents_its_real_content_types(spec):

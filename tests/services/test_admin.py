@@ -10,7 +10,7 @@ from app.database import transaction
 from app.errors import Conflict, Denied, Invalid
 from app.extensions import db
 from app.models import AuditRecord, Batch, Expert, Role
-from app.services.commands import admin
+from app.services.commands import admin, tokens
 from app.services.commands.users import authenticate
 from tests import factories as f
 
@@ -70,6 +70,20 @@ def test_deactivated_user_cannot_sign_in_and_admin_cannot_lock_self_out(app, use
     with pytest.raises(Conflict):
         admin.update_user(users["admin"], users["admin"].id, {"display_name": "a", "organisation_code": "XXB",
                                                               "roles": ["office_reviewer"]})
+
+
+def test_deactivating_an_account_revokes_its_tokens_for_good(app, users):
+    """Deactivation ends the tokens, not only blocks them: reactivating the account later does
+    not bring an old token back."""
+    with transaction():
+        _, secret = tokens.create_token(users["expert2"], {"name": "script"})
+        _, other = tokens.create_token(users["expert3"], {"name": "script"})
+    with transaction():
+        admin.set_user_active(users["admin"], users["expert2"].id, {"active": False})
+    with transaction():
+        admin.set_user_active(users["admin"], users["expert2"].id, {"active": True})
+    assert tokens.authenticate(secret) is None
+    assert tokens.authenticate(other) is not None  # another account's tokens stand
 
 
 def test_batch_quota_cannot_drop_below_approved_projects(app, users):

@@ -12,12 +12,13 @@ from app.models import (
     AuditRecord,
     Domain,
     Expert,
+    Material,
     Notification,
     PanelMember,
     User,
 )
 from app.services.commands import acceptance as svc
-from app.services.commands import actions_for, admin
+from app.services.commands import actions_for, admin, materials
 from app.services.engine import versions
 from app.services.reads import expert_pool, inbox
 from app.services.reads import projects as reads
@@ -337,3 +338,27 @@ def test_an_admin_sets_an_experts_domains_and_nobody_else_may(app):
     record = db.session.scalar(sa.select(AuditRecord).where(AuditRecord.trigger == "admin_update_expert")
                                .order_by(AuditRecord.id.desc()).limit(1))
     assert record.payload["domains"] == ["credit", "judicial"]
+
+
+def test_materials_wait_for_the_declaration_and_a_recused_expert_sees_them_no_more(app):
+    """回避声明 first: an expert yet to declare, or recused, reads no materials of the round — not
+    the list, not a download (403 with the reason); declared, they do; the Office always."""
+    _, acc_id = f.in_acceptance()
+    members = [u for u, _chair in f.panel(acc_id, declare=False)]
+    material_id = db.session.scalar(sa.select(Material.id).where(Material.stage == "acceptance",
+                                                                 Material.stage_id == acc_id))
+    waiting, leaving = members[0], members[1]
+    for expert in (waiting, leaving):
+        with pytest.raises(Denied, match="回避声明|Declare"):
+            materials.list_materials(expert, "acceptance", acc_id)
+        with pytest.raises(Denied):
+            materials.open_material(expert, material_id)
+    with transaction():
+        svc.declare(waiting, acc_id, {})
+    with transaction():
+        svc.recuse(leaving, acc_id, {"opinion": "曾参与该项目设计"})
+    assert materials.list_materials(waiting, "acceptance", acc_id)
+    assert materials.open_material(waiting, material_id)[0].id == material_id
+    with pytest.raises(Denied, match="回避|recused"):
+        materials.list_materials(leaving, "acceptance", acc_id)
+    assert materials.list_materials(f.user("office"), "acceptance", acc_id)

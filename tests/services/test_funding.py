@@ -13,7 +13,13 @@ from app import clock
 from app.database import transaction
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
-from app.models import AuditRecord, FundingAttachment, FundingRequest, IssuedDocument
+from app.models import (
+    AuditRecord,
+    FundingAttachment,
+    FundingRequest,
+    IssuedDocument,
+    Project,
+)
 from app.services.commands import funding, perform
 from app.services.documents import issuing
 from app.services.engine.fire import available_steps
@@ -247,3 +253,19 @@ def test_the_agency_removes_an_attachment_while_the_request_waits_and_the_histor
     with pytest.raises(Conflict), transaction():  # with the leader now: the files stand
         funding.remove_funding_attachment(f.user("wuhua_applicant"), kept.id)
     assert counts() == before
+
+
+def test_a_project_proposed_as_a_demonstration_may_ask_for_follow_on_funding(app):
+    """拟推荐示范 comes after acceptance: the agency may ask, as while evaluated or once a
+    demonstration project or closed."""
+    project_id, _ = f.graded("wuhua_applicant", score="92")
+    with transaction():
+        perform(f.user("leader"), "project", project_id, "select_demonstration", {"opinion": "拟推荐"})
+    assert state_of_project(project_id) == "candidate"
+    request_id = file(project_id)
+    assert state(request_id) == S.OFFICE_REVIEW
+
+
+def state_of_project(project_id: int) -> str:
+    db.session.expire_all()
+    return db.session.get(Project, project_id).state.value

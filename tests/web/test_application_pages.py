@@ -145,6 +145,16 @@ def test_a_missing_opinion_comes_back_next_to_the_field_and_a_stale_version_is_a
     assert again.text.count("reload it") + again.text.count("Reload it") == 1  # said once, not twice
 
 
+def test_a_version_of_digits_int_cannot_read_is_no_server_error(app):
+    """'²'.isdigit() is True, but int('²') raises: such a version is no version at all (as any
+    other text), not a 500."""
+    app_id = factories.endorsed()
+    office = User(app, "office", lang="en")
+    response = office.post(f"/act/application/{app_id}/pass_initial_review", {"opinion": "同意", "version": "²"})
+    assert response.status_code == 302
+    assert db.session.get(Application, app_id).state.value == "leader_approval"
+
+
 def test_the_plan_gate_override_is_a_leaders_button_with_a_written_reason(app):
     app_id = factories.endorsed(plan_item_id=None, off_plan_justification="本地急需，规划未覆盖")
     office = User(app, "office", lang="en")

@@ -75,6 +75,23 @@ def test_a_bad_day_is_shown_next_to_its_field(app):
     assert r.status_code == 422 and 'id="f-date-error"' in r.text
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0000-13-45", "99999-01-01", "0001-01-01", "²026-01-01", "abc"])
+def test_a_date_no_page_can_show_is_an_error_on_the_form_shown_on_this_years_page(app, day):
+    """The refused form comes back on the year the date names when the page can show it, else
+    on this year's: never a 404 (a year beyond the pages) or a 500 (a digit int() refuses)."""
+    r = Browser(app, "admin").post("/calendar/days", {"date": day, "kind": "holiday", "name": "x"})
+    assert r.status_code == 422 and 'id="f-date-error"' in r.text
+    assert f'href="/calendar/{calendar.today().year}" aria-current="page"' in r.text
+    assert db.session.scalar(sa.select(sa.func.count(CalendarDay.id))) == 0
+
+
+def test_an_import_naming_a_year_int_cannot_read_is_refused_on_this_years_page(app):
+    b = Browser(app, "admin")
+    r = b.post("/calendar/import", {"file": (io.BytesIO(BAD.encode()), "schedule.csv"), "year": "²026"},
+               content_type="multipart/form-data")
+    assert r.status_code == 422 and f'href="/calendar/{calendar.today().year}" aria-current="page"' in r.text
+
+
 def test_uploading_a_schedule_confirms_the_year(app):
     b = Browser(app, "admin", lang="en")
     r = _upload(b, SCHEDULE, "国办发明电〔2026〕示例")

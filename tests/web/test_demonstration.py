@@ -117,3 +117,18 @@ def test_hostile_objections_are_never_a_server_error(app):
         response = public.post("/public/demonstration", data)
         assert response.status_code in (400, 413, 422), (data.keys(), response.status_code)
     assert objections() == 0
+
+
+def test_a_refusal_on_the_error_page_names_the_field_by_its_label_never_its_code(app):
+    app.config.update(DEMONSTRATION_MIN=1, DEMONSTRATION_MAX=3)
+    project_id, _ = f.graded("wuhua_applicant", score="92")
+    for lang, label in (("en", "Public notice period (working days)"), ("zh_CN", "公示期（工作日）")):
+        leader = Browser(app, "leader", lang=lang)
+        leader.act("project", project_id, "select_demonstration", {"opinion": "拟推荐"})
+        refused = leader.post("/demonstration/publish", {"opinion": "公示", "notice_days": "99"})
+        assert refused.status_code == 422
+        assert f"<strong>{label}</strong>" in refused.text and "notice_days" not in refused.text
+    office = Browser(app, "office", lang="en")
+    refused = office.post("/evaluations/open", {"period": "x", "confirmed": "yes"})
+    assert refused.status_code == 422 and "Name the period, e.g. 2027 or 2027H1." in refused.text
+    assert "<strong>period</strong>" not in refused.text  # no label of its own: the message stands alone

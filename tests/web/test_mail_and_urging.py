@@ -60,6 +60,7 @@ def test_api_mail_settings_and_urge(app, client):
     app_id = f.submitted("wuhua_applicant")
     made = api.post(f"urge/application/{app_id}", "leader", json={"note": "请尽快推荐"})
     assert made.status_code == 201 and made.get_json()["urged"] == ["周敏（五华区信息办）"]
+    assert made.get_json()["created_at"].endswith("+00:00")  # a moment with its offset, as everywhere
     assert_error(api.post(f"urge/application/{app_id}", "leader", json={"note": "again"}), 409, "conflict")
     assert_error(api.post(f"urge/application/{app_id}", "office", json={"note": "x"}), 403, "forbidden")
     assert_error(api.post(f"urge/application/{app_id}", "kunming_office", json={}), 422, "invalid")

@@ -115,9 +115,11 @@ def test_a_batch_endorsement_issues_a_numbered_summary_that_travels_with_the_app
     assert office.post("/endorsements", data).status_code == 302
     doc = db.session.scalar(sa.select(IssuedDocument).where(IssuedDocument.kind == "endorsement_summary"))
     assert doc is not None and "汇总上报表" in doc.title
+    assert doc.title.count("电子政务应用试点项目") == 1, doc.title  # the batch's name already says it
     composed = issuing.compose(doc.id) if not doc.versions else None
     if composed is not None:  # not yet rendered: the layout lists the applications in rank order
         assert composed.html.index("第二个试点平台") < composed.html.index("第一个试点平台")
+        assert composed.html.count("电子政务应用试点项目") == 1
     for reader in ("wuhua_office", "office"):
         page = Browser(app, reader).get(f"/applications/{first}")
         assert doc.number in page.text and 'data-testid="ranking"' in page.text

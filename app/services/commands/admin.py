@@ -31,6 +31,7 @@ from app.models import (
 )
 from app.models.vocabulary import Domain, OrgKind, PilotCategory
 from app.schemas import EmailAddressSchema, load
+from app.services.commands import tokens
 from app.services.commands import users as user_svc
 from app.services.engine.guards import quota_key
 from app.services.reads.paging import Page, paginate
@@ -119,14 +120,15 @@ class PlanItemEntrySchema(Schema):
 
 
 class ExpertProfileSchema(Schema):
-    """An expert's specialties and title, and whether they are drawn for new panels."""
+    """An expert's specialties and title, and whether they are drawn for new panels: each
+    optional, one left out stays as it is."""
 
     class Meta:
         unknown = EXCLUDE
 
-    specialties = fields.String(load_default="", validate=validate.Length(max=256))
-    title = fields.String(load_default="", validate=validate.Length(max=64))
-    active = fields.Boolean(load_default=True)
+    specialties = fields.String(validate=validate.Length(max=256))
+    title = fields.String(validate=validate.Length(max=64))
+    active = fields.Boolean()
     domains = fields.List(fields.Enum(Domain, by_value=True), load_default=None, metadata={
         "description": "The domains (示范领域) the expert is a specialist in, as codes; the panel draw "
                        "prefers them. Omitted: unchanged."})
@@ -212,7 +214,7 @@ def update_user(actor: User, user_id: int, data: dict) -> User:
 
 def set_user_active(actor: User, user_id: int, data: dict) -> User:
     """Activate or deactivate an account (``UserActivationSchema``); deactivation ends every
-    session at once."""
+    session and revokes every API token at once (reactivation brings neither back)."""
     _require_admin(actor)
     active = load(UserActivationSchema(), data)["active"]
     user = _get(User, user_id)
@@ -222,6 +224,7 @@ def set_user_active(actor: User, user_id: int, data: dict) -> User:
         user.active = active
         if not active:
             user_svc.revoke_sessions(user)
+            tokens.revoke_all(user)
         _record(actor, "user", user.id, "admin_activate_user" if active else "admin_deactivate_user",
                 {"username": user.username})
     return user
@@ -354,10 +357,11 @@ def list_experts(actor: User) -> list[Expert]:
 
 
 def update_expert(actor: User, expert_id: int, data: dict) -> Expert:
-    """Specialties, title, and whether the expert is drawn for new panels."""
+    """Specialties, title, and whether the expert is drawn for new panels; what ``data`` leaves
+    out stays as it is."""
     _require_admin(actor)
     expert = _get(Expert, expert_id)
-    fields_ = load(ExpertProfileSchema(), data)
+    fields_ = load(ExpertProfileSchema(), data)  # only the fields sent (domains: None when not)
     domains = fields_.pop("domains")
     for key, value in fields_.items():
         setattr(expert, key, value)

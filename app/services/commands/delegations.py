@@ -35,8 +35,8 @@ def proxy_candidates() -> list[User]:
 
 def designate(actor: User, data: dict) -> Delegation:
     """A leader names a proxy for a period of Beijing dates (both included, not in the past)."""
-    fields = load(DelegationSchema(), data)
     policies.require("leader", actor)
+    fields = load(DelegationSchema(), data)
     proxy = db.session.scalar(sa.select(User).where(User.username == fields["proxy"]))
     if proxy is None or proxy.id not in {u.id for u in proxy_candidates()}:
         raise Invalid({"proxy": str(_l("Choose an active Office reviewer who is not a leader."))})

@@ -1,6 +1,8 @@
 """绩效评估: periodic evaluations of accepted projects — self-evaluation, scores, grade."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -22,6 +24,18 @@ from workflows.evaluation import WEIGHTS, grade_for
 from workflows.project import ProjectState
 
 EVALUATED_STATES = (ProjectState.EVALUATION, ProjectState.DEMONSTRATION)
+# A period is named as the scheduler names it (``openings``): the year, its half, its quarter or
+# its month — 2027, 2027H1, 2027Q3, 2027-05 — and a re-evaluation of one (复评) after it: 2027复评.
+PERIOD = re.compile(r"[0-9]{4}(?:H[12]|Q[1-4]|-(?:0[1-9]|1[0-2]))?(?:复评)?")
+
+
+def period_name(text: str | None) -> str:
+    """The period as stored: full-width digits and lower case made plain (２０２７h1 is 2027H1),
+    anything else refused, so that two periods never merely look alike."""
+    period = unicodedata.normalize("NFKC", text or "").strip().upper()
+    if not PERIOD.fullmatch(period):
+        raise Invalid({"period": str(_l("Name the period, e.g. 2027 or 2027H1."))})
+    return period
 
 
 def open_evaluations(actor: User, period: str, project_ids: list[int] | None = None) -> list[Evaluation]:
@@ -38,14 +52,12 @@ def open_evaluations_as_system(period: str, project_ids: list[int] | None = None
 def evaluations_to_open(actor: User, period: str) -> int:
     """How many projects opening the period's evaluations would touch now (what the Office confirms)."""
     policies.require("office_reviewer", actor)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(_due_for_evaluation(period, None).subquery()))
+    query = _due_for_evaluation(period_name(period), None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
 
 def _due_for_evaluation(period: str, project_ids: list[int] | None) -> sa.Select:
     """Accepted projects (of ``project_ids``, if given) without an evaluation for ``period``."""
-    period = (period or "").strip()
-    if not 4 <= len(period) <= 16:
-        raise Invalid({"period": str(_l("Name the period, e.g. 2027 or 2027H1."))})
     have = sa.select(Evaluation.project_id).where(Evaluation.period == period)
     query = sa.select(Project).where(Project.state.in_(EVALUATED_STATES), Project.id.not_in(have))
     if project_ids is not None:
@@ -55,8 +67,8 @@ def _due_for_evaluation(period: str, project_ids: list[int] | None) -> sa.Select
 
 def _open_evaluations(actor: User | None, role: str, period: str,
                       project_ids: list[int] | None) -> list[Evaluation]:
+    period = period_name(period)
     query = _due_for_evaluation(period, project_ids)
-    period = period.strip()
     audit.locked_head()  # openers take turns (see checks._open_checks): none opens a period twice
     opened = []
     for project in db.session.scalars(query):

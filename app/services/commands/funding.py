@@ -42,8 +42,9 @@ ATTACHMENT_KINDS = {
     "results_report": ("项目成效报告", "Results report"),
     "other": ("其他材料", "Other material"),
 }
-# Follow-on funding follows acceptance: the project is being evaluated, a demonstration, or closed.
-FUNDABLE = (ProjectState.EVALUATION, ProjectState.DEMONSTRATION, ProjectState.CLOSED)
+# Follow-on funding follows acceptance: the project is being evaluated, proposed as or made a
+# demonstration, or closed.
+FUNDABLE = (ProjectState.EVALUATION, ProjectState.CANDIDATE, ProjectState.DEMONSTRATION, ProjectState.CLOSED)
 
 File = tuple[str, str | None, BinaryIO]  # (kind, the client's file name, the bytes)
 

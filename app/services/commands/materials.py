@@ -4,7 +4,8 @@ and the self-evaluation. Stored like application attachments (``attachments.stor
 content-addressed, size and type limits, the same errors), each recorded in the stage's history.
 
 Who may see a material is who may see its stage item (``load_visible``): a panel expert only
-the acceptance rounds of their own panels, anyone else a 404.
+the acceptance rounds of their own panels, anyone else a 404; and a panel expert only once they
+have declared no conflict of interest (回避声明), a 403 before that or after a recusal.
 """
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from collections import defaultdict
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
-from app.errors import NotFound
+from app.errors import Denied, NotFound
 from app.extensions import db
 from app.kinds import MODEL_OF
 from app.models import Acceptance, Material, User
+from app.policies import undeclared_seat
 from app.schemas import MATERIALS_PREFIX, FilePart
 from app.services.commands.attachments import storage_path, store_upload
 from app.services.engine.loading import load_visible
@@ -68,10 +71,19 @@ def of_project(project_id: int) -> list[Material]:
                                    .order_by(Material.stage, Material.stage_id, Material.id)))
 
 
+def _readable(actor: User, stage: str, stage_id: int) -> None:
+    """Refuse unless the actor may see the stage item's materials: 404 for an item they may not
+    see, 403 for a panel expert who has not declared no conflict (回避声明) on that round."""
+    item = load_visible(MODEL_OF[stage], stage_id, actor)
+    if isinstance(item, Acceptance) and (seat := undeclared_seat(actor, item)) is not None:
+        raise Denied(str(_l("You recused yourself from this panel: its materials are not yours to see.")
+                         if seat.recused else _l("Declare your interests (回避声明) before you see the project's materials.")))
+
+
 def list_materials(actor: User, stage: str, stage_id: int) -> list[Material]:
     if stage not in ("midterm_check", "acceptance", "evaluation"):
         raise NotFound(f"{stage} {stage_id}")
-    load_visible(MODEL_OF[stage], stage_id, actor)
+    _readable(actor, stage, stage_id)
     return of_items(stage, [stage_id]).get(stage_id, [])
 
 
@@ -80,7 +92,7 @@ def open_material(actor: User, material_id: int) -> tuple[Material, Path]:
     material = db.session.get(Material, material_id)
     if material is None:
         raise NotFound(f"materials {material_id}")
-    load_visible(MODEL_OF[material.stage], material.stage_id, actor)
+    _readable(actor, material.stage, material.stage_id)
     path = storage_path(material.sha256)
     if not path.is_file():
         raise NotFound(f"materials {material_id} (file missing)")

@@ -77,6 +77,14 @@ def revoke_token(actor: User, token_id: int) -> ApiToken:
     return token
 
 
+def revoke_all(user: User) -> int:
+    """Revoke every token of ``user`` still in force (a deactivated account's: reactivating it
+    later does not bring them back). In the caller's transaction; how many were revoked."""
+    result = db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                                .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
 def is_usable(token: ApiToken | sa.Row, now: datetime | None = None) -> bool:
     now = now or utcnow()
     expires = as_utc(token.expires_at)

@@ -81,7 +81,7 @@ KINDS = {k.name: k for k in (
     Kind("acceptance_report", "验收报告", "documents/acceptance_report.html", Acceptance, "acceptance",
          "“{e.project.name}”项目验收报告", AFTER_EXPERTS),
     Kind("endorsement_summary", "汇总上报表", "documents/endorsement_summary.html", EndorsementSummary,
-         "endorsement_summary", "{e.office.name}关于推荐{e.batch.name}电子政务应用试点项目的汇总上报表", UNSEALED),
+         "endorsement_summary", "{e.office.name}关于推荐{e.batch.programme_title}的汇总上报表", UNSEALED),
     Kind("evaluation_report", "绩效评估报告", "documents/evaluation_report.html", Evaluation, "evaluation",
          "关于“{e.project.name}”{e.period}期绩效评估结果的通报"),
     Kind("funding_decision", "后续资金批复", "documents/funding_decision.html", FundingRequest, "funding_request",

@@ -28,7 +28,7 @@ from app.models import (
     User,
     vacant_seats,
 )
-from app.policies import panel_membership, panel_seat, visible_to
+from app.policies import panel_membership, panel_seat, undeclared_seat, visible_to
 from app.services.engine.guards import PLACE_STATES
 from app.services.engine.loading import load_visible
 from app.services.reads.expert_pool import project_domain, route_divisions
@@ -265,8 +265,7 @@ def acceptance_detail(actor: User, acceptance_id: int) -> Detail:
         AuditRecord.entity_type == "acceptance", AuditRecord.entity_id == acceptance.id,
         AuditRecord.trigger == "form_panel").order_by(AuditRecord.id.desc()).limit(1))
     seat = panel_seat(actor, acceptance)
-    # An expert who has not declared no conflict sees only what judging a conflict needs.
-    undeclared = seat is not None and seat.declaration != "no_conflict" and not access.office
+    undeclared = undeclared_seat(actor, acceptance) is not None
     panel = acceptance.panel
     attach(panel, "expert", Expert, "expert_id")
     attach([m.expert for m in panel], "user", User, "user_id")
