@@ -219,7 +219,8 @@ def add_workflow_routes(bp: Blueprint, kind: str) -> None:
         """Documents issued for it
 
         Numbered PDFs (application form, approval, check and acceptance reports, evaluation
-        report); download each at /api/v1/documents/{id}.
+        report, follow-on funding decision; an application's also the 汇总上报表 that list it, for
+        those who may read them); download each at /api/v1/documents/{id}.
         """
         return issuing.documents_of(actor(), kind, entity_id)
 

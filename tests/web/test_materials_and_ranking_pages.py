@@ -23,6 +23,7 @@ from app.models import (
 from app.services.commands import endorsement as escalation
 from app.services.documents import issuing
 from tests import factories as f
+from tests.api.conftest import ApiClient
 from tests.services.test_materials import _ready_for_acceptance
 from tests.web.web_client import User as Browser
 
@@ -127,3 +128,8 @@ def test_a_batch_endorsement_issues_a_numbered_summary_that_travels_with_the_app
     assert doc.number not in applicant.get(f"/applications/{first}").text
     assert applicant.get(f"/documents/{doc.id}/download").status_code == 404
     assert Browser(app, "office").get(f"/documents/{doc.id}/download").status_code in (200, 202)
+    # The API lists it among the application's documents for those who may read it, no one else.
+    api = ApiClient(app.test_client())
+    for reader, listed in (("wuhua_office", True), ("office", True), ("wuhua_applicant", False)):
+        ids = [d["id"] for d in api.get(f"applications/{first}/documents", reader).get_json()]
+        assert (doc.id in ids) is listed, reader

@@ -33,6 +33,7 @@ from app.models import (
     Application,
     AuditRecord,
     DocumentVersion,
+    Endorsement,
     EndorsementSummary,
     Evaluation,
     FundingRequest,
@@ -248,13 +249,20 @@ def latest(kind: str, entity_id: int) -> IssuedDocument | None:
 
 
 def documents_of(actor: User, entity_type: str, entity_id: int) -> list[IssuedDocument]:
-    """The documents issued for an item the actor may see (for its page's download links)."""
+    """The documents issued for an item the actor may see (its page's download links, the API's
+    list): an application's include the 汇总上报表 that list it, those the actor may see."""
     if entity_type not in MODELS:
         raise NotFound(entity_type)
     load_visible(MODELS[entity_type], entity_id, actor)
-    return list(db.session.scalars(sa.select(IssuedDocument).where(
-        IssuedDocument.entity_type == entity_type, IssuedDocument.entity_id == entity_id)
-        .options(sa.orm.selectinload(IssuedDocument.versions)).order_by(IssuedDocument.id)))
+    issued = sa.and_(IssuedDocument.entity_type == entity_type, IssuedDocument.entity_id == entity_id)
+    if entity_type == "application":
+        summaries = sa.select(Endorsement.summary_id).where(Endorsement.application_id == entity_id)
+        visible = sa.select(EndorsementSummary.id).where(EndorsementSummary.id.in_(summaries),
+                                                         policies.visible_to(actor, EndorsementSummary))
+        issued = sa.or_(issued, sa.and_(IssuedDocument.entity_type == "endorsement_summary",
+                                        IssuedDocument.entity_id.in_(visible)))
+    return list(db.session.scalars(sa.select(IssuedDocument).where(issued)
+                                   .options(sa.orm.selectinload(IssuedDocument.versions)).order_by(IssuedDocument.id)))
 
 
 def may_print_application_form(actor: User, app: Application) -> bool:
