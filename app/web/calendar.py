@@ -35,8 +35,7 @@ def _year_of(text: str) -> int:
     """The year whose page answers a refused form: the one the form named, when the page can
     show it; else this year (a refused date is an error on the form, never a missing page)."""
     year = ascii_int(text[:4])
-    low, high = schedule.VIEWABLE_YEARS
-    return year if year is not None and low <= year <= high else calendar.today().year
+    return year if year is not None and schedule.viewable(year) else calendar.today().year
 
 
 @bp.get("/")

@@ -132,11 +132,16 @@ class YearOverview:
     can_edit: bool
 
 
+def viewable(year: int) -> bool:
+    """Whether the calendar page and the API show ``year`` (``VIEWABLE_YEARS``)."""
+    return VIEWABLE_YEARS[0] <= year <= VIEWABLE_YEARS[1]
+
+
 def year_overview(actor: User, year: int) -> YearOverview:
     """One year for the calendar page (and the API): its status and plan, the Office's entries,
     the years around. Years far outside what the Office may enter are not found."""
     policies.require("calendar_reader", actor)
-    if not VIEWABLE_YEARS[0] <= year <= VIEWABLE_YEARS[1]:
+    if not viewable(year):
         raise NotFound(f"calendar year {year}")
     days = office_days(actor, year)
     covered = calendar.library_years()
