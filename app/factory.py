@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app import bounds, i18n, models, ratelimits, security  # noqa: F401  (models: registers the tables)
+from app import bounds, i18n, models, ratelimits, routing, security  # noqa: F401  (models: registers the tables)
 from app.api import register as register_api
 from app.api import resource_blueprints
 from app.cli import register as register_cli
@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent  # the checkout: migrations/ and t
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask("app", instance_relative_config=True,
                 template_folder="../templates", static_folder="../static")
+    app.url_rule_class = routing.LazyBuildRule  # before any rule is added
     app.config.from_mapping(settings(app.instance_path))
     if test_config:
         app.config.update(test_config)
