@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from http import HTTPStatus
 
 from flask import Response, request
 from flask_babel import lazy_gettext as _l
@@ -118,8 +119,6 @@ def refuse_unknown_parts(schema) -> None:
 
 def documented_errors(bp: Blueprint, *statuses: int):
     """Document the error statuses an operation can answer (each with the ErrorSchema body)."""
-    from http import HTTPStatus
-
     def decorator(func):
         for status in statuses or COMMON_ERRORS:
             func = bp.alt_response(status, HTTPStatus(status).name)(func)
