@@ -14,6 +14,7 @@ from app.api import errors
 from app.api.auth import protect
 from app.bounds import MAX_ID, BoundedIntConverter
 from app.errors import Invalid
+from app.ratelimits import WRITES
 
 PREFIX = "/api/v1"
 # Statuses every operation may answer besides its success (documented as ErrorSchema bodies).
@@ -90,7 +91,17 @@ def api_blueprint(name: str, path: str, description: str) -> Blueprint:
     bp = Blueprint(name, __name__, url_prefix=PREFIX + path, description=description)
     errors.register_on(bp)
     protect(bp)
+    bp._prepare_doc_cbks.append(_rate_limited_writes)  # (flask-smorest's list of what documents an operation)
     return bp
+
+
+def _rate_limited_writes(doc: dict, _doc_info: dict, *, method: str, **_kwargs) -> dict:
+    """Every write of a token-protected resource counts against the token's rate limit
+    (app.ratelimits: ``RATELIMIT_API_WRITES``), so each documents its 429."""
+    if method.upper() in WRITES:
+        limited = HTTPStatus.TOO_MANY_REQUESTS
+        doc.setdefault("responses", {}).setdefault(limited.value, limited.name)
+    return doc
 
 
 def json_request_body(schema) -> dict:

@@ -58,6 +58,18 @@ def test_every_operation_is_summarised_secured_and_documents_its_errors(spec):
     assert set(error["required"]) == {"status", "error", "message"}
 
 
+def test_every_write_with_a_token_documents_the_rate_limits_429(spec):
+    writes = [(path, op) for path, item in spec["paths"].items() for method, op in item.items()
+              if method in ("post", "put", "patch", "delete")]
+    assert len(writes) > 40
+    for path, op in writes:  # the token's write limit, or (the public notice) the address's
+        assert op["responses"].get("429") == {"$ref": "#/components/responses/TOO_MANY_REQUESTS"}, path
+    assert spec["components"]["responses"]["TOO_MANY_REQUESTS"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"}
+    reads = [op for item in spec["paths"].values() for method, op in item.items() if method == "get"]
+    assert not [op for op in reads if "429" in op["responses"]]
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_every_workflow_action_is_its_own_documented_operation(spec, kind):
     flow = KINDS[kind].flow
