@@ -1,6 +1,7 @@
 """The domain model: one module per aggregate; importing this registers every table."""
 from app.models.acceptance import Acceptance, AcceptanceScore, PanelMember, vacant_seats
 from app.models.application import (
+    PAST_PLAN_GATE,
     Application,
     Attachment,
     Endorsement,
@@ -53,5 +54,5 @@ __all__ = [
     "SigningCredential", "ApiToken", "Alert", "LOCALES", "MailPreference", "CalendarDay", "CalendarYear", "DayKind",
     "StepLimit", "DossierExport", "DossierStatus", "Delegation",
     "ChangeAttachment", "ChangeRequest",
-    "Material", "MATERIAL_KINDS", "MATERIAL_STAGES", "EndorsementSummary",
+    "Material", "MATERIAL_KINDS", "MATERIAL_STAGES", "EndorsementSummary", "PAST_PLAN_GATE",
 ]

@@ -15,7 +15,10 @@ from app.models.user import User
 from app.models.vocabulary import Domain, PilotCategory
 from workflows.application import ApplicationState
 
-_PAST_PLAN_GATE = "('leader_approval','re_review','returned_by_re_review','project_approval','approved')"
+# Past 初审: an application in these states is in the annual plan or carries a leader's override.
+PAST_PLAN_GATE = (ApplicationState.LEADER_APPROVAL, ApplicationState.RE_REVIEW, ApplicationState.RETURNED_BY_RE_REVIEW,
+                  ApplicationState.PROJECT_APPROVAL, ApplicationState.APPROVED)
+_PAST_PLAN_GATE = "(" + ",".join(f"'{state.value}'" for state in PAST_PLAN_GATE) + ")"
 
 
 class Application(db.Model):

@@ -18,9 +18,10 @@ from app.models import (
     OutboxMessage,
     PlanItem,
 )
-from app.services.commands import admin, applications, perform
+from app.services.commands import admin, applications, perform, review
 from app.services.engine.guards import message
 from tests import factories as f
+from tests.web.web_client import User
 from workflows.application import ApplicationState as S
 
 ALL_ROWS = (Application, Endorsement, AuditRecord, OutboxMessage, Notification)
@@ -161,6 +162,34 @@ def test_a_returned_application_can_be_edited_and_stays_returned(app):
                                          version_of(app_id))
     edited = db.session.get(Application, app_id)
     assert (edited.name, edited.state) == ("按意见修改后的平台", S.RETURNED_BY_ENDORSER)
+
+
+def returned_by_re_review() -> int:
+    app_id = f.in_re_review()
+    for name in ("fgw", "czt", "xxb"):
+        with transaction():
+            review.record_joint_opinion(f.user(name), app_id, {"recommendation": "return", "opinion": "请补充"})
+    with transaction():
+        perform(f.user("office"), "application", app_id, "re_review_return", {"opinion": "复审退回修改"})
+    return app_id
+
+
+def test_an_application_returned_at_re_review_stays_in_the_plan_when_edited(app, client):
+    """Past 初审 an application is in the annual plan (or a leader overrode it): an edit that
+    drops its plan item is a field error, not the database's refusal (a 500 on the edit page)."""
+    app_id = returned_by_re_review()
+    off_plan = f.draft_data(plan_item_id=None, off_plan_justification="不在年度计划内，但确有必要。")
+    with refused(Invalid, app_id) as err:
+        applications.update_application(f.user("wuhua_applicant"), app_id, off_plan, version_of(app_id))
+    assert list(err.value.errors) == ["plan_item_id"]
+    page = User(app, "wuhua_applicant").post(f"/applications/{app_id}/edit", {
+        **{k: "" if v is None else v for k, v in off_plan.items()}, "version": version_of(app_id)})
+    assert page.status_code == 422 and "annual plan" not in page.text and "年度计划" in page.text
+    with transaction():
+        applications.update_application(f.user("wuhua_applicant"), app_id, f.draft_data(name="按复审意见修改"),
+                                         version_of(app_id))
+    edited = db.session.get(Application, app_id)
+    assert (edited.name, edited.state) == ("按复审意见修改", S.RETURNED_BY_RE_REVIEW)
 
 
 def test_a_draft_may_move_to_another_batch(app):

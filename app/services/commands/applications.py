@@ -9,7 +9,7 @@ from app import clock, policies
 from app.documents import numbering
 from app.errors import Conflict, Invalid
 from app.extensions import db
-from app.models import Application, Batch, PlanItem, User
+from app.models import PAST_PLAN_GATE, Application, Batch, PlanItem, User
 from app.models.base import utcnow
 from app.schemas import ApplicationDraftSchema, load
 from app.services.commands.endorsement import endorsement_route
@@ -64,6 +64,9 @@ def update_application(actor: User, application_id: int, data: dict, expected_ve
     _check_references(fields)
     if fields["batch_id"] != app.batch_id and app.state != ApplicationState.DRAFT:
         raise Invalid({"batch_id": str(_l("A submitted application stays in its batch."))})
+    if app.state in PAST_PLAN_GATE and fields["plan_item_id"] is None and app.plan_overridden_by_id is None:
+        raise Invalid({"plan_item_id": str(_l("An application past the initial review stays in the annual plan: "
+                                              "choose its plan item."))})
     result = db.session.execute(
         sa.update(Application).where(Application.id == app.id, Application.version == expected_version,
                                      Application.state == app.state)
