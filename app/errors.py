@@ -33,6 +33,7 @@ class Invalid(DomainError):
 
     status = 422
 
-    def __init__(self, errors: dict[str, str] | str):
+    def __init__(self, errors: dict[str, str] | str, nested: dict | None = None):
         self.errors = errors if isinstance(errors, dict) else {"_": errors}
+        self.nested = nested or {}  # a schema's own messages, by field and list index (schemas.load)
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))

@@ -485,7 +485,8 @@ def load(schema: Schema, data: dict) -> dict:
     try:
         return schema.load(data or {})
     except ValidationError as exc:
-        raise Invalid({k: _first(v) for k, v in exc.normalized_messages().items()}) from None
+        messages = exc.normalized_messages()
+        raise Invalid({k: first_message(v) for k, v in messages.items()}, messages) from None
 
 
 def nested_fields(pairs: Iterable[tuple[str, str]]) -> dict:
@@ -525,9 +526,10 @@ def refuse_unstorable_text(value, path: str = "") -> None:
                            str(_l("Text must not contain NUL or unpaired surrogate characters."))})
 
 
-def _first(messages) -> str:
+def first_message(messages) -> str:
+    """A field's first message in the user's language (a nested field's, each prefixed by its key)."""
     if isinstance(messages, dict):
-        return "; ".join(f"{k}: {_first(v)}" for k, v in messages.items())
+        return "; ".join(f"{k}: {first_message(v)}" for k, v in messages.items())
     if isinstance(messages, list):
         return localise(messages[0]) if messages else ""
     return localise(messages)
@@ -552,7 +554,7 @@ _CHOICES = (re.compile(r"^Must be one of: (?P<choices>.+)\.$"), _l("Must be one 
 _FIXED = (_l("String does not match expected pattern."), _l("Must be one of: immediate, digest, none."),
           _l("Must be one of: zh_CN, en."), _l("Not a valid email address."), _l("Not a valid datetime."),
           _l("Not a valid integer."), _l("Not a valid number."), _l("Not a valid date."),
-          _l("Field may not be null."))
+          _l("Field may not be null."), _l("Special numeric values (nan or infinity) are not permitted."))
 
 
 def _rewritten(text: str, pattern: re.Pattern, template) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from app.database import transaction
@@ -16,6 +17,7 @@ from app.models import (
     Acceptance,
     Application,
     AuditRecord,
+    Endorsement,
     IssuedDocument,
     Material,
     MidtermCheck,
@@ -94,6 +96,30 @@ def test_the_office_sees_its_ranking_by_place_and_re_ranks_it(app):
     assert db.session.scalar(sa.select(sa.func.count(AuditRecord.id)).where(AuditRecord.trigger == "rerank")) == 2
     clash = office.post("/endorsements/ranking", {"item": [str(first)], f"ranking-{first}": "1"})
     assert clash.status_code == 422 and "第二个试点平台" in clash.text
+
+
+@pytest.mark.parametrize("bad, message", [("abc", "不是有效的整数。"), ("²", "不是有效的整数。"),
+                                          ("-1", "1 至 999"), ("x" * 5000, "不是有效的整数。")])
+def test_a_ranking_that_is_no_place_is_named_after_its_application_and_nothing_moves(app, bad, message):
+    first, second = f.submitted(name="第一个试点平台"), f.submitted(name="第二个试点平台")
+    office = Browser(app, "wuhua_office")
+    versions = {f"version-{i}": str(db.session.get(Application, i).version) for i in (first, second)}
+    refused = office.post("/endorsements", {"pick": [str(first), str(second)], "opinion": "同意上报",
+                                            f"ranking-{first}": "1", f"ranking-{second}": bad, **versions})
+    summary = refused.text.split('role="alert"', 1)[1].split("</div>", 1)[0]
+    assert refused.status_code == 422 and "“第二个试点平台”的排序: " in summary and message in summary, summary
+    assert "items" not in summary and f'id="ranking-{second}" aria-invalid="true"' in refused.text
+    assert db.session.get(Application, first).endorsement_level == 0  # all or nothing
+    office.post("/endorsements", {"pick": [str(first), str(second)], "opinion": "同意上报",
+                                  f"ranking-{first}": "1", f"ranking-{second}": "2", **versions})
+    refused = office.post("/endorsements/ranking", {"item": [str(first), str(second)], "opinion": "调整",
+                                                    f"ranking-{first}": "2", f"ranking-{second}": bad})
+    summary = refused.text.split('role="alert"', 1)[1].split("</div>", 1)[0]
+    assert refused.status_code == 422 and "“第二个试点平台”的排序: " in summary and message in summary, summary
+    assert "items" not in summary and "必填" not in summary
+    db.session.expire_all()
+    assert sorted(e.ranking for e in db.session.scalars(sa.select(Endorsement).where(
+        Endorsement.application_id.in_((first, second)), Endorsement.position == 0))) == [1, 2]
 
 
 def test_a_second_batch_endorsement_suggests_the_next_free_places(app):

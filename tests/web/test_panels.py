@@ -95,6 +95,10 @@ def test_scoring_signing_concluding_and_sealing_in_the_browser(app):
     bad = {**_scores(0.9), f"scores.{CRITERIA[0][0]}.score": str(CRITERIA[0][3] + 1)}
     r = experts[others[0]].act("acceptance", acc_id, "submit_scores", bad)
     assert r.status_code == 422 and f'id="f-acceptance-{acc_id}-submit_scores-scores-{CRITERIA[0][0]}-score-error"' in r.text
+    for not_a_number in ("NaN", "Infinity"):  # in the reader's language, like every field message
+        r = experts[others[0]].act("acceptance", acc_id, "submit_scores",
+                                   {**_scores(0.9), f"scores.{CRITERIA[0][0]}.score": not_a_number})
+        assert r.status_code == 422 and "请输入有效的数字" in r.text and "Special numeric" not in r.text
 
     for u in members:
         assert experts[u[0]].act("acceptance", acc_id, "submit_scores", _scores(0.9, f"{u[0]}意见")).status_code == 302
