@@ -117,6 +117,8 @@ def test_a_ranking_that_is_no_place_is_named_after_its_application_and_nothing_m
     summary = refused.text.split('role="alert"', 1)[1].split("</div>", 1)[0]
     assert refused.status_code == 422 and "“第二个试点平台”的排序: " in summary and message in summary, summary
     assert "items" not in summary and "必填" not in summary
+    nul = office.post("/endorsements/ranking", {"item": [str(first)], f"ranking-{first}": "1\x00"})
+    assert nul.status_code == 422 and "排序: " in nul.text and "items" not in nul.text.split('role="alert"', 1)[1]
     db.session.expire_all()
     assert sorted(e.ranking for e in db.session.scalars(sa.select(Endorsement).where(
         Endorsement.application_id.in_((first, second)), Endorsement.position == 0))) == [1, 2]
