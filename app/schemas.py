@@ -551,10 +551,15 @@ _PATTERNS = (
 )
 # A list of choices the catalogue does not word better ("Must be one of: zh_CN, en." does).
 _CHOICES = (re.compile(r"^Must be one of: (?P<choices>.+)\.$"), _l("Must be one of: %(choices)s."))
+# marshmallow's and webargs' own fixed messages (pages, API, CLI), marked so the catalogue
+# extraction picks them up; localise() finds them there.
 _FIXED = (_l("String does not match expected pattern."), _l("Must be one of: immediate, digest, none."),
           _l("Must be one of: zh_CN, en."), _l("Not a valid email address."), _l("Not a valid datetime."),
           _l("Not a valid integer."), _l("Not a valid number."), _l("Not a valid date."),
-          _l("Field may not be null."), _l("Special numeric values (nan or infinity) are not permitted."))
+          _l("Field may not be null."), _l("Special numeric values (nan or infinity) are not permitted."),
+          _l("Not a valid string."), _l("Not a valid boolean."), _l("Not a valid mapping type."),
+          _l("Not a valid list."), _l("Invalid input type."), _l("Unknown field."), _l("Invalid value."),
+          _l("Not a valid decimal."))
 
 
 def _rewritten(text: str, pattern: re.Pattern, template) -> str | None:

@@ -19,14 +19,6 @@ from app.schemas import localise
 
 API_PREFIX = "/api/"
 
-# marshmallow's and webargs' own messages, marked so the catalogue extraction picks them up.
-# (Missing data… and Must be one of… are reworded by app.schemas.localise.)
-LIBRARY_MESSAGES = (
-    _l("Not a valid integer."), _l("Not a valid string."), _l("Not a valid number."), _l("Not a valid boolean."),
-    _l("Not a valid date."), _l("Not a valid mapping type."), _l("Not a valid list."), _l("Invalid input type."),
-    _l("Field may not be null."), _l("Unknown field."), _l("Invalid value."), _l("Not a valid decimal."),
-)
-
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 414: "uri_too_long",
           415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
