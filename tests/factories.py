@@ -88,6 +88,17 @@ def awaiting_approval(applicant: str = "wuhua_applicant", **overrides) -> int:
     return app_id
 
 
+def returned_by_re_review(applicant: str = "wuhua_applicant", **overrides) -> int:
+    """复审退回修改: every joint reviewer asks for revision and the office returns it."""
+    app_id = in_re_review(applicant, **overrides)
+    for name in ("fgw", "czt", "xxb"):
+        with transaction():
+            review.record_joint_opinion(user(name), app_id, {"recommendation": "return", "opinion": "需修改"})
+    with transaction():
+        perform(user("office"), "application", app_id, "re_review_return", {"opinion": "请按复审意见修改"})
+    return app_id
+
+
 def project(applicant: str = "wuhua_applicant", **overrides) -> int:
     app_id = awaiting_approval(applicant, **overrides)
     with transaction():

@@ -43,8 +43,7 @@ def _labels(applications) -> dict:
     """What the error summary calls each application's inputs (and a ranking refused before the
     schema reads it, such as one holding a NUL: ``items.ranking``)."""
     return {"items.ranking": _("Ranking"), **{key: label for a in applications for key, label in (
-        (f"ranking-{a.id}", _("Ranking of %(name)s", name=a.name)), (f"version-{a.id}", a.name),
-        (f"id-{a.id}", a.name))}}
+        (f"ranking-{a.id}", _("Ranking of %(name)s", name=a.name)), (f"version-{a.id}", a.name))}}
 
 
 def _batch(form) -> dict:

@@ -18,7 +18,7 @@ from app.models import (
     OutboxMessage,
     PlanItem,
 )
-from app.services.commands import admin, applications, perform, review
+from app.services.commands import admin, applications, perform
 from app.services.engine.guards import message
 from tests import factories as f
 from tests.web.web_client import User
@@ -164,20 +164,10 @@ def test_a_returned_application_can_be_edited_and_stays_returned(app):
     assert (edited.name, edited.state) == ("按意见修改后的平台", S.RETURNED_BY_ENDORSER)
 
 
-def returned_by_re_review() -> int:
-    app_id = f.in_re_review()
-    for name in ("fgw", "czt", "xxb"):
-        with transaction():
-            review.record_joint_opinion(f.user(name), app_id, {"recommendation": "return", "opinion": "请补充"})
-    with transaction():
-        perform(f.user("office"), "application", app_id, "re_review_return", {"opinion": "复审退回修改"})
-    return app_id
-
-
 def test_an_application_returned_at_re_review_stays_in_the_plan_when_edited(app, client):
     """Past 初审 an application is in the annual plan (or a leader overrode it): an edit that
     drops its plan item is a field error, not the database's refusal (a 500 on the edit page)."""
-    app_id = returned_by_re_review()
+    app_id = f.returned_by_re_review()
     off_plan = f.draft_data(plan_item_id=None, off_plan_justification="不在年度计划内，但确有必要。")
     with refused(Invalid, app_id) as err:
         applications.update_application(f.user("wuhua_applicant"), app_id, off_plan, version_of(app_id))

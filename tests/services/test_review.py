@@ -72,12 +72,7 @@ def test_a_joint_reviewer_gives_one_opinion_per_round(app):
 
 
 def test_a_revision_after_re_review_returns_to_re_review_for_a_fresh_round(app):
-    app_id = f.in_re_review()
-    for name in ("fgw", "czt", "xxb"):
-        with transaction():
-            review.record_joint_opinion(f.user(name), app_id, {"recommendation": "return", "opinion": "需修改"})
-    with transaction():
-        perform(f.user("office"), "application", app_id, "re_review_return", {"opinion": "请按复审意见修改"})
+    app_id = f.returned_by_re_review()
     with transaction():
         applications.resubmit_application(f.user("wuhua_applicant"), app_id, {"opinion": "已修改"})
     app_ = db.session.get(Application, app_id)
