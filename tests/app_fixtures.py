@@ -9,6 +9,7 @@ plus reference and demo data: a clone of a template built once per worker (tests
   users               users["office"] → the demo User of that name
   pki_dir             this run's deployment CA
   mailbox             a real SMTP server (aiosmtpd) the app sends to, and the mails received
+  factory_jobs        the factories' jobs run as their steps commit (tests/factories.py holds them)
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from app.demo.seed import load_demo
 from app.extensions import db
 from app.factory import create_app
 from app.models import User
-from tests import databases
+from tests import databases, factories
 from tests.mailserver import mailbox  # noqa: F401  (the real SMTP server fixture)
 from tests.web.web_client import FreshContextClient
 
@@ -113,3 +114,12 @@ def users(app):
             return user
 
     return _Users()
+
+
+@pytest.fixture
+def factory_jobs(monkeypatch):
+    """The factories' jobs (notifications, mails, documents) run, or reach the queue, as each of
+    their steps commits: for tests that read what those jobs make. The factories hold them
+    otherwise (tests/factories.py)."""
+    monkeypatch.setattr(factories, "HOLD_JOBS", False)
+

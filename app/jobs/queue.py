@@ -20,6 +20,7 @@ QUEUE_NAME = "pilotflow"
 _EXTENSION = "pilotflow.redis"
 _draining: ContextVar[list[int] | None] = ContextVar("pilotflow_draining", default=None)  # rows run here
 _here: ContextVar[bool] = ContextVar("pilotflow_jobs_here", default=False)  # inside in_process()
+_held: ContextVar[bool] = ContextVar("pilotflow_jobs_held", default=False)  # inside held()
 _ANSWERED = "pilotflow_handover"  # on ``g``: the request's rows, handed over once its answer is sent
 
 
@@ -68,6 +69,19 @@ def in_process() -> Iterator[None]:
         _here.reset(marker)
 
 
+@contextmanager
+def held() -> Iterator[None]:
+    """Inside the block, committed rows are not handed over: they wait in the outbox, pending,
+    as when the queue cannot be reached, until the sweeper finds them stale or someone hands them
+    over. For building a state whose side effects nobody waits for (the test factories: running
+    their mails and documents was most of the suite's time)."""
+    marker = _held.set(True)
+    try:
+        yield
+    finally:
+        _held.reset(marker)
+
+
 def queue() -> Queue | None:
     redis = connection()
     return Queue(QUEUE_NAME, connection=redis, default_timeout=current_app.config["JOB_TIMEOUT_SECONDS"]) \
@@ -109,8 +123,11 @@ def _run_here(ids: list[int]) -> int:
 
 def after_commit() -> None:
     """The after-commit hook: the rows the committed transaction wrote go to the queue, in a
-    request once its answer has been sent (without a queue they run here and now)."""
+    request once its answer has been sent (without a queue they run here and now; inside
+    ``held()`` they wait in the outbox)."""
     ids = outbox.take_new_ids()
+    if _held.get():
+        return
     waiting = g.get(_ANSWERED) if ids and has_request_context() and connection() is not None else None
     if waiting is not None:
         waiting.extend(ids)

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from tests import factories
 from tests.api.conftest import assert_error
 
 
+@pytest.mark.usefixtures("factory_jobs")
 def test_the_approval_document_is_listed_downloaded_and_verified(api):
     project_id = factories.project("wuhua_applicant")
     listed = api.get(f"projects/{project_id}/documents", "wuhua_applicant").get_json()

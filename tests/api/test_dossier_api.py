@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from app import clock
 from app.database import transaction
 from app.documents import storage
@@ -14,6 +16,7 @@ from tests.api.conftest import assert_error
 from tests.documents.test_dossier_adapters import rezip_without
 
 
+@pytest.mark.usefixtures("factory_jobs")
 def test_the_api_requests_the_dossier_and_serves_it_under_the_same_rules(api, app):
     project_id = f.project("wuhua_applicant")
     base = f"projects/{project_id}/dossier"

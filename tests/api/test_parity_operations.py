@@ -3,6 +3,7 @@ publishing the demonstration list, the application form (申报书) and notifica
 the right role, refused with the reason for a wrong one, and validated field by field."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -139,6 +140,7 @@ def test_the_applicant_issues_the_application_form(api):
 
 
 # --- 通知 ------------------------------------------------------------------------------------------
+@pytest.mark.usefixtures("factory_jobs")
 def test_notifications_are_listed_and_marked_read(api):
     app_id = factories.endorsed()  # the applicant agency hears of each endorsement
     listed = api.get("notifications", "wuhua_applicant").get_json()

@@ -24,8 +24,8 @@ def queued(live_server, tmp_path):
     server.stop()
 
 
-def test_a_document_being_generated_says_so_and_the_page_updates_when_a_worker_made_it(queued, sign_in,
-                                                                                        screenshot):
+def test_a_document_being_generated_says_so_and_the_page_updates_when_a_worker_made_it(queued, sign_in, screenshot,
+                                                                                        factory_jobs):
     with queued.app_context():
         project_id = factories.project()
     page = sign_in("wuhua_applicant")

@@ -10,6 +10,7 @@ import pytest
 
 from app.documents import storage
 from app.services.documents import issuing
+from tests import factories as f
 
 
 def _poppler(tool: str, pdf: bytes, *args: str) -> str:
@@ -51,11 +52,14 @@ def flip_byte(pdf: bytes, at: int) -> bytes:
     return bytes(data)
 
 
+@pytest.fixture(autouse=True)
+def _documents_of_the_factories(factory_jobs):
+    """The tests here read the documents that the factories' steps issue: their jobs run."""
+
+
 @pytest.fixture
 def sealed(app):
     """A project through acceptance: the report signed by three experts and sealed by the office."""
-    from tests import factories as f
-
     project_id, acceptance_id = f.accepted()
     doc = issuing.latest("acceptance_report", acceptance_id)
     return {"project_id": project_id, "acceptance_id": acceptance_id, "document": doc, "pdf": current_pdf(doc)}

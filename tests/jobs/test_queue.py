@@ -13,7 +13,14 @@ from app import clock
 from app.database import transaction
 from app.extensions import db
 from app.jobs import periodic, queue
-from app.models import Application, IssuedDocument, OutboxMessage, OutboxStatus
+from app.models import (
+    Application,
+    IssuedDocument,
+    Notification,
+    OutboxMessage,
+    OutboxStatus,
+)
+from app.services.commands import applications
 from app.services.documents import issuing
 from app.services.records import outbox
 from tests import factories as f
@@ -55,6 +62,7 @@ def test_decisions_commit_while_redis_is_down_and_the_sweeper_hands_the_work_ove
     assert len(doc.versions) == 1 and outbox.counts().queued == 0
 
 
+@pytest.mark.usefixtures("factory_jobs")
 def test_a_queued_document_is_made_by_a_worker_not_by_the_request(app, redis_dir):
     server = Redis(redis_dir).start()
     try:
@@ -68,6 +76,29 @@ def test_a_queued_document_is_made_by_a_worker_not_by_the_request(app, redis_dir
         server.stop()
     db.session.refresh(doc)
     assert issuing.status_of(doc) == "ready" and doc.versions[0].created_by_id is None
+
+
+def test_a_held_steps_jobs_wait_in_the_outbox_until_handed_over(app):
+    """queue.held (the factories'): the step commits, its jobs stay pending and run when handed over."""
+    def pending() -> list[OutboxMessage]:
+        return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)).all()
+
+    before = len(pending())
+    with queue.held():
+        app_id = f.draft()
+        with transaction():
+            applications.submit_application(f.user("wuhua_applicant"), app_id)
+    held = pending()
+    assert len(held) > before and db.session.get(Application, app_id).state.value == "endorsing"
+    assert not _notes("wuhua_office", app_id)
+    assert f.deliver() == len(held)
+    db.session.expire_all()
+    assert pending() == [] and _notes("wuhua_office", app_id)
+
+
+def _notes(username: str, app_id: int) -> list[Notification]:
+    return db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == f.user(username).id, Notification.entity_id == app_id)).all()
 
 
 def _broken_job() -> int:
@@ -112,6 +143,7 @@ def test_the_admin_page_lists_failed_jobs_and_retries_them_and_is_for_admins_onl
     assert admin.post("/admin/jobs/999999/retry").status_code == 404
 
 
+@pytest.mark.usefixtures("factory_jobs")
 def test_a_document_job_never_makes_a_second_file(app):
     project_id = f.project()
     doc = issuing.latest("project_approval", project_id)
@@ -145,6 +177,7 @@ def test_the_job_queue_api_is_for_admins_and_retries_a_failed_job(app, client):
     assert api.post("jobs/999999/retry", "admin").status_code == 404
 
 
+@pytest.mark.usefixtures("factory_jobs")
 def test_a_requests_jobs_go_to_the_queue_once_its_answer_has_been_sent(app, client, redis_dir):
     """The person deciding does not wait for Redis: the rows a request's decision wrote are
     handed over when its answer closes (the server has sent it). Outside a request (a command,

@@ -165,6 +165,7 @@ def test_the_scheduled_job_makes_one_checkpoint_per_hour_and_catches_up_after_do
     assert verify_anchored().ok
 
 
+@pytest.mark.usefixtures("factory_jobs")
 def test_sealing_a_document_makes_a_checkpoint_that_covers_its_records(app):
     _, acceptance_id = f.accepted()
     sealed = db.session.scalars(sa.select(AuditCheckpoint).where(AuditCheckpoint.reason == "sealed")).all()

@@ -2,6 +2,7 @@
 they have handled; their notifications; an IT office's endorsement queue."""
 from datetime import date, datetime, time, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 
 from app import clock
@@ -147,6 +148,7 @@ def test_handled_lists_the_actors_own_decisions_newest_first_page_by_page(app):
     assert {r.actor_id for r in first.items + second.items} == {f.user("office").id}
 
 
+@pytest.mark.usefixtures("factory_jobs")
 def test_the_applicant_is_notified_of_every_decision_on_its_items_but_not_of_its_own(app):
     app_id = f.endorsed("wuhua_applicant")  # created and submitted by the applicant, endorsed twice
     with transaction():

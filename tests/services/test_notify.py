@@ -1,6 +1,7 @@
 """Everyone whose work it is gets notified — in-app and by mail through a real SMTP server."""
 from datetime import datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app import clock
@@ -12,6 +13,8 @@ from app.services.commands import acceptance as acceptance_svc
 from app.services.commands import endorsement as escalation
 from app.services.notify.audience import handlers
 from tests import factories as f
+
+pytestmark = pytest.mark.usefixtures("factory_jobs")  # every notification the factories' steps cause
 
 MONDAY = datetime(2026, 6, 1, 9, 0)  # Beijing time, a working day in the demo batch's year
 

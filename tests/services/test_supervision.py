@@ -42,6 +42,7 @@ def history(app_id):
                               .order_by(AuditRecord.id)).all()
 
 
+@pytest.mark.usefixtures("factory_jobs")
 def test_due_soon_reminds_the_handlers_once_per_stage_episode(app, mailbox):
     clock.set_now(MONDAY)
     app_id = f.submitted("wuhua_applicant")
@@ -140,6 +141,7 @@ def test_nothing_to_urge_when_nobody_waits(app):
     assert "当前无人待办" in may_urge(f.user("leader"), "application", entity).reason
 
 
+@pytest.mark.usefixtures("factory_jobs")
 def test_urging_notifies_the_handlers_is_recorded_and_is_once_a_day(app, mailbox):
     clock.set_now(MONDAY)
     app_id = f.submitted("wuhua_applicant")

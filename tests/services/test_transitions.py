@@ -61,6 +61,7 @@ def test_every_decision_records_who_in_which_role_when_and_the_opinion(app):
     assert rec.created_at is not None
 
 
+@pytest.mark.usefixtures("factory_jobs")
 def test_a_decision_leaves_an_outbox_row_that_becomes_a_notification_for_the_applicant(app):
     app_id = f.endorsed()
     with transaction():

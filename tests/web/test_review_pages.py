@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app import clock
@@ -97,6 +98,7 @@ def test_the_inbox_groups_what_awaits_me_by_stage_and_marks_overdue_items(app):
     assert "超期的申报项目" in handled and "同意上报" in handled
 
 
+@pytest.mark.usefixtures("factory_jobs")
 def test_notifications_list_what_happened_to_my_items_and_can_be_marked_read(app):
     factories.endorsed(name="通知测试项目")
     applicant = User(app, "wuhua_applicant")

@@ -9,6 +9,7 @@ import io
 import re
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
@@ -136,6 +137,7 @@ def test_history_entries_name_both_stages(app):
     assert "草稿 → 逐级上报" in visible_text(html)  # the submission: from its stage to the next, both named
 
 
+@pytest.mark.usefixtures("factory_jobs")
 def test_the_project_page_lists_every_document_and_every_history_entry_of_the_project(app):
     project_id, acceptance_id = f.accepted()
     page = User(app, "wuhua_applicant").get(f"/projects/{project_id}")
