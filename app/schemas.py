@@ -41,6 +41,22 @@ def widget(label, type: str = "text", **attrs) -> dict:
     return {"widget": {"label": label, "type": type, **attrs}}
 
 
+class TwoPlaces(fields.Decimal):
+    """An amount (万元) or a score with at most two decimal places, given as a string: more places
+    are refused, never rounded away (``30.004`` is not ``30.00``; ``30.000`` is)."""
+
+    default_error_messages = {"places": _l("Use at most two decimal places.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(places=2, as_string=True, **kwargs)
+
+    def _validated(self, value):
+        num = super()._validated(value)  # rounded to two places
+        if num is not None and num.is_finite() and Decimal(str(value).strip()) != num:
+            raise self.make_error("places")
+        return num
+
+
 def _required():
     return {"required": _l("This field is required."), "null": _l("This field is required.")}
 
@@ -56,7 +72,7 @@ class ApplicationDraftSchema(Schema):
     contact_name = fields.String(required=True, validate=validate.Length(min=2, max=32), error_messages=_required())
     contact_phone = fields.String(required=True, validate=validate.Regexp(
         r"^[0-9+\-() ]{7,32}$", error=_l("Enter a valid telephone number.")), error_messages=_required())
-    requested_budget = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(
+    requested_budget = TwoPlaces(required=True, validate=validate.Range(
         min=0, max=100000, error=_l("The budget must be between 0 and 100,000 (10k yuan).")),
         error_messages=_required())
     construction_months = fields.Integer(required=True, validate=validate.Range(
@@ -228,7 +244,7 @@ class JointOpinionSchema(OpinionSchema):
 
 
 class ProjectApprovalSchema(OpinionSchema):
-    approved_budget = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(
+    approved_budget = TwoPlaces(required=True, validate=validate.Range(
         min=0, max=100000, error=_l("The budget must be between 0 and 100,000 (10k yuan).")),
         error_messages=_required(), metadata=widget(_l("Approved budget (10k yuan)"), "number", min=0, step="0.01"))
     construction_months = fields.Integer(required=True, validate=validate.Range(
@@ -289,8 +305,7 @@ class PanelSchema(Schema):
 def _criterion_score(maximum: int) -> type[Schema]:
     """One criterion's score (0 to its maximum points) and comment."""
     return Schema.from_dict({
-        "score": fields.Decimal(required=True, places=2, as_string=True, error_messages=_required(),
-                                validate=validate.Range(min=0, max=maximum)),
+        "score": TwoPlaces(required=True, error_messages=_required(), validate=validate.Range(min=0, max=maximum)),
         "comment": fields.String(load_default="", validate=validate.Length(max=2000)),
     }, name=f"CriterionScoreUpTo{maximum}")
 
@@ -324,17 +339,14 @@ class ScoresSchema(Schema):
 
 
 class EvaluationScoreSchema(OpinionSchema):
-    results_score = fields.Decimal(required=True, places=2, as_string=True,
-                                   validate=validate.Range(min=0, max=100), error_messages=_required(),
-                                   metadata=widget(_l("Results score (0–100)"), "number", min=0, max=100, step="0.01"))
-    operation_score = fields.Decimal(required=True, places=2, as_string=True,
-                                     validate=validate.Range(min=0, max=100), error_messages=_required(),
-                                     metadata=widget(_l("Operation and maintenance score (0–100)"), "number", min=0,
-                                                     max=100, step="0.01"))
-    promotion_score = fields.Decimal(required=True, places=2, as_string=True,
-                                     validate=validate.Range(min=0, max=100), error_messages=_required(),
-                                     metadata=widget(_l("Follow-on promotion score (0–100)"), "number", min=0,
-                                                     max=100, step="0.01"))
+    results_score = TwoPlaces(required=True, validate=validate.Range(min=0, max=100), error_messages=_required(),
+                              metadata=widget(_l("Results score (0–100)"), "number", min=0, max=100, step="0.01"))
+    operation_score = TwoPlaces(required=True, validate=validate.Range(min=0, max=100), error_messages=_required(),
+                                metadata=widget(_l("Operation and maintenance score (0–100)"), "number", min=0,
+                                                max=100, step="0.01"))
+    promotion_score = TwoPlaces(required=True, validate=validate.Range(min=0, max=100), error_messages=_required(),
+                                metadata=widget(_l("Follow-on promotion score (0–100)"), "number", min=0,
+                                                max=100, step="0.01"))
 
 
 class AcceptanceRequestSchema(OpinionSchema):
@@ -348,10 +360,10 @@ FUNDING_AMOUNT = validate.Range(min=Decimal("0.01"), max=100000,
                                 error=_l("The amount must be more than 0 and at most 100,000 (10k yuan)."))
 
 
-def _funding_amount(label) -> fields.Decimal:
-    return fields.Decimal(required=True, places=2, as_string=True, validate=FUNDING_AMOUNT,
-                          error_messages={**_required(), "invalid": _l("Enter an amount such as 50 or 12.5.")},
-                          metadata=widget(label, "number", min=0.01, step="0.01"))
+def _funding_amount(label) -> TwoPlaces:
+    return TwoPlaces(required=True, validate=FUNDING_AMOUNT,
+                     error_messages={**_required(), "invalid": _l("Enter an amount such as 50 or 12.5.")},
+                     metadata=widget(label, "number", min=0.01, step="0.01"))
 
 
 class FundingRequestSchema(Schema):
@@ -386,10 +398,10 @@ class ChangeValuesSchema(OpinionSchema):
 
     reason = fields.String(required=True, validate=validate.Length(min=1, max=5000), error_messages=_required(),
                            metadata=widget(_l("Reason for the change"), "textarea"))
-    new_budget = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
-                                validate=validate.Range(min=0.01, max=100000, error=_l(
-                                    "The budget must be more than 0 and at most 100,000 (10k yuan).")),
-                                metadata=widget(_l("New budget (10k yuan)"), "number", min=0.01, step="0.01"))
+    new_budget = TwoPlaces(load_default=None, allow_none=True,
+                           validate=validate.Range(min=0.01, max=100000, error=_l(
+                               "The budget must be more than 0 and at most 100,000 (10k yuan).")),
+                           metadata=widget(_l("New budget (10k yuan)"), "number", min=0.01, step="0.01"))
     new_starts_on = fields.Date(load_default=None, allow_none=True,
                                 metadata=widget(_l("New construction start"), "date"))
     new_ends_on = fields.Date(load_default=None, allow_none=True,

@@ -56,7 +56,7 @@ def test_file_attach_review_override_and_approve(api):
 
 def test_bad_amounts_are_422_and_nothing_is_written(api):
     project_id, _ = f.graded("wuhua_applicant", score="88")
-    for amount in ("0", "-1", "x"):
+    for amount in ("0", "-1", "x", "12.345"):
         assert "amount" in assert_error(_file(api, project_id, amount=amount), 422, "invalid")["fields"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FundingRequest)) == 0
 

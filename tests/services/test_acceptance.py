@@ -6,7 +6,7 @@ from app.database import transaction
 from app.demo.seed import DEMO_PASSWORD
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
-from app.models import Acceptance, Project
+from app.models import Acceptance, AcceptanceScore, Project
 from app.services.commands import acceptance as svc
 from app.services.engine.guards import message
 from app.services.reads import projects as reads
@@ -58,6 +58,26 @@ def test_scores_outside_a_criterions_range_are_refused_per_criterion(app):
     with pytest.raises(Invalid) as err, transaction():
         svc.submit_scores(expert, acc_id, scores)
     assert list(err.value.errors) == ["funds"]
+
+
+
+@pytest.mark.parametrize("score,kept", [("8.004", None), ("8.0049", None), ("8.000", "8.00"), ("8.5", "8.50")])
+def test_a_score_with_more_than_two_decimal_places_is_refused_never_rounded(app, score, kept):
+    _, acc_id = f.in_acceptance()
+    expert = f.panel(acc_id)[0][0]
+    scores = f.full_scores()
+    scores["scores"]["funds"]["score"] = score
+    if kept is None:
+        with pytest.raises(Invalid) as err, transaction():
+            svc.submit_scores(expert, acc_id, scores)
+        assert list(err.value.errors) == ["funds"] and "最多保留两位小数" in str(err.value.errors["funds"])
+        assert not db.session.scalars(sa.select(AcceptanceScore).where(AcceptanceScore.acceptance_id == acc_id)).all()
+    else:
+        with transaction():
+            svc.submit_scores(expert, acc_id, scores)
+        stored = db.session.scalar(sa.select(AcceptanceScore).where(AcceptanceScore.acceptance_id == acc_id,
+                                                                    AcceptanceScore.criterion == "funds"))
+        assert str(stored.score) == kept
 
 
 def _scored(fraction):

@@ -97,7 +97,7 @@ def test_the_leader_rejects_and_the_decision_says_so(app):
     assert "不予批准" in flat(pdf_text(current_pdf(issuing.latest("funding_decision", rid))))
 
 
-@pytest.mark.parametrize("amount", ["0", "-5", "abc", "", "100001"])
+@pytest.mark.parametrize("amount", ["0", "-5", "abc", "", "100001", "12.345", "0.001"])
 def test_an_amount_of_zero_or_less_or_not_a_number_is_a_field_error_and_nothing_is_written(app, amount):
     project_id, _ = f.graded(score="88")
     before = counts()
