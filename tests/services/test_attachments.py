@@ -72,6 +72,16 @@ def test_the_type_is_judged_from_the_bytes(content, name, content_type):
     assert upload(factories.draft(), content, name=name).content_type == content_type
 
 
+@pytest.mark.parametrize("sent, shown", [
+    ("建设方案.pdf", "建设方案.pdf"), ("REPORT.PDF", "REPORT.PDF"), ("x.exe", "x.pdf"), ("x", "x.pdf"),
+    ("..", "attachment.pdf"), (".", "attachment.pdf"), ("", "attachment.pdf"), (None, "attachment.pdf"),
+    ("../..", "attachment.pdf"), (" .pdf", "attachment.pdf"), ("方案.pdf.exe", "方案.pdf.pdf"),
+    ("报告 v1.2 终稿", "报告 v1.2 终稿.pdf"), ("a\x00b\u202e.pdf", "ab.pdf"), ("长" * 300 + ".pdf", "长" * 196 + ".pdf"),
+])
+def test_a_file_is_shown_and_downloaded_under_a_name_that_says_what_it_is(sent, shown):
+    assert upload(factories.draft(), PDF, name=sent).display_name == shown
+
+
 def test_a_renamed_executable_is_refused():
     with pytest.raises(Invalid) as exc:
         upload(factories.draft(), b"MZ\x90\x00" + b"\x00" * 64, name="plan.pdf")

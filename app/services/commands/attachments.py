@@ -87,11 +87,26 @@ def detect_type(path: Path, client_name: str) -> str | None:
     return None
 
 
+# The extensions a file of each type may be named with; any other is replaced by the type's own.
+EXTENSIONS = {"pdf": ("pdf",), "doc": ("doc", "dot"), "xls": ("xls", "xlt"), "docx": ("docx",),
+              "xlsx": ("xlsx",), "jpg": ("jpg", "jpeg", "jpe"), "png": ("png",), "zip": ("zip",)}
+_LOOKS_LIKE_EXTENSION = re.compile(r"[A-Za-z0-9]{1,5}")
+NAME_LIMIT = 200
+
+
 def clean_display_name(name: str | None, file_type: str) -> str:
-    """The client's file name for display only: no directories, no control characters."""
+    """The client's file name for display and download: no directories, no control characters,
+    and named as what its bytes are: a PDF sent as ``x.exe`` or ``x`` is ``x.pdf``, and a name
+    of dots alone (``..``) is ``attachment.pdf``."""
     name = re.split(r"[\\/]", name or "")[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip()[:200]
-    return name or f"attachment.{file_type}"
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not _LOOKS_LIKE_EXTENSION.fullmatch(extension):
+        stem, extension = name, ""  # ("报告 v1.2 终稿": no extension to replace)
+    if extension.lower() not in EXTENSIONS[file_type]:
+        extension = file_type
+    stem = stem.strip(". ")[:NAME_LIMIT - len(extension) - 1].strip() or "attachment"
+    return f"{stem}.{extension}"
 
 
 def storage_path(sha256: str) -> Path:
