@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -276,6 +276,9 @@ class ReportSchema(OpinionSchema):
     materials = Materials()
 
 
+RECTIFICATION_AT_MOST = timedelta(days=366)  # a rectification (整改) lasts at most a year
+
+
 class RectificationOrderSchema(OpinionSchema):
     deadline = fields.Date(required=True, error_messages=_required(),
                            metadata=widget(_l("Rectification deadline"), "date"))
@@ -284,6 +287,8 @@ class RectificationOrderSchema(OpinionSchema):
     def _future(self, value: date, **_):
         if value <= clock.today():
             raise ValidationError(_l("The deadline must be after today."))
+        if value > clock.today() + RECTIFICATION_AT_MOST:
+            raise ValidationError(_l("The deadline may be at most a year from today."))
 
 
 PANEL_SIZES = tuple(range(3, 16, 2))  # an odd panel of 3 to 15 experts

@@ -1,5 +1,5 @@
 """中期检查: one per project per year; rectification with a deadline; termination."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -49,6 +49,11 @@ def test_a_check_can_order_rectification_by_a_future_deadline_and_then_pass(app)
     with pytest.raises(Invalid) as err, transaction():
         checks.order_rectification(f.user("office"), check_id, {"opinion": "整改", "deadline": clock.today()})
     assert "deadline" in err.value.errors
+    for too_far in (clock.today() + timedelta(days=367), date(9999, 12, 31)):  # at most a year
+        with pytest.raises(Invalid) as err, transaction():
+            checks.order_rectification(f.user("office"), check_id, {"opinion": "整改", "deadline": too_far})
+        assert "整改期限最长为自今日起一年" in str(err.value.errors["deadline"])
+    assert db.session.get(MidtermCheck, check_id).rectification_deadline is None
     deadline = clock.today() + timedelta(days=30)
     with transaction():
         checks.order_rectification(f.user("office"), check_id, {"opinion": "进度滞后，限期整改", "deadline": deadline})
