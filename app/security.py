@@ -45,9 +45,12 @@ def _security_headers(response):
     if request.is_secure and seconds:  # over plain HTTP the header would be ignored anyway
         response.headers.setdefault("Strict-Transport-Security", f"max-age={seconds}")
     # Nothing personal in shared caches. A static file is the same for everybody: asking who is
-    # signed in would load the user (a statement) for each stylesheet, script and image.
-    if request.endpoint != "static" and getattr(current_user, "is_authenticated", False):
-        response.headers.setdefault("Cache-Control", "no-store")
+    # signed in would load the user (a statement) for each stylesheet, script and image. An API
+    # answer already says no-store (``api.blueprint.private``): asking would read the session
+    # cookie and hash the client's address for every token request.
+    if ("Cache-Control" not in response.headers and request.endpoint != "static"
+            and getattr(current_user, "is_authenticated", False)):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -73,8 +73,12 @@ def session_seconds() -> int:
 
 @bp.before_app_request
 def expire_idle_sessions():
-    """Sign out a session idle longer than PERMANENT_SESSION_LIFETIME or older than a day's work."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    """Sign out a session idle longer than PERMANENT_SESSION_LIFETIME or older than a day's work.
+    Not for a static file, nor for the API, which knows tokens only (its blueprints are named
+    ``api_…`` and ``api-docs``): asking who is signed in reads the session cookie and hashes the
+    client's address, on every API request."""
+    if request.endpoint == "static" or (request.blueprint or "").startswith("api") \
+            or not current_user.is_authenticated:
         return None
     now = session_seconds()
     idle = current_app.permanent_session_lifetime.total_seconds()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from app.web import auth
+from tests.api.conftest import ApiClient
 from tests.web.web_client import User
 
 
@@ -77,6 +78,18 @@ def test_an_idle_session_times_out(app):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert "timed out" in user.get("/login").text
     assert user.get("/inbox").status_code == 302  # still signed out
+
+
+def test_the_api_answers_a_token_whatever_the_web_session_sent_along_with_it(app):
+    """A script in the signed-in browser calling the API sends the session cookie too: the API
+    knows tokens only, so an idle session is neither timed out there nor redirected to sign in."""
+    user = User(app, "office")
+    with user.client.session_transaction() as session:
+        session["seen"] = int(time.time()) - app.permanent_session_lifetime.total_seconds() - 5
+    response = ApiClient(user.client).get("me", "office")
+    assert response.status_code == 200 and response.get_json()["username"] == "office"
+    assert "Set-Cookie" not in response.headers
+    assert user.get("/inbox").status_code == 302  # the page still times the session out
 
 
 def test_a_session_older_than_a_working_day_times_out_however_active(app):
