@@ -46,8 +46,10 @@ class TwoPlaces(fields.Decimal):
     are refused, never rounded away (``30.004`` is not ``30.00``; ``30.000`` is)."""
 
     default_error_messages = {"places": _l("Use at most two decimal places.")}
+    DESCRIPTION = "At most two decimal places: more are refused, never rounded."  # (the API document's)
 
     def __init__(self, **kwargs):
+        kwargs["metadata"] = {"description": self.DESCRIPTION, **kwargs.get("metadata", {})}
         super().__init__(places=2, as_string=True, **kwargs)
 
     def _validated(self, value):
