@@ -2,7 +2,7 @@
 
 Their jobs (mails, notifications, documents) wait in the outbox, pending, as when the worker has
 not reached them yet (``queue.held``): most tests need the state, not its side effects, and
-running those here was about two thirds of the suite's time. A test that reads them calls
+running those here was about a third of a service test's time. A test that reads them calls
 ``deliver()``, which runs them as the worker would, or sets ``HOLD_JOBS`` False. A test's own
 steps run their jobs as usual."""
 from __future__ import annotations

@@ -74,7 +74,7 @@ def held() -> Iterator[None]:
     """Inside the block, committed rows are not handed over: they wait in the outbox, pending,
     as when the queue cannot be reached, until the sweeper finds them stale or someone hands them
     over. For building a state whose side effects nobody waits for (the test factories: running
-    their mails and documents was most of the suite's time)."""
+    their mails and documents was about a third of a service test's time)."""
     marker = _held.set(True)
     try:
         yield
