@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -57,6 +57,53 @@ class TwoPlaces(fields.Decimal):
         if num is not None and num.is_finite() and Decimal(str(value).strip()) != num:
             raise self.make_error("places")
         return num
+
+
+class Window(validate.Validator):
+    """A date a person could mean: from ``earliest()`` to ``latest()``, both included. Both are
+    functions of today (``clock``), so the window moves with the date (and with a test's set
+    clock). A date before it is refused with ``too_early``, after it with ``too_late``;
+    ``description`` says the window in the API document (``dated``)."""
+
+    def __init__(self, earliest: Callable[[], date], latest: Callable[[], date], *, too_early, too_late,
+                 description: str):
+        self.earliest, self.latest = earliest, latest
+        self.too_early, self.too_late, self.description = too_early, too_late, description
+
+    def __call__(self, value: date | None) -> date | None:
+        if value is not None and value < self.earliest():
+            raise ValidationError(str(self.too_early))
+        if value is not None and value > self.latest():
+            raise ValidationError(str(self.too_late))
+        return value
+
+
+def dated(window: Window, **kwargs) -> fields.Date:
+    """A date field refused outside ``window``, whose description in the API document says it."""
+    kwargs["metadata"] = {"description": window.description, **kwargs.get("metadata", {})}
+    return fields.Date(validate=window, **kwargs)
+
+
+FIRST_DAY = date(2000, 1, 1)  # no pilot of this programme began before
+
+
+def _end_of_year(ahead: int) -> Callable[[], date]:
+    return lambda: date(clock.today().year + ahead, 12, 31)
+
+
+def _days_from_today(days: int) -> Callable[[], date]:
+    return lambda: clock.today() + timedelta(days=days)
+
+
+# A construction starts and ends within the years a pilot can span: it starts at most five years
+# ahead and lasts at most 60 months (``construction_months``), so it ends at most ten years ahead.
+_STARTS = _l("The construction starts between 2000 and five years from now.")
+_ENDS = _l("The construction ends between 2000 and ten years from now.")
+CONSTRUCTION_STARTS = Window(lambda: FIRST_DAY, _end_of_year(5), too_early=_STARTS, too_late=_STARTS,
+                             description="From 2000-01-01 to the end of the fifth year from now.")
+CONSTRUCTION_ENDS = Window(lambda: FIRST_DAY, _end_of_year(10), too_early=_ENDS, too_late=_ENDS,
+                           description="From 2000-01-01 to the end of the tenth year from now.")
+A_YEAR = 366  # days: a rectification, and a leader's delegation, last at most a year
 
 
 def _required():
@@ -252,14 +299,8 @@ class ProjectApprovalSchema(OpinionSchema):
     construction_months = fields.Integer(required=True, validate=validate.Range(
         min=1, max=60, error=_l("The construction period is 1 to 60 months.")), error_messages=_required(),
         metadata=widget(_l("Construction period (months)"), "number", min=1, max=60))
-    starts_on = fields.Date(load_default=None, allow_none=True,
-                            metadata=widget(_l("Construction starts on"), "date"))
-
-    @validates("starts_on")
-    def _plausible_start(self, value: date | None, **_):
-        latest = date(clock.today().year + 5, 12, 31)
-        if value is not None and not date(2000, 1, 1) <= value <= latest:
-            raise ValidationError(_l("The construction starts between 2000 and five years from now."))
+    starts_on = dated(CONSTRUCTION_STARTS, load_default=None, allow_none=True,
+                      metadata=widget(_l("Construction starts on"), "date"))
 
 
 class SignatureSchema(OpinionSchema):
@@ -278,19 +319,12 @@ class ReportSchema(OpinionSchema):
     materials = Materials()
 
 
-RECTIFICATION_AT_MOST = timedelta(days=366)  # a rectification (整改) lasts at most a year
-
-
 class RectificationOrderSchema(OpinionSchema):
-    deadline = fields.Date(required=True, error_messages=_required(),
-                           metadata=widget(_l("Rectification deadline"), "date"))
-
-    @validates("deadline")
-    def _future(self, value: date, **_):
-        if value <= clock.today():
-            raise ValidationError(_l("The deadline must be after today."))
-        if value > clock.today() + RECTIFICATION_AT_MOST:
-            raise ValidationError(_l("The deadline may be at most a year from today."))
+    deadline = dated(Window(_days_from_today(1), _days_from_today(A_YEAR),
+                            too_early=_l("The deadline must be after today."),
+                            too_late=_l("The deadline may be at most a year from today."),
+                            description=f"After today (Beijing) and at most {A_YEAR} days from today."),
+                     required=True, error_messages=_required(), metadata=widget(_l("Rectification deadline"), "date"))
 
 
 PANEL_SIZES = tuple(range(3, 16, 2))  # an odd panel of 3 to 15 experts
@@ -409,10 +443,10 @@ class ChangeValuesSchema(OpinionSchema):
                            validate=validate.Range(min=0.01, max=100000, error=_l(
                                "The budget must be more than 0 and at most 100,000 (10k yuan).")),
                            metadata=widget(_l("New budget (10k yuan)"), "number", min=0.01, step="0.01"))
-    new_starts_on = fields.Date(load_default=None, allow_none=True,
-                                metadata=widget(_l("New construction start"), "date"))
-    new_ends_on = fields.Date(load_default=None, allow_none=True,
-                              metadata=widget(_l("New construction end (acceptance date)"), "date"))
+    new_starts_on = dated(CONSTRUCTION_STARTS, load_default=None, allow_none=True,
+                          metadata=widget(_l("New construction start"), "date"))
+    new_ends_on = dated(CONSTRUCTION_ENDS, load_default=None, allow_none=True,
+                        metadata=widget(_l("New construction end (acceptance date)"), "date"))
     new_content = fields.String(load_default="", validate=validate.Length(max=20000),
                                 metadata=widget(_l("New construction content"), "textarea"))
     new_contact_name = fields.String(load_default="", validate=validate.Length(max=32),
@@ -602,25 +636,29 @@ def localise(message) -> str:
 
 class DelegationSchema(Schema):
     """代理: a leader names a proxy (an Office reviewer, by user name) for a period of Beijing
-    dates, both included; the period may not start in the past."""
+    dates, both included: it starts today or within a year, and lasts at most a year."""
 
     class Meta:
         unknown = EXCLUDE
 
     proxy = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=_required(),
                           metadata=widget(_l("Proxy (代理人)"), "select"))
-    starts_on = fields.Date(required=True, error_messages=_required(), metadata=widget(_l("From"), "date"))
-    ends_on = fields.Date(required=True, error_messages=_required(), metadata=widget(_l("Until (included)"), "date"))
-
-    @validates("starts_on")
-    def _not_past(self, value: date, **_):
-        if value < clock.today():
-            raise ValidationError(_l("The period may not start in the past."))
+    starts_on = dated(Window(clock.today, _days_from_today(A_YEAR),
+                             too_early=_l("The period may not start in the past."),
+                             too_late=_l("The period starts at most a year from today."),
+                             description=f"From today (Beijing) to {A_YEAR} days from today."),
+                      required=True, error_messages=_required(), metadata=widget(_l("From"), "date"))
+    ends_on = fields.Date(required=True, error_messages=_required(), metadata={
+        "description": f"On or after `starts_on`, at most {A_YEAR - 1} days after it (the period lasts at most "
+                       f"{A_YEAR} days).", **widget(_l("Until (included)"), "date")})
 
     @validates_schema
     def _in_order(self, data, **_):
-        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
             raise ValidationError(str(_l("The period must end on or after its first day.")), field_name="ends_on")
+        if starts and ends and ends >= starts + timedelta(days=A_YEAR):
+            raise ValidationError(str(_l("A delegation lasts at most a year.")), field_name="ends_on")
 
 
 class CaseMigrationSchema(Schema):

@@ -56,8 +56,9 @@ def designate():
     """Designate a proxy · 指定代理人
 
     A leader only (403 otherwise). `proxy`: the user name of an active Office reviewer who is not a
-    leader; `starts_on` ≤ `ends_on`, Beijing dates, not in the past (422). 409 when the proxy already
-    acts for a leader during part of the period. Audited.
+    leader; `starts_on` ≤ `ends_on`, Beijing dates, starting today or within a year and lasting at
+    most a year (366 days; 422 otherwise). 409 when the proxy already acts for a leader during
+    part of the period. Audited.
     """
     data = json_body()
     with transaction():

@@ -11,7 +11,7 @@ from marshmallow import validate
 from schemathesis.specs.openapi.definitions import OPENAPI_30_VALIDATOR
 
 from app.kinds import KINDS
-from app.schemas import TwoPlaces
+from app.schemas import TwoPlaces, Window
 from app.services.commands import action
 from app.services.commands.attachments import CONTENT_TYPES
 from tests import factories
@@ -164,6 +164,8 @@ def _expected_keywords(field) -> dict:
                 expected[high] = v.max
         elif isinstance(v, validate.OneOf):
             expected["enum"] = sorted(map(str, v.choices))
+        elif isinstance(v, Window):
+            expected["description"] = v.description
     if isinstance(field, ma_fields.Enum):
         expected["enum"] = sorted(str(m.value if field.by_value else m.name) for m in field.enum)
     if isinstance(field, TwoPlaces):
@@ -182,7 +184,7 @@ def _documented(prop: dict, keyword: str):
 def test_every_validated_field_carries_its_bounds_in_the_document(app, spec):
     """Ranges, lengths and choices are read off the marshmallow schemas the server validates
     with: each is in the document (minimum/maximum, minLength/maxLength, minItems/maxItems, enum),
-    and so is an amount's or a score's two decimal places (its description)."""
+    and so is an amount's or a score's two decimal places, and a date's window (their description)."""
     checked, missing = 0, []
     for name, schema_class in _documented_schemas(app):
         component = spec["components"]["schemas"][name]

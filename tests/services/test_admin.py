@@ -104,6 +104,25 @@ def test_batch_quota_cannot_drop_below_approved_projects(app, users):
     assert rec.payload["before"]["quota"] == 50 and rec.payload["quota"] == 1
 
 
+@pytest.mark.parametrize("opens, closes, field", [
+    ("2031-03-01", "9999-12-31", "closes_on"),
+    ("0001-01-01", "2031-06-30", "opens_on"),
+    ("2029-12-31", "2031-06-30", "opens_on"),
+    ("2031-03-01", "2033-01-01", "closes_on"),
+])
+def test_a_batch_is_open_in_its_year_or_a_year_either_side_and_nothing_else_is_written(app, users, opens, closes,
+                                                                                        field):
+    batches = db.session.scalar(sa.select(sa.func.count()).select_from(Batch))
+    with pytest.raises(Invalid) as exc:
+        admin.create_batch(users["admin"], {"name": "2031年度试点", "year": 2031, "opens_on": opens,
+                                            "closes_on": closes, "quota": 40})
+    assert set(exc.value.errors) == {field} and "2030" in exc.value.errors[field]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Batch)) == batches
+    with transaction():  # the edges are in
+        admin.create_batch(users["admin"], {"name": "2031年度试点", "year": 2031, "opens_on": "2030-01-01",
+                                            "closes_on": "2032-12-31", "quota": 40})
+
+
 def test_create_batch_and_plan_item(app, users):
     with transaction():
         b = admin.create_batch(users["admin"], {"name": "2031年度试点", "year": 2031, "opens_on": "2031-03-01",

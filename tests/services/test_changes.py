@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.database import transaction
 from app.errors import Conflict, Denied, Invalid, NotFound
 from app.extensions import db
@@ -122,7 +123,7 @@ def test_one_open_request_per_project_and_nothing_written_on_refusal(app):
     ({"change_type": "period", "reason": "r", "new_starts_on": "2030-06-01", "new_ends_on": "2030-01-01"},
      "new_ends_on"),
     ({"change_type": "contact", "reason": "r", "new_contact_name": "李新"}, "new_contact_phone"),
-    ({"change_type": "extension", "new_ends_on": "2099-01-01"}, "reason"),
+    ({"change_type": "extension", "new_ends_on": "2034-12-31"}, "reason"),
     ({"change_type": "nonsense", "reason": "r"}, "change_type"),
 ])
 def test_invalid_values_are_refused_with_reasons_and_nothing_written(app, data, field):
@@ -132,6 +133,26 @@ def test_invalid_values_are_refused_with_reasons_and_nothing_written(app, data, 
         file(pid, **data)
     assert field in exc.value.errors
     assert records() == count
+
+
+def test_a_new_construction_date_lies_within_the_years_a_pilot_can_span(app):
+    """A construction starts between 2000 and five years from now and ends at most ten years from
+    now: an extension to 9999 is refused with the window, not stored."""
+    pid = f.project()
+    year = clock.today().year
+    count = records()
+    for data, field in [({"change_type": "extension", "new_ends_on": "9999-12-31"}, "new_ends_on"),
+                        ({"change_type": "extension", "new_ends_on": f"{year + 11}-01-01"}, "new_ends_on"),
+                        ({"change_type": "period", "new_starts_on": "1999-12-31"}, "new_starts_on"),
+                        ({"change_type": "period", "new_starts_on": f"{year + 6}-01-01",
+                          "new_ends_on": f"{year + 7}-01-01"}, "new_starts_on")]:
+        with pytest.raises(Invalid) as exc:
+            file(pid, reason="r", **data)
+        assert set(exc.value.errors) == {field}, data
+        assert "2000" in exc.value.errors[field]
+    assert records() == count
+    file(pid, change_type="extension", reason="r", new_ends_on=f"{year + 10}-12-31")
+    assert records() == count + 1
 
 
 def test_an_extension_must_move_the_end_later(app):
@@ -148,7 +169,7 @@ def test_no_change_request_once_the_project_is_not_under_construction(app):
         perform(f.user("leader"), "project", pid, "terminate", {"opinion": "终止", "confirmed": "yes"})
     count = records()
     with pytest.raises(Conflict, match="."):
-        file(pid, change_type="extension", reason="r", new_ends_on="2099-01-01")
+        file(pid, change_type="extension", reason="r", new_ends_on="2034-12-31")
     assert records() == count
 
 

@@ -136,6 +136,9 @@ def test_a_revoked_delegation_ends_at_once_and_only_its_leader_or_an_admin_revok
     ({"proxy": "leader", "starts_on": "+0", "ends_on": "+1"}, "proxy"),
     ({"proxy": "nobody", "starts_on": "+0", "ends_on": "+1"}, "proxy"),
     ({"starts_on": "+0", "ends_on": "+1"}, "proxy"),
+    ({"proxy": "office", "starts_on": "+367", "ends_on": "+368"}, "starts_on"),  # starts within a year
+    ({"proxy": "office", "starts_on": "+0", "ends_on": "+366"}, "ends_on"),  # lasts at most a year (366 days)
+    ({"proxy": "office", "starts_on": "+0", "ends_on": "9999-12-31"}, "ends_on"),
 ])
 def test_a_bad_designation_is_refused_and_writes_nothing(app, data, field):
     data = {k: (clock.today() + timedelta(days=int(v[1:]))).isoformat() if v.startswith("+") else v
@@ -145,6 +148,15 @@ def test_a_bad_designation_is_refused_and_writes_nothing(app, data, field):
         delegations.designate(f.user("leader"), data)
     assert field in refused.value.errors
     assert (_count(Delegation), _count(AuditRecord)) == before
+
+
+def test_a_delegation_may_start_a_year_ahead_and_last_a_whole_year(app):
+    """The bounds are inclusive: a period starting 366 days ahead, of 366 days, is accepted."""
+    start = clock.today() + timedelta(days=366)
+    with transaction():
+        made = delegations.designate(f.user("leader"), {"proxy": "office", "starts_on": start.isoformat(),
+                                                        "ends_on": (start + timedelta(days=365)).isoformat()})
+    assert (made.ends_on - made.starts_on).days + 1 == 366
 
 
 def test_only_a_leader_designates_and_a_proxy_serves_one_leader_at_a_time(app):

@@ -3,6 +3,8 @@ catalogue and the expert pool. Every change is checked against the "admin" polic
 written to the decision history."""
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from marshmallow import (
@@ -87,6 +89,9 @@ class NewOrganisationSchema(OrganisationNameSchema):
     division_code = fields.String(required=True, validate=validate.Length(min=6, max=12), error_messages=_required())
 
 
+_NEAR_ITS_YEAR = "In the batch's `year`, the year before or the year after."
+
+
 class BatchSettingsSchema(Schema):
     """A filing batch: its name, year, filing period and quota of projects."""
 
@@ -95,12 +100,18 @@ class BatchSettingsSchema(Schema):
 
     name = fields.String(required=True, validate=validate.Length(min=2, max=64), error_messages=_required())
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100), error_messages=_required())
-    opens_on = fields.Date(required=True, error_messages=_required())
-    closes_on = fields.Date(required=True, error_messages=_required())
+    opens_on = fields.Date(required=True, error_messages=_required(), metadata={"description": _NEAR_ITS_YEAR})
+    closes_on = fields.Date(required=True, error_messages=_required(), metadata={
+        "description": f"On or after `opens_on`. {_NEAR_ITS_YEAR}"})
     quota = fields.Integer(required=True, validate=validate.Range(min=1, max=10000), error_messages=_required())
 
     @validates_schema
     def _period(self, data, **_):
+        year = data.get("year")
+        for name in ("opens_on", "closes_on"):  # a 2027 batch may open in late 2026 and close in early 2028
+            if year and data.get(name) and not date(year - 1, 1, 1) <= data[name] <= date(year + 1, 12, 31):
+                raise ValidationError(str(_l("The filing period lies within %(a)s–%(b)s: the batch's year or "
+                                             "a year either side.", a=year - 1, b=year + 1)), name)
         if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
             raise ValidationError(str(_l("The batch must close on or after the day it opens.")), "closes_on")
 
