@@ -37,6 +37,20 @@ def _rezip(members: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+def _chinese(line: str) -> bool:
+    return sum("\u4e00" <= c <= "\u9fff" for c in line) * 4 > len(line.strip())
+
+
+def _each_chinese_line_has_its_english(readme: str) -> None:
+    """The package's README is Chinese first with complete English: a line mostly in Chinese is a
+    heading with its English after " / ", or is followed by its English (a command between)."""
+    lines = [line for line in readme.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if _chinese(line) and " / " not in line:
+            after = [n for n in lines[i + 1:i + 3] if not n.strip().startswith("openssl")]
+            assert after and not _chinese(after[0]), line
+
+
 @pytest.fixture
 def archive(app, monkeypatch):
     """A project through evaluation whose application carried an attachment, and its dossier."""
@@ -77,6 +91,7 @@ def test_a_dossier_holds_every_document_attachment_and_the_history_and_passes_ve
     assert history["project"]["项目编号"] == archive["contents"].code
     assert any(h["trigger"] == "confirm_grade" and h["role_code"] == "leader" and h["time"][:2] == "20"
                for h in history["history"])
+    _each_chinese_line_has_its_english(members[package.README].decode())
     manifest = members[package.MANIFEST].decode()
     assert "<封装包>" in manifest and "<数字摘要 算法=\"SHA-256\">" in manifest and 'checkpoints/' in manifest
 
