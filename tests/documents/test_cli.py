@@ -7,6 +7,7 @@ from app.database import transaction
 from app.demo.seed import DEMO_PASSWORD
 from app.documents import pki
 from app.extensions import db
+from app.jobs import queue
 from app.models import OutboxMessage
 from app.services.documents import issuing
 from tests import factories as f
@@ -51,8 +52,11 @@ def test_documents_verify_reports_signers_and_alteration(runner, sealed, tmp_pat
 
 def test_render_pending_queues_documents_that_have_no_file_and_no_job(runner):
     app_id = f.submitted()
-    with transaction():  # as if numbered before the job queue existed: no rendering job
+    with queue.held(), transaction():  # its job waits in the outbox
         doc = issuing.issue_application_form(f.user("wuhua_applicant"), app_id)
+    waiting = runner.invoke(args=["documents", "render-pending"])
+    assert waiting.exit_code == 0 and "queued 0 documents" in waiting.output  # the waiting job is left to the queue
+    with transaction():  # as if numbered before the job queue existed: no rendering job
         db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.kind == issuing.RENDER_JOB))
     db.session.refresh(doc)
     assert doc.versions == []

@@ -225,17 +225,21 @@ def status_for(actor: User, document_id: int) -> str:
     return status_of(doc)
 
 
-def pending(limit: int = 50) -> list[IssuedDocument]:
-    """Reserved documents that have no file yet, oldest first."""
+def pending(limit: int = 50, *where) -> list[IssuedDocument]:
+    """Reserved documents that have no file yet (and meet ``where``), oldest first."""
     return list(db.session.scalars(
-        sa.select(IssuedDocument).where(~sa.exists().where(DocumentVersion.document_id == IssuedDocument.id))
+        sa.select(IssuedDocument).where(~sa.exists().where(DocumentVersion.document_id == IssuedDocument.id), *where)
         .order_by(IssuedDocument.id).limit(limit)))
 
 
 def requeue_pending(limit: int = 50) -> int:
-    """Give every document still without a file a new rendering job (after an admin fixed what
-    made its job fail, or for documents numbered before the job queue existed)."""
-    docs = pending(limit)
+    """Give every document still without a file and without a rendering job waiting a new job
+    (after an admin fixed what made its job fail, or for documents numbered before the job queue
+    existed). A waiting job is left to the queue (a lost one to the sweeper); returns how many
+    were queued."""
+    waiting = sa.select(OutboxMessage.payload["document_id"].as_integer()).where(
+        OutboxMessage.kind == RENDER_JOB, OutboxMessage.status == OutboxStatus.PENDING)
+    docs = pending(limit, ~IssuedDocument.id.in_(waiting))
     for doc in docs:
         outbox.enqueue(RENDER_JOB, {"document_id": doc.id})
     return len(docs)
