@@ -70,12 +70,24 @@ class Window(validate.Validator):
         self.earliest, self.latest = earliest, latest
         self.too_early, self.too_late, self.description = too_early, too_late, description
 
+    def first(self) -> str:
+        """The earliest date, as a date input's ``min`` (the browser then offers no earlier one)."""
+        return self.earliest().isoformat()
+
+    def last(self) -> str:
+        return self.latest().isoformat()
+
     def __call__(self, value: date | None) -> date | None:
         if value is not None and value < self.earliest():
             raise ValidationError(str(self.too_early))
         if value is not None and value > self.latest():
             raise ValidationError(str(self.too_late))
         return value
+
+
+def window_of(field: fields.Field) -> Window | None:
+    """The window a date field is held to, if any."""
+    return next((v for v in field.validators if isinstance(v, Window)), None)
 
 
 def dated(window: Window, **kwargs) -> fields.Date:
@@ -634,6 +646,12 @@ def localise(message) -> str:
 
 
 
+DELEGATION_STARTS = Window(clock.today, _days_from_today(A_YEAR),
+                           too_early=_l("The period may not start in the past."),
+                           too_late=_l("The period starts at most a year from today."),
+                           description=f"From today (Beijing) to {A_YEAR} days from today.")
+
+
 class DelegationSchema(Schema):
     """代理: a leader names a proxy (an Office reviewer, by user name) for a period of Beijing
     dates, both included: it starts today or within a year, and lasts at most a year."""
@@ -643,11 +661,7 @@ class DelegationSchema(Schema):
 
     proxy = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=_required(),
                           metadata=widget(_l("Proxy (代理人)"), "select"))
-    starts_on = dated(Window(clock.today, _days_from_today(A_YEAR),
-                             too_early=_l("The period may not start in the past."),
-                             too_late=_l("The period starts at most a year from today."),
-                             description=f"From today (Beijing) to {A_YEAR} days from today."),
-                      required=True, error_messages=_required(), metadata=widget(_l("From"), "date"))
+    starts_on = dated(DELEGATION_STARTS, required=True, error_messages=_required(), metadata=widget(_l("From"), "date"))
     ends_on = fields.Date(required=True, error_messages=_required(), metadata={
         "description": f"On or after `starts_on`, at most {A_YEAR - 1} days after it (the period lasts at most "
                        f"{A_YEAR} days).", **widget(_l("Until (included)"), "date")})

@@ -26,6 +26,7 @@ from app.labels import (
     trigger_label,
 )
 from app.notifications import unread_count as notification_count
+from app.schemas import CONSTRUCTION_ENDS, CONSTRUCTION_STARTS, DELEGATION_STARTS
 from app.services.reads.history import title_of
 from app.services.supervision.urging import may_urge
 from app.sizes import file_size
@@ -205,6 +206,11 @@ def acceptance_criteria():
     return CRITERIA
 
 
+# The windows of the dates the standalone forms ask for (a step's form takes its own from its schema).
+DATE_WINDOWS = {"construction_starts": CONSTRUCTION_STARTS, "construction_ends": CONSTRUCTION_ENDS,
+                "delegation_starts": DELEGATION_STARTS}
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         label=label, badge_tone=badge_tone, state_badge=state_badge, level_badge=level_badge,
@@ -214,7 +220,8 @@ def register(app: Flask) -> None:
         state_of=state_of, role_label=role_label, kind_label=kind_label, choices=choices, option_tags=option_tags,
         field=field, plan_choices=plan_choices, attachment_choices=attachment_choices,
         recommendation_label=recommendation_label, tr=tr, back_link=back_link, can_urge=can_urge,
-        application_number=application_number, item_title=title_of, record_actor=record_actor)
+        application_number=application_number, item_title=title_of, record_actor=record_actor,
+        date_windows=DATE_WINDOWS)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["labels"] = labels

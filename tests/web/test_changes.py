@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app import clock
 from app.extensions import db
 from app.models import AuditRecord, ChangeRequest, Project
 from tests import factories as f
@@ -27,6 +28,10 @@ def test_an_extension_from_the_project_page_to_the_leaders_approval(app):
     applicant = Browser(app, "wuhua_applicant", lang="zh")
     page = applicant.get(f"/projects/{pid}")
     assert f"/changes/new/{pid}" in page.text and "申请变更" in page.text
+    year = clock.today().year  # the dates' inputs offer the years a construction may span
+    form = applicant.get(f"/changes/new/{pid}").text
+    assert f'name="new_starts_on" type="date" value="" min="2000-01-01" max="{year + 5}-12-31"' in form
+    assert f'name="new_ends_on" type="date" value="" min="2000-01-01" max="{year + 10}-12-31"' in form
     r = applicant.post(f"/changes/new/{pid}", {"change_type": "extension", "reason": "设备到货延迟",
                                                "new_ends_on": new_end, "kind": "evidence",
                                                "file": (io.BytesIO(PDF), "延期说明.pdf")},

@@ -33,6 +33,9 @@ def test_a_leader_designates_the_proxy_enters_the_approval_and_the_history_names
     page = leader.get("/delegations/")
     assert page.status_code == 200 and "指定代理人" in page.text and 'value="office"' in page.text
     today = clock.today()
+    # the browser offers only the dates the period may take: from today to a year ahead
+    assert (f'id="f-starts_on" name="starts_on" required aria-required="true" type="date" value="" '
+            f'min="{today}" max="{today + timedelta(days=366)}"') in page.text
     done = leader.post("/delegations/", {"proxy": "office", "starts_on": today.isoformat(),
                                          "ends_on": (today + timedelta(days=3)).isoformat()})
     assert done.status_code == 302

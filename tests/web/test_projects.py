@@ -63,6 +63,8 @@ def test_midterm_check_with_rectification_then_acceptance_request(app):
     # the deadline is required: the form comes back with the error beside the field
     r = office.act("midterm_check", check_id, "order_rectification", {"opinion": "进度滞后"})
     assert r.status_code == 422 and f'id="f-midterm_check-{check_id}-order_rectification-deadline-error"' in r.text
+    today = clock.today()  # the date input offers the deadline's window: tomorrow to a year ahead
+    assert f'type="date" value="" min="{today + timedelta(days=1)}" max="{today + timedelta(days=366)}"' in r.text
     assert office.act("midterm_check", check_id, "order_rectification",
                       {"opinion": "进度滞后，限期整改。", "deadline": deadline}).status_code == 302
 

@@ -20,7 +20,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.kinds import KINDS, MODEL_OF, flows_of
 from app.models import User
-from app.schemas import OpinionSchema, load
+from app.schemas import OpinionSchema, load, window_of
 from app.services.engine import proxy
 from app.services.engine.fire import available_steps, fire
 from app.services.engine.loading import load_visible
@@ -125,7 +125,14 @@ class Action:
         """(name, how the form asks for it) for each field: the schema field's ``widget`` metadata."""
         declared = self.schema().fields
         return [(name, {"label": name, "type": "text", "required": declared[name].required,
-                        **declared[name].metadata.get("widget", {})}) for name in self.fields]
+                        **declared[name].metadata.get("widget", {}), **_bounds(declared[name])})
+                for name in self.fields]
+
+
+def _bounds(field) -> dict:
+    """A date field's window as its input's ``min`` and ``max`` (as of today)."""
+    window = window_of(field)
+    return {"min": window.first(), "max": window.last()} if window is not None else {}
 
 
 def triggers_of(kind: str) -> tuple[str, ...]:
