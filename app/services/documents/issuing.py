@@ -237,9 +237,9 @@ def requeue_pending(limit: int = 50) -> int:
     (after an admin fixed what made its job fail, or for documents numbered before the job queue
     existed). A waiting job is left to the queue (a lost one to the sweeper); returns how many
     were queued."""
-    waiting = sa.select(OutboxMessage.payload["document_id"].as_integer()).where(
-        OutboxMessage.kind == RENDER_JOB, OutboxMessage.status == OutboxStatus.PENDING)
-    docs = pending(limit, ~IssuedDocument.id.in_(waiting))
+    waiting = sa.exists().where(OutboxMessage.kind == RENDER_JOB, OutboxMessage.status == OutboxStatus.PENDING,
+                                OutboxMessage.payload["document_id"].as_integer() == IssuedDocument.id)
+    docs = pending(limit, ~waiting)  # (NOT EXISTS: a NULL among NOT IN's values would exclude every row)
     for doc in docs:
         outbox.enqueue(RENDER_JOB, {"document_id": doc.id})
     return len(docs)
