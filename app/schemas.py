@@ -70,12 +70,10 @@ class Window(validate.Validator):
         self.earliest, self.latest = earliest, latest
         self.too_early, self.too_late, self.description = too_early, too_late, description
 
-    def first(self) -> str:
-        """The earliest date, as a date input's ``min`` (the browser then offers no earlier one)."""
-        return self.earliest().isoformat()
-
-    def last(self) -> str:
-        return self.latest().isoformat()
+    def bounds(self) -> dict[str, str]:
+        """The window as of today, as a date input's ``min`` and ``max`` (the browser's picker
+        then offers no other date): for a step's form (``Action.widgets``) and the others alike."""
+        return {"min": self.earliest().isoformat(), "max": self.latest().isoformat()}
 
     def __call__(self, value: date | None) -> date | None:
         if value is not None and value < self.earliest():

@@ -132,7 +132,7 @@ class Action:
 def _bounds(field) -> dict:
     """A date field's window as its input's ``min`` and ``max`` (as of today)."""
     window = window_of(field)
-    return {"min": window.first(), "max": window.last()} if window is not None else {}
+    return window.bounds() if window is not None else {}
 
 
 def triggers_of(kind: str) -> tuple[str, ...]:
