@@ -167,7 +167,7 @@ def test_two_requests_due_at_once_write_the_last_use_once(app):
     assert as_utc(_last_used(token_id)) == now
 
 
-def _endorse_with_a_queue(app, client, tmp_path):
+def _endorse_with_a_queue(app, client, tmp_path, ranking: int | None = 1):
     """wuhua_office endorses a submitted application over the API, its jobs going to a private
     Redis as in production (so the request's own statements alone are seen): the token's id, the
     response, the statements, the commits that wrote and how many jobs were queued."""
@@ -182,7 +182,7 @@ def _endorse_with_a_queue(app, client, tmp_path):
     try:
         with statements(app) as (seen, commits):
             response = api.post(f"applications/{app_id}/actions/endorse", "wuhua_office",
-                                json={"version": version, "opinion": "同意上报", "ranking": 1})
+                                json={"version": version, "opinion": "同意上报", "ranking": ranking})
             response.close()
         return token_id, response, seen, commits, len(queue.queue())
     finally:
@@ -195,6 +195,29 @@ def test_a_decision_request_commits_once_with_the_tokens_last_use(app, client, t
     assert len(commits) == 1
     assert _last_used(token_id) is not None  # rode along in the deciding commit
     assert queued > 0  # handed over without a second commit
+
+
+def test_a_step_reads_the_chains_head_in_its_compare_and_set_and_writes_its_record_with_the_rest(
+        app, client, tmp_path):
+    """The compare-and-set UPDATE returns the audit chain's head, locked: no statement of its own
+    reads it. On PostgreSQL the step's audit record, its outbox row and the endorsement's time are
+    then one statement (data-modifying WITH clauses); on SQLite, where a statement costs no round
+    trip, one each."""
+    _, response, seen, commits, _ = _endorse_with_a_queue(app, client, tmp_path, ranking=None)
+    assert response.status_code == 200, response.get_json()
+    writes = [s for s in seen if s.lstrip().upper().startswith(("INSERT", "UPDATE", "WITH"))
+              and "api_tokens" not in s]  # (a new token's first use rides along too)
+    (cas,) = [s for s in writes if s.startswith("UPDATE applications")]
+    assert "FROM audit_head" in cas
+    assert not [s for s in seen if s.lstrip().startswith("SELECT") and "FROM audit_head" in s]
+    if databases.BACKEND == "postgresql":
+        assert len(writes) == 2
+        assert all(part in writes[1] for part in ("INSERT INTO audit_records", "UPDATE endorsements",
+                                                  "INSERT INTO outbox"))
+    else:
+        assert [w.split("(")[0].split(" SET")[0].strip() for w in writes[1:]] == [
+            "INSERT INTO audit_records", "UPDATE endorsements", "INSERT INTO outbox"]
+    assert len(commits) == 1
 
 
 @sqlite_only

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import policies
-from app.database import write
+from app.database import Write, write
 from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.models import (
@@ -65,12 +65,14 @@ WITH_ENDORSEMENTS = (joinedload(Application.endorsements),)
 def endorse(actor: User, application_id: int, fields: dict, expected_version: int | None = None) -> Application:
     """推荐上报: this office endorses; the application moves to the next office or the province."""
     app = load_visible(Application, application_id, actor, options=WITH_ENDORSEMENTS)
-    current = app.current_endorsement
+    current, now = app.current_endorsement, utcnow()  # (none: the step's policy refuses it)
     fire(app, "endorse", actor, opinion=fields["opinion"], payload={"ranking": fields["ranking"]},
          expected_version=expected_version,
          changes=lambda to: {"endorsement_level": app.endorsement_level + 1}
-         if to == ApplicationState.ENDORSING else {})
-    take_places([(app, current, fields["ranking"])], endorsed_at=utcnow())
+         if to == ApplicationState.ENDORSING else {},
+         along=[_placing(current, app.batch_id, None, now)] if current else [])  # its time, with the record
+    _placed(current, app.batch_id, None, now)
+    take_places([(app, current, fields["ranking"])])
     return app
 
 
@@ -83,13 +85,14 @@ def _place_taken(application: Application) -> Conflict:
                            number=application.number or "")))
 
 
-def take_places(moves: list[tuple[Application, Endorsement, int | None]], endorsed_at=None) -> None:
-    """Give each endorsement its place in its office's ranking of the application's batch (and,
-    when the office endorses now, the time: ``endorsed_at``): a place another endorsement of the
-    office and batch holds is a Conflict (checked here, and by the unique constraint when two
-    writers race). Every place is first vacated, so that places can be swapped."""
+def take_places(moves: list[tuple[Application, Endorsement, int | None]]) -> None:
+    """Give each endorsement its place in its office's ranking of the application's batch: a
+    place another endorsement of the office and batch holds is a Conflict (checked here, and by
+    the unique constraint when two writers race). Every place held is first vacated, so that
+    places can be swapped."""
     for app, current, _ranking in moves:
-        _place(current, app.batch_id, None, endorsed_at)
+        if current.ranking is not None:
+            _place(current, app.batch_id, None)
     if all(ranking is None for _app, _current, ranking in moves):
         return  # no place taken: nothing can collide
     moving = {current.id for _app, current, _r in moves}
@@ -119,15 +122,25 @@ _PLACE = _E.id.table.update().where(_E.id == sa.bindparam("_id")).values(
 _ENDORSED = _PLACE.values(endorsed_at=sa.bindparam("_at"))
 
 
-def _place(endorsement: Endorsement, batch_id: int, ranking: int | None, endorsed_at=None) -> None:
+def _placing(endorsement: Endorsement, batch_id: int, ranking: int | None, endorsed_at=None) -> Write:
+    """The UPDATE of an endorsement's place (and time), as a write (``database.write_together``)."""
     params = {"_id": endorsement.id, "_batch": batch_id, "_ranking": ranking}
     if endorsed_at is not None:
         params["_at"] = endorsed_at
-    write(_ENDORSED if endorsed_at is not None else _PLACE, params)
+    return (_ENDORSED if endorsed_at is not None else _PLACE), params
+
+
+def _placed(endorsement: Endorsement, batch_id: int, ranking: int | None, endorsed_at=None) -> None:
+    """The loaded endorsement, in step with what ``_placing`` wrote."""
     set_committed_value(endorsement, "batch_id", batch_id)
     set_committed_value(endorsement, "ranking", ranking)
     if endorsed_at is not None:
         set_committed_value(endorsement, "endorsed_at", endorsed_at)
+
+
+def _place(endorsement: Endorsement, batch_id: int, ranking: int | None, endorsed_at=None) -> None:
+    write(*_placing(endorsement, batch_id, ranking, endorsed_at))
+    _placed(endorsement, batch_id, ranking, endorsed_at)
 
 
 def next_place(office_id: int, batch_id: int) -> int:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Callable
+from typing import Callable, Sequence
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import object_session
 
 from app import policies
-from app.database import write
+from app.database import Write, write
 from app.errors import Conflict, Denied, Invalid
 from app.i18n import short_locale
 from app.kinds import flow_of, kind_of
@@ -24,7 +24,6 @@ from app.models.base import utcnow
 from app.services.engine import proxy, versions  # noqa: F401  (versions: new cases take the current version)
 from app.services.engine.guards import GUARDS, Guards, message
 from app.services.records import audit
-from app.services.records.outbox import enqueue
 from app.services.time import due
 from workflows import NoStep, Step
 
@@ -39,16 +38,32 @@ class Moved:
     audit_id: int
 
 
+class _Once:
+    """A guard that answers from its first evaluation on (``functools.cache`` copies the wrapped
+    function's attributes each time it wraps one: some 2 µs a guard, a dozen guards a step)."""
+
+    __slots__ = ("check", "answer")
+
+    def __init__(self, check: Callable[[], bool]):
+        self.check, self.answer = check, None
+
+    def __call__(self) -> bool:
+        if self.answer is None:
+            self.answer = bool(self.check())
+        return self.answer
+
+
 def guards_of(entity, actor: User | None) -> Guards:
     """The entity's named guards, each evaluated at most once however often a flow asks."""
-    return {name: cache(check) for name, check in GUARDS[kind_of(entity).name](entity, actor).items()}
+    return {name: _Once(check) for name, check in GUARDS[kind_of(entity).name](entity, actor).items()}
 
 
 def fire(entity, trigger: str, actor: User, *, opinion: str = "", payload: dict | None = None,
-         expected_version: int | None = None, changes: Changes | None = None) -> Moved:
+         expected_version: int | None = None, changes: Changes | None = None, along: Sequence[Write] = ()) -> Moved:
     """Move ``entity`` by ``trigger``. ``changes`` are the step's data, written in the same
     compare-and-set UPDATE as the new state (a dict, or a function of the new state when the
-    data depends on where the step leads).
+    data depends on where the step leads); ``along``, the step's writes to other rows that need
+    no answer, made with its audit record (``audit.record``) once the state has moved.
 
     The case follows the version of its flow it is pinned to (``flow_of``). Inside
     ``proxy.entering(p)`` the step is entered by the proxy ``p`` on ``actor``'s behalf: only a
@@ -83,33 +98,36 @@ def fire(entity, trigger: str, actor: User, *, opinion: str = "", payload: dict 
     if new_state != old_state:
         values["stage_entered_at"] = now = utcnow()
         values["due_on"] = due.after(kind.name, entity, new_state, now, actor.id)
-    result = write(_compare_and_set(type(entity), tuple(values)),
-                   {"_id": entity.id, "_state": old_state, "_version": old_version,
-                    **{f"_new_{k}": v for k, v in values.items()}}, object_session(entity))
-    if result.rowcount != 1:
+    head = write(_compare_and_set(type(entity), tuple(values)),
+                 {"_id": entity.id, "_state": old_state, "_version": old_version,
+                  **{f"_new_{k}": v for k, v in values.items()}}, object_session(entity)).first()
+    if head is None:  # no row matched: another decision moved it first
         raise Conflict(str(_l("Someone else acted on this item first; reload it and try again.")))
     for key, value in values.items():  # keep the loaded object in step without a reload
         sa.orm.attributes.set_committed_value(entity, key, value)
 
     audit_id = audit.record(entity_type=kind.name, entity_id=entity.id, trigger=trigger, actor=actor,
                             role=step.role, from_state=old_state.value, to_state=new_state.value,
-                            opinion=opinion, payload=payload, entered_by=entered_by)
-    enqueue("state_changed", {"entity_type": kind.name, "entity_id": entity.id, "trigger": trigger,
-                              "from": old_state.value, "to": new_state.value, "actor_id": actor.id,
-                              "audit_id": audit_id, **({"entered_by": entered_by.id} if entered_by else {})})
+                            opinion=opinion, payload=payload, entered_by=entered_by, head=head, along=along,
+                            message=("state_changed", {"entity_type": kind.name, "entity_id": entity.id,
+                                                       "trigger": trigger, "from": old_state.value,
+                                                       "to": new_state.value, "actor_id": actor.id,
+                                                       **({"entered_by": entered_by.id} if entered_by else {})}))
     return Moved(step, old_state, new_state, audit_id)
 
 
 @cache
 def _compare_and_set(model, attributes: tuple[str, ...]) -> sa.Update:
-    """The compare-and-set UPDATE of ``model``'s table writing ``attributes``: built once per
-    shape, so a step only binds its values (building it, and its cache key, each time was about a
-    sixth of an in-process decision), and run as Core (``database.write``)."""
+    """The compare-and-set UPDATE of ``model``'s table writing ``attributes``, returning the audit
+    chain's head, locked (a row only when the item matched): built once per shape, so a step only
+    binds its values (building it, and its cache key, each time was about a sixth of an in-process
+    decision), and run as Core (``database.write``)."""
     column = sa.inspect(model).columns
     return (column.id.table.update()
             .where(column.id == sa.bindparam("_id"), column.state == sa.bindparam("_state"),
                    column.version == sa.bindparam("_version"))
-            .values({column[name].name: sa.bindparam(f"_new_{name}") for name in attributes}))
+            .values({column[name].name: sa.bindparam(f"_new_{name}") for name in attributes})
+            .returning(*audit.HEAD))
 
 
 def available_steps(entity, actor: User, waiting: bool = False) -> list[Step]:

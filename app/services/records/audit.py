@@ -15,10 +15,11 @@ from types import SimpleNamespace
 import orjson
 import sqlalchemy as sa
 
-from app.database import write
+from app.database import Write, write, write_together
 from app.extensions import db
 from app.models import AuditHead, AuditRecord, User
 from app.models.base import utcnow
+from app.services.records.outbox import enqueue
 
 GENESIS = "0" * 64
 
@@ -94,7 +95,12 @@ def _sealed(prev_hash: str, fields: dict) -> str:
 _HEAD, _RECORDS = AuditHead.__table__, AuditRecord.__table__
 _READ_HEAD = sa.select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == 1)
 _LOCK_HEAD = _READ_HEAD.with_for_update()
-_APPEND = _RECORDS.insert()  # the head follows by itself (trigger audit_records_move_head, migration 0020)
+# An appended record moves the head by itself (trigger audit_records_move_head, migration 0020).
+# The head, locked, as two columns that a step's compare-and-set UPDATE returns (``fire``): the
+# step learns where the chain stands in its own statement, not in one more (NULL while the chain
+# has no head row: ``record`` then makes it).
+HEAD = tuple(sa.select(column).where(_HEAD.c.id == 1).with_for_update().scalar_subquery().label(f"head_{column.name}")
+             for column in (_HEAD.c.last_id, _HEAD.c.last_hash))
 
 
 def locked_head() -> sa.Row:
@@ -113,17 +119,29 @@ def digest(prev_hash: str, rec: AuditRecord) -> str:
 
 def record(*, entity_type: str, entity_id: int, trigger: str, actor: User | None, role: str,
            from_state: str | None = None, to_state: str | None = None, opinion: str = "",
-           payload: dict | None = None, entered_by: User | None = None) -> int:
-    """Append one record and return its id; the head row is locked so concurrent appends form
-    one chain, and moved to the record by the database's trigger on the insert. ``entered_by``:
-    the proxy who entered the ``actor``'s (a leader's) step on their behalf."""
-    head = locked_head()
-    rec = dict(created_at=utcnow(), entity_type=entity_type, entity_id=entity_id, trigger=trigger,
+           payload: dict | None = None, entered_by: User | None = None,
+           head: tuple[int | None, str | None] | None = None, message: tuple[str, dict] | None = None,
+           along: Sequence[Write] = ()) -> int:
+    """Append one record and return its id. The head row is locked so concurrent appends form one
+    chain, and moved to the record by the database's trigger on the insert; the record takes the
+    next id after the head's, so the chain's order is the ids' order. ``entered_by``: the proxy
+    who entered the ``actor``'s (a leader's) step on their behalf. ``head``: the head already
+    locked in this transaction (``HEAD``, as a step's compare-and-set returns it). ``message``:
+    the outbox work (kind, payload) the record causes, written with it (its payload gains the
+    record's ``audit_id``). ``along``: the step's own writes that need no answer (an endorsement's
+    time), made with the record (``database.write_together``: one statement on PostgreSQL)."""
+    last_id, last_hash = head if head is not None and head[0] is not None else locked_head()
+    rec = dict(id=last_id + 1, created_at=utcnow(), entity_type=entity_type, entity_id=entity_id, trigger=trigger,
                from_state=from_state, to_state=to_state, actor_id=actor.id if actor else None,
-               actor_role=role, opinion=opinion, payload=jsonable(payload or {}), prev_hash=head.last_hash,
+               actor_role=role, opinion=opinion, payload=jsonable(payload or {}), prev_hash=last_hash,
                entered_by_id=entered_by.id if entered_by else None)
-    rec["hash"] = digest(head.last_hash, SimpleNamespace(**rec))
-    return write(_APPEND, rec).inserted_primary_key[0]
+    rec["hash"] = digest(last_hash, SimpleNamespace(**rec))
+    if message is None:
+        write_together(*along, (_RECORDS, rec))
+    else:
+        kind, work = message
+        enqueue(kind, {**work, "audit_id": rec["id"]}, after=((_RECORDS, rec), *along))
+    return rec["id"]
 
 
 @dataclass(frozen=True)

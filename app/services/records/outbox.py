@@ -19,13 +19,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.database import write
+from app.database import Write, write_together
 from app.errors import NotFound
 from app.extensions import db
 from app.models import OutboxMessage, OutboxStatus
@@ -71,14 +71,17 @@ def kinds() -> list[str]:
     return sorted(_HANDLERS)
 
 
-_ENQUEUE = OutboxMessage.__table__.insert()  # (a row is written, not read back: no ORM object)
+_OUTBOX = OutboxMessage.__table__  # (a row is written, not read back: no ORM object)
 
 
-def enqueue(kind: str, payload: dict, *, available_at: datetime | None = None) -> int:
-    """Record work for after the commit (in the caller's transaction); returns the row's id."""
+def enqueue(kind: str, payload: dict, *, available_at: datetime | None = None, after: Sequence[Write] = ()) -> int:
+    """Record work for after the commit (in the caller's transaction); returns the row's id.
+    ``after``: the writes the work follows (a step's audit record and its own rows), made first
+    and, where the database can, in the same statement (``database.write_together``)."""
     now = clock.now()  # handed over right after the commit (the sweeper's clock starts now)
-    outbox_id = write(_ENQUEUE, {"kind": kind, "payload": payload, "available_at": available_at or now,
-                                              "handed_at": now}).inserted_primary_key[0]
+    row = {"kind": kind, "payload": payload, "created_at": now, "status": OutboxStatus.PENDING, "attempts": 0,
+           "last_error": "", "available_at": available_at or now, "handed_at": now, "delivered_at": None}
+    outbox_id = write_together(*after, (_OUTBOX, row))
     db.session.info.setdefault(NEW_IDS, []).append(outbox_id)
     return outbox_id
 
