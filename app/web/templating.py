@@ -27,6 +27,7 @@ from app.labels import (
 )
 from app.notifications import unread_count as notification_count
 from app.schemas import CONSTRUCTION_ENDS, CONSTRUCTION_STARTS, DELEGATION_STARTS
+from app.services.commands.admin import BATCH_YEARS, filing_period
 from app.services.reads.history import title_of
 from app.services.supervision.urging import may_urge
 from app.sizes import file_size
@@ -211,6 +212,12 @@ DATE_WINDOWS = {"construction_starts": CONSTRUCTION_STARTS, "construction_ends":
                 "delegation_starts": DELEGATION_STARTS}
 
 
+def batch_period(year=None) -> dict[str, str]:
+    """The date inputs' bounds of a batch's filing period (``commands.admin.filing_period``)."""
+    first, last = filing_period(year)
+    return {"min": first.isoformat(), "max": last.isoformat()}
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         label=label, badge_tone=badge_tone, state_badge=state_badge, level_badge=level_badge,
@@ -221,7 +228,7 @@ def register(app: Flask) -> None:
         field=field, plan_choices=plan_choices, attachment_choices=attachment_choices,
         recommendation_label=recommendation_label, tr=tr, back_link=back_link, can_urge=can_urge,
         application_number=application_number, item_title=title_of, record_actor=record_actor,
-        date_windows=DATE_WINDOWS)
+        date_windows=DATE_WINDOWS, batch_period=batch_period, batch_years=BATCH_YEARS)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["labels"] = labels

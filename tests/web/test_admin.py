@@ -133,3 +133,24 @@ def test_the_expert_form_sets_the_specialist_domains_and_refuses_an_unknown_one(
     assert [d.value for d in db.session.get(Expert, expert.id).domains] == ["credit", "finance"]
     assert "财政管理" in b.get("/admin/experts").text
     assert Browser(app, "office").get(f"/admin/experts/{expert.id}").status_code == 403
+
+
+def _date_bounds(html: str, name: str) -> tuple[str, str]:
+    tag = html.split(f'name="{name}"')[1].split(">")[0]
+    return tag.split('min="')[1].split('"')[0], tag.split('max="')[1].split('"')[0]
+
+
+def test_a_batchs_date_pickers_offer_only_its_filing_period(app):
+    """The date inputs stop where the server would refuse: a batch's year or a year either side;
+    before a year is chosen, any batch's years (2000–2100) or a year either side."""
+    b = Browser(app, "admin")
+    blank = b.get("/admin/batches").text
+    assert _date_bounds(blank, "opens_on") == _date_bounds(blank, "closes_on") == ("1999-01-01", "2101-12-31")
+    demo = f.demo_batch()
+    page = b.get(f"/admin/batches/{demo.id}").text
+    assert _date_bounds(page, "opens_on") == (f"{demo.year - 1}-01-01", f"{demo.year + 1}-12-31")
+    refused = b.post("/admin/batches", {"name": "2031年度试点", "year": "2031", "opens_on": "2035-03-01",
+                                        "closes_on": "2035-06-30", "quota": "40"})
+    assert refused.status_code == 422 and 'id="f-opens_on-error"' in refused.text
+    assert _date_bounds(refused.text, "closes_on") == ("2030-01-01", "2032-12-31")
+    assert "2030年至2032年" in refused.text  # the message names the same years

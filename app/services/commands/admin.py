@@ -92,6 +92,22 @@ class NewOrganisationSchema(OrganisationNameSchema):
 _NEAR_ITS_YEAR = "In the batch's `year`, the year before or the year after."
 
 
+BATCH_YEARS = (2000, 2100)
+
+
+def filing_period(year: int | str | None = None) -> tuple[date, date]:
+    """The first and last day a batch of ``year`` may open or close on: its year or a year either
+    side (a 2027 batch may open in late 2026 and close in early 2028). Without a valid year (a
+    form not yet filled in): any batch's."""
+    try:
+        low = high = int(year)
+    except (TypeError, ValueError):
+        low, high = BATCH_YEARS
+    if not BATCH_YEARS[0] <= low <= BATCH_YEARS[1]:
+        low, high = BATCH_YEARS
+    return date(low - 1, 1, 1), date(high + 1, 12, 31)
+
+
 class BatchSettingsSchema(Schema):
     """A filing batch: its name, year, filing period and quota of projects."""
 
@@ -99,7 +115,7 @@ class BatchSettingsSchema(Schema):
         unknown = EXCLUDE
 
     name = fields.String(required=True, validate=validate.Length(min=2, max=64), error_messages=_required())
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100), error_messages=_required())
+    year = fields.Integer(required=True, validate=validate.Range(*BATCH_YEARS), error_messages=_required())
     opens_on = fields.Date(required=True, error_messages=_required(), metadata={"description": _NEAR_ITS_YEAR})
     closes_on = fields.Date(required=True, error_messages=_required(), metadata={
         "description": f"On or after `opens_on`. {_NEAR_ITS_YEAR}"})
@@ -108,10 +124,11 @@ class BatchSettingsSchema(Schema):
     @validates_schema
     def _period(self, data, **_):
         year = data.get("year")
-        for name in ("opens_on", "closes_on"):  # a 2027 batch may open in late 2026 and close in early 2028
-            if year and data.get(name) and not date(year - 1, 1, 1) <= data[name] <= date(year + 1, 12, 31):
+        first, last = filing_period(year)
+        for name in ("opens_on", "closes_on"):
+            if year and data.get(name) and not first <= data[name] <= last:
                 raise ValidationError(str(_l("The filing period lies within %(a)s–%(b)s: the batch's year or "
-                                             "a year either side.", a=year - 1, b=year + 1)), name)
+                                             "a year either side.", a=first.year, b=last.year)), name)
         if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
             raise ValidationError(str(_l("The batch must close on or after the day it opens.")), "closes_on")
 
