@@ -31,7 +31,6 @@ from app.services.engine.actions import verb
 from app.services.engine.fire import fire
 from app.services.engine.loading import load_visible
 from app.services.records import audit
-from app.services.records.outbox import enqueue
 from workflows.change_request import OPEN, ChangeRequestState, ChangeType
 from workflows.project import ProjectState
 
@@ -172,12 +171,11 @@ def file_change_request(actor: User, project_id: int, data: dict,
     except IntegrityError:  # the partial unique index: another request was filed at the same moment
         raise Conflict(str(_l("This project already has an open change request: wait for its decision "
                               "or withdraw it first."))) from None
-    audit_id = audit.record(entity_type="change_request", entity_id=cr.id, trigger="create", actor=actor,
-                            role="applicant", to_state=cr.state.value, opinion=cr.reason,
-                            payload={"project_id": project.id, "change_type": change_type.value,
-                                     "changes": changes_of(cr)})
-    enqueue("state_changed", {"entity_type": "change_request", "entity_id": cr.id, "trigger": "create",
-                              "from": None, "to": cr.state.value, "actor_id": actor.id, "audit_id": audit_id})
+    audit.record(entity_type="change_request", entity_id=cr.id, trigger="create", actor=actor,
+                 role="applicant", to_state=cr.state.value, opinion=cr.reason,
+                 payload={"project_id": project.id, "change_type": change_type.value, "changes": changes_of(cr)},
+                 message=("state_changed", {"entity_type": "change_request", "entity_id": cr.id, "trigger": "create",
+                                            "from": None, "to": cr.state.value, "actor_id": actor.id}))
     for kind, name, stream in files:
         _attach(actor, cr, kind, name, stream)
     return cr

@@ -27,7 +27,6 @@ from app.services.engine.guards import DEMONSTRATION_KEY
 from app.services.engine.loading import load_visible
 from app.services.notify.deliver import NOTICE, applicants_of, notify
 from app.services.records import audit, counters
-from app.services.records.outbox import enqueue
 from app.services.time.calendar import add_working_days
 from workflows.demonstration import DemonstrationListState
 from workflows.evaluation import EvaluationState, Grade
@@ -133,11 +132,11 @@ def file_objection(data: dict) -> DemonstrationObjection:
                                        text=fields["text"].strip(), filed_at=utcnow(), stage_entered_at=utcnow())
     db.session.add(objection)
     db.session.flush()
-    audit_id = audit.record(entity_type="demonstration_objection", entity_id=objection.id, trigger="file", actor=None,
-                            role="public", to_state=objection.state.value, payload={"list": publication.id})
-    enqueue("state_changed", {"entity_type": "demonstration_objection", "entity_id": objection.id,
-                              "trigger": "file", "from": None, "to": objection.state.value, "actor_id": None,
-                              "audit_id": audit_id})
+    audit.record(entity_type="demonstration_objection", entity_id=objection.id, trigger="file", actor=None,
+                 role="public", to_state=objection.state.value, payload={"list": publication.id},
+                 message=("state_changed", {"entity_type": "demonstration_objection", "entity_id": objection.id,
+                                            "trigger": "file", "from": None, "to": objection.state.value,
+                                            "actor_id": None}))
     return objection
 
 

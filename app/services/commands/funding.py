@@ -30,7 +30,6 @@ from app.services.engine.actions import verb
 from app.services.engine.fire import fire
 from app.services.engine.loading import load_visible
 from app.services.records import audit
-from app.services.records.outbox import enqueue
 from workflows.funding_request import ATTACHABLE, FUNDING_REQUEST
 from workflows.project import ProjectState
 
@@ -77,14 +76,14 @@ def file_funding_request(actor: User, project_id: int, data: dict,
                              created_by_id=actor.id, state=FUNDING_REQUEST.initial, **fields)
     db.session.add(request)
     db.session.flush()
-    audit_id = audit.record(entity_type=KIND, entity_id=request.id, trigger="request_funding", actor=actor,
-                            role="applicant", to_state=request.state.value, opinion=fields["purpose"],
-                            payload={"amount": fields["amount"], "project_id": project.id})
+    # The Office's reviewers hear that a request awaits them (as after any step).
+    audit.record(entity_type=KIND, entity_id=request.id, trigger="request_funding", actor=actor,
+                 role="applicant", to_state=request.state.value, opinion=fields["purpose"],
+                 payload={"amount": fields["amount"], "project_id": project.id},
+                 message=("state_changed", {"entity_type": KIND, "entity_id": request.id, "trigger": "request_funding",
+                                            "from": None, "to": request.state.value, "actor_id": actor.id}))
     for kind, name, stream in files:
         _attach(actor, request, kind, name, stream)
-    # The Office's reviewers hear that a request awaits them (as after any step).
-    enqueue("state_changed", {"entity_type": KIND, "entity_id": request.id, "trigger": "request_funding",
-                              "from": None, "to": request.state.value, "actor_id": actor.id, "audit_id": audit_id})
     return request
 
 
