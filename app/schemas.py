@@ -59,6 +59,11 @@ class TwoPlaces(fields.Decimal):
         return num
 
 
+def input_bounds(first: date, last: date) -> dict[str, str]:
+    """A date input's ``min`` and ``max`` (the browser's picker then offers no other date)."""
+    return {"min": first.isoformat(), "max": last.isoformat()}
+
+
 class Window(validate.Validator):
     """A date a person could mean: from ``earliest()`` to ``latest()``, both included. Both are
     functions of today (``clock``), so the window moves with the date (and with a test's set
@@ -73,7 +78,7 @@ class Window(validate.Validator):
     def bounds(self) -> dict[str, str]:
         """The window as of today, as a date input's ``min`` and ``max`` (the browser's picker
         then offers no other date): for a step's form (``Action.widgets``) and the others alike."""
-        return {"min": self.earliest().isoformat(), "max": self.latest().isoformat()}
+        return input_bounds(self.earliest(), self.latest())
 
     def __call__(self, value: date | None) -> date | None:
         if value is not None and value < self.earliest():

@@ -26,7 +26,12 @@ from app.labels import (
     trigger_label,
 )
 from app.notifications import unread_count as notification_count
-from app.schemas import CONSTRUCTION_ENDS, CONSTRUCTION_STARTS, DELEGATION_STARTS
+from app.schemas import (
+    CONSTRUCTION_ENDS,
+    CONSTRUCTION_STARTS,
+    DELEGATION_STARTS,
+    input_bounds,
+)
 from app.services.commands.admin import BATCH_YEARS, filing_period
 from app.services.reads.history import title_of
 from app.services.supervision.urging import may_urge
@@ -213,9 +218,10 @@ DATE_WINDOWS = {"construction_starts": CONSTRUCTION_STARTS, "construction_ends":
 
 
 def batch_period(year=None) -> dict[str, str]:
-    """The date inputs' bounds of a batch's filing period (``commands.admin.filing_period``)."""
-    first, last = filing_period(year)
-    return {"min": first.isoformat(), "max": last.isoformat()}
+    """The date inputs' bounds of a batch's filing period (``commands.admin.filing_period``) for
+    the form's year as it stands (a number, the text sent back with an error, or nothing yet)."""
+    text = str(year or "").strip()
+    return input_bounds(*filing_period(int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else None))
 
 
 def register(app: Flask) -> None:

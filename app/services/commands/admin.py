@@ -95,16 +95,11 @@ _NEAR_ITS_YEAR = "In the batch's `year`, the year before or the year after."
 BATCH_YEARS = (2000, 2100)
 
 
-def filing_period(year: int | str | None = None) -> tuple[date, date]:
+def filing_period(year: int | None = None) -> tuple[date, date]:
     """The first and last day a batch of ``year`` may open or close on: its year or a year either
-    side (a 2027 batch may open in late 2026 and close in early 2028). Without a valid year (a
-    form not yet filled in): any batch's."""
-    try:
-        low = high = int(year)
-    except (TypeError, ValueError):
-        low, high = BATCH_YEARS
-    if not BATCH_YEARS[0] <= low <= BATCH_YEARS[1]:
-        low, high = BATCH_YEARS
+    side (a 2027 batch may open in late 2026 and close in early 2028). Without a year of
+    ``BATCH_YEARS`` (a form not yet filled in): any batch's."""
+    low, high = (year, year) if year is not None and BATCH_YEARS[0] <= year <= BATCH_YEARS[1] else BATCH_YEARS
     return date(low - 1, 1, 1), date(high + 1, 12, 31)
 
 

@@ -28,7 +28,7 @@ from app.models import Application, ChangeAttachment, ChangeRequest, Project, Us
 from app.schemas import ChangeRequestSchema, ChangeValuesSchema, load
 from app.services.commands.attachments import attach_file, detach_file, storage_path
 from app.services.engine.actions import verb
-from app.services.engine.fire import fire
+from app.services.engine.fire import fire, state_changed
 from app.services.engine.loading import load_visible
 from app.services.records import audit
 from workflows.change_request import OPEN, ChangeRequestState, ChangeType
@@ -174,8 +174,7 @@ def file_change_request(actor: User, project_id: int, data: dict,
     audit.record(entity_type="change_request", entity_id=cr.id, trigger="create", actor=actor,
                  role="applicant", to_state=cr.state.value, opinion=cr.reason,
                  payload={"project_id": project.id, "change_type": change_type.value, "changes": changes_of(cr)},
-                 message=("state_changed", {"entity_type": "change_request", "entity_id": cr.id, "trigger": "create",
-                                            "from": None, "to": cr.state.value, "actor_id": actor.id}))
+                 message=state_changed("change_request", cr.id, "create", None, cr.state.value, actor.id))
     for kind, name, stream in files:
         _attach(actor, cr, kind, name, stream)
     return cr

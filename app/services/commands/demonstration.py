@@ -22,7 +22,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.schemas import DemonstrationPublishSchema, ObjectionSchema, load
 from app.services.engine.actions import verb
-from app.services.engine.fire import fire
+from app.services.engine.fire import fire, state_changed
 from app.services.engine.guards import DEMONSTRATION_KEY
 from app.services.engine.loading import load_visible
 from app.services.notify.deliver import NOTICE, applicants_of, notify
@@ -134,9 +134,8 @@ def file_objection(data: dict) -> DemonstrationObjection:
     db.session.flush()
     audit.record(entity_type="demonstration_objection", entity_id=objection.id, trigger="file", actor=None,
                  role="public", to_state=objection.state.value, payload={"list": publication.id},
-                 message=("state_changed", {"entity_type": "demonstration_objection", "entity_id": objection.id,
-                                            "trigger": "file", "from": None, "to": objection.state.value,
-                                            "actor_id": None}))
+                 message=state_changed("demonstration_objection", objection.id, "file", None, objection.state.value,
+                                       None))
     return objection
 
 

@@ -138,9 +138,9 @@ def _placed(endorsement: Endorsement, batch_id: int, ranking: int | None, endors
         set_committed_value(endorsement, "endorsed_at", endorsed_at)
 
 
-def _place(endorsement: Endorsement, batch_id: int, ranking: int | None, endorsed_at=None) -> None:
-    write(*_placing(endorsement, batch_id, ranking, endorsed_at))
-    _placed(endorsement, batch_id, ranking, endorsed_at)
+def _place(endorsement: Endorsement, batch_id: int, ranking: int | None) -> None:
+    write(*_placing(endorsement, batch_id, ranking))
+    _placed(endorsement, batch_id, ranking)
 
 
 def next_place(office_id: int, batch_id: int) -> int:

@@ -27,7 +27,7 @@ from app.schemas import (
 from app.services.commands.attachments import attach_file, detach_file, storage_path
 from app.services.documents import issuing
 from app.services.engine.actions import verb
-from app.services.engine.fire import fire
+from app.services.engine.fire import fire, state_changed
 from app.services.engine.loading import load_visible
 from app.services.records import audit
 from workflows.funding_request import ATTACHABLE, FUNDING_REQUEST
@@ -80,8 +80,7 @@ def file_funding_request(actor: User, project_id: int, data: dict,
     audit.record(entity_type=KIND, entity_id=request.id, trigger="request_funding", actor=actor,
                  role="applicant", to_state=request.state.value, opinion=fields["purpose"],
                  payload={"amount": fields["amount"], "project_id": project.id},
-                 message=("state_changed", {"entity_type": KIND, "entity_id": request.id, "trigger": "request_funding",
-                                            "from": None, "to": request.state.value, "actor_id": actor.id}))
+                 message=state_changed(KIND, request.id, "request_funding", None, request.state.value, actor.id))
     for kind, name, stream in files:
         _attach(actor, request, kind, name, stream)
     return request

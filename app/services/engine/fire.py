@@ -38,6 +38,16 @@ class Moved:
     audit_id: int
 
 
+def state_changed(kind: str, entity_id: int, trigger: str, from_state: str | None, to_state: str,
+                  actor_id: int | None, entered_by_id: int | None = None) -> tuple[str, dict]:
+    """The outbox message a change of state leaves, for ``audit.record(message=…)`` (which adds the
+    record's id): a step's, and a new case's (``from_state`` None). Its handler notifies those who
+    can act next."""
+    return "state_changed", {"entity_type": kind, "entity_id": entity_id, "trigger": trigger, "from": from_state,
+                             "to": to_state, "actor_id": actor_id,
+                             **({"entered_by": entered_by_id} if entered_by_id is not None else {})}
+
+
 class _Once:
     """A guard that answers from its first evaluation on (``functools.cache`` copies the wrapped
     function's attributes each time it wraps one: some 2 µs a guard, a dozen guards a step)."""
@@ -109,10 +119,8 @@ def fire(entity, trigger: str, actor: User, *, opinion: str = "", payload: dict 
     audit_id = audit.record(entity_type=kind.name, entity_id=entity.id, trigger=trigger, actor=actor,
                             role=step.role, from_state=old_state.value, to_state=new_state.value,
                             opinion=opinion, payload=payload, entered_by=entered_by, head=head, along=along,
-                            message=("state_changed", {"entity_type": kind.name, "entity_id": entity.id,
-                                                       "trigger": trigger, "from": old_state.value,
-                                                       "to": new_state.value, "actor_id": actor.id,
-                                                       **({"entered_by": entered_by.id} if entered_by else {})}))
+                            message=state_changed(kind.name, entity.id, trigger, old_state.value, new_state.value,
+                                                  actor.id, entered_by.id if entered_by else None))
     return Moved(step, old_state, new_state, audit_id)
 
 
