@@ -50,7 +50,7 @@ class Sizes:
     concurrency_seconds: float
 
 
-FULL = Sizes(small=1_000, large=100_000, repeat=30, decisions=200, doc_repeat=7, audit_records=100_000,
+FULL = Sizes(small=1_000, large=100_000, repeat=30, decisions=200, doc_repeat=15, audit_records=100_000,
              concurrency_seconds=60)
 QUICK = Sizes(small=1_000, large=20_000, repeat=10, decisions=60, doc_repeat=3, audit_records=20_000,
               concurrency_seconds=15)
