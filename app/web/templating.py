@@ -13,7 +13,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from app import clock, policies
-from app.bounds import MAX_ID
+from app.bounds import MAX_ID, ascii_int
 from app.i18n import short_locale
 from app.kept import Kept
 from app.kinds import PAGE_ENDPOINTS
@@ -220,8 +220,7 @@ DATE_WINDOWS = {"construction_starts": CONSTRUCTION_STARTS, "construction_ends":
 def batch_period(year=None) -> dict[str, str]:
     """The date inputs' bounds of a batch's filing period (``commands.admin.filing_period``) for
     the form's year as it stands (a number, the text sent back with an error, or nothing yet)."""
-    text = str(year or "").strip()
-    return input_bounds(*filing_period(int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else None))
+    return input_bounds(*filing_period(ascii_int(str(year or "").strip())))
 
 
 def register(app: Flask) -> None:
