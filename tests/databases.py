@@ -4,6 +4,7 @@ PostgreSQL (PILOTFLOW_TEST_DATABASE_URL) — and dropped afterwards.
 
     template = databases.create("template", workdir)     # empty; the caller migrates and seeds it
     with databases.clone(template, "test", tmp_path) as url: ...
+    richer = databases.copy(template, "richer", workdir)   # a template of its own (seed it, clone it)
     databases.drop(template)
 """
 from __future__ import annotations
@@ -65,6 +66,12 @@ def create(label: str, workdir: Path) -> Database:
     return _new(label, workdir, None)
 
 
+def copy(template: Database, label: str, workdir: Path) -> Database:
+    """A copy of ``template`` that outlives the block that made it (``drop`` it): a template of
+    its own for tests that share more than the demo data (the seeding is paid once)."""
+    return _new(label, workdir, template)
+
+
 def drop(database: Database) -> None:
     """Remove the database (a SQLite file goes with its temporary directory)."""
     if BACKEND == "postgresql":
@@ -74,8 +81,8 @@ def drop(database: Database) -> None:
 @contextmanager
 def clone(template: Database, label: str, workdir: Path) -> Iterator[str]:
     """A copy of ``template`` for the duration of the block; yields its URL."""
-    copy = _new(label, workdir, template)
+    made = copy(template, label, workdir)
     try:
-        yield copy.url
+        yield made.url
     finally:
-        drop(copy)
+        drop(made)

@@ -13,14 +13,17 @@ an upload, a destructive step without its confirmation)."""
 from __future__ import annotations
 
 import io
+import shutil
 from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.factory import create_app
 from app.models import Evaluation, MidtermCheck
 from app.services.commands import actions_for
+from tests import databases
 from tests import factories as f
 from tests.web.web_client import User as Browser
 
@@ -97,8 +100,7 @@ def check(response, where: str) -> None:
     assert not problems, f"{where}:\n  " + "\n  ".join(problems)
 
 
-@pytest.fixture
-def walkthrough(app):
+def _walk_items() -> dict:
     draft = f.draft("wuhua_applicant", name="五华区社区服务草稿")
     in_review = f.endorsed("wuhua_applicant", name="五华区政务服务初审")
     re_review = f.in_re_review("dali_applicant", name="大理农业补贴复审")
@@ -109,6 +111,42 @@ def walkthrough(app):
     return {"application": [draft, in_review, re_review], "project": [project, accepted, graded],
             "midterm_check": [check_id] if check_id else [], "evaluation": [evaluation],
             "evaluation_ids": db.session.scalars(sa.select(Evaluation.id)).all()}
+
+
+@pytest.fixture(scope="module")
+def walked(template_database, tmp_path_factory, pki_dir):
+    """The walkthrough's items, made once for the module (some five seconds of steps) in a copy of
+    the demo data that each test then clones: (that copy, its files' directory, the items' ids)."""
+    workdir = tmp_path_factory.mktemp("walkthrough")
+    seeded = databases.copy(template_database, "walkthrough", workdir)
+    made = create_app({"SQLALCHEMY_DATABASE_URI": seeded.url, "TESTING": True, "SECRET_KEY": "test-secret",
+                       "UPLOAD_DIR": str(workdir / "uploads"), "DOCUMENT_DIR": str(workdir / "documents"),
+                       "AUDIT_ANCHOR_DIR": str(workdir / "audit-anchors"), "PKI_DIR": str(pki_dir),
+                       "SERVER_NAME": None, "RATELIMIT_ENABLED": False})
+    try:
+        with made.app_context():
+            items = _walk_items()
+            db.session.remove()
+            db.engine.dispose()  # (a template has no connections)
+        yield seeded, workdir, items
+    finally:
+        databases.drop(seeded)
+
+
+@pytest.fixture
+def database_url(walked, tmp_path):
+    """This module's tests run on a clone of the walkthrough's database, with its files."""
+    seeded, workdir, _items = walked
+    for files in ("uploads", "documents", "audit-anchors"):
+        if (workdir / files).exists():
+            shutil.copytree(workdir / files, tmp_path / files)
+    with databases.clone(seeded, "test", tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def walkthrough(app, walked):
+    return walked[2]
 
 
 def plain_pages(app) -> list[str]:
