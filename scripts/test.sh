@@ -25,14 +25,18 @@ pg_start
 
 # Everything but the browser and cluster tests runs on every core (each test has its own database
 # copy); those drive Chromium or start servers as processes, and run on their own, one at a time.
+# The browser tests run once, on SQLite: they test what a person sees and does, which the database
+# does not change (every page, form and API call runs on both databases in the first command);
+# the cluster test needs PostgreSQL. Running the browser tests twice cost some three minutes.
 WORKERS=${PILOTFLOW_TEST_WORKERS:-$(nproc)}
-suite() {
+suite() {  # $1: the marker of the tests with servers of their own that run on this database
+  local own=$1
+  shift
   .venv/bin/python -m pytest -n "$WORKERS" -m "not browser and not cluster" "$@"
-  # Tests that start servers of their own (a browser, several processes) run one at a time.
-  .venv/bin/python -m pytest -m "browser or cluster" "$@" || [ $? -eq 5 ]  # 5: arguments selected none
+  .venv/bin/python -m pytest -m "$own" "$@" || [ $? -eq 5 ]  # 5: arguments selected none
 }
 
 echo "==> test suite on SQLite"
-suite "$@"
+suite browser "$@"
 echo "==> test suite on PostgreSQL"
-PILOTFLOW_TEST_DATABASE_URL="$PILOTFLOW_PG_URL" suite "$@"
+PILOTFLOW_TEST_DATABASE_URL="$PILOTFLOW_PG_URL" suite cluster "$@"
