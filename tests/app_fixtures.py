@@ -13,8 +13,13 @@ plus reference and demo data: a clone of a template built once per worker (tests
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask_migrate import upgrade
 
 from app import clock
@@ -38,16 +43,29 @@ def pki_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("pki")
 
 
-def _migrate_and_seed(url: str, workdir, pki) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
-                      "UPLOAD_DIR": str(workdir / "uploads"), "DOCUMENT_DIR": str(workdir / "documents"),
-                      "PKI_DIR": str(pki), "AUDIT_ANCHOR_DIR": str(workdir / "audit-anchors")})
+@contextmanager
+def app_on(url: str, workdir: Path, pki_dir: Path, **config) -> Iterator[Flask]:
+    """The app as the tests make it, inside its app context: on the database ``url``, its files
+    under ``workdir``, this run's CA, rate limits off (tests sign in many times from one address);
+    ``config`` adds or overrides settings. Its connections are closed at the end (a database that
+    is then cloned as a template must have none)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret",
+                      "SERVER_NAME": None, "UPLOAD_DIR": str(workdir / "uploads"),
+                      "DOCUMENT_DIR": str(workdir / "documents"), "AUDIT_ANCHOR_DIR": str(workdir / "audit-anchors"),
+                      "PKI_DIR": str(pki_dir), "RATELIMIT_ENABLED": False, **config})
     with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _migrate_and_seed(url: str, workdir, pki) -> None:
+    with app_on(url, workdir, pki):
         upgrade(revision="heads")
         with transaction():
             load_demo()
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -68,20 +86,11 @@ def database_url(template_database, tmp_path):
 
 @pytest.fixture
 def app(request, database_url, tmp_path, pki_dir):
-    """The app on this test's database. Rate limits are off (tests sign in many times from one
-    address); a test turns them on, lowered, with ``@pytest.mark.app_config(RATELIMIT_ENABLED=True, …)``."""
+    """The app on this test's database (``app_on``). Rate limits are off; a test turns them on,
+    lowered, with ``@pytest.mark.app_config(RATELIMIT_ENABLED=True, …)``."""
     marker = request.node.get_closest_marker("app_config")
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True,
-        "UPLOAD_DIR": str(tmp_path / "uploads"), "DOCUMENT_DIR": str(tmp_path / "documents"),
-        "SECRET_KEY": "test-secret", "SERVER_NAME": None, "PKI_DIR": str(pki_dir),
-        "AUDIT_ANCHOR_DIR": str(tmp_path / "audit-anchors"),
-        "RATELIMIT_ENABLED": False, **(marker.kwargs if marker else {}),
-    })
-    with app.app_context():
+    with app_on(database_url, tmp_path, pki_dir, **(marker.kwargs if marker else {})) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -50,7 +50,6 @@ from app.demo.materials import acceptance_materials
 from app.demo.seed import DEMO_PASSWORD, DEMO_USERS, EXPERTS
 from app.errors import Denied, DomainError, Invalid, NotFound
 from app.extensions import db
-from app.factory import create_app
 from app.kinds import KINDS, MODEL_OF
 from app.models import (
     Application,
@@ -81,6 +80,7 @@ from app.services.reads.applications import (
 )
 from app.services.records import audit
 from tests import databases, factories
+from tests.app_fixtures import app_on
 
 WALKS = int(os.environ.get("PILOTFLOW_WALKS", 200))
 STEPS = int(os.environ.get("PILOTFLOW_WALK_STEPS", 30))
@@ -122,16 +122,10 @@ def _seed() -> None:
 def walk_app(template_database, tmp_path_factory, pki_dir):
     workdir = tmp_path_factory.mktemp("walks")
     with databases.clone(template_database, "walks", workdir) as url:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "walks",
-                          "UPLOAD_DIR": str(workdir / "uploads"), "DOCUMENT_DIR": str(workdir / "documents"),
-                          "PKI_DIR": str(pki_dir), "AUDIT_ANCHOR_DIR": str(workdir / "anchors"),
-                          "DEMONSTRATION_MIN": 1, "DEMONSTRATION_MAX": DEMONSTRATION_MAX})
-        with app.app_context():
+        with app_on(url, workdir, pki_dir, DEMONSTRATION_MIN=1, DEMONSTRATION_MAX=DEMONSTRATION_MAX) as app:
             _seed()
             db.session.remove()
             yield app
-            db.session.remove()
-            db.engine.dispose()
 
 
 # --- what the checks read --------------------------------------------------------------------------

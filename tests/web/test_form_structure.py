@@ -20,11 +20,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.factory import create_app
 from app.models import Evaluation, MidtermCheck
 from app.services.commands import actions_for
 from tests import databases
 from tests import factories as f
+from tests.app_fixtures import app_on
 from tests.web.web_client import User as Browser
 
 CONTROLS = {"input", "select", "textarea"}
@@ -119,15 +119,9 @@ def walked(template_database, tmp_path_factory, pki_dir):
     the demo data that each test then clones: (that copy, its files' directory, the items' ids)."""
     workdir = tmp_path_factory.mktemp("walkthrough")
     seeded = databases.copy(template_database, "walkthrough", workdir)
-    made = create_app({"SQLALCHEMY_DATABASE_URI": seeded.url, "TESTING": True, "SECRET_KEY": "test-secret",
-                       "UPLOAD_DIR": str(workdir / "uploads"), "DOCUMENT_DIR": str(workdir / "documents"),
-                       "AUDIT_ANCHOR_DIR": str(workdir / "audit-anchors"), "PKI_DIR": str(pki_dir),
-                       "SERVER_NAME": None, "RATELIMIT_ENABLED": False})
     try:
-        with made.app_context():
+        with app_on(seeded.url, workdir, pki_dir):
             items = _walk_items()
-            db.session.remove()
-            db.engine.dispose()  # (a template has no connections)
         yield seeded, workdir, items
     finally:
         databases.drop(seeded)

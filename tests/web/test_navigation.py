@@ -14,7 +14,6 @@ from app import policies
 from app.database import transaction
 from app.demo.seed import DEMO_PASSWORD, DEMO_USERS, EXPERTS
 from app.extensions import db
-from app.factory import create_app
 from app.i18n import force_locale
 from app.models import User
 from app.services.commands import admin
@@ -22,6 +21,7 @@ from app.services.commands.users import create_user
 from app.web.navigation import NAV
 from tests import databases
 from tests import factories as f
+from tests.app_fixtures import app_on
 from tests.web.web_client import User as Browser
 
 USERNAMES = [u for u, *_ in DEMO_USERS] + [u for u, *_ in EXPERTS]
@@ -66,13 +66,8 @@ def site(template_database, tmp_path_factory, pki_dir):
     """One app on one copy of the demo data for this module: signing in is all these tests change."""
     workdir = tmp_path_factory.mktemp("navigation")
     with databases.clone(template_database, "nav", workdir) as url:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret",
-                          "UPLOAD_DIR": str(workdir / "uploads"), "DOCUMENT_DIR": str(workdir / "documents"),
-                          "SERVER_NAME": None, "PKI_DIR": str(pki_dir)})
-        with app.app_context():
+        with app_on(url, workdir, pki_dir) as app:
             yield Visits(app)
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _user(username: str) -> User:
