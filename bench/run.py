@@ -201,18 +201,40 @@ TOKENS = """    from app.models import User
 
 
 # --- 2. one decision ----------------------------------------------------------------------------------------
-def measure_decisions(stack, env: dict, database_url: str, count: int) -> tuple[list[float], list[float], list[float]]:
+DIAGNOSED = 30  # PostgreSQL: decisions of each kind, after the timed ones, whose database time is read
+# The server's pg_stat_statements reads what its statements cost it (planning and execution).
+STATEMENT_STATS = ("-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on "
+                   "-c pg_stat_statements.track_utility=on")
+
+
+def database_time(url: str):
+    """A function that runs its argument and returns PostgreSQL's own time, in seconds, for the
+    statements run meanwhile by everyone but itself (pg_stat_statements, reset first)."""
+    import psycopg
+
+    def measure(run) -> float:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SELECT pg_stat_statements_reset()")
+            run()
+            return conn.execute("SELECT coalesce(sum(total_plan_time + total_exec_time), 0) FROM pg_stat_statements "
+                                "WHERE query NOT LIKE '%pg_stat_statements%'").fetchone()[0] / 1000
+    return measure
+
+
+def measure_decisions(stack, env: dict, database_url: str, count: int, server_time=None) -> tuple:
     """The product's decision, the bare transaction of its shape, and the bare transaction with
-    the product's every statement (bench/bare_app.py), one of each in turn."""
+    the product's every statement (bench/bare_app.py), one of each in turn; then, given
+    ``server_time`` (``database_time``), the database's own time per decision of each kind."""
     from bench.concurrency import client_session
 
+    total = count + 3 + (DIAGNOSED if server_time else 0)  # per kind: warm-up, timed, diagnosed
     items = [tuple(i) for i in stack.in_app(env, f"    from bench import seed\n    with transaction():\n"
-                                                 f"        result = seed.endorsing({count + 3})")]
+                                                 f"        result = seed.endorsing({total})")]
     tokens = stack.in_app(env, TOKENS.format(users=["wuhua_office"]))
     product = stack.gunicorn("product-decide", "wsgi:app", {**env, "REDIS_URL": stack.redis()})
     bare = stack.gunicorn("bare-decide", "bench.bare_app:app", bare_env(database_url), cwd=ROOT)
     api, plain, same = client_session(), client_session(), client_session()
-    assert plain.post(f"{bare}/tables?items={2 * (count + 3)}", timeout=120).status_code == 200
+    assert plain.post(f"{bare}/tables?items={2 * total}", timeout=120).status_code == 200
     headers = {"Authorization": f"Bearer {tokens['wuhua_office']}"}
     ours, raw, full = [], [], []
 
@@ -227,7 +249,7 @@ def measure_decisions(stack, env: dict, database_url: str, count: int) -> tuple[
         assert response.status_code == 200, response.status_code
 
     def bare_same_statements(i):
-        response = same.post(f"{bare}/decide/{count + 4 + i}?version=0&application={items[i][0]}", headers=headers,
+        response = same.post(f"{bare}/decide/{total + 1 + i}?version=0&application={items[i][0]}", headers=headers,
                              timeout=120)
         assert response.status_code == 200, response.status_code
 
@@ -239,8 +261,12 @@ def measure_decisions(stack, env: dict, database_url: str, count: int) -> tuple[
         ours.append(timed(lambda: decide(i)))
         raw.append(timed(lambda: bare_decide(i)))
         full.append(timed(lambda: bare_same_statements(i)))
+    own = None
+    if server_time:
+        own = tuple(server_time(lambda: [kind(i) for i in range(count + 3, total)]) / DIAGNOSED
+                    for kind in (decide, bare_decide, bare_same_statements))
     stack.stop_all_servers()
-    return ours, raw, full
+    return ours, raw, full, own
 
 
 def section_decisions(stack, workdir: Path, env: dict, demo: Path, sizes: Sizes, postgres: bool) -> None:
@@ -250,23 +276,32 @@ def section_decisions(stack, workdir: Path, env: dict, demo: Path, sizes: Sizes,
     url = f"sqlite:///{database}"
     rows.append(("SQLite", *measure_decisions(stack, {**env, "DATABASE_URL": url}, url, sizes.decisions)))
     if postgres:
-        url = stack.postgres()
+        import psycopg
+
+        url = stack.postgres(STATEMENT_STATS)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION pg_stat_statements")
         penv = {**env, "DATABASE_URL": url}
         stack.flask(penv, "db", "upgrade")
         stack.flask(penv, "demo", "load", "--no-history")
-        rows.append(("PostgreSQL", *measure_decisions(stack, penv, url, sizes.decisions)))
+        rows.append(("PostgreSQL", *measure_decisions(stack, penv, url, sizes.decisions, database_time(url))))
     print(f"\n2. One decision over HTTP (API endorsement, {sizes.decisions} timed) vs a bare transaction of the same "
           f"shape over HTTP (compare-and-set UPDATE + audit INSERT + outbox INSERT), same gunicorn; and vs the bare "
           f"transaction with every statement the product sends (its token and item reads, the chain head's lock, "
           f"the endorsement's place), interleaved")
     print(f"   {'database':<12}{'product ms':>12}{'bare ms':>9}{'ratio':>7}{'p95 ms':>8}"
           f"{'same statements ms':>20}{'ratio':>7}")
-    for name, ours, raw, full in rows:
+    for name, ours, raw, full, _ in rows:
         median = statistics.median(ours)
         print(f"   {name:<12}{median * 1000:>12.1f}{statistics.median(raw) * 1000:>9.1f}"
               f"{median / statistics.median(raw):>6.1f}×{pct(ours, 0.95) * 1000:>8.1f}"
               f"{statistics.median(full) * 1000:>20.1f}{median / statistics.median(full):>6.1f}×")
     print("   goal: ≤ 2× the bare transaction on each database (the last column is for diagnosis)")
+    for name, *_, own in rows:
+        if own:
+            print(f"   {name}'s own time per decision (planning + execution, pg_stat_statements, {DIAGNOSED} more "
+                  f"of each kind): product {own[0] * 1000:.2f} ms, bare {own[1] * 1000:.2f} ms, same statements "
+                  f"{own[2] * 1000:.2f} ms")
 
 
 # --- 3. documents -------------------------------------------------------------------------------------------

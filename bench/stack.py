@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -112,9 +113,10 @@ class Stack:
             raise RuntimeError(f"in-app step failed:\n{done.stdout[-1500:]}{done.stderr[-3000:]}")
         return json.loads(re.search(r"^RESULT=(.*)$", done.stdout, re.M).group(1))
 
-    def postgres(self) -> str:
-        """A private PostgreSQL cluster (scripts/pg.sh); returns its URL."""
-        out = subprocess.run(["bash", "-c", f"source {ROOT / 'scripts' / 'pg.sh'} && PG_PORT={free_port()} pg_start "
+    def postgres(self, options: str = "") -> str:
+        """A private PostgreSQL cluster (scripts/pg.sh) with the server ``options`` added; returns its URL."""
+        out = subprocess.run(["bash", "-c", f"source {ROOT / 'scripts' / 'pg.sh'} && PG_PORT={free_port()} "
+                                            f"PG_OPTIONS={shlex.quote(options)} pg_start "
                                             "&& echo PG_DIR=$PG_DIR && echo PG_URL=$PILOTFLOW_PG_URL"],
                              capture_output=True, text=True, check=True, timeout=120).stdout
         self.pg_dirs.append(re.search(r"^PG_DIR=(.+)$", out, re.M).group(1))

@@ -1,5 +1,7 @@
 # Sourced by scripts/test.sh: a private, throw-away PostgreSQL cluster for the test run.
 # PostgreSQL refuses to run as root, so the cluster belongs to the 'postgres' system user.
+# PG_PORT chooses the port (default: a random one); PG_OPTIONS adds server settings
+# (e.g. "-c shared_preload_libraries=pg_stat_statements", as bench/run.py does).
 pg_start() {
   local bindir
   bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -9,7 +11,7 @@ pg_start() {
   if [ "$(id -u)" -eq 0 ]; then chown postgres "$PG_DIR"; as=(runuser -u postgres --); fi
   "${as[@]}" "$bindir/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
   "${as[@]}" "$bindir/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
-      -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+      -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 ${PG_OPTIONS:-}" start >/dev/null
   export PILOTFLOW_PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
   echo "==> PostgreSQL test cluster on 127.0.0.1:$PG_PORT ($PG_DIR)"
 }
