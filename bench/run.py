@@ -35,6 +35,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
@@ -210,7 +212,6 @@ STATEMENT_STATS = ("-c shared_preload_libraries=pg_stat_statements -c pg_stat_st
 def database_time(url: str):
     """A function that runs its argument and returns PostgreSQL's own time, in seconds, for the
     statements run meanwhile by everyone but itself (pg_stat_statements, reset first)."""
-    import psycopg
 
     def measure(run) -> float:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -276,8 +277,6 @@ def section_decisions(stack, workdir: Path, env: dict, demo: Path, sizes: Sizes,
     url = f"sqlite:///{database}"
     rows.append(("SQLite", *measure_decisions(stack, {**env, "DATABASE_URL": url}, url, sizes.decisions)))
     if postgres:
-        import psycopg
-
         url = stack.postgres(STATEMENT_STATS)
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE EXTENSION pg_stat_statements")
