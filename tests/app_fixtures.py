@@ -43,6 +43,10 @@ def pki_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("pki")
 
 
+# The app's settings for its files, and the directories under a test's work directory they name.
+FILE_DIRS = {"UPLOAD_DIR": "uploads", "DOCUMENT_DIR": "documents", "AUDIT_ANCHOR_DIR": "audit-anchors"}
+
+
 @contextmanager
 def app_on(url: str, workdir: Path, pki_dir: Path, **config) -> Iterator[Flask]:
     """The app as the tests make it, inside its app context: on the database ``url``, its files
@@ -50,8 +54,7 @@ def app_on(url: str, workdir: Path, pki_dir: Path, **config) -> Iterator[Flask]:
     ``config`` adds or overrides settings. Its connections are closed at the end (a database that
     is then cloned as a template must have none)."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret",
-                      "SERVER_NAME": None, "UPLOAD_DIR": str(workdir / "uploads"),
-                      "DOCUMENT_DIR": str(workdir / "documents"), "AUDIT_ANCHOR_DIR": str(workdir / "audit-anchors"),
+                      "SERVER_NAME": None, **{key: str(workdir / name) for key, name in FILE_DIRS.items()},
                       "PKI_DIR": str(pki_dir), "RATELIMIT_ENABLED": False, **config})
     with app.app_context():
         try:

@@ -4,7 +4,7 @@ PostgreSQL (PILOTFLOW_TEST_DATABASE_URL) — and dropped afterwards.
 
     template = databases.create("template", workdir)     # empty; the caller migrates and seeds it
     with databases.clone(template, "test", tmp_path) as url: ...
-    richer = databases.copy(template, "richer", workdir)   # a template of its own (seed it, clone it)
+    with databases.copied(template, "richer", workdir) as richer: ...   # a Database: seed it, clone it
     databases.drop(template)
 """
 from __future__ import annotations
@@ -66,10 +66,6 @@ def create(label: str, workdir: Path) -> Database:
     return _new(label, workdir, None)
 
 
-def copy(template: Database, label: str, workdir: Path) -> Database:
-    """A copy of ``template`` that outlives the block that made it (``drop`` it): a template of
-    its own for tests that share more than the demo data (the seeding is paid once)."""
-    return _new(label, workdir, template)
 
 
 def drop(database: Database) -> None:
@@ -79,10 +75,18 @@ def drop(database: Database) -> None:
 
 
 @contextmanager
-def clone(template: Database, label: str, workdir: Path) -> Iterator[str]:
-    """A copy of ``template`` for the duration of the block; yields its URL."""
-    made = copy(template, label, workdir)
+def copied(template: Database, label: str, workdir: Path) -> Iterator[Database]:
+    """A copy of ``template`` for the duration of the block, dropped after it: a template of its
+    own for tests that share more than the demo data (seed it once, ``clone`` it per test)."""
+    made = _new(label, workdir, template)
     try:
-        yield made.url
+        yield made
     finally:
         drop(made)
+
+
+@contextmanager
+def clone(template: Database, label: str, workdir: Path) -> Iterator[str]:
+    """A copy of ``template`` for the duration of the block; yields its URL."""
+    with copied(template, label, workdir) as made:
+        yield made.url

@@ -24,7 +24,7 @@ from app.models import Evaluation, MidtermCheck
 from app.services.commands import actions_for
 from tests import databases
 from tests import factories as f
-from tests.app_fixtures import app_on
+from tests.app_fixtures import FILE_DIRS, app_on
 from tests.web.web_client import User as Browser
 
 CONTROLS = {"input", "select", "textarea"}
@@ -118,20 +118,17 @@ def walked(template_database, tmp_path_factory, pki_dir):
     """The walkthrough's items, made once for the module (some five seconds of steps) in a copy of
     the demo data that each test then clones: (that copy, its files' directory, the items' ids)."""
     workdir = tmp_path_factory.mktemp("walkthrough")
-    seeded = databases.copy(template_database, "walkthrough", workdir)
-    try:
+    with databases.copied(template_database, "walkthrough", workdir) as seeded:
         with app_on(seeded.url, workdir, pki_dir):
             items = _walk_items()
         yield seeded, workdir, items
-    finally:
-        databases.drop(seeded)
 
 
 @pytest.fixture
 def database_url(walked, tmp_path):
     """This module's tests run on a clone of the walkthrough's database, with its files."""
     seeded, workdir, _items = walked
-    for files in ("uploads", "documents", "audit-anchors"):
+    for files in FILE_DIRS.values():
         if (workdir / files).exists():
             shutil.copytree(workdir / files, tmp_path / files)
     with databases.clone(seeded, "test", tmp_path) as url:
