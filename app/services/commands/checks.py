@@ -14,7 +14,7 @@ from app.services.documents import issuing
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
 from app.services.engine.loading import load_visible
-from app.services.records import audit
+from app.services.engine.opening import open_each
 from workflows.project import ProjectState
 
 
@@ -46,21 +46,9 @@ def _due_for_check(year: int) -> sa.Select:
 
 
 def _open_checks(actor: User | None, role: str, year: int) -> list[MidtermCheck]:
-    query = _due_for_check(year)
-    # The chain's head first: openers (the office, the scheduler) take turns, and each sees the
-    # checks the one before it opened — none is opened twice.
-    audit.locked_head()
-    projects = db.session.scalars(query).all()
-    opened = []
-    for project in projects:
-        check = MidtermCheck(project_id=project.id, year=year)
-        db.session.add(check)
-        db.session.flush()
-        audit.record(entity_type="midterm_check", entity_id=check.id, trigger="open", actor=actor,
-                     role=role, to_state=check.state.value,
-                     payload={"project_id": project.id, "year": year})
-        opened.append(check)
-    return opened
+    return open_each(_due_for_check(year), lambda project: MidtermCheck(project_id=project.id, year=year),
+                     lambda project: {"project_id": project.id, "year": year},
+                     kind="midterm_check", actor=actor, role=role)
 
 
 @verb("midterm_check", "submit_progress_report", schema=ReportSchema)

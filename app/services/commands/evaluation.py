@@ -19,7 +19,7 @@ from app.services.documents import issuing
 from app.services.engine.actions import verb
 from app.services.engine.fire import fire
 from app.services.engine.loading import load_visible
-from app.services.records import audit
+from app.services.engine.opening import open_each
 from workflows.evaluation import WEIGHTS, grade_for
 from workflows.project import ProjectState
 
@@ -68,18 +68,11 @@ def _due_for_evaluation(period: str, project_ids: list[int] | None) -> sa.Select
 def _open_evaluations(actor: User | None, role: str, period: str,
                       project_ids: list[int] | None) -> list[Evaluation]:
     period = period_name(period)
-    query = _due_for_evaluation(period, project_ids)
-    audit.locked_head()  # openers take turns (see checks._open_checks): none opens a period twice
-    opened = []
-    for project in db.session.scalars(query):
-        ev = Evaluation(project_id=project.id, organisation_id=project.organisation_id, period=period)
-        db.session.add(ev)
-        db.session.flush()
-        audit.record(entity_type="evaluation", entity_id=ev.id, trigger="open", actor=actor,
-                     role=role, to_state=ev.state.value,
-                     payload={"project_id": project.id, "period": period})
-        opened.append(ev)
-    return opened
+    return open_each(_due_for_evaluation(period, project_ids),
+                     lambda project: Evaluation(project_id=project.id, organisation_id=project.organisation_id,
+                                                period=period),
+                     lambda project: {"project_id": project.id, "period": period},
+                     kind="evaluation", actor=actor, role=role)
 
 
 @verb("evaluation", "submit_self_evaluation", schema=ReportSchema)
