@@ -212,7 +212,6 @@ STATEMENT_STATS = ("-c shared_preload_libraries=pg_stat_statements -c pg_stat_st
 def database_time(url: str):
     """A function that runs its argument and returns PostgreSQL's own time, in seconds, for the
     statements run meanwhile by everyone but itself (pg_stat_statements, reset first)."""
-
     def measure(run) -> float:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("SELECT pg_stat_statements_reset()")
@@ -290,17 +289,15 @@ def section_decisions(stack, workdir: Path, env: dict, demo: Path, sizes: Sizes,
           f"the endorsement's place), interleaved")
     print(f"   {'database':<12}{'product ms':>12}{'bare ms':>9}{'ratio':>8}{'p95 ms':>8}"
           f"{'same statements ms':>20}{'ratio':>8}")
-    for name, ours, raw, full, _ in rows:
-        median = statistics.median(ours)
-        print(f"   {name:<12}{median * 1000:>12.1f}{statistics.median(raw) * 1000:>9.1f}"
-              f"{median / statistics.median(raw):>7.2f}×{pct(ours, 0.95) * 1000:>8.1f}"
-              f"{statistics.median(full) * 1000:>20.1f}{median / statistics.median(full):>7.2f}×")
+    medians = [(name, *(statistics.median(times) for times in (ours, raw, full)), pct(ours, 0.95))
+               for name, ours, raw, full, _ in rows]
+    for name, product, bare, same, p95 in medians:
+        print(f"   {name:<12}{product * 1000:>12.1f}{bare * 1000:>9.1f}{product / bare:>7.2f}×{p95 * 1000:>8.1f}"
+              f"{same * 1000:>20.1f}{product / same:>7.2f}×")
     print("   goal: ≤ 2× the bare transaction on each database (the last column is for diagnosis)")
-    for name, ours, raw, full, _ in rows:  # what the goal leaves the code around the statements
-        code = statistics.median(ours) - statistics.median(full)
-        budget = 2 * statistics.median(raw) - statistics.median(full)
-        print(f"   {name}: the code around the statements takes {code * 1000:.1f} ms (product − same statements); "
-              f"the goal leaves it {budget * 1000:.1f} ms (2 × bare − same statements)")
+    for name, product, bare, same, _ in medians:  # what the goal leaves the code around the statements
+        print(f"   {name}: the code around the statements takes {(product - same) * 1000:.1f} ms (product − same "
+              f"statements); the goal leaves it {(2 * bare - same) * 1000:.1f} ms (2 × bare − same statements)")
     for name, *_, own in rows:
         if own:
             print(f"   {name}'s own time per decision (planning + execution, pg_stat_statements, {DIAGNOSED} more "

@@ -66,8 +66,6 @@ def create(label: str, workdir: Path) -> Database:
     return _new(label, workdir, None)
 
 
-
-
 def drop(database: Database) -> None:
     """Remove the database (a SQLite file goes with its temporary directory)."""
     if BACKEND == "postgresql":
